@@ -1,0 +1,510 @@
+"""One entry: read a Markdown file, parse its front matter safely, validate it against the schema.
+
+The schema is declarative (``SCHEMA`` below, in the manner of MkDocs' config options): each
+front-matter field is a typed ``Option`` that converts the raw YAML value or explains, with the
+line of the offending key or list item, what is wrong and how to fix it. Every later module
+reads ``Entry`` objects and never the YAML.
+
+YAML is read with a loader that keeps YAML 1.1's surprises out: ``no``/``yes``/``on``/``off``
+stay text, dates stay text (checked here), ``04000`` is not an octal number, ``1:30`` is not 90,
+and anchors/aliases are refused outright (no "billion laughs").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from . import vocab as vocab_module
+from .problems import Problem, Severity
+from .vocab import Vocabularies
+
+MAX_BYTES = 1_000_000
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_LENGTH = (3, 80)
+MIN_YEAR = 1950
+LANGUAGES = ("fr", "nl", "en")
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader with the YAML 1.1 implicit types cut down to what entries need."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$", "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+class Invalid(Exception):
+    """A field's value is wrong: ``message`` says what, ``fix`` says how to put it right."""
+
+    def __init__(self, message: str, fix: str, line: int | None = None, severity: Severity = "error"):
+        super().__init__(message)
+        self.message, self.fix, self.line, self.severity = message, fix, line, severity
+
+
+@dataclass
+class Context:
+    """What an option needs while converting: the vocabularies and a place to report problems."""
+
+    vocabularies: Vocabularies
+    report: Callable[[Invalid], None]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of indented fields"
+    return f"'{value}'"
+
+
+def _line(node: yaml.Node) -> int:
+    """File line of a node: the front matter starts on line 2 of the file."""
+    return node.start_mark.line + 2
+
+
+class Option:
+    """A typed front-matter field."""
+
+    def __init__(self, required: bool = False, help: str = ""):
+        self.required = required
+        self.help = help
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> Any:
+        raise NotImplementedError
+
+
+class Text(Option):
+    def __init__(self, required: bool = False, max_length: int = 500, help: str = ""):
+        super().__init__(required, help)
+        self.max_length = max_length
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise Invalid(
+                f"must be text, not {_describe(value)}",
+                "write the text after the colon, in double quotes if it contains ':' or '#'",
+            )
+        value = " ".join(value.split())
+        if not value:
+            raise Invalid("is empty", "write a value or remove the line")
+        if len(value) > self.max_length:
+            raise Invalid(
+                f"is {len(value)} characters long, more than {self.max_length}",
+                "shorten it; long text belongs in the body",
+            )
+        return value
+
+
+class Integer(Option):
+    def __init__(self, minimum: int, maximum: Callable[[], int], required: bool = False, help: str = ""):
+        super().__init__(required, help)
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"must be a whole number, not {_describe(value)}", "write four digits, e.g. 2021")
+        if not self.minimum <= value <= self.maximum():
+            raise Invalid(
+                f"{value} is out of range",
+                f"write a year between {self.minimum} and {self.maximum()}",
+            )
+        return value
+
+
+def _next_year() -> int:
+    return dt.date.today().year + 1
+
+
+class PartialDate(Option):
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``: sources often give only a month."""
+
+    PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+    def __init__(self, full: bool = False, required: bool = False, help: str = ""):
+        super().__init__(required, help)
+        self.full = full
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        match = self.PATTERN.match(text) if text else None
+        shape = "YYYY-MM-DD" if self.full else "YYYY-MM-DD or YYYY-MM"
+        if not match or (self.full and not match.group(3)):
+            raise Invalid(f"{_describe(value)} is not a date", f"write it as {shape}, e.g. 2020-09-15")
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise Invalid(f"'{text}' is not a real date", f"write it as {shape}") from None
+        return text
+
+
+class URL(Option):
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        parts = urllib.parse.urlsplit(text) if text else None
+        if (
+            not parts
+            or parts.scheme not in ("http", "https")
+            or "." not in parts.netloc
+            or any(c.isspace() for c in text)
+        ):
+            raise Invalid(
+                f"{_describe(value)} is not a web address",
+                "write the full address, starting with https://, without spaces",
+            )
+        return text
+
+
+class DOI(Option):
+    PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.I)
+        if not self.PATTERN.match(text):
+            raise Invalid(f"{_describe(value)} is not a DOI", "write it as 10.xxxx/yyyy, e.g. 10.1186/s12913-020-05000-1")
+        return text
+
+
+class Choice(Option):
+    """One value from a vocabulary; ids that YAML read as numbers (NIS codes) are taken as text."""
+
+    def __init__(self, field_name: str, required: bool = False, help: str = ""):
+        super().__init__(required, help)
+        self.field_name = field_name
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        vocabulary = ctx.vocabularies.for_field(self.field_name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise Invalid(f"must be a value from the {vocabulary.name} list, not {_describe(value)}",
+                          f"'kb vocab {vocabulary.name}' lists the values")
+        value = value.strip()
+        if value in vocabulary:
+            return value
+        guess = vocabulary.suggest(value)
+        hint = f"did you mean '{guess}'?" if guess else f"use a value listed by 'kb vocab {vocabulary.name}'"
+        raise Invalid(
+            f"'{value}' is not in the {vocabulary.name} vocabulary",
+            f"{hint} (a new value is added to kb/vocabularies/{vocabulary.name}.yaml)",
+        )
+
+
+class ListOf(Option):
+    """A list, written ``[a, b]`` or one ``- item`` per line; a single value counts as a list of one."""
+
+    def __init__(self, item: Option, required: bool = False, help: str = ""):
+        super().__init__(required, help)
+        self.item = item
+
+    def items(self, value: Any, node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
+        if isinstance(value, list) and isinstance(node, yaml.SequenceNode):
+            return list(zip(value, node.value))
+        if isinstance(value, dict):
+            raise Invalid("must be a list, not a group of indented fields", "write it as [a, b] or one '- a' per line")
+        return [(value, node)]
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> tuple[Any, ...]:
+        result: list[Any] = []
+        for item, item_node in self.items(value, node):
+            try:
+                converted = self.item.convert(item, item_node, ctx)
+            except Invalid as problem:
+                problem.line = problem.line or _line(item_node)
+                ctx.report(problem)
+                continue
+            if converted in result:
+                ctx.report(Invalid(f"'{converted}' is listed twice", "remove one", _line(item_node), "warning"))
+            else:
+                result.append(converted)
+        if not result and self.required:
+            raise Invalid("is empty", "give at least one value")
+        return tuple(result)
+
+
+class People(ListOf):
+    """Person names as ``Family, Given``; one per ``- `` line, or ``;``-separated on one line."""
+
+    def __init__(self, help: str = ""):
+        super().__init__(Text(max_length=200), help=help)
+
+    def items(self, value: Any, node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
+        if isinstance(value, str):
+            return [(name, node) for name in value.split(";") if name.strip()]
+        pairs = super().items(value, node)
+        if isinstance(node, yaml.SequenceNode) and node.flow_style and all(isinstance(v, str) for v, _ in pairs):
+            # `[Dupont, Jean; Martin, Claire]` reaches us as ['Dupont', 'Jean; Martin', 'Claire'].
+            joined = ", ".join(v for v, _ in pairs)
+            if ";" in joined:
+                return [(name, node) for name in joined.split(";") if name.strip()]
+        return pairs
+
+
+SCHEMA: dict[str, Option] = {
+    "id": Text(max_length=80, help="the file name without .md; optional"),
+    "title": Text(required=True, help="the title as the document gives it"),
+    "type": Choice("type", required=True, help="a value from the types vocabulary"),
+    "year": Integer(MIN_YEAR, _next_year, required=True, help="year of publication or start"),
+    "date": PartialDate(help="YYYY-MM or YYYY-MM-DD, in the same year"),
+    "authors": People(help="people, as 'Family, Given'"),
+    "organisations": ListOf(Text(max_length=200), help="publishing institutions: partner ids or names"),
+    "partners": ListOf(Choice("partners"), help="actor ids from the partners vocabulary"),
+    "scale": ListOf(Choice("scale"), required=True, help="territorial scales"),
+    "criteria": ListOf(Choice("criteria"), required=True, help="delimitation or analysis criteria"),
+    "territories": ListOf(Choice("territories"), help="region, commune NIS codes, bassins"),
+    "language": Choice("language", required=True, help="fr, nl or en"),
+    "url": URL(help="where the document can be read"),
+    "doi": DOI(help="10.xxxx/yyyy"),
+    "summary": Text(max_length=1000, help="one or two sentences"),
+    "added": PartialDate(full=True, help="YYYY-MM-DD the entry was added"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A valid entry, as every later module sees it."""
+
+    id: str
+    path: str
+    title: str
+    type: str
+    year: int
+    language: str
+    scale: tuple[str, ...]
+    criteria: tuple[str, ...]
+    body: str
+    digest: str
+    date: str | None = None
+    authors: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
+    url: str | None = None
+    doi: str | None = None
+    summary: str | None = None
+    added: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Every vocabulary-backed dimension as a tuple of ids (facets, filters, links)."""
+        return {
+            "type": (self.type,),
+            "scale": self.scale,
+            "criteria": self.criteria,
+            "partners": self.partners,
+            "territories": self.territories,
+            "language": (self.language,),
+        }
+
+
+@dataclass
+class Parsed:
+    """What reading one file gave: the entry when it has no error, and every problem found."""
+
+    path: str
+    entry: Entry | None
+    problems: list[Problem]
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(path: Path, vocabularies: Vocabularies | None = None, display: str | None = None) -> Parsed:
+    """Read and validate one entry file; never raises for a bad file."""
+    shown = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return _fail(shown, 1, f"the file is {size / 1e6:.1f} MB, more than the {MAX_BYTES // 1_000_000} MB an entry may be",
+                         "keep the entry to a description and link to the document with 'url'")
+        data = path.read_bytes()
+    except OSError as exc:
+        return _fail(shown, 1, f"cannot read the file ({exc.strerror})", "check that it exists and is readable")
+    return parse_bytes(data, path.stem, shown, vocabularies)
+
+
+def _fail(path: str, line: int, message: str, fix: str) -> Parsed:
+    return Parsed(path, None, [Problem(path, line, "error", message, fix)])
+
+
+def parse_bytes(data: bytes, stem: str, path: str, vocabularies: Vocabularies | None = None) -> Parsed:
+    """Validate an entry given its bytes; ``stem`` is the file name without ``.md``."""
+    if len(data) > MAX_BYTES:
+        return _fail(path, 1, f"the file is {len(data) / 1e6:.1f} MB, more than the 1 MB an entry may be",
+                     "keep the entry to a description and link to the document with 'url'")
+    if b"\x00" in data:
+        return _fail(path, data[: data.index(b"\x00")].count(b"\n") + 1, "this is not a text file (it contains NUL bytes)",
+                     "an entry is a Markdown text file; create it with 'kb new'")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _fail(path, data[: exc.start].count(b"\n") + 1, f"the file is not valid UTF-8 (byte {exc.start})",
+                     "save it as UTF-8 in your editor (Save with encoding > UTF-8)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return _fail(path, 1, "the file has no front matter (it must start with a line '---')",
+                     "start the file with '---', the fields, then '---' (see entries/README.md)")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        return _fail(path, 1, "the front matter is not closed",
+                     "add a line '---' after the last field, before the body")
+    front = "\n".join(lines[1:end]) + "\n"
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    return _validate(front, body, end + 2, stem, path, digest(data), vocabularies or vocab_module.load())
+
+
+def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Problem]]:
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        what = " ".join(str(exc.problem or exc.context or "malformed").split())
+        if exc.context_mark and exc.context_mark.line + 2 != line:
+            what += f" (in what starts on line {exc.context_mark.line + 2})"
+        return None, [Problem(path, line, "error", f"the front matter is not valid YAML: {what}",
+                              "check indentation and quotes; put text containing ':' or '#' in double quotes")]
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        return None, [Problem(path, 1, "error", f"the front matter cannot be read: {type(exc).__name__}",
+                              "write plain 'field: value' lines (see entries/README.md)")]
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, [Problem(path, 1, "error", "the front matter is empty", "add the fields: title, type, year, scale, criteria, language")]
+    if not isinstance(node, yaml.MappingNode):
+        return None, [Problem(path, _line(node), "error", "the front matter must be 'field: value' lines",
+                              "write one 'field: value' per line (see entries/README.md)")]
+    seen: set[int] = set()
+    stack: list[yaml.Node] = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            return None, [Problem(path, _line(current), "error", "YAML anchors and aliases (&name, *name) are not allowed",
+                                  "write each value out in full")]
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return node, []
+
+
+def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: str, vocabularies: Vocabularies) -> Parsed:
+    node, problems = _compose(front, path)
+    if node is None:
+        return Parsed(path, None, problems)
+    constructor = _Loader("")
+    values: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+
+    def report(problem: Invalid, name: str, line: int) -> None:
+        problems.append(Problem(path, problem.line or line, problem.severity, f"{name} {problem.message}", problem.fix))
+
+    for key_node, value_node in node.value:
+        line = _line(key_node)
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(name, str) or not name:
+            problems.append(Problem(path, line, "error", "a field name must be plain text", "write 'field: value'"))
+            continue
+        if name in key_lines:
+            problems.append(Problem(path, line, "error", f"'{name}' appears twice (first on line {key_lines[name]})",
+                                    "keep only one of the two lines"))
+            continue
+        key_lines[name] = line
+        option = SCHEMA.get(name)
+        if option is None:
+            guess = difflib.get_close_matches(name.lower(), list(SCHEMA), n=1, cutoff=0.6)
+            fix = f"did you mean '{guess[0]}'?" if guess else f"the fields are: {', '.join(SCHEMA)}"
+            problems.append(Problem(path, line, "warning", f"unknown field '{name}' is ignored", fix))
+            continue
+        try:
+            raw = constructor.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, RecursionError) as exc:
+            problems.append(Problem(path, line, "error", f"{name} cannot be read ({type(exc).__name__})", "write a plain value"))
+            continue
+        if raw is None or raw == [] or raw == "":
+            problems.append(Problem(path, line, "error" if option.required else "warning", f"{name} is empty",
+                                    "write a value" if option.required else "write a value or remove the line"))
+            continue
+        ctx = Context(vocabularies, lambda p, n=name, ln=line: report(p, n, ln))
+        try:
+            values[name] = option.convert(raw, value_node, ctx)
+        except Invalid as problem:
+            report(problem, name, line)
+    constructor.dispose()
+
+    for name, option in SCHEMA.items():
+        if option.required and name not in key_lines:
+            problems.append(Problem(path, 1, "error", f"{name} is missing",
+                                    f"add a line '{name}: ...' to the front matter ({option.help})"))
+    _check_identity(values, key_lines, stem, path, problems)
+    if "date" in values and "year" in values and not values["date"].startswith(str(values["year"])):
+        problems.append(Problem(path, key_lines["date"], "error", f"date {values['date']} is not in year {values['year']}",
+                                "make 'year' and 'date' agree"))
+    if not _has_content(body):
+        problems.append(Problem(path, body_line, "error", "the body is empty (headings and <!-- comments --> do not count)",
+                                "below the front matter, describe the document: content, scale, criteria, sources"))
+
+    entry = None
+    if not any(p.is_error for p in problems):
+        values.pop("id", None)
+        entry = Entry(id=stem, path=path, body=body, digest=sha, lines=dict(key_lines, body=body_line), **values)
+    problems.sort()
+    return Parsed(path, entry, problems)
+
+
+def _has_content(body: str) -> bool:
+    text = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _check_identity(values: dict[str, Any], key_lines: dict[str, int], stem: str, path: str, problems: list[Problem]) -> None:
+    low, high = ID_LENGTH
+    if not ID_RE.match(stem) or not low <= len(stem) <= high:
+        problems.append(Problem(path, 1, "error", f"the file name '{stem}.md' is not a valid id",
+                                f"rename it with lowercase letters, digits and hyphens, {low} to {high} characters, e.g. "
+                                f"'{suggest_id(stem)}.md'"))
+    if "id" in values and values["id"] != stem:
+        problems.append(Problem(path, key_lines["id"], "error", f"id '{values['id']}' does not match the file name '{stem}.md'",
+                                f"write 'id: {stem}' or remove the line (the file name is the id)"))
+
+
+def suggest_id(title: str, max_length: int = 60) -> str:
+    """A readable id from a title: ascii, lowercase, hyphens, cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", vocab_module.fold(title))
+    result = ""
+    for word in words:
+        candidate = f"{result}-{word}" if result else word
+        if len(candidate) > max_length:
+            break
+        result = candidate
+    return result or "entry"

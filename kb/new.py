@@ -1,0 +1,88 @@
+"""Write a new, correctly formed entry file: the core of ``kb new`` (and of ``kb import``).
+
+The file is written the way entries/README.md documents it, field by field, so that what a
+contributor gets from the command is also the model of what to write by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .entry import SCHEMA, suggest_id
+
+FIELD_ORDER = list(SCHEMA)
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def free_id(title: str, taken: Iterable[str]) -> str:
+    """An id from the title that no file uses yet (``-2``, ``-3``... appended when needed)."""
+    base = suggest_id(title)
+    if len(base) < 3:
+        base = f"{base}-entry".strip("-")
+    taken = set(taken)
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{number}"
+        number += 1
+    return candidate
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    # Plain only when YAML cannot misread it; everything else is double-quoted (JSON is valid YAML).
+    return text if _PLAIN.match(text) and not text.isdigit() else json.dumps(text, ensure_ascii=False)
+
+
+def render(fields: dict[str, Any], body: str) -> str:
+    """The text of an entry file: front matter in the documented order, then the body."""
+    lines = ["---"]
+    for name in FIELD_ORDER:
+        value = fields.get(name)
+        if value in (None, "", (), []):
+            continue
+        if name == "authors":
+            lines.append("authors:")
+            lines.extend(f"  - {json.dumps(person, ensure_ascii=False)}" for person in value)
+        elif name == "summary":
+            lines.append(f"summary: {json.dumps(' '.join(str(value).split()), ensure_ascii=False)}")
+        elif isinstance(value, (list, tuple)):
+            lines.append(f"{name}: [{', '.join(_scalar(v) for v in value)}]")
+        else:
+            lines.append(f"{name}: {_scalar(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n" + body.strip() + "\n"
+
+
+def body_template(language: str) -> str:
+    """Section headings in the entry's language, with guidance as comments (not content)."""
+    headings = {
+        "fr": ("Contenu", "Échelle et critères", "Sources"),
+        "nl": ("Inhoud", "Schaal en criteria", "Bronnen"),
+        "en": ("Content", "Scale and criteria", "Sources"),
+    }[language]
+    return (
+        f"## {headings[0]}\n\n<!-- What the document is and what it found. -->\n\n"
+        f"## {headings[1]}\n\n<!-- Which territory, drawn on what basis, with which criteria. -->\n\n"
+        f"## {headings[2]}\n\n<!-- Where it was seen: links. -->\n"
+    )
+
+
+def write_entry(directory: Path, fields: dict[str, Any], body: str | None = None) -> Path:
+    """Create ``<id>.md`` in ``directory``; refuses to overwrite (the file is created exclusively)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    taken = {p.stem for p in directory.glob("*.md")}
+    entry_id = fields.pop("id", None) or free_id(fields["title"], taken)
+    fields.setdefault("added", dt.date.today().isoformat())
+    path = directory / f"{entry_id}.md"
+    text = render(fields, body if body and body.strip() else body_template(fields.get("language", "fr")))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return path

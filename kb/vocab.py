@@ -1,0 +1,153 @@
+"""Controlled vocabularies: the values an entry may be tagged with, and their FR/NL/EN labels.
+
+The vocabularies are YAML data files in ``kb/vocabularies/`` so that adding a value is a pull
+request to a data file, reviewed like an entry, never a code change. Every other module asks
+this one for labels and for "did you mean" suggestions, so the wording stays the same everywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+LANGS = ("fr", "nl", "en")
+VOCAB_DIR = Path(__file__).parent / "vocabularies"
+
+# Front matter field -> vocabulary file (without .yaml). The order is the order of the facets.
+DIMENSIONS: dict[str, str] = {
+    "type": "types",
+    "scale": "scales",
+    "criteria": "criteria",
+    "partners": "partners",
+    "territories": "territories",
+    "language": "languages",
+}
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class VocabularyError(Exception):
+    """A vocabulary file is malformed; the message names the file and what to fix."""
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents, so that 'Région' and 'region' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a vocabulary: its id, its labels, and any extra data (abbr, kind, tile...)."""
+
+    id: str
+    labels: Mapping[str, str]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def label(self, lang: str = "fr") -> str:
+        return self.labels.get(lang) or self.labels["fr"]
+
+    def short(self, lang: str = "fr") -> str:
+        """The abbreviation where there is one (partners), else the label."""
+        return self.extra.get("abbr") or self.label(lang)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An ordered set of terms, as written in its file."""
+
+    name: str
+    terms: Mapping[str, Term]
+
+    def __contains__(self, term_id: object) -> bool:
+        return term_id in self.terms
+
+    def __iter__(self) -> Iterator[Term]:
+        return iter(self.terms.values())
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __getitem__(self, term_id: str) -> Term:
+        return self.terms[term_id]
+
+    def label(self, term_id: str, lang: str = "fr") -> str:
+        term = self.terms.get(term_id)
+        return term.label(lang) if term else term_id
+
+    def suggest(self, value: str) -> str | None:
+        """The id a contributor most likely meant, matching ids and labels in any language."""
+        wanted = fold(str(value)).replace("-", "_").strip()
+        candidates: dict[str, str] = {}
+        for term in self:
+            candidates.setdefault(fold(term.id), term.id)
+            for text in (*term.labels.values(), term.extra.get("abbr", ""), term.extra.get("nis", "")):
+                if text:
+                    candidates.setdefault(fold(text), term.id)
+        if wanted in candidates:
+            return candidates[wanted]
+        close = difflib.get_close_matches(wanted, list(candidates), n=1, cutoff=0.6)
+        return candidates[close[0]] if close else None
+
+
+def _load_file(path: Path) -> Vocabulary:
+    try:
+        items = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise VocabularyError(f"{path}: cannot read vocabulary: {exc}") from exc
+    if not isinstance(items, list):
+        raise VocabularyError(f"{path}: a vocabulary is a list of '- id: ...' items")
+    terms: dict[str, Term] = {}
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise VocabularyError(f"{path}: item {number} has no text 'id'")
+        missing = [lang for lang in LANGS if not isinstance(item.get(lang), str) or not item[lang]]
+        if missing:
+            raise VocabularyError(
+                f"{path}: '{item['id']}' has no label for {', '.join(missing)} -- add them"
+            )
+        if item["id"] in terms:
+            raise VocabularyError(f"{path}: '{item['id']}' is listed twice -- keep one")
+        extra = {k: v for k, v in item.items() if k != "id" and k not in LANGS}
+        terms[item["id"]] = Term(item["id"], {lang: item[lang] for lang in LANGS}, extra)
+    return Vocabulary(path.stem, terms)
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """All vocabularies, by file name; ``for_field('scale')`` gives the one a field uses."""
+
+    by_name: Mapping[str, Vocabulary]
+
+    def __getitem__(self, name: str) -> Vocabulary:
+        return self.by_name[name]
+
+    def for_field(self, field_name: str) -> Vocabulary:
+        return self.by_name[DIMENSIONS[field_name]]
+
+    def label(self, field_name: str, term_id: str, lang: str = "fr") -> str:
+        return self.for_field(field_name).label(term_id, lang)
+
+    def bassin_communes(self) -> dict[str, tuple[str, ...]]:
+        """Bassin id -> the communes it covers, whole or in part."""
+        return {
+            t.id: tuple(t.extra.get("communes", [])) + tuple(t.extra.get("partial", []))
+            for t in self["territories"]
+            if t.extra.get("kind") == "bassin"
+        }
+
+
+@functools.lru_cache(maxsize=4)
+def load(directory: Path = VOCAB_DIR) -> Vocabularies:
+    """Load every vocabulary file; cached, since they are read by every command."""
+    names = sorted(set(DIMENSIONS.values()))
+    missing = [n for n in names if not (directory / f"{n}.yaml").is_file()]
+    if missing:
+        raise VocabularyError(f"{directory}: missing vocabulary files: {', '.join(missing)}")
+    return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
