@@ -66,6 +66,49 @@ def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str
     return tuple(flat)
 
 
+def store_options(func: Any) -> Any:
+    """--entries, --db and --index-dir: where a command reads entries and keeps derived data."""
+    func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].")(func)
+    func = click.option("--db", "database_url", metavar="URL", default=None,
+                        help="SQLAlchemy URL of the store [default: sqlite:///.kb/kb.sqlite or $KB_DATABASE_URL].")(func)
+    return entries_option(func)
+
+
+def _project(entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None,
+             **paths: Any):
+    from .project import Project
+
+    return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
+
+
+def _print_problems(problems: list) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def filter_options(func: Any) -> Any:
+    """The filters shared by search and export; values repeat or are comma-separated."""
+    for flag, dest, field_name in reversed((
+        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--partner", "partners", "partners"),
+        ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
+    )):
+        func = click.option(flag, dest, multiple=True, type=VocabValues(field_name),
+                            help=f"Only entries with this {field_name} value (repeat to require several).")(func)
+    return click.option("--year", "years", metavar="RANGE", help="A year or a range: 2020, 2015..2022, 2015.., ..2022.")(func)
+
+
+def _filters(years: str | None, type_: tuple, **tags: tuple):
+    from .filters import Filters, parse_years
+
+    try:
+        year_from, year_to = parse_years(years) if years else (None, None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--year") from None
+    return Filters(type=_flatten(type_), year_from=year_from, year_to=year_to,
+                   **{k: _flatten(v) for k, v in tags.items()})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def cli() -> None:
@@ -195,3 +238,86 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
         click.echo(f"  to do: {problem}", err=True)
 
 
+
+
+@cli.command("index")
+@store_options
+@click.option("--full", is_flag=True, help="Rebuild the store and the search index from scratch.")
+def index_command(full: bool, **paths: Any) -> None:
+    """Index the entries into the SQL store and the full-text index.
+
+    Incremental: only added, changed and removed files are written. Refuses to index entries
+    that 'kb check' rejects, and then changes nothing.
+    """
+    from .project import Refused
+
+    project = _project(**paths)
+    try:
+        report = project.index(full=full)
+    except Refused as refused:
+        _print_problems(refused.problems)
+        raise click.ClickException(f"not indexed: {len(refused.problems)} errors in the entries (see above); "
+                                   "fix them, then run 'kb index' again") from None
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        project.close()
+    click.echo(str(report))
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@filter_options
+@click.option("--limit", type=click.IntRange(0, 1000), default=10, show_default=True, help="Hits to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].")
+def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | None, years: str | None,
+           **tags: Any) -> None:
+    """Search the inventory: ranked hits, snippets and facet counts.
+
+    WORDS is a full-text query (accents optional; "quoted phrases", OR, NOT, prefix*). With no
+    words, the entries are listed by the filters alone, newest first. Run 'kb index' first.
+    """
+    import json
+
+    from .search import SearchIndex
+
+    filters = _filters(years, **tags)
+    project = _project(index_dir=index_dir)
+    searcher = SearchIndex(project.index_dir, project.vocabularies)
+    if not searcher.exists():
+        raise click.ClickException(f"no search index in {project.index_dir}: run 'kb index' first")
+    results = searcher.search(" ".join(words), filters, limit)
+    if as_json:
+        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_results(results, project.vocabularies)
+
+
+def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
+    import html
+    import re
+
+    for note in results.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+    click.echo(f"{results.total} entries match {results.query!r}")
+    if not results.total and results.suggestion:
+        click.echo(f"did you mean: {results.suggestion}")
+    for number, hit in enumerate(results.hits, 1):
+        click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
+        tags = "; ".join(f"{dim}: {', '.join(vocabularies.label(dim, v, 'fr') for v in values)}"
+                         for dim, values in hit.tags.items() if values and dim != "language")
+        click.echo(f"   {tags}")
+        if hit.snippet:
+            parts = re.split(r"<mark>(.*?)</mark>", hit.snippet)
+            text = "".join(click.style(html.unescape(p), bold=True, underline=True) if i % 2 else html.unescape(p)
+                           for i, p in enumerate(parts))
+            click.echo(f"   {text}")
+    if results.total:
+        click.echo("\nfacets:")
+        for dim, counts in results.facets.items():
+            if counts:
+                shown = ", ".join(f"{v} {n}" for v, n in list(counts.items())[:8])
+                more = f", ... ({len(counts) - 8} more)" if len(counts) > 8 else ""
+                click.echo(f"  {dim}: {shown}{more}")

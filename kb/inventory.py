@@ -19,7 +19,34 @@ from . import vocab
 from .entry import Entry, Parsed, parse_file
 from .problems import Problem
 
-TITLE_SIMILARITY = 0.92
+TITLE_SIMILARITY = 0.8
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A file as last read: stat() says whether it may have changed, the digest whether it did."""
+
+    mtime_ns: int
+    size: int
+    digest: str
+
+
+@dataclass
+class Changes:
+    """How the files differ from what a derived copy (store, index) holds, by entry id."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    touched: list[str] = field(default_factory=list)  # stat changed, content did not
+    unchanged: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.touched)
+
+    def __str__(self) -> str:
+        return (f"{len(self.added)} added, {len(self.changed)} changed, "
+                f"{len(self.removed)} removed, {self.unchanged} unchanged")
 
 
 @dataclass
@@ -105,19 +132,48 @@ def _likely_duplicates(entries: list[Entry]) -> list[Problem]:
                                         "merge the two entries, or point each to its own document"))
             else:
                 first[norm] = entry
-    # Near-identical titles: compare only titles that share their first two words, so the
-    # check stays linear in practice on a large inventory.
-    buckets: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+    problems.extend(_similar_titles(entries))
+    return problems
+
+
+def same_title(a: list[str], b: list[str]) -> bool:
+    """Same words (order, case, accents and punctuation aside), or the same but for typos.
+
+    An added word ("Bassin Nord" / "Bassin Nord-Est") or another number (2022 / 2023) makes
+    a different document, not a duplicate.
+    """
+    only_a = sorted(set(a) - set(b))
+    only_b = sorted(set(b) - set(a))
+    if len(only_a) != len(only_b) or len(only_a) > 2 or len(set(a)) < 2:
+        return False
+    for word in only_a:
+        if word.isdigit() or not any(
+            not other.isdigit() and difflib.SequenceMatcher(None, word, other).ratio() >= TITLE_SIMILARITY
+            for other in only_b
+        ):
+            return False
+    return True
+
+
+def _similar_titles(entries: list[Entry]) -> list[Problem]:
+    """Compare only titles that share one of their two rarest words, so large inventories stay fast."""
+    words = {e.id: normalise_title(e.title).split() for e in entries}
+    frequency: dict[str, int] = defaultdict(int)
+    for tokens in words.values():
+        for token in set(tokens):
+            frequency[token] += 1
+    buckets: dict[str, list[Entry]] = defaultdict(list)
+    problems: list[Problem] = []
     for entry in entries:
-        norm = normalise_title(entry.title)
-        buckets[" ".join(norm.split()[:2])].append((norm, entry))
-    for bucket in buckets.values():
-        for i, (norm, entry) in enumerate(bucket):
-            for other_norm, other in bucket[:i]:
-                matcher = difflib.SequenceMatcher(None, other_norm, norm)
-                if matcher.real_quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY:
-                    problems.append(Problem(entry.path, entry.lines.get("title", 1), "warning",
-                                            f"the title is nearly the same as in {other.path}",
-                                            "check they are different documents; if so, make the titles say how"))
-                    break
+        tokens = words[entry.id]
+        candidates = {other.id: other for key in sorted(set(tokens), key=lambda t: (frequency[t], t))[:2]
+                      for other in buckets[key]}
+        for other in candidates.values():
+            if same_title(tokens, words[other.id]):
+                problems.append(Problem(entry.path, entry.lines.get("title", 1), "warning",
+                                        f"the title is nearly the same as in {other.path}",
+                                        "check they are different documents; if so, make the titles say how"))
+                break
+        for key in sorted(set(tokens), key=lambda t: (frequency[t], t))[:2]:
+            buckets[key].append(entry)
     return problems

@@ -1,0 +1,60 @@
+"""Filters over the inventory: what ``kb search``, ``kb export`` and the site's listings share.
+
+A filter keeps the entries that carry *every* value asked for (``--scale region --scale
+commune`` means both), which is what readers expect when they narrow a list facet by facet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import Iterator
+
+from .entry import Entry
+
+TAG_FIELDS = ("type", "scale", "criteria", "partners", "territories", "language")
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: tuple[str, ...] = ()
+    scale: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def tags(self) -> Iterator[tuple[str, str]]:
+        """Each (dimension, value) asked for."""
+        for name in TAG_FIELDS:
+            for value in getattr(self, name):
+                yield name, value
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) not in ((), None) for f in fields(self))
+
+    def matches(self, entry: Entry) -> bool:
+        tags = entry.tags()
+        if any(value not in tags[name] for name, value in self.tags()):
+            return False
+        if self.year_from is not None and entry.year < self.year_from:
+            return False
+        return self.year_to is None or entry.year <= self.year_to
+
+
+YEARS = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.)\s*(\d{4})?)?\s*$")
+
+
+def parse_years(text: str) -> tuple[int | None, int | None]:
+    """``2015..2022``, ``2015..``, ``..2022`` or ``2020`` -> (from, to); ValueError says the shape."""
+    match = YEARS.match(text or "")
+    if not match or not (match.group(1) or match.group(3)):
+        raise ValueError(f"'{text}' is not a year range: write 2020, 2015..2022, 2015.. or ..2022")
+    low, dots, high = match.groups()
+    start = int(low) if low else None
+    end = int(high) if high else (None if dots else start)
+    if start is not None and end is not None and start > end:
+        raise ValueError(f"'{text}' runs backwards: write the earlier year first")
+    return start, end

@@ -1,0 +1,139 @@
+"""A kb project: where the entries, the store, the search index and the site live, and the
+operations that carry data one way between them.
+
+``entries/*.md`` -> ``Store`` (SQL) -> ``SearchIndex`` (Whoosh) -> site. The store and the index
+are derived: each step compares what it holds with its source and rewrites only the
+difference, so both can be deleted and rebuilt at any time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import vocab
+from .entry import digest, parse_bytes
+from .inventory import Changes, FileState, Inventory, display_path, entry_files
+from .problems import Problem
+
+if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
+    from .search import SearchIndex
+    from .store import Store
+
+
+class Refused(Exception):
+    """The entries have errors: nothing derived from them was changed."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} errors")
+        self.problems = problems
+
+
+@dataclass
+class IndexReport:
+    changes: Changes
+    search_written: int = 0
+    search_removed: int = 0
+
+    def __str__(self) -> str:
+        return (f"store: {self.changes}; search index: {self.search_written} written, "
+                f"{self.search_removed} removed")
+
+
+@dataclass
+class Project:
+    """Paths and settings; defaults follow the checkout layout and the KB_* environment variables."""
+
+    root: Path = field(default_factory=Path.cwd)
+    entries_dir: Path | None = None
+    database_url: str | None = None
+    index_dir: Path | None = None
+    site_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.entries_dir = Path(self.entries_dir or os.environ.get("KB_ENTRIES") or self.root / "entries")
+        self.database_url = self.database_url or os.environ.get("KB_DATABASE_URL") or \
+            f"sqlite:///{(self.root / '.kb' / 'kb.sqlite').resolve()}"
+        self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
+        self.site_dir = Path(self.site_dir or self.root / "site")
+
+    @cached_property
+    def vocabularies(self) -> vocab.Vocabularies:
+        return vocab.load()
+
+    @cached_property
+    def store(self) -> "Store":
+        from .store import Store
+
+        return Store(self.database_url)
+
+    @cached_property
+    def search_index(self) -> "SearchIndex":
+        from .search import SearchIndex
+
+        return SearchIndex(self.index_dir, self.vocabularies)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    def check(self, paths: list[Path] | None = None) -> Inventory:
+        from . import inventory
+
+        return inventory.load(paths or [self.entries_dir], self.vocabularies)
+
+    def index(self, full: bool = False) -> IndexReport:
+        """Bring the store, then the search index, up to date with the entry files.
+
+        Only files whose size or modification time changed are read, and only those whose
+        content hash changed are parsed and rewritten. Refuses (``Refused``) when a changed
+        file has errors, leaving the store and the index as they were.
+        """
+        if not self.entries_dir.is_dir():
+            raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
+        known = {} if full else self.store.file_states()
+        files = {p.stem: p for p in entry_files([self.entries_dir])}
+        changes, states, parsed = Changes(), {}, []
+        for entry_id, path in files.items():
+            stat = path.stat()
+            old = known.get(entry_id)
+            if old and (old.mtime_ns, old.size) == (stat.st_mtime_ns, stat.st_size):
+                changes.unchanged += 1
+                continue
+            data = path.read_bytes()
+            states[entry_id] = FileState(stat.st_mtime_ns, stat.st_size, digest(data))
+            if old and old.digest == states[entry_id].digest:
+                changes.touched.append(entry_id)
+                changes.unchanged += 1
+                continue
+            (changes.changed if old else changes.added).append(entry_id)
+            parsed.append(parse_bytes(data, entry_id, display_path(path), self.vocabularies))
+        changes.removed = sorted(known.keys() - files.keys())
+        problems = [p for result in parsed for p in result.problems if p.is_error]
+        entries = [r.entry for r in parsed if r.entry is not None]
+        problems += self._doi_clashes(entries, set(changes.changed))
+        if problems:
+            raise Refused(sorted(problems))
+        if changes or full:
+            self.store.apply(changes, entries, states, full=full)
+        written, removed = self.search_index.sync(self.store.digests(), lambda ids: self.store.entries(ids=ids), full)
+        return IndexReport(changes, len(written), len(removed))
+
+    def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
+        """Same DOI as another entry: the one cross-file error a partial index must still catch."""
+        with_doi = [e for e in entries if e.doi]
+        if not with_doi:
+            return []
+        taken = {doi.lower(): i for i, doi in self.store.dois().items() if i not in replaced}
+        problems = []
+        for entry in with_doi:
+            other = taken.setdefault(entry.doi.lower(), entry.id)
+            if other != entry.id:
+                problems.append(Problem(entry.path, entry.lines.get("doi", 1), "error",
+                                        f"same doi as entry '{other}': this looks like the same document twice",
+                                        "merge the two entries, or point each to its own document"))
+        return problems

@@ -1,0 +1,244 @@
+"""The SQL store: entries, their people and their tag links, through SQLAlchemy.
+
+The store is derived data: ``apply()`` writes the changes found in the files in one transaction, so
+a killed ``kb index`` leaves the previous consistent state, and the next run repairs it from
+the content hashes. SQLite (a file under ``.kb/``) by default; any SQLAlchemy URL works, and
+PostgreSQL is tested for real.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import (
+    BigInteger, ForeignKey, Index, Integer, String, Text, create_engine, delete, event, func, insert, select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .entry import Entry
+from .filters import TAG_FIELDS, Filters
+from .inventory import Changes, FileState
+
+SCHEMA_VERSION = "1"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    __tablename__ = "kb_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    date: Mapped[str | None] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(5))
+    url: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    added: Mapped[str | None] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Person(Base):
+    """Authors (``role='author'``) and publishing organisations (``role='organisation'``), in order."""
+
+    __tablename__ = "entry_people"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(12), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class Tag(Base):
+    """One link from an entry to a vocabulary value: (entry, dimension, value)."""
+
+    __tablename__ = "entry_tags"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(String(80))
+    __table_args__ = (Index("ix_entry_tags_dimension_value", "dimension", "value", "entry_id"),)
+
+
+def default_url(root: Path) -> str:
+    return f"sqlite:///{(root / '.kb' / 'kb.sqlite').resolve()}"
+
+
+class Store:
+    """The inventory as SQL rows; construct with a SQLAlchemy URL."""
+
+    def __init__(self, url: str):
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._prepare()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _prepare(self) -> None:
+        """Create the tables; a store written by another schema version is rebuilt from scratch."""
+        with self.engine.begin() as conn:
+            Base.metadata.create_all(conn)
+            version = conn.scalar(select(Meta.value).where(Meta.key == "schema"))
+            if version == SCHEMA_VERSION:
+                return
+        Base.metadata.drop_all(self.engine)
+        with self.engine.begin() as conn:
+            Base.metadata.create_all(conn)
+            conn.execute(insert(Meta), [{"key": "schema", "value": SCHEMA_VERSION}])
+
+    def digests(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(EntryRow.id, EntryRow.digest)).all())
+
+    def dois(self) -> dict[str, str]:
+        """Entry id -> DOI, for the entries that have one."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(EntryRow.id, EntryRow.doi).where(EntryRow.doi.is_not(None))).all())
+
+    def file_states(self) -> dict[str, FileState]:
+        """What each stored entry's file looked like when it was read: skips re-reading it."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EntryRow.id, EntryRow.mtime_ns, EntryRow.size, EntryRow.digest))
+            return {i: FileState(m, s, d) for i, m, s, d in rows}
+
+    def apply(self, changes: Changes, upserts: Iterable[Entry], states: dict[str, FileState],
+              full: bool = False) -> None:
+        """Write ``changes`` in one transaction: all of it lands, or none of it."""
+        with self.engine.begin() as conn:
+            if full:
+                for table in (Tag, Person, EntryRow):
+                    conn.execute(delete(table))
+            stale = changes.removed + changes.changed
+            for start in range(0, len(stale), 500):
+                chunk = stale[start : start + 500]
+                for table in (Tag, Person):
+                    conn.execute(delete(table).where(table.entry_id.in_(chunk)))
+                conn.execute(delete(EntryRow).where(EntryRow.id.in_(chunk)))
+            self._insert(conn, list(upserts), states)
+            for entry_id in changes.touched:
+                state = states[entry_id]
+                conn.execute(update(EntryRow).where(EntryRow.id == entry_id)
+                             .values(mtime_ns=state.mtime_ns, size=state.size))
+
+    @staticmethod
+    def _insert(conn, entries: list[Entry], states: dict[str, FileState]) -> None:
+        if not entries:
+            return
+        rows, people, tags = [], [], []
+        for e in entries:
+            rows.append({
+                "id": e.id, "path": e.path, "title": e.title, "type": e.type, "year": e.year, "date": e.date,
+                "language": e.language, "url": e.url, "doi": e.doi, "summary": e.summary, "added": e.added,
+                "body": e.body, "digest": e.digest,
+                "mtime_ns": states[e.id].mtime_ns if e.id in states else 0,
+                "size": states[e.id].size if e.id in states else 0,
+            })
+            for role, names in (("author", e.authors), ("organisation", e.organisations)):
+                people.extend({"entry_id": e.id, "role": role, "position": i, "name": n} for i, n in enumerate(names))
+            for dimension, values in e.tags().items():
+                tags.extend({"entry_id": e.id, "dimension": dimension, "position": i, "value": v}
+                            for i, v in enumerate(values))
+        conn.execute(insert(EntryRow), rows)
+        if people:
+            conn.execute(insert(Person), people)
+        conn.execute(insert(Tag), tags)
+
+    def _filtered_ids(self, filters: Filters):
+        """A SELECT of the ids of entries passing ``filters`` (one EXISTS-style IN per value)."""
+        query = select(EntryRow.id)
+        for dimension, value in filters.tags():
+            query = query.where(EntryRow.id.in_(
+                select(Tag.entry_id).where(Tag.dimension == dimension, Tag.value == value)))
+        if filters.year_from is not None:
+            query = query.where(EntryRow.year >= filters.year_from)
+        if filters.year_to is not None:
+            query = query.where(EntryRow.year <= filters.year_to)
+        return query
+
+    def count(self, filters: Filters = Filters()) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(self._filtered_ids(filters).subquery()))
+
+    def facet_counts(self, filters: Filters = Filters()) -> dict[str, dict[str, int]]:
+        """For every dimension (and year), how many of the filtered entries carry each value."""
+        ids = self._filtered_ids(filters)
+        counts: dict[str, dict[str, int]] = {d: {} for d in (*TAG_FIELDS, "year")}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Tag.dimension, Tag.value, func.count())
+                .where(Tag.entry_id.in_(ids)).group_by(Tag.dimension, Tag.value)
+            )
+            for dimension, value, number in rows:
+                counts[dimension][value] = number
+            for year, number in conn.execute(
+                select(EntryRow.year, func.count()).where(EntryRow.id.in_(ids)).group_by(EntryRow.year)
+            ):
+                counts["year"][str(year)] = number
+        return counts
+
+    def entries(self, filters: Filters = Filters(), ids: Iterable[str] | None = None) -> list[Entry]:
+        """The filtered entries (or those with the given ids), rebuilt as ``Entry`` objects, in id order."""
+        if ids is not None:
+            wanted = sorted(ids)
+            return [e for start in range(0, len(wanted), 500)
+                    for e in self._entries(select(EntryRow.id).where(EntryRow.id.in_(wanted[start:start + 500])))]
+        return self._entries(self._filtered_ids(filters))
+
+    def _entries(self, ids) -> list[Entry]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EntryRow).where(EntryRow.id.in_(ids)).order_by(EntryRow.id)).mappings().all()
+            tags: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            for entry_id, dimension, value in conn.execute(
+                select(Tag.entry_id, Tag.dimension, Tag.value).where(Tag.entry_id.in_(ids))
+                .order_by(Tag.entry_id, Tag.dimension, Tag.position)
+            ):
+                tags[entry_id][dimension].append(value)
+            people: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            for entry_id, role, name in conn.execute(
+                select(Person.entry_id, Person.role, Person.name).where(Person.entry_id.in_(ids))
+                .order_by(Person.entry_id, Person.role, Person.position)
+            ):
+                people[entry_id][role].append(name)
+        result = []
+        for row in rows:
+            t, p = tags[row["id"]], people[row["id"]]
+            result.append(Entry(
+                id=row["id"], path=row["path"], title=row["title"], type=row["type"], year=row["year"],
+                language=row["language"], scale=tuple(t["scale"]), criteria=tuple(t["criteria"]),
+                body=row["body"], digest=row["digest"], date=row["date"], authors=tuple(p["author"]),
+                organisations=tuple(p["organisation"]), partners=tuple(t["partners"]),
+                territories=tuple(t["territories"]), url=row["url"], doi=row["doi"], summary=row["summary"],
+                added=row["added"],
+            ))
+        return result
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL keeps readers going while ``kb index`` writes; foreign keys make CASCADE real."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
