@@ -1,0 +1,93 @@
+"""Shared fixtures: a fresh copy of the starter inventory, a fresh store on SQLite and on a real
+PostgreSQL server, and a CliRunner.
+
+Tests that take ``database_url`` (or ``project``) run twice: once on a SQLite file, once on
+PostgreSQL started by the tests themselves (tests/servers.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+STARTER = REPO / "entries"
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's KB_* settings."""
+    for name in ("KB_ENTRIES", "KB_DATABASE_URL", "KB_INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def entries_dir(tmp_path: Path) -> Path:
+    """A writable copy of the starter inventory (entries/*.md, without the README)."""
+    target = tmp_path / "entries"
+    target.mkdir()
+    for path in STARTER.glob("*.md"):
+        if path.name != "README.md":
+            shutil.copy2(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory):
+    """One real PostgreSQL server for the whole session, on loopback."""
+    from servers import start_postgres
+
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'kb.sqlite'}"
+    return request.getfixturevalue("postgres").fresh_database()
+
+
+@pytest.fixture
+def project(tmp_path: Path, entries_dir: Path, database_url: str):
+    project = Project(root=tmp_path, entries_dir=entries_dir, database_url=database_url)
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def sqlite_project(tmp_path: Path, entries_dir: Path):
+    """A project on the embedded default (SQLite under .kb/), for tests about one back end only."""
+    project = Project(root=tmp_path, entries_dir=entries_dir)
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def make_entry(directory: Path, name: str, front: str, body: str = "Un texte.\n") -> Path:
+    """Write a hand-made entry file; ``front`` is the YAML between the --- lines."""
+    path = directory / f"{name}.md"
+    path.write_text(f"---\n{front.strip()}\n---\n{body}", encoding="utf-8")
+    return path
+
+
+MINIMAL = """\
+title: "Une étude"
+type: study
+year: 2021
+scale: [region]
+criteria: [population_size]
+language: fr
+"""
