@@ -321,3 +321,82 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
                 shown = ", ".join(f"{v} {n}" for v, n in list(counts.items())[:8])
                 more = f", ... ({len(counts) - 8} more)" if len(counts) > 8 else ""
                 click.echo(f"  {dim}: {shown}{more}")
+
+
+@cli.command()
+@store_options
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site [default: site/].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display (for CI).")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
+def build(output: Path | None, quiet: bool, no_search: bool, **paths: Any) -> None:
+    """Build the static inventory site from the entries (indexing them first).
+
+    The build is atomic: it writes beside the live site and swaps it in only on success,
+    so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
+    """
+    project = _project(**paths)
+    report = _run_build(project, output, quiet, no_search)
+    if not quiet:
+        click.echo(str(report))
+
+
+def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool) -> Any:
+    from .project import Refused
+    from .site import BuildError
+
+    target = output or project.site_dir
+    try:
+        return project.build(output, progress=None if quiet else _progress(), search=not no_search)
+    except Refused as refused:
+        _print_problems(refused.problems)
+        raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
+                                   f"the last good site in {target} is unchanged") from None
+    except (BuildError, OSError) as exc:
+        raise click.ClickException(f"site not built: {exc}; the last good site in {target} is unchanged") from None
+    finally:
+        project.close()
+
+
+def _progress():
+    """A one-line progress display on stderr for long builds."""
+    shown: dict[str, int] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage == "search":
+            click.echo("indexing the site for search (Pagefind)...", err=True)
+            return
+        percent = 100 * done // max(total, 1)
+        if shown.get(stage) != percent:
+            shown[stage] = percent
+            end = "\n" if done >= total else "\r"
+            click.echo(f"{stage}: {done}/{total} ({percent}%)", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    return report
+
+
+@cli.command("stats")
+@entries_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats_command(entries_dir: Path, as_json: bool) -> None:
+    """Figures about the inventory: scale x criteria, where (communes, bassins), who, when.
+
+    Reads the entry files (files with errors are left out: run 'kb check').
+    """
+    import json
+
+    from . import stats
+
+    if not entries_dir.is_dir():
+        raise click.ClickException(f"no entries folder at {entries_dir}")
+    project = _project(entries_dir=entries_dir)
+    inventory = project.check()
+    bad = sorted({p.path for p in inventory.errors})
+    if bad:
+        click.echo(f"note: {len(bad)} files with errors are left out (run 'kb check')", err=True)
+    figures = stats.summary(inventory.entries, project.vocabularies)
+    if as_json:
+        click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(stats.text_report(figures, project.vocabularies))

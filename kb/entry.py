@@ -12,6 +12,7 @@ and anchors/aliases are refused outright (no "billion laughs").
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import difflib
 import hashlib
@@ -109,7 +110,7 @@ class Text(Option):
             )
         value = " ".join(value.split())
         if not value:
-            raise Invalid("is empty", "write a value or remove the line")
+            raise Invalid("is empty", "write a value" if self.required else "write a value or remove the line")
         if len(value) > self.max_length:
             raise Invalid(
                 f"is {len(value)} characters long, more than {self.max_length}",
@@ -124,8 +125,9 @@ class Integer(Option):
         self.minimum, self.maximum = minimum, maximum
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
+        text = value.strip() if isinstance(value, str) else ""
+        if text.isascii() and text.isdigit() and len(text) < 100:  # not '²' nor '٢٠٢١', which int() mishandles
+            value = int(text)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(f"must be a whole number, not {_describe(value)}", "write four digits, e.g. 2021")
         if not self.minimum <= value <= self.maximum():
@@ -166,7 +168,10 @@ class PartialDate(Option):
 class URL(Option):
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
         text = value.strip() if isinstance(value, str) else ""
-        parts = urllib.parse.urlsplit(text) if text else None
+        try:
+            parts = urllib.parse.urlsplit(text) if text else None
+        except ValueError:  # e.g. 'http://[abc': an unclosed IPv6 bracket
+            parts = None
         if (
             not parts
             or parts.scheme not in ("http", "https")
@@ -232,18 +237,20 @@ class ListOf(Option):
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> tuple[Any, ...]:
         result: list[Any] = []
+        failed = False
         for item, item_node in self.items(value, node):
             try:
                 converted = self.item.convert(item, item_node, ctx)
             except Invalid as problem:
                 problem.line = problem.line or _line(item_node)
                 ctx.report(problem)
+                failed = True
                 continue
             if converted in result:
                 ctx.report(Invalid(f"'{converted}' is listed twice", "remove one", _line(item_node), "warning"))
             else:
                 result.append(converted)
-        if not result and self.required:
+        if not result and self.required and not failed:  # a bad item is already reported as such
             raise Invalid("is empty", "give at least one value")
         return tuple(result)
 
@@ -365,7 +372,8 @@ def parse_bytes(data: bytes, stem: str, path: str, vocabularies: Vocabularies | 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return _fail(path, data[: exc.start].count(b"\n") + 1, f"the file is not valid UTF-8 (byte {exc.start})",
+        start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)  # after the BOM
+        return _fail(path, data[:start].count(b"\n") + 1, f"the file is not valid UTF-8 (byte {start})",
                      "save it as UTF-8 in your editor (Save with encoding > UTF-8)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -393,6 +401,12 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
             what += f" (in what starts on line {exc.context_mark.line + 2})"
         return None, [Problem(path, line, "error", f"the front matter is not valid YAML: {what}",
                               "check indentation and quotes; put text containing ':' or '#' in double quotes")]
+    except yaml.reader.ReaderError:
+        # A control character: report its line, not line 1 (the reader error has no line).
+        bad = yaml.reader.Reader.NON_PRINTABLE.search(front)
+        line, code = (front[: bad.start()].count("\n") + 2, f" (U+{ord(bad.group()):04X})") if bad else (1, "")
+        return None, [Problem(path, line, "error", f"the front matter contains a character YAML does not allow{code}",
+                              "delete that character (it is invisible in most editors) or retype the line")]
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
         return None, [Problem(path, 1, "error", f"the front matter cannot be read: {type(exc).__name__}",
                               "write plain 'field: value' lines (see entries/README.md)")]
@@ -448,7 +462,7 @@ def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: 
             continue
         try:
             raw = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, RecursionError) as exc:
+        except (yaml.YAMLError, RecursionError, ValueError) as exc:  # ValueError: an integer of over 4300 digits
             problems.append(Problem(path, line, "error", f"{name} cannot be read ({type(exc).__name__})", "write a plain value"))
             continue
         if raw is None or raw == [] or raw == "":
@@ -490,17 +504,24 @@ def _has_content(body: str) -> bool:
 def _check_identity(values: dict[str, Any], key_lines: dict[str, int], stem: str, path: str, problems: list[Problem]) -> None:
     low, high = ID_LENGTH
     if not ID_RE.match(stem) or not low <= len(stem) <= high:
+        suggestion = suggest_id(stem)
+        if len(suggestion) < low:
+            suggestion = f"{suggestion}-entry"
         problems.append(Problem(path, 1, "error", f"the file name '{stem}.md' is not a valid id",
                                 f"rename it with lowercase letters, digits and hyphens, {low} to {high} characters, e.g. "
-                                f"'{suggest_id(stem)}.md'"))
+                                f"'{suggestion}.md'"))
     if "id" in values and values["id"] != stem:
         problems.append(Problem(path, key_lines["id"], "error", f"id '{values['id']}' does not match the file name '{stem}.md'",
                                 f"write 'id: {stem}' or remove the line (the file name is the id)"))
 
 
+# Letters that Unicode does not decompose into a base letter and an accent ('cœur' -> 'coeur', not 'c-ur').
+_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+
+
 def suggest_id(title: str, max_length: int = 60) -> str:
     """A readable id from a title: ascii, lowercase, hyphens, cut at a word boundary."""
-    words = re.findall(r"[a-z0-9]+", vocab_module.fold(title))
+    words = re.findall(r"[a-z0-9]+", vocab_module.fold(title).translate(_LETTERS))
     result = ""
     for word in words:
         candidate = f"{result}-{word}" if result else word

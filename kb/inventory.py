@@ -156,7 +156,11 @@ def same_title(a: list[str], b: list[str]) -> bool:
 
 
 def _similar_titles(entries: list[Entry]) -> list[Problem]:
-    """Compare only titles that share one of their two rarest words, so large inventories stay fast."""
+    """Compare only titles that share one of their three rarest words, so large inventories stay fast.
+
+    Three, because ``same_title`` allows two differing words: the rarest word two such titles
+    share is then among the three rarest of each.
+    """
     words = {e.id: normalise_title(e.title).split() for e in entries}
     frequency: dict[str, int] = defaultdict(int)
     for tokens in words.values():
@@ -166,14 +170,14 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
     problems: list[Problem] = []
     for entry in entries:
         tokens = words[entry.id]
-        candidates = {other.id: other for key in sorted(set(tokens), key=lambda t: (frequency[t], t))[:2]
-                      for other in buckets[key]}
+        keys = sorted(set(tokens), key=lambda t: (frequency[t], t))[:3]
+        candidates = {other.id: other for key in keys for other in buckets[key]}
         for other in candidates.values():
             if same_title(tokens, words[other.id]):
                 problems.append(Problem(entry.path, entry.lines.get("title", 1), "warning",
                                         f"the title is nearly the same as in {other.path}",
                                         "check they are different documents; if so, make the titles say how"))
                 break
-        for key in sorted(set(tokens), key=lambda t: (frequency[t], t))[:2]:
+        for key in keys:
             buckets[key].append(entry)
     return problems

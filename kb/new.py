@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from .entry import SCHEMA, suggest_id
+import yaml
+
+from .entry import SCHEMA, _Loader, suggest_id
 
 FIELD_ORDER = list(SCHEMA)
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -36,8 +38,10 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    # Plain only when YAML cannot misread it; everything else is double-quoted (JSON is valid YAML).
-    return text if _PLAIN.match(text) and not text.isdigit() else json.dumps(text, ensure_ascii=False)
+    # Plain only when YAML reads it back as the same text ('true', 'null' and '1.50' would not);
+    # everything else is double-quoted (JSON is valid YAML).
+    plain = _PLAIN.match(text) and yaml.load(text, Loader=_Loader) == text
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 def render(fields: dict[str, Any], body: str) -> str:

@@ -21,6 +21,7 @@ from .problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
     from .search import SearchIndex
+    from .site import BuildReport, Progress
     from .store import Store
 
 
@@ -122,6 +123,15 @@ class Project:
             self.store.apply(changes, entries, states, full=full)
         written, removed = self.search_index.sync(self.store.digests(), lambda ids: self.store.entries(ids=ids), full)
         return IndexReport(changes, len(written), len(removed))
+
+    def build(self, output: Path | None = None, progress: "Progress | None" = None,
+              search: bool = True) -> "BuildReport":
+        """Index, then build the site from the store into ``output`` (default ``site/``), atomically."""
+        from . import site
+
+        self.index()
+        return site.build(self.store.entries(), self.vocabularies, Path(output or self.site_dir),
+                          self.root / ".kb" / "site", progress=progress, search=search)
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

@@ -1,0 +1,395 @@
+"""The static inventory site: every page rendered from the store, written atomically and
+incrementally, searchable in the browser with Pagefind.
+
+How a build stays atomic and cheap:
+
+- The live site (``site/``) is never written to. The build writes into a second tree beside
+  it (``.site.next/``), then swaps the two with one ``renameat2(RENAME_EXCHANGE)``: readers see
+  the old site or the new one, never a half-written one; a failed build leaves ``site/`` as it was.
+- Each page has a *key*, a hash of everything it shows. A manifest per tree remembers the key
+  of every file it holds (with its size and mtime, to notice tampering), so a page whose key did
+  not change in that tree is neither rendered nor written. Changing one entry rewrites its two
+  pages (FR, NL), its neighbours' "related" lists and the listings it appears in.
+- Output is deterministic: no clock, stable orders, so two builds of the same entries are
+  byte-identical.
+
+Pagefind indexes the French entry pages only, as a single index (``--force-language fr``): each
+entry is indexed once, and the Dutch search page maps the result URLs to ``/nl/``, so entries in
+either language are found from both interfaces.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import jinja2
+
+from . import i18n
+from .entry import Entry
+from .markup import Renderer
+from .vocab import DIMENSIONS, Vocabularies, fold
+
+PAGE_SIZE = 100
+RELATED = 5
+BROWSE = ("type", "scale", "criteria", "partners", "territories", "year", "language")
+TEMPLATES = Path(__file__).parent / "templates"
+ASSETS = Path(__file__).parent / "assets"
+SITE_VERSION = "1"  # bump when templates change in a way the template hash would not show
+
+Progress = Callable[[str, int, int], None]
+
+
+class BuildError(Exception):
+    """The build failed; the live site was not touched."""
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    key: str
+    render: Callable[[], str | bytes]
+
+
+@dataclass
+class BuildReport:
+    output: Path
+    entries: int = 0
+    pages: int = 0
+    written: int = 0
+    removed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
+        return (f"built {self.output}: {self.entries} entries, {self.pages} pages, {self.written} written, "
+                f"{self.removed} removed ({parts})")
+
+
+def _order(entry: Entry) -> tuple:
+    return (-entry.year, fold(entry.title), entry.id)
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+class Catalogue:
+    """The entries arranged as the site shows them: sorted lists per value, related entries."""
+
+    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies):
+        self.vocabularies = vocabularies
+        self.entries = sorted(entries, key=_order)
+        self.by_id = {e.id: e for e in self.entries}
+        self.values: dict[str, dict[str, list[Entry]]] = {}
+        for dimension in BROWSE:
+            buckets: dict[str, list[Entry]] = defaultdict(list)
+            for entry in self.entries:
+                for value in self.tag_values(entry, dimension):
+                    buckets[value].append(entry)
+            if dimension == "year":
+                order = sorted(buckets, key=int, reverse=True)
+            else:
+                known = [t.id for t in vocabularies.for_field(dimension)]
+                order = [v for v in known if v in buckets]
+            self.values[dimension] = {v: buckets[v] for v in order}
+        self.related = self._related()
+
+    @staticmethod
+    def tag_values(entry: Entry, dimension: str) -> tuple[str, ...]:
+        return (str(entry.year),) if dimension == "year" else entry.tags()[dimension]
+
+    def latest(self, n: int = 10) -> list[Entry]:
+        return sorted(self.entries, key=lambda e: (e.added or "", e.year, e.id), reverse=True)[:n]
+
+    def label(self, dimension: str, value: str, lang: str) -> str:
+        return value if dimension == "year" else self.vocabularies.label(dimension, value, lang)
+
+    def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+        """For each entry, up to RELATED others sharing the most (and rarest) scales, criteria,
+        partners and territories. Candidates come from the entry's rarest values first, so the
+        cost stays near-linear on a large inventory."""
+        postings: dict[tuple[str, str], list[str]] = defaultdict(list)
+        tagsets: dict[str, set[tuple[str, str]]] = {}
+        for entry in self.entries:
+            tags = {(d, v) for d in ("scale", "criteria", "partners", "territories") for v in entry.tags()[d]}
+            tags.discard(("territories", "region"))
+            tagsets[entry.id] = tags
+            for tag in tags:
+                postings[tag].append(entry.id)
+        weight = {tag: 1 / math.log2(1 + len(ids)) for tag, ids in postings.items()}
+        related = {}
+        for entry in self.entries:
+            mine = sorted(tagsets[entry.id], key=lambda t: (len(postings[t]), t))
+            candidates: set[str] = set()
+            for tag in mine:
+                candidates.update(postings[tag][:400])
+                if len(candidates) > 200:
+                    break
+            candidates.discard(entry.id)
+            scored = []
+            for other in candidates:
+                shared = tagsets[entry.id] & tagsets[other]
+                scored.append((-sum(weight[t] for t in shared), _order(self.by_id[other]), other, shared))
+            scored.sort()
+            related[entry.id] = [(other, tuple(sorted(shared))) for _, _, other, shared in scored[:RELATED]]
+        return related
+
+
+class Site:
+    """Renders a Catalogue into pages for the FR and NL interfaces."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.vocabularies = catalogue.vocabularies
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+            lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        )
+        self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
+                                LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self)
+        self.design = _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*.html")),
+                            *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
+                            _vocabulary_fingerprint(self.vocabularies))
+        self._renderer: Renderer | None = None
+
+    # -- helpers the templates call ------------------------------------------------------------
+
+    def label(self, dimension: str, value: str, lang: str) -> str:
+        return self.catalogue.label(dimension, value, lang)
+
+    def organisation(self, name: str, lang: str) -> tuple[str, str | None]:
+        """(label, partner id or None): organisations may be written as partner ids."""
+        partners = self.vocabularies.for_field("partners")
+        return (partners.label(name, lang), name) if name in partners else (name, None)
+
+    def shared_labels(self, shared: tuple[tuple[str, str], ...], lang: str, most: int = 3) -> str:
+        return ", ".join(self.label(d, v, lang) for d, v in shared[:most])
+
+    def labels_json(self, lang: str) -> str:
+        """Labels the search script needs, as JSON safe inside a <script> element."""
+        data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
+        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "more", "failed")}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+    def body_html(self, entry: Entry) -> str:
+        if self._renderer is None:
+            self._renderer = Renderer()
+        return _straight_apostrophes(self._renderer(entry.body))
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        c = self.catalogue
+        yield self._page("index.html", "splash.html", depth=0, lang="fr",
+                         key=(len(c.entries),), extra={})
+        yield self._page("404.html", "404.html", depth=0, lang="fr", key=(), extra={})
+        for asset in sorted(ASSETS.glob("*")):
+            data = asset.read_bytes()
+            yield Page(f"assets/{asset.name}", _hash(data.hex()), lambda data=data: data)
+        for lang in i18n.UI_LANGS:
+            yield from self._language_pages(lang)
+
+    def _language_pages(self, lang: str) -> Iterator[Page]:
+        c = self.catalogue
+        counts = {d: [(v, len(es)) for v, es in values.items()] for d, values in c.values.items()}
+        latest = c.latest()
+        yield self._page(f"{lang}/index.html", "home.html", 1, lang,
+                         key=(len(c.entries), counts, [self._card_key(e) for e in latest]),
+                         extra={"latest": latest, "counts": counts, "total": len(c.entries)})
+        yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,),
+                         extra={"counts": counts})
+        yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2,
+                                 crumbs=())
+        for dimension, values in c.values.items():
+            yield self._page(f"{lang}/{dimension}/index.html", "dimension.html", 2, lang,
+                             key=(dimension, counts[dimension]),
+                             extra={"dimension": dimension, "values": counts[dimension]})
+            for value, entries in values.items():
+                title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
+                yield from self._listing(lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3,
+                                         crumbs=((dimension, value),))
+        for entry in c.entries:
+            related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
+            yield self._page(
+                f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang,
+                key=(entry.digest, [(e.id, e.title, e.year, shared) for e, shared in related]),
+                extra={"entry": entry, "related": related, "indexed": lang == "fr"},
+            )
+
+    def _listing(self, lang: str, base: str, entries: list[Entry], title: str, depth: int,
+                 crumbs: tuple) -> Iterator[Page]:
+        pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
+        for number in range(1, pages + 1):
+            chunk = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+            path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
+            yield self._page(path, "listing.html", depth + (0 if number == 1 else 2), lang,
+                             key=(title, number, pages, len(entries), [self._card_key(e) for e in chunk]),
+                             extra={"entries": chunk, "title": title, "number": number, "pages": pages,
+                                    "total": len(entries), "crumbs": crumbs,
+                                    "base": "../../" if number > 1 else ""})
+
+    @staticmethod
+    def _card_key(entry: Entry) -> tuple:
+        return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
+                entry.criteria)
+
+    def _page(self, path: str, template: str, depth: int, lang: str, key: tuple, extra: dict) -> Page:
+        context = {"lang": lang, "root": "../" * depth, "path": path, **extra}
+        other = "nl" if lang == "fr" else "fr"
+        context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
+        return Page(path, _hash(self.design, template, lang, path, key),
+                    lambda: self.env.get_template(template).render(context))
+
+
+def _straight_apostrophes(text: str) -> str:
+    """Pagefind splits words on ' but not on ’: index l’évaluation as l'évaluation."""
+    return text.replace("\u2019", "'")
+
+
+def _vocabulary_fingerprint(vocabularies: Vocabularies) -> list:
+    return [(name, [(t.id, dict(t.labels)) for t in vocab]) for name, vocab in sorted(vocabularies.by_name.items())]
+
+
+# -- writing trees ---------------------------------------------------------------------------
+
+
+class Tree:
+    """An output folder and its manifest (path -> key, size, mtime) kept under ``state_dir``."""
+
+    def __init__(self, path: Path, state_dir: Path):
+        self.path = path
+        self.state_dir = state_dir
+        self.manifest: dict[str, list] = {}
+        if path.is_dir():
+            manifest_file = self._manifest_file()
+            if manifest_file.is_file():
+                try:
+                    self.manifest = json.loads(manifest_file.read_text())
+                except (OSError, ValueError):
+                    self.manifest = {}
+
+    def _manifest_file(self) -> Path:
+        # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
+        return self.state_dir / f"manifest-{os.stat(self.path).st_ino}.json"
+
+    def current(self, path: str, key: str) -> bool:
+        recorded = self.manifest.get(path)
+        if not recorded or recorded[0] != key:
+            return False
+        try:
+            stat = os.stat(self.path / path)
+        except OSError:
+            return False
+        return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
+
+    def write(self, path: str, key: str, content: str | bytes) -> None:
+        target = self.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target.write_bytes(data)
+        stat = target.stat()
+        self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
+
+    def prune(self, keep: set[str]) -> int:
+        """Remove files (outside pagefind/) that the new build does not produce."""
+        removed = 0
+        for file in sorted(self.path.rglob("*")):
+            relative = file.relative_to(self.path).as_posix()
+            if file.is_file() and relative not in keep and not relative.startswith("pagefind/"):
+                file.unlink()
+                removed += 1
+        for directory in sorted((d for d in self.path.rglob("*") if d.is_dir()), reverse=True):
+            if not any(directory.iterdir()):
+                directory.rmdir()
+        self.manifest = {p: v for p, v in self.manifest.items() if p in keep}
+        return removed
+
+    def save(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._manifest_file().write_text(json.dumps(self.manifest, sort_keys=True))
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE), else by two renames."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+    parking = a.with_name(a.name + ".swap")
+    os.rename(a, parking)
+    os.rename(b, a)
+    os.rename(parking, b)
+
+
+def run_pagefind(tree: Path) -> None:
+    """Index the French entry pages as one single-language index."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(tree), "--glob", "fr/entries/*/index.html",
+               "--force-language", "fr", "--output-subdir", "pagefind", "--silent"]
+    shutil.rmtree(tree / "pagefind", ignore_errors=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-2000:]}")
+
+
+def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_dir: Path,
+          progress: Progress | None = None, search: bool = True) -> BuildReport:
+    """Build the site from ``entries`` into ``output``, atomically; returns what was done."""
+    report = BuildReport(output=output, entries=len(entries))
+    started = time.perf_counter()
+    output = output.resolve()
+    back = output.with_name(f".{output.name}.next")
+    live = Tree(output, state_dir)
+    if not back.is_dir():
+        if output.is_dir():
+            shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
+            staging = Tree(back, state_dir)
+            staging.manifest = dict(live.manifest)
+        else:
+            back.mkdir(parents=True)
+            staging = Tree(back, state_dir)
+    else:
+        staging = Tree(back, state_dir)
+    site = Site(Catalogue(entries, vocabularies))
+    report.timings["prepare"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    produced: set[str] = set()
+    pages = list(site.pages())
+    for number, page in enumerate(pages, 1):
+        produced.add(page.path)
+        if not staging.current(page.path, page.key):
+            staging.write(page.path, page.key, page.render())
+            report.written += 1
+        if progress and (number % 500 == 0 or number == len(pages)):
+            progress("pages", number, len(pages))
+    report.pages = len(pages)
+    report.removed = staging.prune(produced)
+    report.timings["pages"] = time.perf_counter() - started
+
+    if search:
+        started = time.perf_counter()
+        if progress:
+            progress("search", 0, 1)
+        run_pagefind(back)
+        report.timings["search"] = time.perf_counter() - started
+    staging.save()
+    if output.exists():
+        _exchange(output, back)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(back, output)
+    return report
