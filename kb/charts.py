@@ -39,7 +39,7 @@ import html
 import re
 from typing import Callable, Sequence
 
-from .stats import AreaCoverage, Coverage, CrossTable, Matrix, YearCounts, levels
+from .stats import Coverage, CrossTable, Matrix, YearCounts, levels
 from .vocab import Vocabularies
 
 __all__ = [
@@ -107,8 +107,8 @@ UI = {
         "legend_bassins": "Bassins d'aide et de soins",
         "shared": "partagée entre bassins",
         "partly": "en partie",
-        "tile": "{name} : {local} propres, {total} avec les fiches régionales",
-        "tile_partial": " et {partial} en partie",
+        "tile": "{short} {count} {noun} en propre ({where}), {total} avec les fiches régionales",
+        "tile_partial": ", {partial} en partie",
         "regional_note": "{regional} portent sur toute la Région et comptent pour chaque commune ; "
                          "{unspecified} ne précisent pas de territoire.",
         "commune": "Commune",
@@ -147,8 +147,8 @@ UI = {
         "legend_bassins": "Zorgzones",
         "shared": "gedeeld tussen zorgzones",
         "partly": "gedeeltelijk",
-        "tile": "{name}: {local} eigen, {total} met de gewestelijke items",
-        "tile_partial": " en {partial} gedeeltelijk",
+        "tile": "{short} {count} eigen {noun} ({where}), {total} met de gewestelijke items",
+        "tile_partial": ", {partial} gedeeltelijk",
         "regional_note": "{regional} gaan over het hele Gewest en tellen voor elke gemeente; "
                          "{unspecified} vermelden geen gebied.",
         "commune": "Gemeente",
@@ -187,8 +187,8 @@ UI = {
         "legend_bassins": "Care basins",
         "shared": "shared between basins",
         "partly": "partly",
-        "tile": "{name}: {local} of its own, {total} with the regional entries",
-        "tile_partial": " and {partial} partly",
+        "tile": "{short} {count} own {noun} ({where}), {total} with the regional entries",
+        "tile_partial": ", {partial} partly",
         "regional_note": "{regional} cover the whole Region and count for every municipality; "
                          "{unspecified} give no territory.",
         "commune": "Municipality",
@@ -228,10 +228,14 @@ def _ui(lang: str) -> dict:
         raise ValueError(f"lang must be one of {', '.join(UI)}, not {lang!r}") from None
 
 
-def _n(count: int, lang: str) -> str:
+def _noun(count: int, lang: str) -> str:
     one, many = _ui(lang)["entry"]
     singular = count in (0, 1) if lang == "fr" else count == 1  # French: "0 fiche"
-    return f"{count} {one if singular else many}"
+    return one if singular else many
+
+
+def _n(count: int, lang: str) -> str:
+    return f"{count} {_noun(count, lang)}"
 
 
 def _prefix(id_prefix: str) -> str:
@@ -268,7 +272,10 @@ def _partner_short(vocabularies: Vocabularies, partner_id: str, lang: str) -> st
 
 
 def short_commune(vocabularies: Vocabularies, nis: str, lang: str = "fr") -> str:
-    """A commune's name short enough for a tile ("St-Gilles", "Woluwe-St-L.")."""
+    """A commune's name short enough for a tile ("St-Gilles", "Woluwe-St-L.").
+
+    A `short: {fr: ..., nl: ...}` key on the commune in territories.yaml wins over the built-in list.
+    """
     territories = vocabularies["territories"]
     term = territories.terms.get(nis)
     short = term.extra.get("short") if term else None
@@ -443,7 +450,10 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
             stroke, dasharray, code = ZERO_STROKE, "", ""
         name = territories.label(area.id, lang)
         short = short_commune(vocabularies, area.id, lang)
-        label = ui["tile"].format(name=name, local=area.local_count, total=area.with_regional)
+        where = [name] if name != short else []
+        where += [territories.label(b, lang) + (f" ({ui['partly']})" if b in area.shared else "") for b in area.bassins]
+        label = ui["tile"].format(short=short, count=area.local_count, noun=_noun(area.local_count, lang),
+                                  where=", ".join(where) or name, total=area.with_regional)
         if area.partial_count:
             label += ui["tile_partial"].format(partial=area.partial_count)
         url = _href(link, "territories", area.id)
@@ -454,14 +464,17 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
                 f'stroke="{stroke}" stroke-width="4"{_dash(dasharray)}/>',
                 f'<g aria-hidden="true" fill="{text_colour}" text-anchor="middle">',
                 f'<text x="{cx:g}" y="{y + 24:g}" font-size="12" font-weight="bold"{_fit(short, 12)}>'
-                f'{_e(short)}</text>',
-                f'<text x="{cx:g}" y="{y + 56:g}" font-size="24" font-weight="bold">{area.local_count}</text>',
-                f'<text x="{cx:g}" y="{y + 78:g}" font-size="11">{_e(code)}</text></g>']
+                f'{_e(short)}</text>\n',  # the space keeps "Name 4" two words for assistive tech
+                f'<text x="{cx:g}" y="{y + 56:g}" font-size="24" font-weight="bold">{area.local_count}</text></g>']
         classes = f"tile level-{level}"
         if url:
-            out.append(f'<a href="{_e(url)}" class="{classes}" aria-label="{_e(label)}">{"".join(tile)}</a>\n')
+            out.append(f'<a href="{_e(url)}" class="{classes}" aria-label="{_e(label)}">{"".join(tile)}</a>')
         else:
-            out.append(f'<g class="{classes}" role="img" aria-label="{_e(label)}">{"".join(tile)}</g>\n')
+            out.append(f'<g class="{classes}" role="img" aria-label="{_e(label)}">{"".join(tile)}</g>')
+        # The bassin code sits outside the link, so that the link's visible text (name, count)
+        # is part of its accessible name (WCAG 2.5.3); clicks go through it to the tile.
+        out.append(f'<text x="{cx:g}" y="{y + 78:g}" font-size="11" text-anchor="middle" fill="{text_colour}" '
+                   f'aria-hidden="true" pointer-events="none" class="bassin-code">{_e(code)}</text>\n')
     out.append("</svg>")
 
     out.append("<figcaption>")
@@ -557,7 +570,7 @@ def bar_chart(per_year: YearCounts, lang: str = "fr", link: Link | None = None, 
     desc = ui["years_desc"].format(
         first=items[0][0] if items else "-", last=items[-1][0] if items else "-",
         most=", ".join(f"{y} ({_n(per_year.max, lang)})" for y in best) or ui["none"])
-    out = [f'<figure class="kb-chart kb-years" id="{prefix}">',
+    out = [f'<figure class="kb-chart kb-years" id="{prefix}"><figcaption>{_e(ui["years_title"])}</figcaption>',
            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
            f'aria-labelledby="{prefix}-title" aria-describedby="{prefix}-desc" font-family="sans-serif">',
            f'<title id="{prefix}-title">{_e(ui["years_title"])}</title>',
@@ -583,7 +596,7 @@ def bar_chart(per_year: YearCounts, lang: str = "fr", link: Link | None = None, 
         if year in labelled:
             out.append(f'<text x="{cx:g}" y="{top + BAR_HEIGHT + 16}" font-size="11" text-anchor="middle" '
                        f'fill="#1a1a1a" aria-hidden="true">{year}</text>\n')
-    out.append(f'</svg><figcaption>{_e(ui["years_title"])}</figcaption>')
+    out.append("</svg>")
     if table:
         out.append(f'<details><summary>{_e(ui["data"])}</summary>'
                    f'{year_table(per_year, lang, link, id_prefix=f"{prefix}-table")}</details>')

@@ -395,6 +395,9 @@ def per_year(entries: Sequence[Entry]) -> YearCounts:
 
 @dataclass(frozen=True)
 class Summary:
+    """Every figure at once: totals by language and type (vocabulary order, zeros kept), the
+    scale x criteria matrix, the coverage, partners x type and entries per year."""
+
     total: int
     by_language: tuple[tuple[str, int], ...]
     by_type: tuple[tuple[str, int], ...]
@@ -484,9 +487,9 @@ def text_report(figures: Summary, vocabularies: Vocabularies, top: int = 12, bar
     years = figures.years
     add("")
     add("When: entries per year")
-    scale = max(1, -(-years.max // bar_width)) if years.max else 1
+    per_mark = max(1, -(-years.max // bar_width))
     for year, count in years.items():
-        add(f"  {year}  {count:>3} {'#' * -(-count // scale)}".rstrip())
-    if scale > 1:
-        add(f"  (# = up to {scale} entries)")
+        add(f"  {year}  {count:>3} {'#' * -(-count // per_mark)}".rstrip())
+    if per_mark > 1:
+        add(f"  (# = up to {per_mark} entries)")
     return "\n".join(lines)
