@@ -21,6 +21,7 @@ either language are found from both interfaces.
 from __future__ import annotations
 
 import ctypes
+import gzip
 import hashlib
 import json
 import math
@@ -67,13 +68,13 @@ class BuildReport:
     output: Path
     entries: int = 0
     pages: int = 0
-    written: int = 0
+    written: list[str] = field(default_factory=list)
     removed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
-        return (f"built {self.output}: {self.entries} entries, {self.pages} pages, {self.written} written, "
+        return (f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
                 f"{self.removed} removed ({parts})")
 
 
@@ -141,7 +142,8 @@ class Catalogue:
             scored = []
             for other in candidates:
                 shared = tagsets[entry.id] & tagsets[other]
-                scored.append((-sum(weight[t] for t in shared), _order(self.by_id[other]), other, shared))
+                score = round(sum(weight[t] for t in sorted(shared)), 9)  # sorted + rounded: deterministic ties
+                scored.append((-score, _order(self.by_id[other]), other, shared))
             scored.sort()
             related[entry.id] = [(other, tuple(sorted(shared))) for _, _, other, shared in scored[:RELATED]]
         return related
@@ -180,7 +182,7 @@ class Site:
     def labels_json(self, lang: str) -> str:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
-        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "more", "failed")}
+        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed")}
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def body_html(self, entry: Entry) -> str:
@@ -335,6 +337,59 @@ def _exchange(a: Path, b: Path) -> None:
     os.rename(parking, b)
 
 
+PAGEFIND_SIGNATURE = b"pagefind_dcd"
+
+
+def _pagefind_read(path: Path):
+    import cbor2
+
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(PAGEFIND_SIGNATURE):
+        raise ValueError(f"{path.name}: not a Pagefind data file")
+    return cbor2.loads(data[len(PAGEFIND_SIGNATURE):])
+
+
+def _pagefind_write(value, folder: Path, prefix: str, suffix: str, digits: int) -> str:
+    """Write a Pagefind data file named after its content; returns the new hash name."""
+    import cbor2
+
+    data = gzip.compress(PAGEFIND_SIGNATURE + cbor2.dumps(value), compresslevel=9, mtime=0)
+    name = f"{prefix}_{hashlib.sha256(data).hexdigest()[:digits]}"
+    (folder / f"{name}{suffix}").write_bytes(data)
+    return name
+
+
+def canonical_pagefind(bundle: Path) -> None:
+    """Make Pagefind's bundle byte-stable between identical builds.
+
+    Pagefind 1.5 writes its filter indexes from a hash map, so the order of values (and
+    hence the file names and the meta index naming them) changes from run to run although
+    the content does not (upstream issue #638: fragments are stable, filters are not). Here
+    each filter file's values are sorted, files are renamed after their content, and the meta
+    index and pagefind-entry.json are rewritten to match. Anything unexpected leaves the
+    bundle as Pagefind wrote it: search works either way.
+    """
+    entry_file = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_file.read_text())
+    for language, info in entry["languages"].items():
+        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
+        meta = _pagefind_read(meta_path)
+        if not (isinstance(meta, list) and len(meta) > 3 and all(len(f) == 2 for f in meta[3])):
+            return
+        renamed = []
+        for name, file_hash in sorted(meta[3]):
+            path = bundle / "filter" / f"{file_hash}.pf_filter"
+            filter_name, values = _pagefind_read(path)
+            path.unlink()
+            new = _pagefind_write([filter_name, sorted(values, key=lambda v: v[0])], bundle / "filter",
+                                  language, ".pf_filter", 7)
+            renamed.append([name, new])
+        meta[3] = renamed
+        meta_path.unlink()
+        info["hash"] = _pagefind_write(meta, bundle, f"pagefind.{language}", ".pf_meta", 10).removeprefix("pagefind.")
+    entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+
+
 def run_pagefind(tree: Path) -> None:
     """Index the French entry pages as one single-language index."""
     command = [sys.executable, "-m", "pagefind", "--site", str(tree), "--glob", "fr/entries/*/index.html",
@@ -343,6 +398,7 @@ def run_pagefind(tree: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-2000:]}")
+    canonical_pagefind(tree / "pagefind")
 
 
 def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_dir: Path,
@@ -373,7 +429,7 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
         produced.add(page.path)
         if not staging.current(page.path, page.key):
             staging.write(page.path, page.key, page.render())
-            report.written += 1
+            report.written.append(page.path)
         if progress and (number % 500 == 0 or number == len(pages)):
             progress("pages", number, len(pages))
     report.pages = len(pages)

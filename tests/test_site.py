@@ -1,0 +1,275 @@
+"""The site build: pages for every entry and facet value, determinism, incremental rewrites,
+atomicity (a failed or killed build never touches the live site), sanitised bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MINIMAL, REPO, make_entry
+from kb.cli import cli
+from kb.project import Project, Refused
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def front(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "a" and dict(attrs).get("href"):
+            self.links.append(dict(attrs)["href"])
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One build of the starter inventory, shared by the read-only tests."""
+    root = tmp_path_factory.mktemp("site")
+    entries = root / "entries"
+    entries.mkdir()
+    for path in (REPO / "entries").glob("*.md"):
+        if path.name != "README.md":
+            (entries / path.name).write_bytes(path.read_bytes())
+    project = Project(root=root)
+    report = project.build()
+    project.close()
+    return root, report
+
+
+def test_every_entry_has_a_page_in_both_languages(built):
+    root, report = built
+    site = root / "site"
+    ids = [p.stem for p in (root / "entries").glob("*.md")]
+    assert report.entries == len(ids) >= 30
+    for entry_id in ids:
+        for lang in ("fr", "nl"):
+            page = site / lang / "entries" / entry_id / "index.html"
+            text = page.read_text(encoding="utf-8")
+            assert f'<html lang="{lang}">' in text
+            assert front(root / "entries" / f"{entry_id}.md")["title"].replace("'", "&#39;").replace("’", "'") \
+                in text.replace("&#34;", '"')
+
+
+def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
+    root, _ = built
+    site = root / "site"
+    counts: dict[tuple[str, str], int] = {}
+    for path in (root / "entries").glob("*.md"):
+        data = front(path)
+        tags = {"type": [data["type"]], "scale": data["scale"], "criteria": data["criteria"],
+                "partners": data.get("partners", []), "territories": [str(t) for t in data.get("territories", [])],
+                "year": [str(data["year"])], "language": [data["language"]]}
+        for dimension, values in tags.items():
+            for value in values:
+                counts[dimension, value] = counts.get((dimension, value), 0) + 1
+    for (dimension, value), n in counts.items():
+        for lang in ("fr", "nl"):
+            page = site / lang / dimension / value / "index.html"
+            text = page.read_text(encoding="utf-8")
+            assert f'<p class="total">{n} fiche' in text, (dimension, value)
+            assert text.count('<li class="card">') == n
+    index = (site / "fr" / "scale" / "index.html").read_text(encoding="utf-8")
+    assert 'href="region/"' in index
+
+
+def test_entry_pages_link_to_their_facet_pages_and_related_entries(built):
+    root, _ = built
+    page = root / "site" / "fr" / "entries" / "monitoring-des-quartiers" / "index.html"
+    links = parse(page).links
+    for href in ("scale/quartier_monitoring/", "criteria/physical_boundary/", "type/tool/", "year/2006/",
+                 "territories/region/"):
+        assert f"../../../fr/{href}" in links
+    related = [h for h in links if h.startswith("../../../fr/entries/") and "monitoring-des-quartiers" not in h
+               and h != "../../../fr/entries/"]
+    assert related and all((page.parent / h / "index.html").resolve().is_file() for h in related)
+
+
+def test_every_internal_link_resolves(built):
+    root, _ = built
+    site = root / "site"
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        for href in parse(page).links:
+            if re.match(r"^[a-z]+:", href) or href.startswith(("#", "/")):
+                continue
+            target = (page.parent / href.split("#")[0].split("?")[0]).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert not broken, broken[:10]
+
+
+def test_only_french_entry_pages_are_indexed_for_search(built):
+    root, _ = built
+    site = root / "site"
+    fr = (site / "fr" / "entries" / "bruzel-eerstelijnszone" / "index.html").read_text(encoding="utf-8")
+    nl = (site / "nl" / "entries" / "bruzel-eerstelijnszone" / "index.html").read_text(encoding="utf-8")
+    assert "data-pagefind-body" in fr and "data-pagefind-body" not in nl
+    assert 'data-pagefind-filter="scale:eerstelijnszone"' in fr
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert re.search(r'<section class="body"[^>]* lang="nl"', fr)  # the Dutch body is marked as Dutch
+
+
+def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path):
+    root, _ = built
+    other = Project(root=tmp_path, entries_dir=root / "entries")
+    other.build(tmp_path / "again")
+    other.close()
+    first, second = tree_digest(root / "site"), tree_digest(tmp_path / "again")
+    assert first == second
+
+
+def test_unchanged_build_writes_nothing(sqlite_project):
+    sqlite_project.build()
+    report = sqlite_project.build()
+    assert report.written == []
+    assert report.pages > 300
+
+
+def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
+    sqlite_project.build()
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    report = sqlite_project.build()
+    assert sorted(report.written) == ["fr/entries/barometre-social-2023/index.html",
+                                      "nl/entries/barometre-social-2023/index.html"]
+    assert "Une phrase de plus." in (sqlite_project.site_dir / report.written[0]).read_text(encoding="utf-8")
+
+
+def test_editing_a_title_rewrites_the_pages_that_show_it(sqlite_project):
+    sqlite_project.build()
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    text = path.read_text(encoding="utf-8")
+    old_title = front(path)["title"]
+    path.write_text(text.replace(old_title, "Baromètre social 2023 (édition revue)", 1), encoding="utf-8")
+    report = sqlite_project.build()
+    written = set(report.written)
+    assert "fr/entries/barometre-social-2023/index.html" in written
+    assert "fr/type/report/index.html" in written or "fr/type/dataset/index.html" in written
+    assert "fr/year/2024/index.html" in written
+    assert len(written) < report.pages / 3
+    unrelated = "fr/entries/bruzel-eerstelijnszone/index.html"
+    mentions = "barometre-social-2023" in (sqlite_project.site_dir / unrelated).read_text(encoding="utf-8")
+    assert (unrelated in written) == mentions
+
+
+def test_removed_entry_pages_disappear(sqlite_project):
+    sqlite_project.build()
+    (sqlite_project.entries_dir / "edrlr-espace-developpement-renforce-logement.md").unlink()
+    report = sqlite_project.build()
+    assert report.removed >= 2
+    assert not (sqlite_project.site_dir / "fr" / "entries" / "edrlr-espace-developpement-renforce-logement").exists()
+
+
+def test_entries_with_errors_leave_the_live_site_untouched(sqlite_project):
+    sqlite_project.build()
+    before = tree_digest(sqlite_project.site_dir)
+    make_entry(sqlite_project.entries_dir, "cassee", "title: [oops")
+    with pytest.raises(Refused):
+        sqlite_project.build()
+    assert tree_digest(sqlite_project.site_dir) == before
+
+
+def test_cli_build_failure_says_the_last_site_is_unchanged(runner, sqlite_project):
+    sqlite_project.build()
+    before = tree_digest(sqlite_project.site_dir)
+    make_entry(sqlite_project.entries_dir, "inconnue", MINIMAL.replace("scale: [region]", "scale: [galaxie]"))
+    os.chdir(sqlite_project.root)
+    result = runner.invoke(cli, ["build", "--quiet"])
+    assert result.exit_code == 1
+    assert "entries/inconnue.md:5: error: scale 'galaxie' is not in the scales vocabulary" in result.output
+    assert "the last good site in" in result.output and "is unchanged" in result.output
+    assert tree_digest(sqlite_project.site_dir) == before
+
+
+def test_a_failing_build_step_leaves_the_live_site_untouched(sqlite_project):
+    sqlite_project.build()
+    before = tree_digest(sqlite_project.site_dir)
+    back = sqlite_project.site_dir.with_name(".site.next")
+    if back.exists():
+        shutil.rmtree(back)
+    back.write_text("in the way")  # the build cannot create its working tree
+    with pytest.raises(OSError):
+        sqlite_project.build()
+    assert tree_digest(sqlite_project.site_dir) == before
+
+
+def test_a_killed_build_leaves_the_live_site_untouched(tmp_path):
+    """Kill a real `kb build` process mid-write: the live site stays exactly the last good one."""
+    entries = tmp_path / "entries"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", "400"],
+                   check=True, capture_output=True)
+    env = {**os.environ, "KB_ENTRIES": str(entries)}
+    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
+    subprocess.run(command, cwd=tmp_path, env=env, check=True)
+    before = tree_digest(tmp_path / "site")
+    for path in sorted(entries.glob("*.md"))[:300]:
+        path.write_text(path.read_text(encoding="utf-8") + "\nModifié.\n", encoding="utf-8")
+    killed = False
+    for delay in (1.5, 1.0, 2.0, 0.7, 3.0):
+        process = subprocess.Popen(command, cwd=tmp_path, env=env)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            killed = True
+            assert tree_digest(tmp_path / "site") == before
+            break
+    assert killed, "the build always finished before the kill: raise the corpus size"
+    subprocess.run(command, cwd=tmp_path, env=env, check=True)
+    page = tmp_path / "site" / "fr" / "entries" / sorted(entries.glob("*.md"))[0].stem / "index.html"
+    assert "Modifié." in page.read_text(encoding="utf-8")
+
+
+HOSTILE = """\
+## Titre sûr
+
+<script>alert(1)</script>
+<img src="x" onerror="alert(2)">
+<a href="javascript:alert(3)">lien</a> [data](data:text/html;base64,PHNjcmlwdD4=)
+<iframe src="https://example.org"></iframe><style>body{display:none}</style>
+<div onclick="alert(4)" style="color:red">texte</div>
+[ok](https://example.org/page) et [relatif](../autre/)
+"""
+
+
+def test_hostile_html_in_a_body_is_removed(sqlite_project):
+    make_entry(sqlite_project.entries_dir, "hostile", MINIMAL, HOSTILE)
+    sqlite_project.build(search=False)
+    html = (sqlite_project.site_dir / "fr" / "entries" / "hostile" / "index.html").read_text(encoding="utf-8")
+    body = html.split('<section class="body"', 1)[1].split("</section>", 1)[0]
+    for bad in ("<script", "onerror", "javascript:", "data:text", "<iframe", "<style", "onclick", "style="):
+        assert bad not in body, bad
+    assert '<h3 id="titre-sur">Titre sûr</h3>' in body  # body headings sit under the page's h2
+    assert 'href="https://example.org/page"' in body and 'href="../autre/"' in body
