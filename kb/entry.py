@@ -29,6 +29,7 @@ from .problems import Problem, Severity
 from .vocab import Vocabularies
 
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 10
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_LENGTH = (3, 80)
 MIN_YEAR = 1950
@@ -389,9 +390,35 @@ def parse_bytes(data: bytes, stem: str, path: str, vocabularies: Vocabularies | 
     return _validate(front, body, end + 2, stem, path, digest(data), vocabularies or vocab_module.load())
 
 
+def _too_deep(front: str) -> int | None:
+    """The line where lists and groups nest deeper than MAX_DEPTH, if they do.
+
+    Checked on the parser's events, before composing: libyaml's composer recurses in C, so a
+    few thousand '[' overflow the stack and kill the process, and its scanner slows down with
+    the square of the depth. Entries need a depth of 2 (the fields, a list).
+    """
+    loader = _Loader(front)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 2
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+        return None
+    finally:
+        loader.dispose()
+
+
 def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Problem]]:
     loader = _Loader(front)
     try:
+        deep = _too_deep(front)
+        if deep is not None:
+            return None, [Problem(path, deep, "error", f"the front matter nests lists or fields more than {MAX_DEPTH} "
+                                  "levels deep", "write plain 'field: value' lines and simple lists (see entries/README.md)")]
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
