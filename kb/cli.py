@@ -394,9 +394,139 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
     inventory = project.check()
     bad = sorted({p.path for p in inventory.errors})
     if bad:
-        click.echo(f"note: {len(bad)} files with errors are left out (run 'kb check')", err=True)
+        click.echo(f"note: {len(bad)} file{'s' if len(bad) != 1 else ''} with errors left out (run 'kb check')", err=True)
     figures = stats.summary(inventory.entries, project.vocabularies)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(stats.text_report(figures, project.vocabularies))
+
+
+@cli.command()
+@store_options
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site [default: site/].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port).")
+def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
+    """Preview the site locally; rebuild it when an entry or a vocabulary changes.
+
+    Entries with errors are reported and the last good site stays online.
+    """
+    from .project import Refused
+    from .serve import serve as run_server
+    from .site import BuildError
+
+    project = _project(**paths)
+    site_dir = output or project.site_dir
+
+    def rebuild() -> None:
+        try:
+            report = project.build(site_dir)
+        except Refused as refused:
+            _print_problems(refused.problems)
+            click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
+        except (BuildError, OSError) as exc:
+            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
+        else:
+            click.echo(f"rebuilt: {len(report.written)} pages written, {report.removed} removed", err=True)
+
+    try:
+        run_server(Path(site_dir), project.entries_dir, rebuild, host, port,
+                   ready=lambda url: click.echo(f"serving {url} (Ctrl+C to stop)", err=True))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        project.close()
+
+
+@cli.command("export")
+@filter_options
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), default=None,
+              help="Output format [default: from the -o file's extension (.bib, .ris, .json), else bibtex].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def export_command(fmt: str | None, output: Path | None, years: str | None, **options: Any) -> None:
+    """Export the inventory, or the entries the filters keep, as BibTeX, RIS or CSL JSON.
+
+    Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
+    """
+    from . import biblio
+    from .project import Refused
+
+    paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
+    filters = _filters(years, **options)
+    if fmt is None:
+        fmt = biblio.format_from_name(output) if output else None
+        fmt = fmt or "bibtex"
+    project = _project(**paths)
+    try:
+        project.index()
+        entries = project.store.entries(filters)
+    except Refused as refused:
+        _print_problems(refused.problems)
+        raise click.ClickException(f"not exported: {len(refused.problems)} errors in the entries (see above); "
+                                   "fix them, then run 'kb export' again") from None
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        project.close()
+    text = biblio.export(entries, fmt, project.vocabularies)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            biblio.write_text(output, text)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"exported {len(entries)} entries to {output}", err=True)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@entries_option
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), default=None,
+              help="Format of FILE [default: from its extension or its content].")
+@click.option("--dry-run", is_flag=True, help="Check the file and list what would be written, without writing.")
+def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool) -> None:
+    """Import references exported by Zotero (or another manager) as BibTeX, RIS or CSL JSON.
+
+    Writes one entry file per new record into entries/; records that duplicate an entry (same
+    DOI or URL, nearly the same title) are skipped and listed. Every record is read before any
+    file is written: a bad file writes nothing. Scale and criteria are left for you to add:
+    'kb check' lists them.
+    """
+    from . import biblio
+
+    project = _project(entries_dir=entries_dir)
+    try:
+        report = biblio.import_file(file, project.entries_dir, fmt, dry_run=dry_run,
+                                    vocabularies=project.vocabularies)
+    except biblio.ImportFailed as failed:
+        _print_problems(failed.problems)
+        errors = sum(1 for p in failed.problems if p.is_error)
+        raise click.ClickException(f"nothing imported: {errors} error{'s' if errors != 1 else ''} in {file} "
+                                   "(see above)") from None
+    except OSError as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from None
+    _print_problems(report.warnings)
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped}")
+    if dry_run:
+        for entry_id, record in report.planned:
+            click.echo(f"would create {project.entries_dir / (entry_id + '.md')} from {record.describe()}")
+    todo = 0
+    for path in report.written:
+        click.echo(f"created {path}")
+        for problem in biblio.todo(path, project.vocabularies):
+            click.echo(f"  to do: {problem}", err=True)
+            todo += 1
+    done = len(report.planned) if dry_run else len(report.written)
+    click.echo(f"{'would import' if dry_run else 'imported'} {done} records, skipped {len(report.skipped)} "
+               f"duplicates ({biblio.FORMAT_NAMES[report.format]})", err=True)
+    if todo:
+        click.echo("next: complete the new files as each 'to do' says (scale, criteria, a description), "
+                   "then run 'kb check'", err=True)

