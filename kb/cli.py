@@ -329,25 +329,27 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
               help="Where to write the site [default: site/].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display (for CI).")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
-def build(output: Path | None, quiet: bool, no_search: bool, **paths: Any) -> None:
+@click.option("--base-url", metavar="URL", default=None,
+              help="Public address of the site, for sitemap.xml and feed.xml [default: $KB_BASE_URL, else relative].")
+def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, **paths: Any) -> None:
     """Build the static inventory site from the entries (indexing them first).
 
     The build is atomic: it writes beside the live site and swaps it in only on success,
     so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
     """
     project = _project(**paths)
-    report = _run_build(project, output, quiet, no_search)
+    report = _run_build(project, output, quiet, no_search, base_url)
     if not quiet:
         click.echo(str(report))
 
 
-def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool) -> Any:
+def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None) -> Any:
     from .project import Refused
     from .site import BuildError
 
     target = output or project.site_dir
     try:
-        return project.build(output, progress=None if quiet else _progress(), search=not no_search)
+        return project.build(output, progress=None if quiet else _progress(), search=not no_search, base_url=base_url)
     except Refused as refused:
         _print_problems(refused.problems)
         raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "

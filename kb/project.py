@@ -87,8 +87,8 @@ class Project:
 
         return inventory.load(paths or [self.entries_dir], self.vocabularies)
 
-    def index(self, full: bool = False) -> IndexReport:
-        """Bring the store, then the search index, up to date with the entry files.
+    def index(self, full: bool = False, search: bool = True) -> IndexReport:
+        """Bring the store, then (unless ``search`` is false) the search index, up to date with the files.
 
         Only files whose size or modification time changed are read, and only those whose
         content hash changed are parsed and rewritten. Refuses (``Refused``) when a changed
@@ -121,17 +121,24 @@ class Project:
             raise Refused(sorted(problems))
         if changes or full:
             self.store.apply(changes, entries, states, full=full)
+        if not search:
+            return IndexReport(changes)
         written, removed = self.search_index.sync(self.store.digests(), lambda ids: self.store.entries(ids=ids), full)
         return IndexReport(changes, len(written), len(removed))
 
     def build(self, output: Path | None = None, progress: "Progress | None" = None,
-              search: bool = True) -> "BuildReport":
-        """Index, then build the site from the store into ``output`` (default ``site/``), atomically."""
+              search: bool = True, base_url: str | None = None) -> "BuildReport":
+        """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
+
+        The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
+        ``kb index``'s job and is not needed here.
+        """
         from . import site
 
-        self.index()
+        self.index(search=False)
         return site.build(self.store.entries(), self.vocabularies, Path(output or self.site_dir),
-                          self.root / ".kb" / "site", progress=progress, search=search)
+                          self.root / ".kb" / "site", progress=progress, search=search,
+                          base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

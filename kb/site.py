@@ -20,11 +20,13 @@ either language are found from both interfaces.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import gzip
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -37,13 +39,16 @@ from typing import Callable, Iterable, Iterator
 
 import jinja2
 
-from . import i18n
+from . import biblio, charts, i18n, stats
 from .entry import Entry
 from .markup import Renderer
 from .vocab import DIMENSIONS, Vocabularies, fold
 
 PAGE_SIZE = 100
 RELATED = 5
+CANDIDATES = 80  # entries scored per related list, taken from the rarest shared values first
+WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 400  # pages to render before it pays to fork workers
 BROWSE = ("type", "scale", "criteria", "partners", "territories", "year", "language")
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
@@ -91,7 +96,8 @@ class Catalogue:
 
     def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies):
         self.vocabularies = vocabularies
-        self.entries = sorted(entries, key=_order)
+        self.order = {e.id: _order(e) for e in entries}  # folding titles is costly: once per entry
+        self.entries = sorted(entries, key=lambda e: self.order[e.id])
         self.by_id = {e.id: e for e in self.entries}
         self.values: dict[str, dict[str, list[Entry]]] = {}
         for dimension in BROWSE:
@@ -106,6 +112,12 @@ class Catalogue:
                 order = [v for v in known if v in buckets]
             self.values[dimension] = {v: buckets[v] for v in order}
         self.related = self._related()
+        self.figures = stats.summary(self.entries, vocabularies)
+        self.matrix_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        for entry in self.entries:
+            for scale in entry.scale:
+                for criterion in entry.criteria:
+                    self.matrix_cells[scale, criterion].append(entry)
 
     @staticmethod
     def tag_values(entry: Entry, dimension: str) -> tuple[str, ...]:
@@ -135,36 +147,39 @@ class Catalogue:
             mine = sorted(tagsets[entry.id], key=lambda t: (len(postings[t]), t))
             candidates: set[str] = set()
             for tag in mine:
-                candidates.update(postings[tag][:400])
-                if len(candidates) > 200:
+                candidates.update(postings[tag][:CANDIDATES])
+                if len(candidates) > CANDIDATES:
                     break
             candidates.discard(entry.id)
             scored = []
             for other in candidates:
                 shared = tagsets[entry.id] & tagsets[other]
                 score = round(sum(weight[t] for t in sorted(shared)), 9)  # sorted + rounded: deterministic ties
-                scored.append((-score, _order(self.by_id[other]), other, shared))
+                scored.append((-score, self.order[other], other, shared))
             scored.sort()
             related[entry.id] = [(other, tuple(sorted(shared))) for _, _, other, shared in scored[:RELATED]]
         return related
 
 
 class Site:
-    """Renders a Catalogue into pages for the FR and NL interfaces."""
+    """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, base_url: str = ""):
         self.catalogue = catalogue
+        self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.vocabularies = catalogue.vocabularies
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
-                                LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self)
+                                LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
+                                biblio=biblio, charts=charts)
         self.design = _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*.html")),
                             *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
-                            _vocabulary_fingerprint(self.vocabularies))
+                            _vocabulary_fingerprint(self.vocabularies), self.base_url)
         self._renderer: Renderer | None = None
+        self._bodies: dict[str, str] = {}
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -182,13 +197,19 @@ class Site:
     def labels_json(self, lang: str) -> str:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
-        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed")}
+        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed",
+                                                   "compare_empty", "year", "method")}
+        data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "partners",
+                                                                          "territories")})
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def body_html(self, entry: Entry) -> str:
-        if self._renderer is None:
-            self._renderer = Renderer()
-        return _straight_apostrophes(self._renderer(entry.body))
+        """The sanitised body, rendered once and shared by the FR and NL pages."""
+        if entry.id not in self._bodies:
+            if self._renderer is None:
+                self._renderer = Renderer()
+            self._bodies[entry.id] = _straight_apostrophes(self._renderer(entry.body))
+        return self._bodies[entry.id]
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -202,6 +223,27 @@ class Site:
             yield Page(f"assets/{asset.name}", _hash(data.hex()), lambda data=data: data)
         for lang in i18n.UI_LANGS:
             yield from self._language_pages(lang)
+        yield from self._exports()
+        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[self._card_key(e) + (e.added,) for e in c.latest(50)],
+                         extra={"entries": c.latest(50)})
+
+    def _exports(self) -> Iterator[Page]:
+        """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
+        c, v = self.catalogue, self.vocabularies
+        for entry in c.entries:
+            for suffix, render in ((".bib", lambda e: biblio.bibtex([e], v)), (".ris", lambda e: biblio.ris([e], v)),
+                                   (".json", lambda e: biblio.dumps(biblio.csljson([e], v)))):
+                yield Page(f"export/entries/{entry.id}{suffix}", _hash(self.design, suffix, entry.digest),
+                           lambda e=entry, render=render: render(e))
+        everything = _hash(self.design, sorted(e.digest for e in c.entries))
+        yield Page("export/kb.bib", everything, lambda: biblio.bibtex(c.entries, v))
+        yield Page("export/kb.ris", everything, lambda: biblio.ris(c.entries, v))
+        yield Page("export/kb.json", everything, lambda: biblio.dumps(biblio.csljson(c.entries, v)))
+
+    def sitemap(self, paths: Iterable[str]) -> Page:
+        """sitemap.xml over every HTML page; absolute when the site has a base URL."""
+        pages = sorted(p.removesuffix("index.html") for p in paths if p.endswith(".html") and p != "404.html")
+        return self._page("sitemap.xml", "sitemap.xml", 0, "fr", key=pages, extra={"pages": pages})
 
     def _language_pages(self, lang: str) -> Iterator[Page]:
         c = self.catalogue
@@ -222,6 +264,7 @@ class Site:
                 title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
                 yield from self._listing(lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3,
                                          crumbs=((dimension, value),))
+        yield from self._figure_pages(lang)
         for entry in c.entries:
             related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
             yield self._page(
@@ -229,6 +272,43 @@ class Site:
                 key=(entry.digest, [(e.id, e.title, e.year, shared) for e, shared in related]),
                 extra={"entry": entry, "related": related, "indexed": lang == "fr"},
             )
+
+    def _figure_pages(self, lang: str) -> Iterator[Page]:
+        """The working group's questions at a glance: matrix, territories, partners and years, compare."""
+        c = self.catalogue
+        figures = c.figures.as_dict()
+        yield self._page(f"{lang}/matrix/index.html", "matrix.html", 2, lang, key=(figures["matrix"],),
+                         extra={"matrix": c.figures.matrix})
+        for (scale, criterion), entries in sorted(c.matrix_cells.items()):
+            title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
+            yield from self._listing(lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4,
+                                     crumbs=())
+        yield self._page(f"{lang}/map/index.html", "map.html", 2, lang, key=(figures["coverage"],),
+                         extra={"coverage": c.figures.coverage})
+        for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
+            local = [c.by_id[i] for i in area.local]
+            partial = [c.by_id[i] for i in area.partial]
+            yield self._page(f"{lang}/map/{area.id}/index.html", "area.html", 3, lang,
+                             key=(area.as_dict(), [self._card_key(e) for e in local + partial]),
+                             extra={"area": area, "local": local, "partial": partial,
+                                    "regional": len(c.figures.coverage.regional)})
+        yield self._page(f"{lang}/overview/index.html", "overview.html", 2, lang,
+                         key=(figures["partners_by_type"], figures["per_year"]), extra={"figures": c.figures})
+        yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
+
+    def link_from(self, depth_to_lang: int):
+        """A ``link(dimension, value)`` for charts on a page ``depth_to_lang`` folders below /{lang}/."""
+        up = "../" * depth_to_lang
+
+        def link(dimension: str, value: str) -> str:
+            if dimension == "territories" and value != "region":
+                return f"{up}map/{value}/"
+            return f"{up}{dimension}/{value}/"
+
+        return link
+
+    def matrix_link(self, scale: str, criterion: str) -> str | None:
+        return f"{scale}/{criterion}/" if (scale, criterion) in self.catalogue.matrix_cells else None
 
     def _listing(self, lang: str, base: str, entries: list[Entry], title: str, depth: int,
                  crumbs: tuple) -> Iterator[Page]:
@@ -247,8 +327,8 @@ class Site:
         return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
                 entry.criteria)
 
-    def _page(self, path: str, template: str, depth: int, lang: str, key: tuple, extra: dict) -> Page:
-        context = {"lang": lang, "root": "../" * depth, "path": path, **extra}
+    def _page(self, path: str, template: str, depth: int, lang: str, key: object, extra: dict | None = None) -> Page:
+        context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
         other = "nl" if lang == "fr" else "fr"
         context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
         return Page(path, _hash(self.design, template, lang, path, key),
@@ -401,8 +481,53 @@ def run_pagefind(tree: Path) -> None:
     canonical_pagefind(tree / "pagefind")
 
 
+_TODO: list[Page] = []  # the pages a forked worker renders (inherited, never pickled)
+
+
+def _write_pages(indices: list[int], tree: str) -> list[tuple[str, list]]:
+    """Render and write the given pages of _TODO into ``tree``; return their manifest rows."""
+    rows = []
+    for index in indices:
+        page = _TODO[index]
+        target = Path(tree) / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = page.render()
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        stat = target.stat()
+        rows.append((page.path, [page.key, stat.st_size, stat.st_mtime_ns]))
+    return rows
+
+
+def _render(todo: list[Page], tree: Path, progress: Progress | None) -> Iterator[tuple[str, list]]:
+    """Write the pages, in forked worker processes when there are many (Markdown and Jinja
+    are CPU-bound); the output does not depend on how the work is split."""
+    global _TODO
+    # Both language versions of a page side by side: a worker then renders each body once.
+    _TODO = sorted(todo, key=lambda page: (page.path.partition("/")[2], page.path))
+    chunks = [list(range(start, min(start + 250, len(_TODO)))) for start in range(0, len(_TODO), 250)]
+    done = 0
+    try:
+        if WORKERS > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+                for rows in pool.map(_write_pages, chunks, [str(tree)] * len(chunks)):
+                    done += len(rows)
+                    if progress:
+                        progress("pages", done, len(todo))
+                    yield from rows
+        else:
+            for chunk in chunks:
+                rows = _write_pages(chunk, str(tree))
+                done += len(rows)
+                if progress:
+                    progress("pages", done, len(todo))
+                yield from rows
+    finally:
+        _TODO = []
+
+
 def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_dir: Path,
-          progress: Progress | None = None, search: bool = True) -> BuildReport:
+          progress: Progress | None = None, search: bool = True, base_url: str = "") -> BuildReport:
     """Build the site from ``entries`` into ``output``, atomically; returns what was done."""
     report = BuildReport(output=output, entries=len(entries))
     started = time.perf_counter()
@@ -419,19 +544,17 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
             staging = Tree(back, state_dir)
     else:
         staging = Tree(back, state_dir)
-    site = Site(Catalogue(entries, vocabularies))
+    site = Site(Catalogue(entries, vocabularies), base_url)
     report.timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    produced: set[str] = set()
     pages = list(site.pages())
-    for number, page in enumerate(pages, 1):
-        produced.add(page.path)
-        if not staging.current(page.path, page.key):
-            staging.write(page.path, page.key, page.render())
-            report.written.append(page.path)
-        if progress and (number % 500 == 0 or number == len(pages)):
-            progress("pages", number, len(pages))
+    pages.append(site.sitemap(page.path for page in pages))
+    produced = {page.path for page in pages}
+    todo = [page for page in pages if not staging.current(page.path, page.key)]
+    for path, row in _render(todo, back, progress):
+        staging.manifest[path] = row
+        report.written.append(path)
     report.pages = len(pages)
     report.removed = staging.prune(produced)
     report.timings["pages"] = time.perf_counter() - started
