@@ -162,8 +162,10 @@ def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
     path = sqlite_project.entries_dir / "barometre-social-2023.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
     report = sqlite_project.build()
-    assert sorted(report.written) == ["fr/entries/barometre-social-2023/index.html",
-                                      "nl/entries/barometre-social-2023/index.html"]
+    downloads = [f"export/entries/barometre-social-2023{suffix}" for suffix in (".bib", ".json", ".ris")]
+    inventory = ["export/kb.bib", "export/kb.json", "export/kb.ris"]
+    assert sorted(report.written) == sorted(["fr/entries/barometre-social-2023/index.html",
+                                             "nl/entries/barometre-social-2023/index.html", *downloads, *inventory])
     assert "Une phrase de plus." in (sqlite_project.site_dir / report.written[0]).read_text(encoding="utf-8")
 
 

@@ -1,0 +1,41 @@
+"""The documentation keeps up with the code: every command is documented and has help, the
+quick start holds exactly the two commands CI and newcomers run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REPO
+from kb.cli import cli
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_is_documented_in_the_readme(name):
+    assert f"### `kb {name}`" in README
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help(runner, name):
+    result = runner.invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert len(cli.commands[name].help or "") > 30
+
+
+def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one():
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```\n(.*?)\n```", quick, flags=re.S)
+    assert commands == ["python -m pip install . && kb build", "bash scripts/test"]
+    assert "bash scripts/test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_entries_readme_documents_every_schema_field():
+    from kb.entry import SCHEMA
+
+    text = (REPO / "entries" / "README.md").read_text(encoding="utf-8")
+    for name in SCHEMA:
+        if name != "id":
+            assert f"| `{name}` |" in text, name
