@@ -1,0 +1,164 @@
+"""The site's figures, feeds and downloads, read back from the built files and compared with
+counts made directly from the entries' YAML (not through kb)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import bibtexparser
+import pytest
+import rispy
+import yaml
+
+from conftest import REPO
+from kb.project import Project
+
+
+def fronts(entries: Path) -> dict[str, dict]:
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1])
+            for p in sorted(entries.glob("*.md"))}
+
+
+class Table(HTMLParser):
+    """Rows of the first <table> as lists of (text, href) cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, str | None]]] = []
+        self.depth = 0
+        self.cell: list[str] | None = None
+        self.href: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.depth += 1
+        elif self.depth == 1 and tag == "tr":
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self.cell, self.href = [], None
+        elif tag == "a" and self.cell is not None:
+            self.href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.depth -= 1
+        elif tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1].append((" ".join("".join(self.cell).split()), self.href))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    root = tmp_path_factory.mktemp("figures")
+    (root / "entries").mkdir()
+    for path in (REPO / "entries").glob("*.md"):
+        if path.name != "README.md":
+            (root / "entries" / path.name).write_bytes(path.read_bytes())
+    project = Project(root=root)
+    project.build(base_url="https://kb.example.org/inventaire/")
+    project.close()
+    return root / "site", fronts(root / "entries")
+
+
+def test_matrix_cells_count_the_entries_with_both_values_and_link_to_them(site):
+    out, data = site
+    expected = Counter((s, c) for d in data.values() for s in d["scale"] for c in d["criteria"])
+    page = out / "fr" / "matrix" / "index.html"
+    table = Table()
+    table.feed(page.read_text(encoding="utf-8"))
+    header = [href for _, href in table.rows[0][1:-1]]
+    criteria = [h.rstrip("/").rsplit("/", 1)[-1] for h in header]
+    assert len(criteria) == len(yaml.safe_load((REPO / "kb/vocabularies/criteria.yaml").read_text()))
+    seen = 0
+    for row in table.rows[1:-1]:
+        scale = row[0][1].rstrip("/").rsplit("/", 1)[-1]
+        for criterion, (text, href) in zip(criteria, row[1:-1]):
+            assert int(text) == expected.get((scale, criterion), 0), (scale, criterion)
+            if int(text):
+                seen += 1
+                listing = (page.parent / href / "index.html").read_text(encoding="utf-8")
+                assert listing.count('<li class="card">') == min(int(text), 100)
+            else:
+                assert href is None
+    assert seen == len(expected)
+
+
+def test_every_commune_page_lists_the_entries_tagged_with_it(site):
+    out, data = site
+    communes = [t["id"] for t in yaml.safe_load((REPO / "kb/vocabularies/territories.yaml").read_text())
+                if t.get("kind") == "commune"]
+    assert len(communes) == 19
+    map_page = (out / "nl" / "map" / "index.html").read_text(encoding="utf-8")
+    for nis in communes:
+        assert f'href="../map/{nis}/"' in map_page
+        page = (out / "nl" / "map" / nis / "index.html").read_text(encoding="utf-8")
+        for entry_id, d in data.items():
+            if nis in [str(t) for t in d.get("territories", [])]:
+                assert f"/entries/{entry_id}/" in page, (nis, entry_id)
+
+
+def test_years_chart_links_every_year_with_entries(site):
+    out, data = site
+    page = (out / "fr" / "overview" / "index.html").read_text(encoding="utf-8")
+    for year, n in Counter(d["year"] for d in data.values()).items():
+        assert f'href="../year/{year}/"' in page
+        listing = (out / "fr" / "year" / str(year) / "index.html").read_text(encoding="utf-8")
+        assert listing.count('<li class="card">') == n
+
+
+def test_compare_page_and_its_data(site):
+    out, data = site
+    page = (out / "fr" / "compare" / "index.html").read_text(encoding="utf-8")
+    assert "assets/compare.js" in page and "<noscript>" in page
+    for entry_id in data:
+        item = json.loads((out / "export" / "entries" / f"{entry_id}.json").read_text(encoding="utf-8"))[0]
+        assert item["id"] == entry_id and item["custom"]["scale"] == data[entry_id]["scale"]
+
+
+def test_downloads_parse_with_real_readers(site):
+    out, data = site
+    for entry_id, d in data.items():
+        library = bibtexparser.parse_string((out / "export" / "entries" / f"{entry_id}.bib").read_text(encoding="utf-8"))
+        assert not library.failed_blocks and [e.key for e in library.entries] == [entry_id]
+        records = rispy.loads((out / "export" / "entries" / f"{entry_id}.ris").read_text(encoding="utf-8"))
+        assert len(records) == 1 and records[0]["title"] == d["title"]
+    whole = bibtexparser.parse_string((out / "export" / "kb.bib").read_text(encoding="utf-8"))
+    assert sorted(e.key for e in whole.entries) == sorted(data)
+    assert len(rispy.loads((out / "export" / "kb.ris").read_text(encoding="utf-8"))) == len(data)
+    assert len(json.loads((out / "export" / "kb.json").read_text(encoding="utf-8"))) == len(data)
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_atom_feed_lists_the_newest_entries_with_absolute_links(site):
+    out, data = site
+    feed = ET.parse(out / "feed.xml").getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == min(50, len(data))
+    for entry in entries:
+        href = entry.find(f"{ATOM}link").get("href")
+        assert href.startswith("https://kb.example.org/inventaire/fr/entries/")
+        path = href.removeprefix("https://kb.example.org/inventaire/")
+        assert (out / path / "index.html").is_file()
+        assert entry.find(f"{ATOM}updated").text.endswith("T00:00:00Z")
+
+
+def test_sitemap_lists_every_page_once_and_only_existing_ones(site):
+    out, _ = site
+    root = ET.parse(out / "sitemap.xml").getroot()
+    locs = [loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert len(locs) == len(set(locs))
+    pages = {p for p in out.rglob("index.html")}
+    assert len(locs) == len(pages)
+    for loc in locs:
+        relative = loc.removeprefix("https://kb.example.org/inventaire/")
+        assert (out / relative / "index.html").is_file() or (out / relative).is_file()
