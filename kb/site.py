@@ -297,13 +297,14 @@ class Site:
         yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
 
     def link_from(self, depth_to_lang: int):
-        """A ``link(dimension, value)`` for charts on a page ``depth_to_lang`` folders below /{lang}/."""
+        """A ``link(dimension, value)`` for charts on a page ``depth_to_lang`` folders below /{lang}/:
+        a value no entry has gets no link (it has no listing page)."""
         up = "../" * depth_to_lang
 
-        def link(dimension: str, value: str) -> str:
+        def link(dimension: str, value: str) -> str | None:
             if dimension == "territories" and value != "region":
                 return f"{up}map/{value}/"
-            return f"{up}{dimension}/{value}/"
+            return f"{up}{dimension}/{value}/" if value in self.catalogue.values.get(dimension, {}) else None
 
         return link
 

@@ -166,7 +166,8 @@ def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
     inventory = ["export/kb.bib", "export/kb.json", "export/kb.ris"]
     assert sorted(report.written) == sorted(["fr/entries/barometre-social-2023/index.html",
                                              "nl/entries/barometre-social-2023/index.html", *downloads, *inventory])
-    assert "Une phrase de plus." in (sqlite_project.site_dir / report.written[0]).read_text(encoding="utf-8")
+    page = sqlite_project.site_dir / "fr" / "entries" / "barometre-social-2023" / "index.html"
+    assert "Une phrase de plus." in page.read_text(encoding="utf-8")
 
 
 def test_editing_a_title_rewrites_the_pages_that_show_it(sqlite_project):

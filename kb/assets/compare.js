@@ -47,7 +47,7 @@ async function start() {
     return response.ok ? (await response.json())[0] : null;
   }));
   const found = items.filter(Boolean);
-  status.textContent = labels.ui.count.replace("{n}", found.length);
+  status.textContent = found.length === 1 ? labels.ui.count_one : labels.ui.count.replace("{n}", found.length);
   const head = document.createElement("thead");
   const top = head.insertRow();
   top.append(cell("td", ""));

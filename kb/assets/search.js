@@ -10,10 +10,13 @@ const form = document.getElementById("kb-search");
 const status = document.getElementById("kb-status");
 const list = document.getElementById("kb-results");
 const more = document.getElementById("kb-more");
+const section = document.getElementById("kb-results-section");
+const switcher = document.querySelector("a.switch");
 let pagefind;
 let current = [];
 let shown = 0;
 let timer;
+let generation = 0; // bumped by every change: a slower, older search never shows its results
 
 function fromUrl() {
   const params = new URLSearchParams(location.search);
@@ -36,8 +39,10 @@ function query() {
   return { term: term || null, filters };
 }
 
+// As kb.i18n.count: "1 fiche", "12 fiches", "1\u202f234 fiches".
 function count(n) {
-  return labels.ui.count.replace("{n}", n);
+  if (n === 1) return labels.ui.count_one;
+  return labels.ui.count.replace("{n}", String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f"));
 }
 
 function escape(text) {
@@ -46,21 +51,29 @@ function escape(text) {
   return span.innerHTML;
 }
 
-async function render(results) {
+// Shows the next PAGE results; returns the first link added (null if the search went stale).
+async function render(results, token) {
   const batch = results.slice(shown, shown + PAGE);
+  shown += batch.length; // before waiting, so that a second click takes the next batch
   const data = await Promise.all(batch.map((r) => r.data()));
+  if (token !== generation) return null;
+  let first = null;
   for (const item of data) {
     const url = item.url.replace(/\/fr\/entries\//, `/${lang}/entries/`);
     const type = (item.filters.type || []).map((v) => labels.type[v] || v).join(", ");
+    // Text in the entry's language is marked as such (titles and excerpts are not translated).
+    const language = (item.filters.language || [])[0];
+    const other = language && language !== lang ? ` lang="${escape(language)}"` : "";
     const li = document.createElement("li");
     li.className = "card";
-    li.innerHTML = `<h3><a href="${escape(url)}">${escape(item.meta.title || url)}</a></h3>` +
+    li.innerHTML = `<h3><a href="${escape(url)}"${other}>${escape(item.meta.title || url)}</a></h3>` +
       `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
-      `<p class="summary">${item.excerpt}</p>`;
+      `<p class="summary"${other}>${item.excerpt}</p>`;
     list.append(li);
+    first = first || li.querySelector("a");
   }
-  shown += batch.length;
   more.hidden = shown >= results.length;
+  return first;
 }
 
 function updateCounts(counts) {
@@ -70,26 +83,44 @@ function updateCounts(counts) {
   }
 }
 
-async function run() {
-  const { term, filters } = query();
+function busy() {
   status.textContent = labels.ui.loading;
+  list.setAttribute("aria-busy", "true");
+  return ++generation;
+}
+
+async function run(token) {
+  const { term, filters } = query();
   const search = term || Object.keys(filters).length
     ? await pagefind.search(term, { filters, sort: term ? undefined : { year: "desc" } })
     : await pagefind.search(null, { sort: { year: "desc" } });
+  if (token !== generation) return;
   current = search.results;
   list.replaceChildren();
   shown = 0;
-  status.textContent = current.length ? count(current.length) : labels.ui.no_results;
   updateCounts(search.filters || {});
-  await render(current);
+  await render(current, token);
+  if (token !== generation) return;
+  list.removeAttribute("aria-busy");
+  status.textContent = current.length ? count(current.length) : labels.ui.no_results;
 }
 
 function changed() {
   const params = new URLSearchParams(new FormData(form));
   for (const [key, value] of [...params]) if (!value) params.delete(key);
   history.replaceState(null, "", `?${params}`);
+  // The language switch keeps the search.
+  if (switcher) switcher.search = params.size ? `?${params}` : "";
   clearTimeout(timer);
-  timer = setTimeout(run, 200);
+  const token = busy();
+  timer = setTimeout(() => run(token).catch(failed), 200);
+}
+
+function failed(error) {
+  section.hidden = false;
+  list.removeAttribute("aria-busy");
+  status.textContent = labels.ui.failed;
+  console.error(error);
 }
 
 async function start() {
@@ -97,18 +128,22 @@ async function start() {
   await pagefind.options({ baseUrl: root.pathname });
   // Load every filter's index now: searches report counts only for loaded filters.
   await pagefind.filters();
-  document.getElementById("kb-results-section").hidden = false;
+  section.hidden = false;
   more.textContent = labels.ui.more;
   fromUrl();
+  if (switcher) switcher.search = location.search;
   const details = form.querySelector("details.filters");
-  details.open = matchMedia("(min-width: 50rem)").matches || new URLSearchParams(location.search).size > 1;
+  // Open on wide screens, and wherever filters are set (so that they show).
+  const filtered = [...new URLSearchParams(location.search)].some(([key, value]) => key !== "q" && value);
+  details.open = matchMedia("(min-width: 50rem)").matches || filtered;
   form.addEventListener("submit", (event) => { event.preventDefault(); changed(); });
   form.addEventListener("input", changed);
-  more.addEventListener("click", () => render(current));
-  await run();
+  // The button hides itself after the last results: move focus to the first new result.
+  more.addEventListener("click", async () => {
+    const first = await render(current, generation);
+    if (first) first.focus();
+  });
+  await run(busy());
 }
 
-start().catch((error) => {
-  status.textContent = labels.ui.failed;
-  console.error(error);
-});
+start().catch(failed);
