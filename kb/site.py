@@ -203,6 +203,14 @@ class Site:
                                                                           "territories")})
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
+    def jsonld(self, entry: Entry, lang: str) -> str:
+        """schema.org JSON-LD for an entry page, safe inside a <script> element."""
+        data = biblio.jsonld(entry, self.vocabularies)
+        if self.base_url:
+            data["@id"] = f"{self.base_url}{lang}/entries/{entry.id}/"
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
     def body_html(self, entry: Entry) -> str:
         """The sanitised body, rendered once and shared by the FR and NL pages."""
         if entry.id not in self._bodies:

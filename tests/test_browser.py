@@ -657,3 +657,40 @@ def test_screenshots(contexts: Contexts, base_url: str, device: str | None) -> N
         shots.append(save_screenshot(page, f"browser-{name}-{suffix}"))
     for shot in shots:
         assert shot.stat().st_size > 5_000, f"{shot} looks empty"
+
+
+def test_compare_entries_from_their_pages_and_share_the_link(contexts: Contexts, base_url: str) -> None:
+    """Add two entries with their 'Comparer' buttons; the comparison URL works elsewhere."""
+    page = contexts.new_page()
+    for entry in ("barometre-social-2023", "bruzel-eerstelijnszone"):
+        page.goto(f"{base_url}fr/entries/{entry}/")
+        page.get_by_role("button", name="Comparer").click()
+        expect(page.locator("#kb-compare-table th[scope=col] a").first).to_be_visible(timeout=60_000)
+    headers = page.locator("#kb-compare-table th[scope=col] > a:first-child")
+    expect(headers).to_have_count(2)
+    assert "ids=barometre-social-2023,bruzel-eerstelijnszone" in page.url
+    rows = page.locator("#kb-compare-table tbody tr")
+    expect(rows.first.locator("th")).to_have_text("Année")
+    scale_row = page.locator("#kb-compare-table tbody tr", has=page.locator("th", has_text="Échelle"))
+    expect(scale_row.locator("td").nth(1)).to_contain_text("Zone de première ligne")
+    shared = page.url
+    other = contexts.new_page()  # a reader who follows the shared link: no stored list
+    other.goto(shared.replace("/fr/", "/nl/"))
+    expect(other.locator("#kb-compare-table th[scope=col] > a:first-child")).to_have_count(2, timeout=60_000)
+    nl_scale = other.locator("#kb-compare-table tbody tr", has=other.locator("th", has_text="Schaal"))
+    expect(nl_scale.locator("td").nth(1)).to_contain_text("Eerstelijnszone")
+    assert_no_axe_violations(other, "compare page from a shared link")
+
+
+def test_cite_block_copies_the_reference(contexts: Contexts, base_url: str) -> None:
+    page = contexts.new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{base_url}fr/entries/moriau-plan-social-sante-integre-2023/")
+    reference = page.locator("#kb-reference")
+    expect(reference).to_contain_text("Moriau, J. (2023)")
+    page.locator("button.copy[data-copy=kb-reference]").click()
+    assert page.evaluate("navigator.clipboard.readText()") == reference.inner_text().strip()
+    plain = contexts.new_page(java_script_enabled=False)
+    plain.goto(f"{base_url}fr/entries/moriau-plan-social-sante-integre-2023/")
+    expect(plain.locator("#kb-reference")).to_be_visible()
+    expect(plain.locator("button.copy").first).to_be_hidden()

@@ -74,12 +74,12 @@ def test_matrix_cells_count_the_entries_with_both_values_and_link_to_them(site):
     page = out / "fr" / "matrix" / "index.html"
     table = Table()
     table.feed(page.read_text(encoding="utf-8"))
-    header = [href for _, href in table.rows[0][1:-1]]
-    criteria = [h.rstrip("/").rsplit("/", 1)[-1] for h in header]
-    assert len(criteria) == len(yaml.safe_load((REPO / "kb/vocabularies/criteria.yaml").read_text()))
+    # rows and columns follow the vocabulary files' order
+    criteria = [t["id"] for t in yaml.safe_load((REPO / "kb/vocabularies/criteria.yaml").read_text())]
+    scales = [t["id"] for t in yaml.safe_load((REPO / "kb/vocabularies/scales.yaml").read_text())]
+    assert len(table.rows[0]) == len(criteria) + 2 and len(table.rows) == len(scales) + 2
     seen = 0
-    for row in table.rows[1:-1]:
-        scale = row[0][1].rstrip("/").rsplit("/", 1)[-1]
+    for scale, row in zip(scales, table.rows[1:-1]):
         for criterion, (text, href) in zip(criteria, row[1:-1]):
             assert int(text) == expected.get((scale, criterion), 0), (scale, criterion)
             if int(text):
@@ -162,3 +162,59 @@ def test_sitemap_lists_every_page_once_and_only_existing_ones(site):
     for loc in locs:
         relative = loc.removeprefix("https://kb.example.org/inventaire/")
         assert (out / relative / "index.html").is_file() or (out / relative).is_file()
+
+
+class Head(HTMLParser):
+    """The <meta name=...> tags, the JSON-LD and the COinS span of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, list[str]] = {}
+        self.jsonld: list[str] = []
+        self.coins: list[str] = []
+        self.links: dict[str, str] = {}
+        self._script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and "name" in a:
+            self.meta.setdefault(a["name"], []).append(a["content"])
+        elif tag == "script" and a.get("type") == "application/ld+json":
+            self._script = True
+        elif tag == "span" and a.get("class") == "Z3988":
+            self.coins.append(a["title"])
+        elif tag == "link" and a.get("rel") == "alternate" and "type" in a:
+            self.links[a["type"]] = a["href"]
+
+    def handle_endtag(self, tag):
+        self._script = False
+
+    def handle_data(self, data):
+        if self._script:
+            self.jsonld.append(data)
+
+
+def test_entry_pages_carry_citation_metadata_zotero_can_read(site):
+    from urllib.parse import parse_qs
+
+    out, data = site
+    partners = {t["id"]: t["fr"] for t in yaml.safe_load((REPO / "kb/vocabularies/partners.yaml").read_text())}
+    for entry_id, d in data.items():
+        page = out / "fr" / "entries" / entry_id / "index.html"
+        head = Head()
+        head.feed(page.read_text(encoding="utf-8"))
+        assert head.meta["citation_title"] == [d["title"]]
+        organisations = [partners.get(o, o) for o in d.get("organisations", [])]
+        assert head.meta.get("citation_author", []) == (d.get("authors") or organisations)
+        assert head.meta["citation_publication_date"][0].startswith(str(d["year"]))
+        assert head.meta["citation_language"] == [d["language"]]
+        ld = json.loads("".join(head.jsonld))
+        assert ld["@context"] == "https://schema.org" and ld["name"] == d["title"]
+        assert ld["inLanguage"] == d["language"]
+        assert ld["@id"] == f"https://kb.example.org/inventaire/fr/entries/{entry_id}/"
+        (coins,) = head.coins
+        fields = parse_qs(coins)
+        assert fields["ctx_ver"] == ["Z39.88-2004"]
+        assert d["title"] in (fields.get("rft.btitle", []) + fields.get("rft.atitle", []) + fields.get("rft.title", []))
+        bib = (page.parent / head.links["application/x-bibtex"]).resolve()
+        assert bib == (out / "export" / "entries" / f"{entry_id}.bib").resolve()
