@@ -205,9 +205,12 @@ _LIGATURE = re.compile(r"(?<=[-`'!?<>])(?=[-`'<>])")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+_TEX = str.maketrans(_BIBTEX_SPECIALS)
+
+
 def _tex(text: str) -> str:
     """Text for a braced BibTeX value: UTF-8 kept as is, TeX's special characters escaped."""
-    return _LIGATURE.sub("{}", "".join(_BIBTEX_SPECIALS.get(c, c) for c in text))
+    return _LIGATURE.sub("{}", text.translate(_TEX))
 
 
 def _verbatim(text: str) -> str:

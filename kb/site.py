@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import jinja2
+import jinja2.filters
+from markupsafe import Markup, escape
 
 from . import biblio, charts, i18n, stats
 from .entry import Entry
@@ -180,6 +182,8 @@ class Site:
                             _vocabulary_fingerprint(self.vocabularies), self.base_url)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
+        self._cards: dict[tuple[str, str, str, int], Markup] = {}
+        self._bibtex: dict[str, str] = {}
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -202,6 +206,32 @@ class Site:
         data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "partners",
                                                                           "territories")})
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+    def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
+        """An entry's card in a list. Each entry appears in a dozen listings: rendered once per
+        language and page depth, in Python, as Jinja macros were the build's largest cost."""
+        key = (entry.id, lang, root, level)
+        if key not in self._cards:
+            other = f' lang="{entry.language}"' if entry.language != lang else ""
+            scale = escape(self.label("scale", entry.scale[0], lang))
+            more = f" +{len(entry.scale) - 1}" if len(entry.scale) > 1 else ""
+            summary = ""
+            if entry.summary:
+                short = jinja2.filters.do_truncate(self.env, entry.summary, 220)
+                summary = f'\n<p class="summary"{other}>{escape(short)}</p>'
+            self._cards[key] = Markup(
+                f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>{escape(entry.title)}'
+                f'</a></h{level}>\n<p class="meta"><span>{entry.year}</span> · '
+                f'<span>{escape(self.label("type", entry.type, lang))}</span> · <span>{scale}{more}</span></p>'
+                f"{summary}\n</li>"
+            )
+        return self._cards[key]
+
+    def bibtex(self, entry: Entry) -> str:
+        """The entry's BibTeX, shown on its two pages and written as its .bib download."""
+        if entry.id not in self._bibtex:
+            self._bibtex[entry.id] = biblio.bibtex([entry], self.vocabularies)
+        return self._bibtex[entry.id]
 
     def jsonld(self, entry: Entry, lang: str) -> str:
         """schema.org JSON-LD for an entry page, safe inside a <script> element."""
@@ -239,7 +269,7 @@ class Site:
         """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
         c, v = self.catalogue, self.vocabularies
         for entry in c.entries:
-            for suffix, render in ((".bib", lambda e: biblio.bibtex([e], v)), (".ris", lambda e: biblio.ris([e], v)),
+            for suffix, render in ((".bib", self.bibtex), (".ris", lambda e: biblio.ris([e], v)),
                                    (".json", lambda e: biblio.dumps(biblio.csljson([e], v)))):
                 yield Page(f"export/entries/{entry.id}{suffix}", _hash(self.design, suffix, entry.digest),
                            lambda e=entry, render=render: render(e))
