@@ -24,6 +24,7 @@ import concurrent.futures
 import ctypes
 import gzip
 import hashlib
+import heapq
 import json
 import math
 import multiprocessing
@@ -48,7 +49,8 @@ from .vocab import DIMENSIONS, Vocabularies, fold
 
 PAGE_SIZE = 100
 RELATED = 5
-CANDIDATES = 80  # entries scored per related list, taken from the rarest shared values first
+RARE_VALUES = 4  # related entries are found through an entry's rarest values...
+CANDIDATES = 50  # ...taking this many entries from each
 WORKERS = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 400  # pages to render before it pays to fork workers
 BROWSE = ("type", "scale", "criteria", "partners", "territories", "year", "language")
@@ -132,9 +134,9 @@ class Catalogue:
         return value if dimension == "year" else self.vocabularies.label(dimension, value, lang)
 
     def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
-        """For each entry, up to RELATED others sharing the most (and rarest) scales, criteria,
-        partners and territories. Candidates come from the entry's rarest values first, so the
-        cost stays near-linear on a large inventory."""
+        """For each entry, up to RELATED others sharing its rarest scales, criteria, partners and
+        territories (a shared value weighs more the fewer entries have it). Only the entry's
+        rarest values are followed, so the cost stays linear on a large inventory."""
         postings: dict[tuple[str, str], list[str]] = defaultdict(list)
         tagsets: dict[str, set[tuple[str, str]]] = {}
         for entry in self.entries:
@@ -146,20 +148,15 @@ class Catalogue:
         weight = {tag: 1 / math.log2(1 + len(ids)) for tag, ids in postings.items()}
         related = {}
         for entry in self.entries:
-            mine = sorted(tagsets[entry.id], key=lambda t: (len(postings[t]), t))
-            candidates: set[str] = set()
-            for tag in mine:
-                candidates.update(postings[tag][:CANDIDATES])
-                if len(candidates) > CANDIDATES:
-                    break
-            candidates.discard(entry.id)
-            scored = []
-            for other in candidates:
-                shared = tagsets[entry.id] & tagsets[other]
-                score = round(sum(weight[t] for t in sorted(shared)), 9)  # sorted + rounded: deterministic ties
-                scored.append((-score, self.order[other], other, shared))
-            scored.sort()
-            related[entry.id] = [(other, tuple(sorted(shared))) for _, _, other, shared in scored[:RELATED]]
+            mine = tagsets[entry.id]
+            scores: dict[str, float] = {}
+            for tag in sorted(mine, key=lambda t: (len(postings[t]), t))[:RARE_VALUES]:
+                for other in postings[tag][:CANDIDATES]:
+                    scores[other] = scores.get(other, 0.0) + weight[tag]
+            scores.pop(entry.id, None)
+            # rounded, then the listing order: ties break the same way on every run
+            best = heapq.nsmallest(RELATED, scores, key=lambda o: (-round(scores[o], 9), self.order[o]))
+            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for other in best]
         return related
 
 
