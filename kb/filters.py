@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from .entry import Entry
+if TYPE_CHECKING:  # kb search imports this module and needs no entry parsing
+    from .entry import Entry
 
 TAG_FIELDS = ("type", "scale", "criteria", "partners", "territories", "language")
 

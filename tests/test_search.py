@@ -1,0 +1,409 @@
+"""Full-text search on the starter inventory, indexed from a real SQLite file and from a real
+PostgreSQL store: French and Dutch analysis, ranking, facets counted independently from the
+files, hostile queries, and the ``kb search`` command."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+
+import pytest
+from filedata import direct_facets, entry_paths, front_matter, tags
+
+from kb.cli import cli
+from kb.filters import Filters
+from kb.search import MAX_QUERY, Results, analyzer, clean_query
+
+
+def folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@pytest.fixture
+def searched(project):
+    """The starter inventory, indexed (store, then search index)."""
+    project.index()
+    return project
+
+
+def search(project, text: str = "", filters: Filters | None = None, limit: int = 1000) -> Results:
+    return project.search_index.search(text, filters or Filters(), limit)
+
+
+def ids(results: Results) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def files_containing(project, words: str) -> set[str]:
+    """Entries whose file, accents and case aside, has ``words`` (a regex) as whole words; a word
+    is a run of letters and digits, dots inside it included (quartiers.brussels is one word)."""
+    pattern = re.compile(rf"(?<![\w.])(?<!\w\.)(?:{words})(?!\w)(?!\.\w)")
+    return {p.stem for p in entry_paths(project.entries_dir) if pattern.search(folded(p.read_text(encoding="utf-8")))}
+
+
+# -- analysis -------------------------------------------------------------------------------------
+
+def tokens(lang: str, text: str) -> list[str]:
+    return [t.text for t in analyzer(lang)(text)]
+
+
+@pytest.mark.parametrize("lang, typed, written", [
+    ("fr", "accessibilite", "accessibilité"),
+    ("fr", "Accessibilité", "accessibilités"),
+    ("fr", "quartiers", "quartier"),
+    ("fr", "evaluation", "évaluations"),
+    ("fr", "l'évaluation", "l’évaluation"),
+    ("fr", "premiere ligne", "première ligne"),
+    ("fr", "sante mentale", "santé mentale"),
+    ("fr", "aide a domicile", "aide à domicile"),
+    ("nl", "zorgzame buurt", "zorgzame buurten"),
+    ("nl", "wijk", "wijken"),
+    ("nl", "Brussel", "Brusselse"),
+    ("nl", "coordinatie", "coördinatie"),
+    ("nl", "financiele", "financiële"),
+    ("en", "neighbourhood", "neighbourhoods"),
+])
+def test_words_meet_their_inflected_and_accented_forms(lang, typed, written):
+    assert tokens(lang, typed) == tokens(lang, written) != []
+
+
+def test_typographic_apostrophes_split_like_plain_ones():
+    for lang in ("fr", "nl", "en"):
+        assert tokens(lang, "l’évaluation d’un quartier") == tokens(lang, "l'évaluation d'un quartier")
+    assert tokens("fr", "l’évaluation") == tokens("fr", "évaluation")
+    assert clean_query("l’évaluation")[0] == "l'évaluation"
+
+
+def test_stop_words_of_every_language_are_dropped_everywhere():
+    """A French query word such as 'et' must not be required in the Dutch fields."""
+    for lang in ("fr", "nl", "en"):
+        assert tokens(lang, "de la et het the van du") == []
+
+
+# -- language cases on the index -----------------------------------------------------------------
+
+def test_french_and_dutch_cases_on_the_starter_inventory(searched):
+    with_accents = files_containing(searched, r"accessibilit\w*")
+    assert with_accents, "the starter inventory mentions accessibilité"
+    found = ids(search(searched, "accessibilite"))
+    assert set(found) >= with_accents
+    assert found == ids(search(searched, "accessibilité")) == ids(search(searched, "ACCESSIBILITÉ"))
+
+    singular_only = files_containing(searched, "quartier") - files_containing(searched, "quartiers")
+    assert singular_only
+    assert set(ids(search(searched, "quartiers"))) >= singular_only | files_containing(searched, "quartiers")
+
+    assert ids(search(searched, "zorgzame buurt"))[0] == "zorgzame-buurten-brussel"
+    assert "zorgzame-buurten-brussel" in ids(search(searched, "zorgzame buurten"))
+
+    typographic = search(searched, "l’évaluation")
+    assert typographic.total > 0
+    assert ids(typographic) == ids(search(searched, "l'évaluation")) == ids(search(searched, "évaluation"))
+
+    # Phrases, with accents folded and stop words skipped inside the quotes.
+    phrase = ids(search(searched, '"premiere ligne"'))
+    assert phrase and set(phrase) <= files_containing(searched, r"premiere\s+lignes?")
+
+    # A query in French with its small words still finds French entries.
+    assert "bassin-nord-est-portrait" in ids(search(searched, "d'aide et de soins Nord-Est"))
+
+
+def test_vocabulary_labels_are_searchable_in_every_language(searched):
+    """'Gemeente' (the Dutch label of 'commune') finds French entries tagged commune."""
+    tagged = {p.stem for p in entry_paths(searched.entries_dir) if "commune" in tags(front_matter(p))["scale"]}
+    french = {p.stem for p in entry_paths(searched.entries_dir) if front_matter(p)["language"] == "fr"}
+    assert tagged & french
+    assert set(ids(search(searched, "gemeente"))) >= tagged
+
+
+# -- ranking -----------------------------------------------------------------------------------------
+
+def test_an_exact_title_ranks_its_entry_first(searched):
+    paths = entry_paths(searched.entries_dir)
+    assert len(paths) == 44
+    misses = []
+    for path in paths:
+        title = front_matter(path)["title"]
+        found = ids(search(searched, title, limit=3))
+        if not found or found[0] != path.stem:
+            misses.append((path.stem, title, found))
+    assert misses == []
+
+
+def test_hits_carry_title_year_tags_and_a_highlighted_snippet(searched):
+    results = search(searched, "accessibilité", limit=5)
+    assert 0 < len(results.hits) <= 5 < results.total or len(results.hits) == results.total
+    files = {p.stem: front_matter(p) for p in entry_paths(searched.entries_dir)}
+    for hit in results.hits:
+        front = files[hit.id]
+        assert (hit.title, hit.year, hit.type, hit.language) == (front["title"], front["year"], front["type"],
+                                                                 front["language"])
+        assert {k: set(v) for k, v in hit.tags.items()} == {k: v for k, v in tags(front).items() if k != "year"}
+        assert hit.score is not None and hit.score > 0
+    assert any("<mark>" in hit.snippet for hit in results.hits)
+    scores = [hit.score for hit in results.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_limit_cuts_the_hits_not_the_total(searched):
+    everything = search(searched, "bruxelles")
+    assert everything.total > 3
+    three = search(searched, "bruxelles", limit=3)
+    assert (three.total, ids(three)) == (everything.total, ids(everything)[:3])
+    assert search(searched, "bruxelles", limit=0).hits == []
+
+
+def test_scores_are_those_of_whooshs_own_matchers(searched):
+    """kb evaluates common queries a posting block at a time; the matches and their scores must
+    be exactly those of Whoosh's BM25F matchers, on an index of several segments with deletions."""
+    from whoosh import collectors, query
+    from whoosh import index as whoosh_index
+
+    entries = {e.id: e for e in searched.store.entries()}
+    ix = whoosh_index.open_dir(str(searched.index_dir))
+    for batch in (["bassin-nord-portrait", "cssi-centres-sociaux-sante-integres"], ["zorgzame-buurten-brussel"]):
+        writer = ix.writer()
+        for entry_id in batch:  # rewritten in a new segment: the old documents become deletions
+            writer.delete_by_term("id", entry_id)
+            writer.add_document(**searched.search_index._document(entries[entry_id]))
+        writer.commit(merge=False)
+    index = searched.search_index
+    view = index._live()
+    assert len(view.segments) == 3 and view.segments[0][2].has_deletions()
+
+    for text in ("accessibilité", "quartiers", "santé mentale", '"premiere ligne"', '"aide et de soins"', "accessib*",
+                 "zorgzame buurt", "bassin NOT nord", "bassin OR zorg", "bassin AND NOT (nord OR sud)",
+                 "Portrait du bassin d'aide et de soins Sud", "NOT bassin", "bruxelles", "social-santé"):
+        parsed, _, _ = index.parse(text)
+        for final in (parsed, query.And([parsed, query.Term("scale", "region")]),
+                      query.And([parsed, query.NumericRange("year", 2015, 2024)]),
+                      query.AndMaybe(parsed, query.Term("title_exact", "portrait du bassin d aide et de soins sud",
+                                                        boost=50.0))):
+            mine = view.scores(final)
+            collector = collectors.UnlimitedCollector()
+            view.searcher.search_with_collector(final, collector)
+            theirs = {hit.docnum: hit.score for hit in collector.results()}
+            assert mine.keys() == theirs.keys(), (text, final)
+            assert all(mine[d] == pytest.approx(theirs[d], rel=1e-9) for d in mine), (text, final)
+    assert ids(search(searched, "zorgzame buurt"))[0] == "zorgzame-buurten-brussel"
+
+
+# -- facets and filters ------------------------------------------------------------------------------
+
+FILTER_CASES = [
+    (Filters(), lambda i, t: True),
+    (Filters(scale=("region",)), lambda i, t: "region" in t["scale"]),
+    (Filters(language=("nl",)), lambda i, t: t["language"] == {"nl"}),
+    (Filters(scale=("bassin",), criteria=("accessibility_proximity",)),
+     lambda i, t: "bassin" in t["scale"] and "accessibility_proximity" in t["criteria"]),
+    (Filters(type=("tool",), year_from=2015), lambda i, t: "tool" in t["type"] and int(*t["year"]) >= 2015),
+    (Filters(year_from=2015, year_to=2022), lambda i, t: 2015 <= int(*t["year"]) <= 2022),
+    (Filters(year_to=2010), lambda i, t: int(*t["year"]) <= 2010),
+    (Filters(partners=("brusano",), territories=("region",)),
+     lambda i, t: "brusano" in t["partners"] and "region" in t["territories"]),
+    (Filters(territories=("no_such_place",)), lambda i, t: False),
+]
+
+
+def test_facets_of_a_listing_equal_a_direct_count_over_the_files(searched):
+    paths = entry_paths(searched.entries_dir)
+    for filters, keep in FILTER_CASES:
+        expected = direct_facets(paths, keep)
+        results = search(searched, "", filters)
+        assert results.facets == expected, filters
+        assert searched.store.facet_counts(filters) == expected, filters
+        assert results.total == len(results.hits) == sum(expected["language"].values()), filters
+
+
+def test_facets_of_a_query_count_the_matched_entries(searched):
+    paths = entry_paths(searched.entries_dir)
+    for text in ("santé", "bassin", "zorg", '"premiere ligne"', "quartier*"):
+        for filters, keep in FILTER_CASES[:4]:
+            results = search(searched, text, filters)
+            matched = set(ids(results))
+            assert results.total == len(matched)
+            assert results.facets == direct_facets(paths, lambda i, t, m=matched: i in m), (text, filters)
+            # The filters keep exactly the matching entries that carry the asked values.
+            unfiltered = set(ids(search(searched, text)))
+            assert matched == {p.stem for p in paths if p.stem in unfiltered and keep(p.stem, tags(front_matter(p)))}
+
+
+def test_facet_values_are_ordered_by_count(searched):
+    for name, counts in search(searched, "").facets.items():
+        assert list(counts.values()) == sorted(counts.values(), reverse=True), name
+
+
+def test_an_empty_query_lists_by_filters_newest_first(searched):
+    results = search(searched, "", Filters(scale=("region",)))
+    years = [hit.year for hit in results.hits]
+    assert years == sorted(years, reverse=True)
+    assert all("region" in hit.tags["scale"] for hit in results.hits)
+    assert all(hit.score is None for hit in results.hits)
+    assert results.query == "*"
+    everything = search(searched, "")
+    assert everything.total == 44 and everything.notes == []
+
+
+def test_did_you_mean_when_nothing_matches(searched):
+    results = search(searched, "zorgzame buurtn")
+    assert results.total == 0 and results.hits == []
+    assert results.suggestion == "zorgzame buurten"
+    assert search(searched, results.suggestion).total > 0
+    typo = search(searched, "acessibilité")
+    assert typo.total == 0 and typo.suggestion and search(searched, typo.suggestion).total > 0
+    assert search(searched, "accessibilité").suggestion is None
+    assert search(searched, "qwxzjkv").suggestion is None  # nothing close: no suggestion
+
+
+# -- hostile and odd queries -------------------------------------------------------------------------
+
+HOSTILE = [
+    "*", "**", "?", "*:*", "title:(", "title:", ":", '"unclosed', '"', '""', "'", "''", "AND OR", "AND", "OR",
+    "NOT", "NOT NOT", "quartier AND", "OR quartier", "AND AND AND", "(((", ")))", "((quartier", "quartier)",
+    "^", "quartier^", "quartier^3", "~", "quartier~", "quartier~2", "[a TO z]", "{a TO}", "[", "}", "\\", "/",
+    "-", "+quartier -bruxelles", "a*", "q*", "*ier", "?uartier", "qu?rtier", "*a*b*c*", "l'", "l'aide'",
+    "\x00", "quartier\x00bruxelles", "\x1b[31mquartier\x1b[0m", "\t\n\r", "\u200b\u202eétude\u202c",
+    "\ud800", "🙂 santé", "ß", "İstanbul", "ﬁnancement", "é" * 2000, "quartier " * 5000, "x" * 100_000,
+    "accessibilité " * 8_000, " ".join(f"{chr(97 + n % 26)}*" for n in range(2_000)),
+    "de la du et les des", '"de la"', "NOT de", "quartier AND NOT quartier", '"premiere ligne" OR "zorgzame buurt"',
+    "<script>alert(1)</script>", "'; DROP TABLE entries; --", "%s %d {0}", "..", "...", "a.b.c", "12345", "2021",
+]
+
+
+def run_bounded(function, *args, seconds: float = 60.0):
+    """Call ``function``; fail (instead of hanging the suite) when it takes longer than ``seconds``."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{args!r:.80} did not finish in {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_hostile_queries_never_crash_nor_hang(searched):
+    index = searched.search_index
+    for text in HOSTILE:
+        results = run_bounded(index.search, text, Filters(), 10)
+        assert isinstance(results, Results), text
+        assert 0 <= results.total <= 44 and len(results.hits) <= 10, text
+        assert len(results.query) <= MAX_QUERY, text
+        json.dumps(results.as_dict())  # always serialisable
+        filtered = run_bounded(index.search, text, Filters(scale=("region",), year_from=2000), 5)
+        assert filtered.total <= results.total or results.query != filtered.query, text
+
+
+def test_odd_queries_are_answered_sensibly_and_say_what_was_changed(searched):
+    index = searched.search_index
+    everything = index.search("", limit=100)
+
+    star = index.search("*", limit=100)
+    assert (star.total, ids(star), star.notes) == (44, ids(everything), [])
+
+    for text in ("AND OR", "(((", "NOT", "de la du et"):
+        listed = index.search(text, limit=100)
+        assert listed.total == 44 and listed.notes, text
+
+    unclosed = index.search('"accessibilité', limit=100)
+    assert any("quote" in note for note in unclosed.notes)
+    assert ids(unclosed) == ids(index.search("accessibilité", limit=100))
+
+    long = index.search("accessibilité " * 8_000, limit=100)
+    assert any(str(MAX_QUERY) in note for note in long.notes)
+    assert ids(long) == ids(index.search("accessibilité", limit=100))
+
+    control = index.search("\x00\x1baccessibilité\x07\x7f\u200b", limit=100)
+    assert ids(control) == ids(index.search("accessibilité", limit=100))
+
+    inner = index.search("*ssibilit", limit=100)
+    assert any("wildcard" in note for note in inner.notes)
+
+    prefix = index.search("accessib*", limit=100)
+    assert set(ids(prefix)) >= set(ids(index.search("accessibilité", limit=100)))
+
+
+# -- kb search ---------------------------------------------------------------------------------------
+
+def kb_search(runner, project, *args: str):
+    return runner.invoke(cli, ["search", "--index-dir", str(project.index_dir), *args])
+
+
+def test_cli_search_prints_ranked_hits_and_facets(searched, runner):
+    result = kb_search(runner, searched, "zorgzame", "buurt")
+    assert result.exit_code == 0, result.output
+    assert "1 entries match 'zorgzame buurt'" in result.output or "entries match" in result.output
+    first = result.output.split("\n1. ", 1)[1]
+    assert first.startswith("Projectoproep Zorgzame buurten in Brussel (2021) [zorgzame-buurten-brussel]")
+    assert "facets:" in result.output and "language: nl" in result.output
+
+
+def test_cli_search_json(searched, runner):
+    result = kb_search(runner, searched, "accessibilité", "--json", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"query", "total", "hits", "facets", "notes", "suggestion"}
+    assert data["total"] == search(searched, "accessibilité").total and len(data["hits"]) == 3
+    assert {"id", "title", "year", "tags", "snippet", "score"} <= set(data["hits"][0])
+    assert data["facets"] == search(searched, "accessibilité").facets
+
+
+def test_cli_search_filters_and_years(searched, runner):
+    paths = entry_paths(searched.entries_dir)
+    result = kb_search(runner, searched, "--scale", "region", "--lang", "fr", "--year", "2015..2022", "--json",
+                       "--limit", "100")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    expected = {p.stem for p in paths
+                if (t := tags(front_matter(p)))["language"] == {"fr"} and "region" in t["scale"]
+                and 2015 <= int(*t["year"]) <= 2022}
+    assert {hit["id"] for hit in data["hits"]} == expected and data["total"] == len(expected)
+
+    comma = kb_search(runner, searched, "--scale", "bassin,quartier_social_sante", "--json", "--limit", "100")
+    repeated = kb_search(runner, searched, "--scale", "bassin", "--scale", "quartier_social_sante", "--json",
+                         "--limit", "100")
+    assert json.loads(comma.output) == json.loads(repeated.output)
+
+    for years, keep in (("2020", lambda y: y == 2020), ("2016..", lambda y: y >= 2016), ("..2006", lambda y: y <= 2006)):
+        data = json.loads(kb_search(runner, searched, "--year", years, "--json", "--limit", "100").output)
+        assert data["total"] == sum(keep(int(*tags(front_matter(p))["year"])) for p in paths), years
+        assert all(keep(hit["year"]) for hit in data["hits"]), years
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--year", "2022..2015"], "runs backwards"),
+    (["--year", "recent"], "not a year range"),
+    (["--year", "20155"], "not a year range"),
+    (["--scale", "regoin"], "did you mean 'region'"),
+    (["--limit", "-1"], "--limit"),
+])
+def test_cli_search_rejects_bad_options_with_exit_2(searched, runner, args, message):
+    result = kb_search(runner, searched, "santé", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_search_without_an_index_says_to_run_kb_index(tmp_path, runner):
+    result = runner.invoke(cli, ["search", "--index-dir", str(tmp_path / "nothing"), "santé"])
+    assert result.exit_code == 1
+    assert "no search index" in result.output and "kb index" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_search_hostile_queries(searched, runner):
+    for text in ("title:(", '"unclosed', "AND OR", "*", "x" * 100_000, "\x1b[2J", "(((", "-"):
+        result = kb_search(runner, searched, "--", text)
+        assert result.exit_code == 0, (text, result.output)
+        assert "entries match" in result.output
+    note = kb_search(runner, searched, "--", '"unclosed')
+    assert "note: an unclosed quote was ignored" in note.output
