@@ -6,10 +6,11 @@ need them, so that ``kb check`` and ``kb search`` start quickly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -85,6 +86,24 @@ def _project(entries_dir: Path | None = None, database_url: str | None = None, i
 def _print_problems(problems: list) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
+
+
+@contextlib.contextmanager
+def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
+    """Entries with errors (or no entries folder) end the command with a clear message and exit
+    status 1, never a traceback; the store is closed either way."""
+    from .project import Refused
+
+    try:
+        yield
+    except Refused as refused:
+        _print_problems(refused.problems)
+        raise click.ClickException(f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
+                                   f"fix them, then run '{command}' again") from None
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        project.close()
 
 
 def filter_options(func: Any) -> Any:
@@ -249,19 +268,9 @@ def index_command(full: bool, **paths: Any) -> None:
     Incremental: only added, changed and removed files are written. Refuses to index entries
     that 'kb check' rejects, and then changes nothing.
     """
-    from .project import Refused
-
     project = _project(**paths)
-    try:
+    with _refusals(project, "not indexed", "kb index"):
         report = project.index(full=full)
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(f"not indexed: {len(refused.problems)} errors in the entries (see above); "
-                                   "fix them, then run 'kb index' again") from None
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        project.close()
     click.echo(str(report))
 
 
@@ -457,7 +466,6 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
     """
     from . import biblio
-    from .project import Refused
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -465,17 +473,9 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"
     project = _project(**paths)
-    try:
+    with _refusals(project, "not exported", "kb export"):
         project.index()
         entries = project.store.entries(filters)
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(f"not exported: {len(refused.problems)} errors in the entries (see above); "
-                                   "fix them, then run 'kb export' again") from None
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        project.close()
     text = biblio.export(entries, fmt, project.vocabularies)
     if output is None:
         click.echo(text, nl=False)
