@@ -39,3 +39,19 @@ def test_entries_readme_documents_every_schema_field():
     for name in SCHEMA:
         if name != "id":
             assert f"| `{name}` |" in text, name
+
+
+def test_every_data_file_is_packaged():
+    """`pip install .` (the quick start) must ship every template, asset and vocabulary."""
+    import configparser
+    import fnmatch
+
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    patterns = [p.strip() for p in config["options.package_data"]["kb"].split(",")]
+    package = REPO / "kb"
+    for folder in ("templates", "assets", "vocabularies"):
+        for path in (package / folder).rglob("*"):
+            if path.is_file():
+                relative = path.relative_to(package).as_posix()
+                assert any(fnmatch.fnmatch(relative, p) for p in patterns), f"{relative} is not in package_data"
