@@ -56,6 +56,7 @@ PARALLEL_FROM = 400  # pages to render before it pays to fork workers
 BROWSE = ("type", "scale", "criteria", "partners", "territories", "year", "language")
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
+EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
 SITE_VERSION = "1"  # bump when templates change in a way the template hash would not show
 
 Progress = Callable[[str, int, int], None]
@@ -162,6 +163,8 @@ class Catalogue:
 
 class Site:
     """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
+
+    EVERY_ENTRY = EVERY_ENTRY
 
     def __init__(self, catalogue: Catalogue, base_url: str = ""):
         self.catalogue = catalogue

@@ -1,8 +1,16 @@
 // Search page: Pagefind's JS API behind a plain, accessible form.
 // The form works as a normal GET form (shareable URLs); this script runs the query,
 // shows the results and the filter counts, and maps result URLs to the page's language.
+//
+// What a reader downloads is kept small (a phone on a slow network is a first-class reader):
+// Pagefind loads only when something is asked, a page of results is 10 excerpts, and the filter
+// counts of dimensions not in the query load only when the reader turns to the filters.
 const DIMENSIONS = ["scale", "criteria", "partners", "type", "language"];
-const PAGE = 20;
+const PAGE = 10;
+// Every entry page holds this word (kb.site.EVERY_ENTRY): searching it lists entries by filters
+// alone. Pagefind's own filter-only search (a null term) loads every index chunk, 7 MB at
+// 10,000 entries; this word is one chunk.
+const EVERY_ENTRY = "kbinventaire";
 const lang = document.documentElement.lang;
 const root = new URL("../", import.meta.url);
 const labels = JSON.parse(document.getElementById("kb-labels").textContent);
@@ -68,7 +76,7 @@ async function render(results, token) {
     li.className = "card";
     li.innerHTML = `<h3><a href="${escape(url)}"${other}>${escape(item.meta.title || url)}</a></h3>` +
       `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
-      `<p class="summary"${other}>${item.excerpt}</p>`;
+      `<p class="summary"${other}>${excerpt(item)}</p>`;
     list.append(li);
     first = first || li.querySelector("a");
   }
@@ -76,10 +84,22 @@ async function render(results, token) {
   return first;
 }
 
+// The excerpt around the words found; with filters alone, the text's beginning after the title.
+function excerpt(item) {
+  if (!words) {
+    let text = item.content.replace(EVERY_ENTRY, "").trim();
+    const title = item.meta.title || "";
+    if (text.startsWith(title)) text = text.slice(title.length).replace(/^[.\s]+/, "");
+    return escape(text.length > 220 ? `${text.slice(0, text.lastIndexOf(" ", 220))}…` : text);
+  }
+  return item.excerpt.replace(EVERY_ENTRY, "");
+}
+
+// Counts of the dimensions Pagefind has loaded; the others are left blank until loaded.
 function updateCounts(counts) {
   for (const span of form.querySelectorAll("[data-filter]")) {
     const [dimension, value] = span.dataset.filter.split(":");
-    span.textContent = (counts[dimension] && counts[dimension][value]) || 0;
+    span.textContent = counts[dimension] ? counts[dimension][value] || 0 : "";
   }
 }
 
@@ -89,36 +109,69 @@ function busy() {
   return ++generation;
 }
 
+let words = false; // whether the results shown came from words (else from filters alone)
+
 function find(term, filters) {
-  return term || Object.keys(filters).length
-    ? pagefind.search(term, { filters, sort: term ? undefined : { year: "desc" } })
-    : pagefind.search(null, { sort: { year: "desc" } });
+  return term
+    ? pagefind.search(term, { filters })
+    : pagefind.search(EVERY_ENTRY, { filters, sort: { year: "desc" } });
 }
 
-// Pagefind counts only the filters whose index it has loaded. Loading all of them (about
-// 200 KB at 10,000 entries) waits until the first results are on screen; then the counts
-// are refreshed from the cache.
-let allFilters = null;
+async function loadPagefind() {
+  if (!pagefind) {
+    const module = await import(new URL("pagefind/pagefind.js", root).href);
+    await module.options({ baseUrl: root.pathname });
+    pagefind = module;
+  }
+  return pagefind;
+}
+
+function asked({ term, filters }) {
+  return Boolean(term) || Object.keys(filters).length > 0;
+}
 
 async function run(token) {
-  const { term, filters } = query();
-  const search = await find(term, filters);
+  const asking = query();
+  if (!asked(asking)) { // nothing asked: nothing to show, nothing to download
+    section.hidden = true;
+    list.replaceChildren();
+    list.removeAttribute("aria-busy");
+    updateCounts(totals);
+    return;
+  }
+  section.hidden = false;
+  await loadPagefind();
+  const search = await find(asking.term, asking.filters);
   if (token !== generation) return;
+  words = Boolean(asking.term);
   current = search.results;
   list.replaceChildren();
   shown = 0;
-  updateCounts(search.filters || {});
+  updateCounts(allFilters ? search.filters || {} : { ...loaded(search.filters || {}, asking.filters) });
   await render(current, token);
   if (token !== generation) return;
   status.textContent = current.length ? count(current.length) : labels.ui.no_results;
-  if (!allFilters) {
-    allFilters = pagefind.filters();
-    await allFilters;
-    const again = await find(term, filters);
-    if (token !== generation) return;
-    updateCounts(again.filters || {});
-  }
   list.removeAttribute("aria-busy");
+}
+
+// Before every filter index is loaded, Pagefind counts the loaded ones only: keep those.
+function loaded(counts, filters) {
+  return Object.fromEntries(Object.entries(counts).filter(([dimension]) => dimension in filters));
+}
+
+// The counts of every dimension (about 200 KB at 10,000 entries) load when the reader turns
+// to the filters; then the shown counts are brought up to date.
+let allFilters = null;
+
+async function loadAllFilters() {
+  if (allFilters) return;
+  allFilters = loadPagefind().then((module) => module.filters());
+  await allFilters;
+  const asking = query();
+  if (!asked(asking)) return;
+  const token = generation;
+  const search = await find(asking.term, asking.filters);
+  if (token === generation) updateCounts(search.filters || {});
 }
 
 function changed() {
@@ -139,10 +192,14 @@ function failed(error) {
   console.error(error);
 }
 
+// The counts printed in the page: every entry's, before anything is asked.
+const totals = {};
+for (const span of form.querySelectorAll("[data-filter]")) {
+  const [dimension, value] = span.dataset.filter.split(":");
+  (totals[dimension] ||= {})[value] = Number(span.textContent);
+}
+
 async function start() {
-  pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-  await pagefind.options({ baseUrl: root.pathname });
-  section.hidden = false;
   more.textContent = labels.ui.more;
   fromUrl();
   if (switcher) switcher.search = location.search;
@@ -150,6 +207,9 @@ async function start() {
   // Open on wide screens, and wherever filters are set (so that they show).
   const filtered = [...new URLSearchParams(location.search)].some(([key, value]) => key !== "q" && value);
   details.open = matchMedia("(min-width: 50rem)").matches || filtered;
+  for (const event of ["focusin", "pointerover", "touchstart"]) {
+    details.addEventListener(event, () => loadAllFilters().catch(failed), { once: true, passive: true });
+  }
   form.addEventListener("submit", (event) => { event.preventDefault(); changed(); });
   form.addEventListener("input", changed);
   // The button hides itself after the last results: move focus to the first new result.
