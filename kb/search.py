@@ -1,10 +1,16 @@
 """Full-text search with Whoosh: per-language analysis, filters, facet counts, hostile queries.
 
 Everything Whoosh-specific lives here. Each entry's text goes into the fields of its own
-language (``title_fr``, ``body_nl``...), each analysed by that language's chain: tokenize,
-lowercase, fold accents, drop stop words, stem. Folding happens *before* stemming, so that a
-query typed without accents (``accessibilite``) meets the same stem as the text (``accessibilité``).
-A query is parsed against every language's fields, so a Dutch reader finds French entries.
+language, analysed by that language's chain: tokenize, lowercase, fold accents, drop stop words,
+stem. Folding happens *before* stemming, so that a query typed without accents (``accessibilite``)
+meets the same stem as the text (``accessibilité``). A query is parsed against every language's
+fields, so a Dutch reader finds French entries (and the vocabulary labels of every entry are
+indexed in every language).
+
+One field per language holds the title, summary, body and labels (``text_fr``...), each word
+weighted by where it stands (``Sections``): a word's postings are one list of ids and weights,
+read without positions. Phrases are checked against a second field with positions
+(``phrase_fr``), read only for "quoted phrases".
 
 The index is derived from the store: ``sync()`` compares its own stored digests with the
 store's and rewrites only what differs, so it repairs itself after an interrupted run. After a
@@ -12,9 +18,11 @@ run it records the store's revision; the next run, if the index still matches th
 writes its own changes alone (``update()``) without comparing every digest. A ``kb-format`` file
 names the schema and analysis the index was written with; another one gets it rebuilt.
 
-Searching keeps one searcher open (``_View``) and evaluates the common query shapes a posting
-block at a time with Whoosh's own BM25F formula: the same matches and scores as Whoosh's
-matchers, without one Python call per posting and per query node.
+Searching keeps one searcher open (``_View``, with what it reads once per opened index) and
+evaluates the common query shapes itself (``_Evaluation``): the documents an AND matches are
+intersected as sets before any is scored, and scores use Whoosh's own BM25F formula and
+statistics, so matches and scores are Whoosh's. Facets are counted from a column of each
+document's values, snippets by Whoosh's highlighter over a window of the text.
 """
 
 from __future__ import annotations
@@ -26,17 +34,20 @@ import os
 import re
 import unicodedata
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from pathlib import Path
+from pickle import loads
 from typing import TYPE_CHECKING
 
-from whoosh import columns, fields, index, qparser, query, scoring, searching, writing
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh import columns, fields, formats, index, qparser, query, scoring, writing
+from whoosh.analysis import (
+    Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token,
+)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.highlight import (
-    ContextFragmenter, Formatter, Highlighter, get_text, set_matched_filter, top_fragments,
+    ContextFragmenter, Formatter, Highlighter, get_text, top_fragments,
 )
 from whoosh.lang import stopwords_for_language
 from whoosh.matching import FilterMatcher
@@ -49,7 +60,7 @@ from .vocab import LANGS, Vocabularies, fold
 if TYPE_CHECKING:
     from .entry import Entry
 
-FORMAT = "2"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
+FORMAT = "3"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500
 MIN_PREFIX = 3  # letters before a wildcard
 MAX_WILDCARDS = 3  # words with a wildcard in one query
@@ -58,6 +69,7 @@ MAX_SUGGESTIONS = 5  # unknown words looked up for 'did you mean', per query
 EXACT_TITLE_BOOST = 50.0
 TOKENS = r"\w+(?:[.]\w+)*"
 SEP = "\x1f"
+SEPB = SEP.encode()
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
@@ -68,25 +80,81 @@ OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 STOPWORDS = frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang)) - {"est"}
 
 
+class FoldAccents(CharsetFilter):
+    """``CharsetFilter(accent_map)`` after lowercasing, leaving plain ASCII words (most) as they
+    are: the map changes no lowercase ASCII letter, and translating every word through its 700
+    entries was a good part of analysing a text."""
+
+    def __init__(self):
+        super().__init__(accent_map)
+
+    def __call__(self, tokens):
+        charmap = self.charmap
+        for t in tokens:
+            if not t.text.isascii():
+                t.text = t.text.translate(charmap)
+            yield t
+
+
 def analyzer(lang: str):
     """tokenize -> lowercase -> fold accents -> stop words -> stem, for one language."""
-    return (RegexTokenizer(TOKENS) | LowercaseFilter() | CharsetFilter(accent_map)
+    return (RegexTokenizer(TOKENS) | LowercaseFilter() | FoldAccents()
             | StopFilter(stoplist=STOPWORDS, minsize=2) | StemFilter(lang=lang, cachesize=100_000))
 
 
 def _folding(stop: bool = True):
-    chain = RegexTokenizer(TOKENS) | LowercaseFilter() | CharsetFilter(accent_map)
+    chain = RegexTokenizer(TOKENS) | LowercaseFilter() | FoldAccents()
     return chain | StopFilter(stoplist=STOPWORDS, minsize=2) if stop else chain
+
+
+# One language's text is one field, its parts separated by SECTION and weighted per word: a word of
+# the title counts 4 times, of the summary 1.5, of the body once, of a vocabulary label half. One
+# posting list per word and language, not four (title, summary, body, labels), is what a query reads.
+SECTION = "\x1e"
+SECTION_BOOSTS = (4.0, 1.5, 1.0, 0.5)  # title, summary, body, labels
+SECTION_GAP = 100  # positions left between two parts, so that a phrase never spans them
+
+
+class Sections(Analyzer):
+    """One language's chain (``analyzer(lang)``) run over each part of a SECTION-separated text,
+    each token weighted by its part (SECTION_BOOSTS), the positions of a part starting well after
+    the previous part's. Text without SECTION (a query) is analysed as the chain does."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.chain = analyzer(lang)
+
+    def has_morph(self) -> bool:
+        return self.chain.has_morph()
+
+    def __call__(self, value, positions=False, chars=False, boosts=False, start_pos=0, start_char=0, **kwargs):
+        if SECTION not in value:
+            yield from self.chain(value, positions=positions, chars=chars, boosts=boosts, start_pos=start_pos,
+                                  start_char=start_char, **kwargs)
+            return
+        pos, char = start_pos, start_char
+        for number, part in enumerate(value.split(SECTION)):
+            boost = SECTION_BOOSTS[number] if number < len(SECTION_BOOSTS) else 1.0
+            last = None
+            for token in self.chain(part, positions=positions, chars=chars, boosts=boosts, start_pos=pos,
+                                    start_char=char, **kwargs):
+                if boosts:
+                    token.boost *= boost
+                if positions:
+                    last = token.pos
+                yield token
+            if last is not None:
+                pos = last + SECTION_GAP
+            char += len(part) + 1
 
 
 def schema() -> fields.Schema:
     per_language = {}
     for lang in LANGS:
-        chain = analyzer(lang)
-        per_language[f"title_{lang}"] = fields.TEXT(analyzer=chain, field_boost=4.0)
-        per_language[f"summary_{lang}"] = fields.TEXT(analyzer=chain, field_boost=1.5)
-        per_language[f"body_{lang}"] = fields.TEXT(analyzer=chain)
-        per_language[f"labels_{lang}"] = fields.TEXT(analyzer=chain, field_boost=0.5, phrase=False)
+        # text_*: scored, without positions (a word's postings are ids and weights, cheap to read);
+        # phrase_*: the same title, summary and body with positions, read only for "phrases".
+        per_language[f"text_{lang}"] = fields.TEXT(analyzer=Sections(lang), phrase=False)
+        per_language[f"phrase_{lang}"] = fields.TEXT(analyzer=Sections(lang))
     tags = {name: fields.KEYWORD(commas=True, lowercase=False) for name in TAG_FIELDS}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -151,33 +219,71 @@ class _Mark(Formatter):
 _HIGHLIGHTER = Highlighter(fragmenter=ContextFragmenter(maxchars=160, surround=60), formatter=_Mark())
 
 
-def _highlight(text: str, words, field_type, top: int) -> str:
+def _highlight(text: str, words, lang: str, chain, top: int) -> str:
     """The ``top`` best fragments of ``text`` around ``words``, marked (Whoosh's highlighter,
     given the words once per query instead of looking them up again for every hit)."""
     if not text or not words:
         return ""
-    text = _window(text, words)
-    tokens = field_type.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-    tokens = _HIGHLIGHTER._merge_matched_tokens(set_matched_filter(tokens, words))
+    text = _window(text, words, lang, chain)
+    if not text:
+        return ""
+    tokens = _HIGHLIGHTER._merge_matched_tokens(_marked_tokens(text, words, lang, chain))
     fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(text, tokens)
     fragments = top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
     return _HIGHLIGHTER.formatter.format(fragments)
 
 
+_TOKEN = re.compile(TOKENS)
+_ANALYSED: dict[str, dict[str, str]] = {}  # per language: a word -> what ``chain`` makes of it
+
+
+def _analysed(word: str, lang: str, chain) -> str:
+    """What ``chain`` makes of one word (its stem, folded), remembered."""
+    analysed = _ANALYSED.get(lang)
+    if analysed is None or len(analysed) > 200_000:
+        analysed = _ANALYSED[lang] = {}
+    found = analysed.get(word)
+    if found is None:
+        found = analysed[word] = next((t.text for t in chain(word, mode="index", removestops=False)), word)
+    return found
+
+
+def _marked_tokens(text: str, words, lang: str, chain):
+    """The tokens ``chain(text, chars=True, mode="index", removestops=False)`` yields, each
+    with ``matched`` (its analysed text is one of ``words``), as Whoosh's ``set_matched_filter``
+    marks them; each distinct word is analysed once per process, not at every occurrence."""
+    token = Token(chars=True, removestops=False, mode="index")
+    for match in _TOKEN.finditer(text):
+        found = _analysed(match.group(), lang, chain)
+        token.text = found
+        token.startchar, token.endchar = match.span()
+        token.matched = found in words
+        yield token
+
+
 SNIPPET_WINDOW = 450  # characters of a long text given to the highlighter
 
 
-def _window(text: str, words) -> str:
+def _window(text: str, words, lang: str, chain) -> str:
     """The part of a long text where the query's words are densest: analysing every word of
     every hit's text was most of a query's time. Words are found by their stems, which begin the
-    folded words (accessibilit-é); when none is found that way, the whole text is kept."""
+    words, accents and case aside (accessibilit-é); when none is found that way (a stemmer that
+    changes letters, or a hit found by its title or labels), the distinct words of the text that
+    analyse into a query word are looked for; none: "" (nothing to highlight)."""
     if len(text) <= SNIPPET_WINDOW:
         return text
     stems = sorted({w for w in words if w}, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, stems)) + r")")
-    found = [m.start() for m in pattern.finditer(text.lower().translate(_FOLD))]
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(_accented, stems)) + r")", re.IGNORECASE)
+    found = [m.start() for m in pattern.finditer(text)]
     if not found:
-        return text
+        matching = [word for word in dict.fromkeys(_TOKEN.findall(text)) if _analysed(word, lang, chain) in words]
+        if not matching:
+            return ""
+        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(matching, key=len, reverse=True)))
+                             + r")(?![\w])")
+        found = [m.start() for m in pattern.finditer(text)]
+        if not found:
+            return text
     best, most = found[0], 0
     for i, start in enumerate(found):
         inside = bisect.bisect_left(found, start + SNIPPET_WINDOW - 120, i) - i
@@ -191,6 +297,19 @@ def _window(text: str, words) -> str:
 
 
 _FOLD = {code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1}
+_ACCENTED: dict[str, str] = {}  # a folded letter -> a regex class of the letters that fold to it
+for _code, _letter in _FOLD.items():
+    if _letter.isalpha() and chr(_code).lower() == chr(_code) and chr(_code) != _letter:
+        _ACCENTED[_letter] = _ACCENTED.get(_letter, _letter) + chr(_code)
+
+
+def _accented(stem: str) -> str:
+    """A regex matching ``stem`` with or without accents (case is left to re.IGNORECASE)."""
+    return "".join(f"[{re.escape(_ACCENTED[c])}]" if c in _ACCENTED else re.escape(c) for c in stem)
+
+
+def _unsectioned(text: str) -> str:
+    return text.replace(SECTION, " ")
 
 
 def exact_key(text: str) -> str:
@@ -252,28 +371,32 @@ def _limit_wildcards(text: str, notes: list[str]) -> str:
 
 
 class _View:
-    """One open searcher and what queries keep asking it, computed once: the matches of a query
-    and their BM25F scores, facet values per document, field lengths.
+    """One open searcher and what queries keep asking it, read once per opened index: the
+    segments' readers, field lengths, facet values per document, years, the query parser.
 
     Whoosh scores a query by walking a tree of matchers, one Python call per posting and per
     node; for the queries readers type (words or phrases across the fields of three languages,
     AND, OR, NOT, an exact-title bonus, filters) that is most of a search's time. Here the common
-    nodes (terms, and/or/and-maybe/and-not over them) are evaluated a posting block at a time,
-    with the very formula and statistics Whoosh's BM25F uses, so scores and order are Whoosh's;
-    phrases and year ranges too; any other node (prefixes...) is scored by Whoosh's own matcher.
+    nodes are evaluated by ``_Evaluation``, with the very formula and statistics Whoosh's BM25F
+    uses, so scores and order are Whoosh's; any other node (a fuzzy term...) is scored by
+    Whoosh's own matcher.
     """
 
     def __init__(self, searcher):
         self.searcher = searcher
+        self.schema = searcher.schema
         self.weighting = searcher.weighting
         self.context = searcher.context()
         self.segments = [(sub, offset, sub.reader()) for sub, offset in searcher.leaf_searchers()]
         self.bm25 = isinstance(self.weighting, scoring.BM25F)
-        self._norms: dict[tuple[int, str], _ByteLookup] = {}
+        self.parser = None
+        self._norms: dict[tuple[int, str], tuple[bytes, list[float]]] = {}
         self._all: dict[int, list[int]] = {}
-        self._facets: list[tuple[str, ...]] | None = None
-        self._columns: dict[int, object] = {}
-        self._seg_years: dict[int, list[int]] = {}
+        self._raw_facets: list[bytes] | None = None
+        self._facets: list[tuple[bytes, ...] | None] = []
+        self._years: list[int] | None = None
+        self._masks: dict[bytes, int] | None = None
+        self._counted = 0
         self._titles = None
 
     # -- matches and scores -------------------------------------------------------------------------
@@ -282,109 +405,21 @@ class _View:
         """Every document matching ``q`` (global number) -> its score."""
         result: dict[int, float] = {}
         for number, (sub, offset, reader) in enumerate(self.segments):
-            local = self._eval(q, number, sub, reader)
+            local = _Evaluation(self, number, sub, reader).scores(q)
             result.update(local if not offset else {d + offset: v for d, v in local.items()})
         return result
 
-    def _eval(self, q: query.Query, seg: int, sub, reader) -> dict[int, float]:
-        kind = type(q)
-        if q is query.NullQuery:
-            return {}
-        if kind is query.Term and self.bm25:
-            return self._term(q, seg, sub, reader)
-        if kind in (query.Or, query.And) and not getattr(q, "scale", None) and not getattr(q, "minmatch", 0):
-            parts = [self._eval(child, seg, sub, reader) for child in q.subqueries]
-            merged = _union(parts) if kind is query.Or else _intersection(parts)
-            return merged if q.boost == 1.0 else {d: v * q.boost for d, v in merged.items()}
-        if kind is query.AndMaybe:
-            required, optional = self._eval(q.a, seg, sub, reader), self._eval(q.b, seg, sub, reader)
-            merged = {d: v + optional[d] if d in optional else v for d, v in required.items()}
-            return merged if q.boost == 1.0 else {d: v * q.boost for d, v in merged.items()}
-        if kind is query.AndNot:
-            required, excluded = self._eval(q.a, seg, sub, reader), self._eval(q.b, seg, sub, reader)
-            merged = {d: v for d, v in required.items() if d not in excluded}
-            return merged if q.boost == 1.0 else {d: v * q.boost for d, v in merged.items()}
-        if kind is query.Phrase and self.bm25 and q.slop == 1 and len(q.words) > 1:
-            return self._phrase(q, seg, sub, reader)
-        if kind is query.NumericRange and q.fieldname == "year" and q.constantscore:
-            # Whoosh scores a numeric range with a constant (its boost); the years are at hand.
-            low = -float("inf") if q.start is None else q.start + (1 if q.startexcl else 0)
-            high = float("inf") if q.end is None else q.end - (1 if q.endexcl else 0)
-            return {d: q.boost for d, year in enumerate(self._years(seg, reader)) if low <= year <= high
-                    and not (reader.has_deletions() and reader.is_deleted(d))}
-        if kind is query.Every and not q.fieldname:
-            return dict.fromkeys(self._all_ids(seg, reader), q.boost)
-        return self._by_whoosh(q, sub)
-
-    def _by_whoosh(self, q: query.Query, sub) -> dict[int, float]:
-        """Whoosh's own matcher for this node: exact, one call per match."""
-        matcher, found = q.matcher(sub, self.context), {}
-        while matcher.is_active():
-            found[matcher.id()] = matcher.score()
-            matcher.next()
+    def matches(self, q: query.Query) -> list[int]:
+        """Every document matching ``q`` (global numbers, ascending), without scoring them."""
+        found: list[int] = []
+        for number, (sub, offset, reader) in enumerate(self.segments):
+            local = sorted(_Evaluation(self, number, sub, reader).docs(q))
+            found.extend(local if not offset else [d + offset for d in local])
         return found
 
-    def _term(self, q: query.Term, seg: int, sub, reader) -> dict[int, float]:
-        fieldname = q.fieldname
-        schema = self.searcher.schema
-        if fieldname not in schema:
-            return {}
-        field_type = schema[fieldname]
-        try:
-            text = field_type.to_bytes(q.text)
-        except ValueError:
-            return {}
-        if (fieldname, text) not in reader:
-            return {}
-        ids, weights, _ = _postings(reader.postings(fieldname, text))
-        boost = q.boost
-        if not field_type.scorable:  # Whoosh scores these by the posting's weight
-            return {d: w * boost for d, w in zip(ids, weights)} if boost != 1.0 else dict(zip(ids, weights))
-        parent = self.searcher
-        idf = parent.idf(fieldname, text)
-        k1 = self.weighting.K1
-        norms = self._norms_for(seg, reader, fieldname)
-        lengths, norm = norms.data, norms.table
-        k1p1 = k1 + 1
-        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        if boost == 1.0:
-            return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) for d, w in zip(ids, weights)}
-        return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) * boost for d, w in zip(ids, weights)}
-
-    def _phrase(self, q: query.Phrase, seg: int, sub, reader) -> dict[int, float]:
-        """Words one after the other in a field: the documents having every word, kept when
-        the positions follow; scored as Whoosh does, the sum of the words' scores."""
-        schema = self.searcher.schema
-        if q.fieldname not in schema or not schema[q.fieldname].format.supports("positions"):
-            return self._by_whoosh(q, sub)  # Whoosh says what is wrong
-        field_type = schema[q.fieldname]
-        words = []
-        for word in q.words:
-            try:
-                word = field_type.to_bytes(word)
-            except ValueError:
-                return {}
-            if (q.fieldname, word) not in reader:
-                return {}
-            words.append(word)
-        decode = field_type.format.decode_positions
-        scored, positions = [], []
-        for word in words:
-            ids, _, encoded = _postings(reader.postings(q.fieldname, word), values=True)
-            scored.append(self._term(query.Term(q.fieldname, word), seg, sub, reader))
-            positions.append(dict(zip(ids, encoded)))
-        both = _intersection(scored)
-        found = {}
-        for d, score in both.items():
-            first = decode(positions[0][d])
-            rest = [set(decode(p[d])) for p in positions[1:]]
-            if any(all(start + i in later for i, later in enumerate(rest, 1)) for start in first):
-                found[d] = score * q.boost if q.boost != 1.0 else score
-        return found
-
-    def _norms_for(self, seg: int, reader, fieldname: str):
-        """K1 * ((1 - B) + B * length / average length) for every document of a segment: Whoosh
-        keeps lengths as one byte each, so this is a 256-entry table looked up by that byte."""
+    def norms(self, seg: int, reader, fieldname: str) -> tuple[bytes, list[float]]:
+        """(every document's length byte, K1 * ((1 - B) + B * length / average length) for each
+        byte): Whoosh keeps lengths as one byte each, so a norm is a table look-up by that byte."""
         key = (seg, fieldname)
         if key not in self._norms:
             weighting = self.weighting
@@ -392,52 +427,64 @@ class _View:
             k1 = weighting.K1
             avgfl = self.searcher.avg_field_length(fieldname) or 1
             table = [k1 * ((1 - b) + b * length / avgfl) if length is not None else k1 for length in _LENGTHS]
-            self._norms[key] = _ByteLookup(_field_length_bytes(reader, fieldname), table)
+            self._norms[key] = (_field_length_bytes(reader, fieldname), table)
         return self._norms[key]
 
-    def _years(self, seg: int, reader) -> list[int]:
-        """Every document's year in one segment (from the facets column), read once."""
-        if seg not in self._seg_years:
-            self._seg_years[seg] = [_year(tuple(raw.decode().split(SEP))) if raw else 0
-                                    for raw in _column_values(reader, "facets")]
-        return self._seg_years[seg]
-
-    def _all_ids(self, seg: int, reader) -> list[int]:
+    def all_ids(self, seg: int, reader) -> list[int]:
         if seg not in self._all:
             self._all[seg] = list(reader.all_doc_ids())
         return self._all[seg]
 
+    def years(self) -> list[int]:
+        """Every document's year (global numbers), from the facets column, read once."""
+        if self._years is None:
+            self._years = [_year(pairs) for pairs in self.facet_pairs(range(self.searcher.doc_count_all()))]
+        return self._years
+
     # -- facets ---------------------------------------------------------------------------------------
 
-    def facet_pairs(self, docnums) -> list[tuple[str, ...]]:
-        """The 'dimension=value' pairs of each document; read for every document once a query
-        matches a good part of them, else only for those."""
-        if self._facets is None and len(docnums) * 4 < self.searcher.doc_count_all():
-            return [self._facet_column(docnum) for docnum in docnums]
-        if self._facets is None:
-            self._facets = [()] * self.searcher.doc_count_all()
+    def facet_pairs(self, docnums) -> list[tuple[bytes, ...]]:
+        """The b'dimension=value' pairs of each document. The column is read in one go per
+        opened index; a document's pairs are split the first time they are asked for."""
+        if self._raw_facets is None:
+            raw: list[bytes] = []
             for sub, offset, reader in self.segments:
-                values = _column_values(reader, "facets")
-                for local, raw in enumerate(values):
-                    self._facets[offset + local] = tuple(raw.decode().split(SEP)) if raw else ()
-        facets = self._facets
-        return [facets[docnum] for docnum in docnums]
+                raw.extend(_column_values(reader, "facets"))
+            self._raw_facets, self._facets = raw, [None] * len(raw)
+        raw, cache = self._raw_facets, self._facets
+        found = []
+        for docnum in docnums:
+            pairs = cache[docnum]
+            if pairs is None:
+                pairs = cache[docnum] = tuple(raw[docnum].split(SEPB)) if raw[docnum] else ()
+            found.append(pairs)
+        return found
 
-    def _facet_column(self, docnum: int) -> tuple[str, ...]:
-        for number, (sub, offset, reader) in enumerate(self.segments):
-            if offset <= docnum < offset + reader.doc_count_all():
-                if number not in self._columns:  # a column reader reads its offsets when made: once
-                    self._columns[number] = reader.column_reader("facets")
-                raw = self._columns[number][docnum - offset]
-                return tuple(raw.decode().split(SEP)) if raw else ()
-        return ()
+    def facet_counts(self, docnums) -> Counter:
+        """How many of ``docnums`` carry each b'dimension=value' pair.
 
-    def newest(self, docnums, limit: int) -> list[int]:
+        Counted document by document for a few documents, and on an index's first count (``kb
+        search`` asks once); then with one mask per value, made once per opened index: a query's
+        documents as one big integer (a byte per document) ANDed with each value's, and the bits
+        counted, a few microseconds per value however many documents match."""
+        self._counted += 1
+        if len(docnums) < 1000 or (self._masks is None and self._counted < 2):
+            return Counter(chain.from_iterable(self.facet_pairs(docnums)))
+        if self._masks is None:
+            count = self.searcher.doc_count_all()
+            carrying: dict[bytes, list[int]] = {}
+            for docnum, pairs in enumerate(self.facet_pairs(range(count))):
+                for pair in pairs:
+                    carrying.setdefault(pair, []).append(docnum)
+            self._masks = {pair: _bytemask(docs, count) for pair, docs in carrying.items()}
+        matched = _bytemask(docnums, self.searcher.doc_count_all())
+        return Counter({pair: number for pair, mask in self._masks.items() if (number := (matched & mask).bit_count())})
+
+    def newest(self, docnums: list[int], limit: int) -> list[int]:
         """The ``limit`` documents with the latest year, then by folded title, then by number."""
         if not docnums or limit <= 0:
             return []
-        pairs = self.facet_pairs(docnums)
-        years = {d: _year(p) for d, p in zip(docnums, pairs)}
+        years = self.years()
         ordered = sorted(docnums, key=lambda d: (-years[d], d))
         cut = years[ordered[min(limit, len(ordered)) - 1]]  # every document of the last year shown
         candidates = [d for d in ordered if years[d] >= cut]
@@ -447,9 +494,233 @@ class _View:
         return sorted(candidates, key=lambda d: (-years[d], titles[d], d))[:limit]
 
 
-def _year(pairs: tuple[str, ...]) -> int:
+class _Evaluation:
+    """One query in one segment: each term's postings read once, then the documents a node
+    matches (sets, intersected before anything is scored) and the scores of those documents.
+
+    An AND scores only the documents every part matches, so a word common in the index costs
+    little when another word of the query is rare. Handled here: terms, AND, OR, AND-MAYBE,
+    AND-NOT, REQUIRE, phrases on fields with positions, year ranges, everything; any other node
+    is matched and scored by Whoosh's own matcher.
+    """
+
+    def __init__(self, view: _View, seg: int, sub, reader):
+        self.view, self.seg, self.sub, self.reader = view, seg, sub, reader
+        self._postings: dict[tuple[str, bytes], tuple[list[int], list[float]] | None] = {}
+        self._docs: dict[int, set[int]] = {}
+        self._whoosh: dict[int, dict[int, float]] = {}
+
+    # -- which documents ------------------------------------------------------------------------------
+
+    def docs(self, q: query.Query) -> set[int]:
+        key = id(q)
+        found = self._docs.get(key)
+        if found is None:
+            found = self._docs[key] = self._match(q)
+        return found
+
+    def _match(self, q: query.Query) -> set[int]:
+        kind = _kind(q, self.view.bm25)
+        if kind == "null":
+            return set()
+        if kind == "term":
+            postings = self.postings(q.fieldname, q.text)
+            return set(postings[0]) if postings else set()
+        if kind == "or":
+            return set().union(*(self.docs(child) for child in q.subqueries))
+        if kind == "and":
+            return _intersect([self.docs(child) for child in q.subqueries])
+        if kind == "andmaybe":
+            return self.docs(q.a)
+        if kind == "andnot":
+            kept = self.docs(q.a)
+            return kept - self.docs(q.b) if kept else kept
+        if kind == "require":
+            return self._phrase_docs(q.b, self.docs(q.a))
+        if kind == "phrase":
+            return self._phrase_docs(q, None)
+        if kind == "years":
+            low = -float("inf") if q.start is None else q.start + (1 if q.startexcl else 0)
+            high = float("inf") if q.end is None else q.end - (1 if q.endexcl else 0)
+            offset = self.view.segments[self.seg][1]
+            years = self.view.years()
+            return {d for d in self.view.all_ids(self.seg, self.reader) if low <= years[d + offset] <= high}
+        if kind == "every":
+            return set(self.view.all_ids(self.seg, self.reader))
+        return set(self._by_whoosh(q))
+
+    # -- their scores ---------------------------------------------------------------------------------
+
+    def scores(self, q: query.Query, within: set[int] | None = None) -> dict[int, float]:
+        """The documents matching ``q`` (only those in ``within``, when given) -> their scores."""
+        if within is not None and not within:
+            return {}
+        kind = _kind(q, self.view.bm25)
+        if kind == "null":
+            return {}
+        if kind == "term":
+            return self._term(q, within)
+        if kind == "or":
+            merged = _union([self.scores(child, within) for child in q.subqueries])
+        elif kind == "and":
+            docs = self.docs(q) if within is None else self.docs(q) & within
+            merged = _union([self.scores(child, docs) for child in q.subqueries]) if docs else {}
+        elif kind == "andmaybe":
+            required = self.scores(q.a, within)
+            optional = self.scores(q.b, set(required)) if required else {}
+            merged = {d: v + optional[d] for d, v in required.items() if d in optional}
+            merged = {**required, **merged} if merged else required
+        elif kind in ("andnot", "require"):
+            docs = self.docs(q) if within is None else self.docs(q) & within
+            merged = self.scores(q.a, docs) if docs else {}
+        elif kind == "phrase":  # Whoosh scores a phrase as the sum of its words' scores
+            docs = self.docs(q) if within is None else self.docs(q) & within
+            merged = _union([self._term(query.Term(q.fieldname, word), docs) for word in q.words]) if docs else {}
+        elif kind in ("years", "every"):  # Whoosh scores these with a constant, their boost
+            docs = self.docs(q) if within is None else self.docs(q) & within
+            return dict.fromkeys(docs, q.boost)
+        else:
+            found = self._by_whoosh(q)
+            return found if within is None else {d: v for d, v in found.items() if d in within}
+        return merged if q.boost == 1.0 else {d: v * q.boost for d, v in merged.items()}
+
+    def _by_whoosh(self, q: query.Query) -> dict[int, float]:
+        """Whoosh's own matcher for this node: exact, one call per match."""
+        key = id(q)
+        if key not in self._whoosh:
+            matcher, found = q.matcher(self.sub, self.view.context), {}
+            while matcher.is_active():
+                found[matcher.id()] = matcher.score()
+                matcher.next()
+            self._whoosh[key] = found
+        return self._whoosh[key]
+
+    def postings(self, fieldname: str, text, values: bool = False):
+        """(ids, weights) of a term in this segment, read once per query; None when absent.
+        With ``values``, (ids, weights, encoded values), read anew."""
+        schema = self.view.schema
+        if fieldname not in schema:
+            return None
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+        key = (fieldname, btext)
+        if not values and key in self._postings:
+            return self._postings[key]
+        if key not in self.reader:
+            self._postings[key] = None
+            return None
+        ids, weights, encoded = _postings(self.reader.postings(fieldname, btext), values=values)
+        self._postings[key] = (ids, weights)
+        return (ids, weights, encoded) if values else (ids, weights)
+
+    def _term(self, q: query.Term, within: set[int] | None) -> dict[int, float]:
+        postings = self.postings(q.fieldname, q.text)
+        if not postings:
+            return {}
+        ids, weights = postings
+        if within is not None:
+            if len(within) * 16 < len(ids):  # a few documents: find each by bisection
+                pairs = []
+                for d in sorted(within):
+                    i = bisect.bisect_left(ids, d)
+                    if i < len(ids) and ids[i] == d:
+                        pairs.append((d, weights[i]))
+            elif len(within) < len(ids):
+                weight = dict(zip(ids, weights))
+                pairs = [(d, weight[d]) for d in within if d in weight]
+            else:
+                pairs = [(d, w) for d, w in zip(ids, weights) if d in within]
+        else:
+            pairs = zip(ids, weights)
+        boost = q.boost
+        fieldname = q.fieldname
+        if not self.view.schema[fieldname].scorable:  # Whoosh scores these by the posting's weight
+            return {d: w * boost for d, w in pairs} if boost != 1.0 else dict(pairs)
+        idf = self.view.searcher.idf(fieldname, self.view.schema[fieldname].to_bytes(q.text))
+        lengths, norm = self.view.norms(self.seg, self.reader, fieldname)
+        k1p1 = self.view.weighting.K1 + 1
+        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        if boost == 1.0:
+            return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) for d, w in pairs}
+        return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) * boost for d, w in pairs}
+
+    def _phrase_docs(self, phrase: query.Query, candidates: set[int] | None) -> set[int]:
+        """The documents (among ``candidates``) where the phrase's words follow one another."""
+        if type(phrase) is not query.Phrase:
+            found = set(self._by_whoosh(phrase))
+            return found if candidates is None else found & candidates
+        fieldname = phrase.fieldname
+        positions = []
+        for word in phrase.words:
+            postings = self.postings(fieldname, word, values=True)
+            if not postings:
+                return set()
+            ids, _, encoded = postings
+            positions.append(dict(zip(ids, encoded)))
+        docs = _intersect([set(p) for p in positions])
+        if candidates is not None:
+            docs &= candidates
+        decode = self.view.schema[fieldname].format.decode_positions
+        if type(self.view.schema[fieldname].format) is formats.Positions:
+            decode = _decode_positions
+        found = set()
+        for d in docs:
+            starts = set(decode(positions[0][d]))
+            for i, later in enumerate(positions[1:], 1):
+                following = set(decode(later[d]))
+                starts = {start for start in starts if start + i in following}
+                if not starts:
+                    break
+            else:
+                found.add(d)
+        return found
+
+
+def _kind(q: query.Query, bm25: bool) -> str:
+    """Which of ``_Evaluation``'s cases a query node is ('whoosh': none of them)."""
+    kind = type(q)
+    if q is query.NullQuery:
+        return "null"
+    if kind is query.Term:
+        return "term" if bm25 else "whoosh"
+    if kind in (query.Or, query.And):
+        if getattr(q, "scale", None) or getattr(q, "minmatch", 0):
+            return "whoosh"
+        return "or" if kind is query.Or else "and"
+    if kind is query.AndMaybe:
+        return "andmaybe"
+    if kind is query.AndNot:
+        return "andnot"
+    if kind is query.Require and type(q.b) is query.Phrase and q.b.slop == 1 and len(q.b.words) > 1:
+        return "require"
+    if kind is query.Phrase and bm25 and q.slop == 1 and len(q.words) > 1:
+        return "phrase"
+    if kind is query.NumericRange and q.fieldname == "year" and q.constantscore:
+        return "years"
+    if kind is query.Every and not q.fieldname:
+        return "every"
+    return "whoosh"
+
+
+def _bytemask(docnums, count: int) -> int:
+    """An integer with byte ``d`` set to 1 for each of ``docnums`` (made by C loops, no Python
+    step per document)."""
+    flags = bytearray(count)
+    deque(map(flags.__setitem__, docnums, repeat(1)), maxlen=0)
+    return int.from_bytes(flags, "little")
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's ``Positions.decode_positions`` without its per-call overhead: a count, then the
+    gaps between positions pickled."""
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+
+
+def _year(pairs: tuple[bytes, ...]) -> int:
     for pair in pairs:
-        if pair.startswith("year="):
+        if pair.startswith(b"year="):
             return int(pair[5:])
     return 0
 
@@ -466,16 +737,11 @@ def _union(parts: list[dict[int, float]]) -> dict[int, float]:
     return merged
 
 
-def _intersection(parts: list[dict[int, float]]) -> dict[int, float]:
-    if not parts or not all(parts):
-        return {}
-    parts = sorted(parts, key=len)
-    keys = set(parts[0]).intersection(*parts[1:])
-    first = parts[0]
-    merged = {d: first[d] for d in keys}
-    for part in parts[1:]:
-        merged = {d: v + part[d] for d, v in merged.items()}
-    return merged
+def _intersect(sets: list[set[int]]) -> set[int]:
+    if not sets or not all(sets):
+        return set()
+    sets = sorted(sets, key=len)
+    return sets[0].intersection(*sets[1:])
 
 
 def _postings(matcher, values: bool = False) -> tuple[list[int], list[float], list]:
@@ -520,18 +786,6 @@ def _postings(matcher, values: bool = False) -> tuple[list[int], list[float], li
 
 
 _LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
-
-
-class _ByteLookup:
-    """``table[data[i]]`` for ``self[i]``: per-document values that depend on one byte."""
-
-    __slots__ = ("data", "table")
-
-    def __init__(self, data: bytes, table: list[float]):
-        self.data, self.table = data, table
-
-    def __getitem__(self, docnum: int) -> float:
-        return self.table[self.data[docnum]]
 
 
 def _field_length_bytes(reader, fieldname: str) -> bytes:
@@ -688,20 +942,19 @@ class SearchIndex:
     def _document(self, entry: Entry) -> dict:
         lang = entry.language
         body = plain_text(entry.body)
-        words = " ".join(filter(None, (entry.title, entry.summary, body)))
         labels = {
             other: " ".join(self.vocabularies.label(dim, v, other) for dim, values in entry.tags().items()
                             if dim != "language" for v in values)
             for other in LANGS
         }
         tags = {name: list(values) for name, values in entry.tags().items()}
+        own = [_unsectioned(text) for text in (entry.title, entry.summary or "", body)]
         doc = {
             "id": entry.id,
-            f"title_{lang}": entry.title,
-            f"summary_{lang}": entry.summary or "",
-            f"body_{lang}": body,
+            f"phrase_{lang}": SECTION.join(own),
             "names": " ".join((*entry.authors, *entry.organisations)),
-            "words": words,
+            # Each word once: 'did you mean' asks only whether a word is indexed and which are close.
+            "words": " ".join(dict.fromkeys(re.findall(TOKENS, " ".join(own)))),
             "year": entry.year,
             "sort_title": fold(entry.title).encode(),
             "title_exact": exact_key(entry.title),
@@ -710,31 +963,42 @@ class SearchIndex:
             "data": {"title": entry.title, "year": entry.year, "type": entry.type, "language": lang,
                      "tags": tags, "summary": entry.summary, "text": body},
         }
-        doc.update({f"labels_{other}": text for other, text in labels.items()})
+        for other in LANGS:  # the labels in every language: a Dutch word finds a French entry
+            parts = [*own, labels[other]] if other == lang else ["", "", "", labels[other]]
+            doc[f"text_{other}"] = SECTION.join(_unsectioned(p) for p in parts)
         doc.update({name: ",".join(values) for name, values in tags.items() if values})
         return doc
 
     # -- reading -----------------------------------------------------------------------------
 
     def _parser(self) -> qparser.QueryParser:
-        names = [f"{kind}_{lang}" for kind in ("title", "summary", "body", "labels") for lang in LANGS] + ["names"]
-        parser = qparser.MultifieldParser(names, schema=self._live().searcher.schema, group=qparser.AndGroup)
-        # Readers type words, not Whoosh syntax: no field:, ^boost, [ranges] or 'single quotes' (which
-        # French apostrophes would open: l'aide et l'accueil).
-        for plugin in (qparser.FieldsPlugin, qparser.BoostPlugin, qparser.RangePlugin, qparser.SingleQuotePlugin):
-            parser.remove_plugin_class(plugin)
-        return parser
+        view = self._live()
+        if view.parser is None:  # made once per opened index
+            names = [f"text_{lang}" for lang in LANGS] + ["names"]
+            parser = qparser.MultifieldParser(names, schema=view.schema, group=qparser.AndGroup)
+            # Readers type words, not Whoosh syntax: no field:, ^boost, [ranges] or 'single quotes'
+            # (which French apostrophes would open: l'aide et l'accueil).
+            for plugin in (qparser.FieldsPlugin, qparser.BoostPlugin, qparser.RangePlugin, qparser.SingleQuotePlugin):
+                parser.remove_plugin_class(plugin)
+            view.parser = parser
+        return view.parser
 
     def _compile(self, text: str) -> query.Query:
-        """Parse, then drop what cannot match (phrases on fields without positions, stop words)
-        and spell out prefixes (accessib*) as the indexed words they fit."""
+        """Parse, then make phrases read positions where there are some, drop what cannot match
+        (stop words, phrases on fields without positions) and spell out prefixes (accessib*) as
+        the indexed words they fit."""
         searcher = self._live().searcher
         schema, reader = searcher.schema, searcher.reader()
 
         def rewrite(q: query.Query) -> query.Query:
             if isinstance(q, query.Phrase):
-                field_type = schema[q.fieldname] if q.fieldname in schema else None  # noqa: SIM401 (no .get)
-                return q if field_type is not None and field_type.format.supports("positions") else query.NullQuery
+                # A phrase in text_fr: the documents having its words there, scored as those words,
+                # kept when the words follow one another in phrase_fr (the same text, with positions).
+                lang = q.fieldname[len("text_"):] if q.fieldname.startswith("text_") else None
+                if lang not in LANGS or f"phrase_{lang}" not in schema:
+                    return query.NullQuery
+                words = query.And([query.Term(q.fieldname, word) for word in q.words], boost=q.boost)
+                return query.Require(words, query.Phrase(f"phrase_{lang}", q.words, slop=q.slop))
             if isinstance(q, (query.Prefix, query.Wildcard)):
                 # Scored like the words themselves (BM25, summed), as Whoosh does on a large index;
                 # as plain terms they are evaluated with the rest, a posting block at a time.
@@ -791,16 +1055,19 @@ class SearchIndex:
         view = self._live()
         searcher = view.searcher
         limit = max(limit, 0)
-        if listing:
-            matched = view.scores(final).keys()
-            top = [(None, d) for d in view.newest(list(matched), limit)]
+        if listing:  # nothing to score: the matches, newest first
+            matched = view.matches(final)
+            top = [(None, d) for d in view.newest(matched, limit)]
         else:
             # Every match is scored once; the best ``limit`` are kept (ties: the lower document
             # number first, as Whoosh), all of them are counted and faceted.
             scores = view.scores(final)
-            matched = scores.keys()
-            top = [(v, d) for d, v in heapq.nlargest(limit, scores.items(), key=lambda dv: (dv[1], -dv[0]))]
-        results = searching.Results(searcher, final, top, docset=set(matched))
+            matched = scores
+            top = []
+            if limit and scores:
+                cut = heapq.nlargest(limit, scores.values())[-1]  # the limit-th best score
+                best = sorted((d for d, v in scores.items() if v >= cut), key=lambda d: (-scores[d], d))
+                top = [(scores[d], d) for d in best[:limit]]
         facets = self._facets(view, matched)
         words = None
         if not listing and top:  # the query's words per field, looked up once for every snippet
@@ -811,31 +1078,33 @@ class SearchIndex:
                     if fieldname in schema:
                         word = text if isinstance(text, str) else schema[fieldname].from_bytes(text)
                         words.setdefault(fieldname, set()).add(word)
-        hits = [self._hit(h, words) for h in results][:limit]
+        hits = [self._hit(searcher.stored_fields(d), score, words) for score, d in top]
         suggestion = None if matched or listing else self._suggest(searcher, cleaned)
         return Results(cleaned or "*", len(matched), hits, facets, notes, suggestion)
 
     def _facets(self, view: _View, docnums) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in (*TAG_FIELDS, "year")}
-        pairs = Counter(chain.from_iterable(view.facet_pairs(list(docnums)))) if docnums else {}
+        pairs = view.facet_counts(docnums) if docnums else {}
         for pair, number in pairs.items():
-            name, _, value = pair.partition("=")
+            name, _, value = pair.decode().partition("=")
             counts[name][value] = number
         return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
 
-    def _hit(self, hit, words: dict[str, frozenset[str]] | None) -> Hit:
+    def _hit(self, stored: dict, score: float | None, words: dict[str, set[str]] | None) -> Hit:
         """A hit for display; ``words``: the query's words per field, to highlight (None: a listing)."""
-        data = hit["data"]
+        data = stored["data"]
         snippet = ""
         listing = words is None
         if not listing:
             lang = data["language"]
-            snippet = _highlight(data["text"], words.get(f"body_{lang}"), hit.searcher.schema[f"body_{lang}"], 2) or \
-                _highlight(data["summary"] or "", words.get(f"summary_{lang}"), hit.searcher.schema[f"summary_{lang}"], 1)
+            found = words.get(f"text_{lang}")
+            chain_ = self._live().schema[f"text_{lang}"].analyzer.chain
+            snippet = _highlight(data["text"], found, lang, chain_, 2) or \
+                _highlight(data["summary"] or "", found, lang, chain_, 1)
         if not snippet:
             snippet = html.escape(_shorten(data["summary"] or data["text"], 200))
-        return Hit(hit["id"], data["title"], data["year"], data["type"], data["language"], data["tags"],
-                   data["summary"], snippet, None if listing else round(hit.score, 3))
+        return Hit(stored["id"], data["title"], data["year"], data["type"], data["language"], data["tags"],
+                   data["summary"], snippet, None if listing else round(score, 3))
 
     def _suggest(self, searcher, cleaned: str) -> str | None:
         """'Did you mean': each word the index does not know replaced by its closest known word."""
