@@ -369,6 +369,19 @@ def dumps(items: list[dict[str, Any]]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
+def join(fmt: str, exports: Iterable[str]) -> str:
+    """Several entries' exports in ``fmt``, each as ``export([entry], fmt)`` wrote it, joined into
+    what ``export(entries, fmt)`` writes (in the order given; ``export`` sorts by id). The site
+    builds its whole-inventory downloads this way from the per-entry files it has written."""
+    exports = list(exports)
+    if fmt in ("bibtex", "ris"):
+        return "\n".join(exports)
+    if fmt == "csljson":
+        items = [text.strip()[1:-1].strip("\n") for text in exports]  # "[\n  {...}\n]\n" -> "  {...}"
+        return "[\n" + ",\n".join(items) + "\n]\n" if items else dumps([])
+    raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
 def export(entries: Iterable[Entry], fmt: str, vocabularies: Vocabularies | None = None) -> str:
     """The entries in ``fmt`` (one of ``FORMATS``) as text."""
     if fmt == "bibtex":

@@ -29,6 +29,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -68,9 +69,13 @@ class BuildError(Exception):
 
 @dataclass(frozen=True)
 class Page:
+    """A file of the site. A ``late`` page is made after the others, from files they wrote:
+    its ``render`` takes the folder being built."""
+
     path: str
     key: str
-    render: Callable[[], str | bytes]
+    render: Callable[..., str | bytes]
+    late: bool = False
 
 
 @dataclass
@@ -93,13 +98,15 @@ def _order(entry: Entry) -> tuple:
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    """A page key: the parts are built in a fixed order, so their repr is stable (and much
+    cheaper than JSON for the 50,000 keys of a large site)."""
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
 class Catalogue:
     """The entries arranged as the site shows them: sorted lists per value, related entries."""
 
-    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies):
+    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies, cache: Path | None = None):
         self.vocabularies = vocabularies
         self.order = {e.id: _order(e) for e in entries}  # folding titles is costly: once per entry
         self.entries = sorted(entries, key=lambda e: self.order[e.id])
@@ -116,7 +123,8 @@ class Catalogue:
                 known = [t.id for t in vocabularies.for_field(dimension)]
                 order = [v for v in known if v in buckets]
             self.values[dimension] = {v: buckets[v] for v in order}
-        self.related = self._related()
+        self.related = self._cached_related(cache) if cache else self._related()
+        self.cards = {e.id: _hash(self._card(e)) for e in self.entries}
         self.figures = stats.summary(self.entries, vocabularies)
         self.matrix_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for entry in self.entries:
@@ -134,30 +142,55 @@ class Catalogue:
     def label(self, dimension: str, value: str, lang: str) -> str:
         return value if dimension == "year" else self.vocabularies.label(dimension, value, lang)
 
+    @staticmethod
+    def _card(entry: Entry) -> tuple:
+        """What an entry's card in a listing shows."""
+        return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
+                entry.criteria)
+
+    def _cached_related(self, cache: Path) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+        """_related, kept in ``cache`` between builds: it depends on the entries' ids, years and
+        tags alone, so editing a text or a title does not recompute it."""
+        key = _hash(RELATED, RARE_VALUES, CANDIDATES,
+                    sorted((e.id, e.year, e.scale, e.criteria, e.partners, e.territories) for e in self.entries))
+        try:
+            with open(cache, "rb") as file:
+                stored_key, related = pickle.load(file)
+            if stored_key == key:
+                return related
+        except Exception:  # noqa: BLE001 - an unreadable cache is recomputed
+            pass
+        related = self._related()
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(cache, "wb") as file:
+            pickle.dump((key, related), file, protocol=pickle.HIGHEST_PROTOCOL)
+        return related
+
     def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
         """For each entry, up to RELATED others sharing its rarest scales, criteria, partners and
-        territories (a shared value weighs more the fewer entries have it). Only the entry's
-        rarest values are followed, so the cost stays linear on a large inventory."""
+        territories (a shared value weighs more the fewer entries have it), newest first on a tie.
+        Only the entry's rarest values are followed, so the cost stays linear on a large inventory."""
         postings: dict[tuple[str, str], list[str]] = defaultdict(list)
         tagsets: dict[str, set[tuple[str, str]]] = {}
-        for entry in self.entries:
+        for entry in sorted(self.entries, key=lambda e: (-e.year, e.id)):
             tags = {(d, v) for d in ("scale", "criteria", "partners", "territories") for v in entry.tags()[d]}
             tags.discard(("territories", "region"))
             tagsets[entry.id] = tags
             for tag in tags:
                 postings[tag].append(entry.id)
-        weight = {tag: 1 / math.log2(1 + len(ids)) for tag, ids in postings.items()}
+        # Whole-number weights: sums are exact, so ties break the same way on every run.
+        weight = {tag: round(1_000_000 / math.log2(1 + len(ids))) for tag, ids in postings.items()}
+        rank = {i: number for number, i in enumerate(sorted(tagsets, key=lambda i: (-self.by_id[i].year, i)))}
         related = {}
         for entry in self.entries:
             mine = tagsets[entry.id]
-            scores: dict[str, float] = {}
+            scores: dict[str, int] = {}
             for tag in sorted(mine, key=lambda t: (len(postings[t]), t))[:RARE_VALUES]:
                 for other in postings[tag][:CANDIDATES]:
-                    scores[other] = scores.get(other, 0.0) + weight[tag]
+                    scores[other] = scores.get(other, 0) + weight[tag]
             scores.pop(entry.id, None)
-            # rounded, then the listing order: ties break the same way on every run
-            best = heapq.nsmallest(RELATED, scores, key=lambda o: (-round(scores[o], 9), self.order[o]))
-            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for other in best]
+            best = heapq.nsmallest(RELATED, [(-score, rank[other], other) for other, score in scores.items()])
+            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best]
         return related
 
 
@@ -177,13 +210,15 @@ class Site:
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
                                 biblio=biblio, charts=charts)
-        self.design = _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*.html")),
+        # Everything every page depends on: a change rewrites the whole site (see Tree).
+        self.design = _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
                             *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
                             _vocabulary_fingerprint(self.vocabularies), self.base_url)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
         self._cards: dict[tuple[str, str, str, int], Markup] = {}
         self._bibtex: dict[str, str] = {}
+        self._entry_keys: dict[str, str] = {}
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -262,7 +297,7 @@ class Site:
         for lang in i18n.UI_LANGS:
             yield from self._language_pages(lang)
         yield from self._exports()
-        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[self._card_key(e) + (e.added,) for e in c.latest(50)],
+        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], e.added) for e in c.latest(50)],
                          extra={"entries": c.latest(50)})
 
     def _exports(self) -> Iterator[Page]:
@@ -271,12 +306,19 @@ class Site:
         for entry in c.entries:
             for suffix, render in ((".bib", self.bibtex), (".ris", lambda e: biblio.ris([e], v)),
                                    (".json", lambda e: biblio.dumps(biblio.csljson([e], v)))):
-                yield Page(f"export/entries/{entry.id}{suffix}", _hash(self.design, suffix, entry.digest),
+                yield Page(f"export/entries/{entry.id}{suffix}", entry.digest,
                            lambda e=entry, render=render: render(e))
-        everything = _hash(self.design, sorted(e.digest for e in c.entries))
-        yield Page("export/kb.bib", everything, lambda: biblio.bibtex(c.entries, v))
-        yield Page("export/kb.ris", everything, lambda: biblio.ris(c.entries, v))
-        yield Page("export/kb.json", everything, lambda: biblio.dumps(biblio.csljson(c.entries, v)))
+        # The whole inventory in each format: the entries' own files joined, in id order.
+        ids = sorted(e.id for e in c.entries)
+        everything = _hash(sorted(e.digest for e in c.entries))
+        for fmt in biblio.FORMATS:
+            suffix = biblio.EXTENSIONS[fmt]
+
+            def join(tree: Path, fmt: str = fmt, suffix: str = suffix) -> str:
+                folder = os.path.join(tree, "export", "entries")
+                return biblio.join(fmt, (_read(os.path.join(folder, i + suffix)) for i in ids))
+
+            yield Page(f"export/kb{suffix}", everything, join, late=True)
 
     def sitemap(self, paths: Iterable[str]) -> Page:
         """sitemap.xml over every HTML page; absolute when the site has a base URL."""
@@ -288,7 +330,7 @@ class Site:
         counts = {d: [(v, len(es)) for v, es in values.items()] for d, values in c.values.items()}
         latest = c.latest()
         yield self._page(f"{lang}/index.html", "home.html", 1, lang,
-                         key=(len(c.entries), counts, [self._card_key(e) for e in latest]),
+                         key=(len(c.entries), counts, [c.cards[e.id] for e in latest]),
                          extra={"latest": latest, "counts": counts, "total": len(c.entries)})
         yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,),
                          extra={"counts": counts})
@@ -305,11 +347,25 @@ class Site:
         yield from self._figure_pages(lang)
         for entry in c.entries:
             related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
-            yield self._page(
-                f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang,
-                key=(entry.digest, [(e.id, e.title, e.year, shared) for e, shared in related]),
-                extra={"entry": entry, "related": related, "indexed": lang == "fr"},
-            )
+            path = f"{lang}/entries/{entry.id}/index.html"
+            context = {"lang": lang, "root": "../../../", "path": path, "alternate": self._alternate(path, lang),
+                       "entry": entry, "related": related, "indexed": lang == "fr"}
+            yield Page(path, self._entry_key(entry),
+                       lambda context=context: self.env.get_template("entry.html").render(context))
+
+    def _entry_key(self, entry: Entry) -> str:
+        """An entry page's key, the same for its two languages (their paths differ): its
+        content and what its related entries' links show."""
+        if entry.id not in self._entry_keys:
+            related = [(i, self.catalogue.by_id[i].title, self.catalogue.by_id[i].year, shared)
+                       for i, shared in self.catalogue.related[entry.id]]
+            self._entry_keys[entry.id] = _hash("entry.html", entry.digest, related)
+        return self._entry_keys[entry.id]
+
+    @staticmethod
+    def _alternate(path: str, lang: str) -> str | None:
+        other = "nl" if lang == "fr" else "fr"
+        return path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
 
     def _figure_pages(self, lang: str) -> Iterator[Page]:
         """The working group's questions at a glance: matrix, territories, partners and years, compare."""
@@ -327,7 +383,7 @@ class Site:
             local = [c.by_id[i] for i in area.local]
             partial = [c.by_id[i] for i in area.partial]
             yield self._page(f"{lang}/map/{area.id}/index.html", "area.html", 3, lang,
-                             key=(area.as_dict(), [self._card_key(e) for e in local + partial]),
+                             key=(area.as_dict(), [c.cards[e.id] for e in local + partial]),
                              extra={"area": area, "local": local, "partial": partial,
                                     "regional": len(c.figures.coverage.regional)})
         yield self._page(f"{lang}/overview/index.html", "overview.html", 2, lang,
@@ -356,22 +412,20 @@ class Site:
             chunk = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
             path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
             yield self._page(path, "listing.html", depth + (0 if number == 1 else 2), lang,
-                             key=(title, number, pages, len(entries), [self._card_key(e) for e in chunk]),
+                             key=(title, number, pages, len(entries), [self.catalogue.cards[e.id] for e in chunk]),
                              extra={"entries": chunk, "title": title, "number": number, "pages": pages,
                                     "total": len(entries), "crumbs": crumbs,
                                     "base": "../../" if number > 1 else ""})
 
-    @staticmethod
-    def _card_key(entry: Entry) -> tuple:
-        return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
-                entry.criteria)
-
     def _page(self, path: str, template: str, depth: int, lang: str, key: object, extra: dict | None = None) -> Page:
         context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
-        other = "nl" if lang == "fr" else "fr"
-        context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
-        return Page(path, _hash(self.design, template, lang, path, key),
-                    lambda: self.env.get_template(template).render(context))
+        context["alternate"] = self._alternate(path, lang)
+        return Page(path, _hash(template, key), lambda: self.env.get_template(template).render(context))
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()
 
 
 def _straight_apostrophes(text: str) -> str:
@@ -387,18 +441,25 @@ def _vocabulary_fingerprint(vocabularies: Vocabularies) -> list:
 
 
 class Tree:
-    """An output folder and its manifest (path -> key, size, mtime) kept under ``state_dir``."""
+    """An output folder and its manifest (path -> key, size, mtime) kept under ``state_dir``.
 
-    def __init__(self, path: Path, state_dir: Path):
+    The manifest holds the ``design`` (templates, assets, vocabularies...) its files were made
+    with: under another design, no file is current."""
+
+    def __init__(self, path: Path, state_dir: Path, design: str):
         self.path = path
+        self.root = str(path)
         self.state_dir = state_dir
+        self.design = design
         self.manifest: dict[str, list] = {}
         if path.is_dir():
             manifest_file = self._manifest_file()
             if manifest_file.is_file():
                 try:
-                    self.manifest = json.loads(manifest_file.read_text())
-                except (OSError, ValueError):
+                    stored = json.loads(manifest_file.read_text())
+                    if stored.get("design") == design:
+                        self.manifest = stored["files"]
+                except (OSError, ValueError, AttributeError, KeyError):
                     self.manifest = {}
 
     def _manifest_file(self) -> Path:
@@ -410,10 +471,15 @@ class Tree:
         if not recorded or recorded[0] != key:
             return False
         try:
-            stat = os.stat(self.path / path)
+            stat = os.stat(os.path.join(self.root, path))  # (no Path objects: called for every page)
         except OSError:
             return False
         return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
+
+    def write_mark(self, path: str, key: str) -> None:
+        """Record ``key`` for a file written by someone else (Pagefind)."""
+        stat = (self.path / path).stat()
+        self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
     def write(self, path: str, key: str, content: str | bytes) -> None:
         target = self.path / path
@@ -423,23 +489,40 @@ class Tree:
         stat = target.stat()
         self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
-    def prune(self, keep: set[str]) -> int:
-        """Remove files (outside pagefind/) that the new build does not produce."""
-        removed = 0
-        for file in sorted(self.path.rglob("*")):
-            relative = file.relative_to(self.path).as_posix()
-            if file.is_file() and relative not in keep and not relative.startswith("pagefind/"):
-                file.unlink()
-                removed += 1
-        for directory in sorted((d for d in self.path.rglob("*") if d.is_dir()), reverse=True):
-            if not any(directory.iterdir()):
-                directory.rmdir()
-        self.manifest = {p: v for p, v in self.manifest.items() if p in keep}
-        return removed
+    def prune(self, keep: set[str], sweep: bool = False) -> int:
+        """Remove the files the new build does not produce: those in the manifest, or with
+        ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""
+        if sweep:
+            stale = [f.relative_to(self.path).as_posix() for f in self.path.rglob("*") if not f.is_dir()]
+            stale = [p for p in stale if p not in keep and not p.startswith("pagefind/")]
+        else:
+            stale = [p for p in self.manifest if p not in keep]
+        folders = set()
+        for relative in sorted(stale):
+            (self.path / relative).unlink(missing_ok=True)
+            folders.update(Path(relative).parents)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            if folder.parts and not any((self.path / folder).iterdir()):
+                (self.path / folder).rmdir()
+        for path in stale:
+            self.manifest.pop(path, None)
+        return len(stale)
+
+    def _marker(self) -> Path:
+        return self.state_dir / f"writing-{os.stat(self.path).st_ino}"
+
+    def start_writing(self) -> None:
+        """Mark the tree as being written: until save(), its manifest may miss files."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._marker().touch()
+
+    def interrupted(self) -> bool:
+        return self._marker().exists()
 
     def save(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._manifest_file().write_text(json.dumps(self.manifest, sort_keys=True))
+        self._manifest_file().write_text(json.dumps({"design": self.design, "files": self.manifest}, sort_keys=True))
+        self._marker().unlink(missing_ok=True)
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -457,6 +540,7 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
+SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 
 
 def _pagefind_read(path: Path):
@@ -509,15 +593,51 @@ def canonical_pagefind(bundle: Path) -> None:
     entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
 
 
-def run_pagefind(tree: Path) -> None:
-    """Index the French entry pages as one single-language index."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(tree), "--glob", "fr/entries/*/index.html",
-               "--force-language", "fr", "--output-subdir", "pagefind", "--silent"]
-    shutil.rmtree(tree / "pagefind", ignore_errors=True)
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildError(f"Pagefind failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-2000:]}")
-    canonical_pagefind(tree / "pagefind")
+def prune_pagefind(bundle: Path) -> None:
+    """Remove the files of earlier runs that the bundle's meta indexes no longer name.
+
+    Pagefind writes into the previous bundle (it skips files that exist, which halves a
+    re-index) and leaves what it no longer needs: without this, the bundle would grow with
+    every build and differ from a clean build's."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    keep = {"pagefind-entry.json"}
+    for language, info in entry["languages"].items():
+        meta_name = f"pagefind.{info['hash']}.pf_meta"
+        meta = _pagefind_read(bundle / meta_name)
+        keep.add(meta_name)
+        keep.update(f"fragment/{page}.pf_fragment" for page, *_ in meta[1])
+        keep.update(f"index/{chunk[2]}.pf_index" for chunk in meta[2])
+        keep.update(f"filter/{file_hash}.pf_filter" for _, file_hash in meta[3])
+    for folder in ("fragment", "index", "filter"):
+        for file in (bundle / folder).glob("*"):
+            if f"{folder}/{file.name}" not in keep:
+                file.unlink()
+    for file in bundle.glob("*.pf_meta"):
+        if file.name not in keep:
+            file.unlink()
+
+
+class Indexing:
+    """Pagefind indexing the French entry pages (one single-language index), in the background
+    while the rest of the site is written. Its input, fr/entries/, is complete when it starts."""
+
+    def __init__(self, tree: Path):
+        self.bundle = tree / "pagefind"
+        command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
+                   "*/index.html", "--force-language", "fr", "--output-path", str(self.bundle), "--silent"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def finish(self) -> None:
+        output, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            raise BuildError(f"Pagefind failed ({self.process.returncode}): {output.strip()[-2000:]}")
+        canonical_pagefind(self.bundle)
+        prune_pagefind(self.bundle)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 _TODO: list[Page] = []  # the pages a forked worker renders (inherited, never pickled)
@@ -537,14 +657,15 @@ def _write_pages(indices: list[int], tree: str) -> list[tuple[str, list]]:
     return rows
 
 
-def _render(todo: list[Page], tree: Path, progress: Progress | None) -> Iterator[tuple[str, list]]:
+def _render(todo: list[Page], tree: Path, progress: Progress | None, done: int = 0,
+            total: int = 0) -> Iterator[tuple[str, list]]:
     """Write the pages, in forked worker processes when there are many (Markdown and Jinja
     are CPU-bound); the output does not depend on how the work is split."""
     global _TODO
     # Both language versions of a page side by side: a worker then renders each body once.
     _TODO = sorted(todo, key=lambda page: (page.path.partition("/")[2], page.path))
     chunks = [list(range(start, min(start + 250, len(_TODO)))) for start in range(0, len(_TODO), 250)]
-    done = 0
+    total = total or len(todo)
     try:
         if WORKERS > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
@@ -552,14 +673,14 @@ def _render(todo: list[Page], tree: Path, progress: Progress | None) -> Iterator
                 for rows in pool.map(_write_pages, chunks, [str(tree)] * len(chunks)):
                     done += len(rows)
                     if progress:
-                        progress("pages", done, len(todo))
+                        progress("pages", done, total)
                     yield from rows
         else:
             for chunk in chunks:
                 rows = _write_pages(chunk, str(tree))
                 done += len(rows)
                 if progress:
-                    progress("pages", done, len(todo))
+                    progress("pages", done, total)
                 yield from rows
     finally:
         _TODO = []
@@ -572,38 +693,65 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     started = time.perf_counter()
     output = output.resolve()
     back = output.with_name(f".{output.name}.next")
-    live = Tree(output, state_dir)
+    site = Site(Catalogue(entries, vocabularies, cache=state_dir / "related.pickle"), base_url)
+    live = Tree(output, state_dir, site.design)
+    sweep = False  # whether the staging tree may hold files its manifest does not know
     if not back.is_dir():
         if output.is_dir():
             shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
-            staging = Tree(back, state_dir)
+            staging = Tree(back, state_dir, site.design)
             staging.manifest = dict(live.manifest)
+            sweep = True
         else:
             back.mkdir(parents=True)
-            staging = Tree(back, state_dir)
+            staging = Tree(back, state_dir, site.design)
     else:
-        staging = Tree(back, state_dir)
-    site = Site(Catalogue(entries, vocabularies), base_url)
+        staging = Tree(back, state_dir, site.design)
+        # Its manifest was lost or is from another design, or a build failed while writing into
+        # it: look at what it holds.
+        sweep = not staging.manifest or staging.interrupted()
     report.timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
     pages = list(site.pages())
     pages.append(site.sitemap(page.path for page in pages))
-    produced = {page.path for page in pages}
+    # The search bundle is current when the French entry pages it indexed are.
+    indexed = _hash(sorted((page.path, page.key) for page in pages if page.path.startswith("fr/entries/")))
+    produced = {page.path for page in pages} | {SEARCH_MARK}
     todo = [page for page in pages if not staging.current(page.path, page.key)]
-    for path, row in _render(todo, back, progress):
-        staging.manifest[path] = row
-        report.written.append(path)
-    report.pages = len(pages)
-    report.removed = staging.prune(produced)
-    report.timings["pages"] = time.perf_counter() - started
-
-    if search:
-        started = time.perf_counter()
-        if progress:
-            progress("search", 0, 1)
-        run_pagefind(back)
-        report.timings["search"] = time.perf_counter() - started
+    # Entry pages first (with the listing under fr/entries/): then Pagefind indexes them while
+    # the other pages are written.
+    first = [page for page in todo if page.path.startswith(("fr/entries/", "nl/entries/"))]
+    rest = [page for page in todo if not page.path.startswith(("fr/entries/", "nl/entries/")) and not page.late]
+    indexing = None
+    staging.start_writing()
+    try:
+        # Removed pages go first: Pagefind must not index an entry page that is gone.
+        report.removed = staging.prune(produced, sweep=sweep)
+        for path, row in _render(first, back, progress, total=len(todo)):
+            staging.manifest[path] = row
+            report.written.append(path)
+        if search and not staging.current(SEARCH_MARK, indexed):
+            indexing = Indexing(back)
+        for path, row in _render(rest, back, progress, done=len(first), total=len(todo)):
+            staging.manifest[path] = row
+            report.written.append(path)
+        for page in todo:
+            if page.late:
+                staging.write(page.path, page.key, page.render(back))
+                report.written.append(page.path)
+        report.pages = len(pages)
+        report.timings["pages"] = time.perf_counter() - started
+        if indexing:
+            started = time.perf_counter()
+            if progress:
+                progress("search", 0, 1)
+            indexing.finish()
+            report.timings["search"] = time.perf_counter() - started
+            staging.write_mark(SEARCH_MARK, indexed)
+    finally:
+        if indexing:
+            indexing.stop()
     staging.save()
     if output.exists():
         _exchange(output, back)

@@ -640,7 +640,8 @@ KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
     ("Path.mkdir", "pathlib.py", "mkdir"),
     ("Tree.prune", "kb/site.py", "prune"),
     ("Tree.save (manifest)", "kb/site.py", "save"),
-    ("run_pagefind", "kb/site.py", "run_pagefind"),
+    ("Indexing.finish (Pagefind)", "kb/site.py", "finish"),
+    ("prune_pagefind", "kb/site.py", "prune_pagefind"),
     ("canonical_pagefind", "kb/site.py", "canonical_pagefind"),
 ]
 

@@ -171,6 +171,14 @@ def test_output_is_deterministic(entries_dir: Path) -> None:
         assert biblio.export(entries, fmt).encode() == first.encode()
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_joined_entry_exports_equal_the_whole_export(fmt: str, entries_dir: Path) -> None:
+    entries = sorted(starter(entries_dir), key=lambda e: e.id)
+    assert biblio.join(fmt, [biblio.export([e], fmt) for e in entries]) == biblio.export(entries, fmt)
+    assert biblio.join(fmt, [biblio.export(entries[:1], fmt)]) == biblio.export(entries[:1], fmt)
+    assert biblio.join(fmt, []) == biblio.export([], fmt)
+
+
 # ------------------------------------------------------------------------------------------
 # the exports pass the real parsers
 

@@ -155,6 +155,30 @@ def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monk
     assert first == second
 
 
+def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):
+    """Pages and the search bundle, both trees: what a site holds does not depend on its history."""
+    sqlite_project.build()
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase sur l'accessibilité des quartiers.\n",
+                    encoding="utf-8")
+    (sqlite_project.entries_dir / "edrlr-espace-developpement-renforce-logement.md").unlink()
+    for _ in range(2):  # the first rebuild starts from a copy of the live site, the second from the other tree
+        report = sqlite_project.build()
+        assert "search" in report.timings
+        clean = Project(root=tmp_path / f"clean-{_}", entries_dir=sqlite_project.entries_dir)
+        clean.build()
+        clean.close()
+        assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
+        path.write_text(path.read_text(encoding="utf-8") + "\nEncore une phrase.\n", encoding="utf-8")
+
+
+def test_unchanged_build_does_not_index_again(sqlite_project):
+    sqlite_project.build()
+    sqlite_project.build()  # the other tree
+    report = sqlite_project.build()
+    assert "search" not in report.timings
+
+
 def test_unchanged_build_writes_nothing(sqlite_project):
     sqlite_project.build()
     report = sqlite_project.build()
@@ -198,6 +222,27 @@ def test_removed_entry_pages_disappear(sqlite_project):
     report = sqlite_project.build()
     assert report.removed >= 2
     assert not (sqlite_project.site_dir / "fr" / "entries" / "edrlr-espace-developpement-renforce-logement").exists()
+
+
+def test_removed_entry_pages_disappear_from_both_trees(sqlite_project):
+    # The build alternates between two trees: the removal must reach the one built next too.
+    gone = "edrlr-espace-developpement-renforce-logement"
+    sqlite_project.build()
+    sqlite_project.build()
+    (sqlite_project.entries_dir / f"{gone}.md").unlink()
+    sqlite_project.build()
+    sqlite_project.build()
+    assert not (sqlite_project.site_dir / "fr" / "entries" / gone).exists()
+    assert not (sqlite_project.site_dir / "export" / "entries" / f"{gone}.bib").exists()
+
+
+def test_files_the_build_did_not_write_are_swept(sqlite_project):
+    sqlite_project.build()
+    stray = sqlite_project.site_dir / "fr" / "stray" / "old.html"
+    stray.parent.mkdir()
+    stray.write_text("<p>left by hand</p>", encoding="utf-8")
+    sqlite_project.build()  # starts from a copy of the live site, which holds the stray file
+    assert not stray.exists() and not stray.parent.exists()
 
 
 def test_entries_with_errors_leave_the_live_site_untouched(sqlite_project):

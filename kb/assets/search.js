@@ -120,7 +120,8 @@ function find(term, filters) {
 async function loadPagefind() {
   if (!pagefind) {
     const module = await import(new URL("pagefind/pagefind.js", root).href);
-    await module.options({ baseUrl: root.pathname });
+    // The bundle indexes fr/entries/ as its own site: its URLs are relative to that folder.
+    await module.options({ baseUrl: new URL("fr/entries/", root).pathname });
     pagefind = module;
   }
   return pagefind;
