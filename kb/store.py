@@ -113,6 +113,11 @@ class Store:
         with self.engine.connect() as conn:
             return dict(conn.execute(select(EntryRow.id, EntryRow.digest)).all())
 
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """Entry id -> (digest, path): enough to tell whether a copy of an entry is current."""
+        with self.engine.connect() as conn:
+            return {i: (d, p) for i, d, p in conn.execute(select(EntryRow.id, EntryRow.digest, EntryRow.path))}
+
     def dois(self, wanted: Iterable[str] | None = None) -> dict[str, str]:
         """Entry id -> DOI, for the entries that have one (with ``wanted``: one of those, any case)."""
         query = select(EntryRow.id, EntryRow.doi).where(EntryRow.doi.is_not(None))
