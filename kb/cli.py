@@ -293,15 +293,17 @@ def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | 
     from .search import SearchIndex
 
     filters = _filters(years, **tags)
-    project = _project(index_dir=index_dir)
-    searcher = SearchIndex(project.index_dir, project.vocabularies)
+    # Where Project puts the index (kb.project itself, with entry parsing, is not needed here).
+    index_dir = Path(index_dir or os.environ.get("KB_INDEX_DIR") or Path.cwd() / ".kb" / "whoosh")
+    searcher = SearchIndex(index_dir)
     if not searcher.exists():
-        raise click.ClickException(f"no search index in {project.index_dir}: run 'kb index' first")
+        raise click.ClickException(f"no search index in {index_dir}: run 'kb index' first")
     results = searcher.search(" ".join(words), filters, limit)
     if as_json:
         click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return
-    _print_results(results, project.vocabularies)
+    # The labels, unpickled from beside the index while the vocabulary files are unchanged.
+    _print_results(results, vocab.load_cached(index_dir / "kb-vocab.pickle"))
 
 
 def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:

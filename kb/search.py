@@ -32,6 +32,8 @@ import heapq
 import html
 import os
 import re
+import sys
+import types
 import unicodedata
 import weakref
 from collections import Counter, deque
@@ -40,6 +42,58 @@ from itertools import accumulate, chain, repeat
 from pathlib import Path
 from pickle import loads
 from typing import TYPE_CHECKING
+
+
+def _import_whoosh_lightly() -> None:
+    """Import Whoosh without two modules it imports for nothing kb uses: ``whoosh.compat``
+    imports ``urllib.request`` for ``urlretrieve`` (which pulls in email, http.client and ssl),
+    ``whoosh.reading`` the ``cached_property`` package (which imports asyncio); together a fifth
+    of a ``kb search`` process. While Whoosh is first imported those two names are served by
+    small stand-ins, which are then taken out of ``sys.modules``: whatever imports them later
+    gets the real modules."""
+    if "whoosh.reading" in sys.modules:
+        return
+    standins = {}
+    if "urllib.request" not in sys.modules:
+        request = types.ModuleType("urllib.request")
+
+        def urlretrieve(*args, **kwargs):
+            from urllib.request import urlretrieve as real
+
+            return real(*args, **kwargs)
+
+        request.urlretrieve = urlretrieve
+        standins["urllib.request"] = request
+    if "cached_property" not in sys.modules:
+        package = types.ModuleType("cached_property")
+        package.cached_property = _CachedProperty
+        standins["cached_property"] = package
+    sys.modules.update(standins)
+    try:
+        import whoosh.compat
+        import whoosh.reading  # noqa: F401
+    finally:
+        for name, module in standins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+class _CachedProperty:
+    """What ``cached_property.cached_property`` does for a plain method (computed once, then an
+    attribute of the instance), without importing asyncio for coroutine methods."""
+
+    def __init__(self, func):
+        self.__doc__ = func.__doc__
+        self.func = func
+
+    def __get__(self, obj, cls):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.func.__name__] = self.func(obj)
+        return value
+
+
+_import_whoosh_lightly()
 
 from whoosh import columns, fields, formats, index, qparser, query, scoring, writing
 from whoosh.analysis import (
@@ -55,6 +109,7 @@ from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .filters import TAG_FIELDS, Filters
+from . import vocab
 from .vocab import LANGS, Vocabularies, fold
 
 if TYPE_CHECKING:
@@ -443,15 +498,19 @@ class _View:
 
     # -- facets ---------------------------------------------------------------------------------------
 
-    def facet_pairs(self, docnums) -> list[tuple[bytes, ...]]:
-        """The b'dimension=value' pairs of each document. The column is read in one go per
-        opened index; a document's pairs are split the first time they are asked for."""
+    def _raw(self) -> list[bytes]:
+        """Every document's facets column value (b'dimension=value' pairs joined by SEPB)."""
         if self._raw_facets is None:
             raw: list[bytes] = []
             for sub, offset, reader in self.segments:
                 raw.extend(_column_values(reader, "facets"))
             self._raw_facets, self._facets = raw, [None] * len(raw)
-        raw, cache = self._raw_facets, self._facets
+        return self._raw_facets
+
+    def facet_pairs(self, docnums) -> list[tuple[bytes, ...]]:
+        """The b'dimension=value' pairs of each document. The column is read in one go per
+        opened index; a document's pairs are split the first time they are asked for."""
+        raw, cache = self._raw(), self._facets
         found = []
         for docnum in docnums:
             pairs = cache[docnum]
@@ -460,16 +519,22 @@ class _View:
             found.append(pairs)
         return found
 
-    def facet_counts(self, docnums) -> Counter:
+    def facet_counts(self, docnums, masks: bool | None = None) -> Counter:
         """How many of ``docnums`` carry each b'dimension=value' pair.
 
         Counted document by document for a few documents, and on an index's first count (``kb
         search`` asks once); then with one mask per value, made once per opened index: a query's
         documents as one big integer (a byte per document) ANDed with each value's, and the bits
-        counted, a few microseconds per value however many documents match."""
+        counted, a few microseconds per value however many documents match. ``masks``: use them
+        (True) or not (False) whatever the counts."""
         self._counted += 1
-        if len(docnums) < 1000 or (self._masks is None and self._counted < 2):
-            return Counter(chain.from_iterable(self.facet_pairs(docnums)))
+        if masks is None:
+            masks = len(docnums) >= 1000 and (self._masks is not None or self._counted > 1)
+        if not masks:
+            raw = self._raw()  # the matched documents' values joined, split and counted in C
+            counts = Counter(SEPB.join(map(raw.__getitem__, docnums)).split(SEPB))
+            counts.pop(b"", None)
+            return counts
         if self._masks is None:
             count = self.searcher.doc_count_all()
             carrying: dict[bytes, list[int]] = {}
@@ -801,7 +866,7 @@ def _field_length_bytes(reader, fieldname: str) -> bytes:
 
 def _column_values(reader, name: str) -> list[bytes]:
     """Every document's value of a bytes column in one segment."""
-    column = reader.column_reader(name)
+    column = reader.column_reader(name, translate=False)
     try:  # a VarBytesColumn, read in one go
         lengths, offsets = column._lengths, column._offsets
         data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1]) if len(lengths) else b""
@@ -813,11 +878,17 @@ def _column_values(reader, name: str) -> list[bytes]:
 class SearchIndex:
     """The Whoosh index in ``directory``, created on first use."""
 
-    def __init__(self, directory: Path, vocabularies: Vocabularies):
+    def __init__(self, directory: Path, vocabularies: Vocabularies | None = None):
         self.directory = directory
-        self.vocabularies = vocabularies
+        self._vocabularies = vocabularies  # for writing (labels); searching needs none
         self._index = None
         self._view: _View | None = None  # kept open between searches: opening reads every segment
+
+    @property
+    def vocabularies(self) -> Vocabularies:
+        if self._vocabularies is None:
+            self._vocabularies = vocab.load()
+        return self._vocabularies
 
     def _live(self) -> _View:
         """The open searcher (and its caches), reopened when the index has changed on disk."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
+import pickle
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
-
-import yaml
 
 LANGS = ("fr", "nl", "en")
 VOCAB_DIR = Path(__file__).parent / "vocabularies"
@@ -28,9 +28,6 @@ DIMENSIONS: dict[str, str] = {
     "territories": "territories",
     "language": "languages",
 }
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class VocabularyError(Exception):
     """A vocabulary file is malformed; the message names the file and what to fix."""
@@ -97,8 +94,10 @@ class Vocabulary:
 
 
 def _load_file(path: Path) -> Vocabulary:
+    import yaml  # here: a process that reads the vocabularies from a cache (load_cached) never needs it
+
     try:
-        items = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        items = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise VocabularyError(f"{path}: cannot read vocabulary: {exc}") from exc
     if not isinstance(items, list):
@@ -146,8 +145,49 @@ class Vocabularies:
 @functools.lru_cache(maxsize=4)
 def load(directory: Path = VOCAB_DIR) -> Vocabularies:
     """Load every vocabulary file; cached, since they are read by every command."""
+    return _read(directory)
+
+
+def _read(directory: Path) -> Vocabularies:
     names = sorted(set(DIMENSIONS.values()))
     missing = [n for n in names if not (directory / f"{n}.yaml").is_file()]
     if missing:
         raise VocabularyError(f"{directory}: missing vocabulary files: {', '.join(missing)}")
     return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
+
+
+CACHE_VERSION = 1  # of load_cached's file: bump when these classes change
+
+
+def load_cached(cache: Path, directory: Path = VOCAB_DIR) -> Vocabularies:
+    """``load(directory)``, read from the pickle ``cache`` while the vocabulary files are those
+    it was written from (same names, sizes and modification times), else loaded and written
+    there (when its folder exists and can be written). For a short process that only shows
+    labels (kb search): unpickling takes a millisecond, importing PyYAML and parsing the files
+    some thirty."""
+    names = sorted(set(DIMENSIONS.values()))
+    try:
+        stats = [(directory / f"{n}.yaml").stat() for n in names]
+    except OSError:
+        return load(directory)  # which says what is missing
+    key = (CACHE_VERSION, str(directory), [(n, s.st_size, s.st_mtime_ns) for n, s in zip(names, stats)])
+    found = _unpickle(cache)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Vocabularies):
+        return found[1]
+    vocabularies = _read(directory)  # not load(): the files may have changed since it read them
+    if cache.parent.is_dir():
+        temporary = cache.with_name(f".{cache.name}-{os.getpid()}")
+        try:
+            temporary.write_bytes(pickle.dumps((key, vocabularies), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, cache)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+    return vocabularies
+
+
+def _unpickle(path: Path) -> object:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - missing, unreadable or from another version: loaded anew
+        return None

@@ -407,3 +407,123 @@ def test_cli_search_hostile_queries(searched, runner):
         assert "entries match" in result.output
     note = kb_search(runner, searched, "--", '"unclosed')
     assert "note: an unclosed quote was ignored" in note.output
+
+
+# -- how the index is laid out and read (the speed of issue #3), checked for what it must not change ---
+
+def test_a_languages_text_is_weighted_by_part_and_a_phrase_stays_inside_one_part():
+    from kb.search import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
+
+    text = SECTION.join(["Quartiers durables", "Un résumé", "Le texte du quartier", "Région"])
+    analysed = [(t.text, t.pos, t.boost) for t in Sections("fr")(text, positions=True, boosts=True, mode="index")]
+    assert [(word, boost) for word, _, boost in analysed] == [
+        ("quarti", SECTION_BOOSTS[0]), ("durabl", SECTION_BOOSTS[0]), ("resum", SECTION_BOOSTS[1]),
+        ("text", SECTION_BOOSTS[2]), ("quarti", SECTION_BOOSTS[2]), ("region", SECTION_BOOSTS[3])]
+    positions = [pos for _, pos, _ in analysed]
+    assert positions[1] == positions[0] + 1 and positions[2] >= positions[1] + SECTION_GAP
+    # A query (no SECTION) is analysed as the language's chain does.
+    assert [t.text for t in Sections("nl")("zorgzame buurten", mode="query")] == tokens("nl", "zorgzame buurten")
+
+
+def test_a_phrase_does_not_run_from_the_title_into_the_summary(searched):
+    """Title, summary and body share one field per language; their positions are kept apart."""
+    checked = 0
+    for path in entry_paths(searched.entries_dir):
+        front = front_matter(path)
+        title_words, summary_words = re.findall(r"\w+", front["title"]), re.findall(r"\w+", front.get("summary") or "")
+        if not title_words or not summary_words:
+            continue
+        last, first = title_words[-1], summary_words[0]
+        if len(tokens(front["language"], f"{last} {first}")) != 2:
+            continue  # a stop word: the phrase would be one word
+        if files_containing(searched, rf"{re.escape(folded(last))}(?:\W+\w+){{0,4}}\W+{re.escape(folded(first))}"):
+            continue  # the two words follow one another somewhere (maybe with stop words between)
+        assert path.stem in ids(search(searched, f"{last} {first}"))  # both words are there...
+        assert path.stem not in ids(search(searched, f'"{last} {first}"'))  # ...but not one after the other
+        checked += 1
+    assert checked >= 5
+
+
+def test_facets_counted_with_masks_equal_facets_counted_entry_by_entry(searched):
+    """Facet counts are taken document by document (few matches, or an index's first count) or
+    with one mask per value; both ways must agree, and with a count over the files."""
+    from whoosh import query
+
+    index = searched.search_index
+    view = index._live()
+    paths = entry_paths(searched.entries_dir)
+    everything = view.matches(query.Every())
+    assert len(everything) == len(paths)
+    for text in ("santé", "bassin", "zorg", '"premiere ligne"', "quartier*"):
+        parsed, _, _ = index.parse(text)
+        docnums = sorted(view.scores(parsed))
+        assert docnums, text
+        assert view.facet_counts(docnums, masks=True) == view.facet_counts(docnums, masks=False), text
+    counted = view.facet_counts(everything, masks=True)
+    expected = direct_facets(paths, lambda i, t: True)
+    assert {pair.decode(): n for pair, n in counted.items()} == {
+        f"{name}={value}": n for name, values in expected.items() for value, n in values.items()}
+
+
+def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
+    """One ``kb search`` process is mostly imports: it must not pull in what it does not use
+    (the store, entry parsing, PyYAML once the vocabulary cache exists, urllib.request and
+    asyncio, which Whoosh imports for nothing kb uses)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from kb.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['search', '--index-dir', {str(searched.index_dir)!r}, 'quartier'])\n"
+        "assert result.exit_code == 0 and 'entries match' in result.output, result.output\n"
+        "print(sorted(m for m in ('kb.project', 'kb.entry', 'kb.store', 'sqlalchemy', 'yaml', 'urllib.request',\n"
+        "                         'asyncio', 'ssl', 'email', 'cached_property') if m in sys.modules))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+            for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), [run.stderr[-2000:] for run in runs]
+    assert runs[0].stdout.strip() == "['yaml']"  # the first run reads the vocabulary files and caches them
+    assert runs[1].stdout.strip() == "[]"
+    assert (searched.index_dir / "kb-vocab.pickle").is_file()
+
+
+def test_whoosh_gets_the_real_modules_it_was_imported_without():
+    """The stand-ins used while Whoosh is imported are not left in sys.modules."""
+    import subprocess
+    import sys
+
+    script = (
+        "import kb.search, sys\n"
+        "assert 'urllib.request' not in sys.modules and 'cached_property' not in sys.modules\n"
+        "import urllib.request, cached_property\n"
+        "assert hasattr(urllib.request, 'urlopen') and cached_property.__file__\n"
+        "import whoosh.compat\n"
+        "print(callable(whoosh.compat.urlretrieve))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-2000:]
+
+
+def test_the_vocabulary_cache_follows_the_files(tmp_path):
+    import shutil
+
+    from kb import vocab
+
+    copy = tmp_path / "vocabularies"
+    shutil.copytree(vocab.VOCAB_DIR, copy)
+    cache = tmp_path / "kb-vocab.pickle"
+    first = vocab.load_cached(cache, copy)
+    assert cache.is_file() and first.by_name == vocab.load().by_name
+    assert vocab.load_cached(cache, copy).by_name == first.by_name  # from the cache
+
+    scales = copy / "scales.yaml"
+    scales.write_text(scales.read_text(encoding="utf-8").replace("fr: Région\n", "fr: Région bruxelloise\n", 1),
+                      encoding="utf-8")
+    assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
+    assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
+
+    cache.write_bytes(b"not a pickle")
+    assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
+    assert vocab.load_cached(tmp_path / "no-such-folder" / "cache", copy).by_name.keys() == first.by_name.keys()
