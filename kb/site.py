@@ -30,10 +30,12 @@ import math
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,8 +95,15 @@ class BuildReport:
                 f"{self.removed} removed ({parts})")
 
 
+# Latin accents (the combining diacritical marks but U+034F, which has no combining class):
+# removed by one regex before vocab.fold, which then has little left to do.
+_DIACRITICS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+
+
 def _order(entry: Entry) -> tuple:
-    return (-entry.year, fold(entry.title), entry.id)
+    """Listing order: newest first, then by title (accents and case aside), then id."""
+    title = _DIACRITICS.sub("", unicodedata.normalize("NFKD", entry.title.casefold()))
+    return (-entry.year, title if title.isascii() else fold(title), entry.id)
 
 
 def _hash(*parts: object) -> str:
@@ -123,9 +132,8 @@ class Catalogue:
                 known = [t.id for t in vocabularies.for_field(dimension)]
                 order = [v for v in known if v in buckets]
             self.values[dimension] = {v: buckets[v] for v in order}
-        self.related = self._cached_related(cache) if cache else self._related()
+        self.related, self.figures = self._cached_derived(cache) if cache else self._derived()
         self.cards = {e.id: _hash(self._card(e)) for e in self.entries}
-        self.figures = stats.summary(self.entries, vocabularies)
         self.matrix_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for entry in self.entries:
             for scale in entry.scale:
@@ -148,23 +156,31 @@ class Catalogue:
         return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
                 entry.criteria)
 
-    def _cached_related(self, cache: Path) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
-        """_related, kept in ``cache`` between builds: it depends on the entries' ids, years and
-        tags alone, so editing a text or a title does not recompute it."""
-        key = _hash(RELATED, RARE_VALUES, CANDIDATES,
-                    sorted((e.id, e.year, e.scale, e.criteria, e.partners, e.territories) for e in self.entries))
+    def _derived(self) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
+        return self._related(), stats.summary(self.entries, self.vocabularies)
+
+    def _cached_derived(self, cache: Path) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]],
+                                                    stats.Summary]:
+        """Related entries and figures, kept in ``cache`` between builds: they depend on the
+        entries' ids, years, types, languages and tags alone (and on the vocabularies), so
+        editing a text or a title does not recompute them."""
+        key = _hash(RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
+                    sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.partners, e.territories)
+                           for e in self.entries))
         try:
             with open(cache, "rb") as file:
-                stored_key, related = pickle.load(file)
+                stored_key, derived = pickle.load(file)
             if stored_key == key:
-                return related
+                return derived
         except Exception:  # noqa: BLE001 - an unreadable cache is recomputed
             pass
-        related = self._related()
+        derived = self._derived()
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(cache, "wb") as file:
-            pickle.dump((key, related), file, protocol=pickle.HIGHEST_PROTOCOL)
-        return related
+        partial = cache.with_name(cache.name + ".tmp")
+        with open(partial, "wb") as file:
+            pickle.dump((key, derived), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cache)
+        return derived
 
     def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
         """For each entry, up to RELATED others sharing its rarest scales, criteria, partners and
@@ -219,6 +235,7 @@ class Site:
         self._cards: dict[tuple[str, str, str, int], Markup] = {}
         self._bibtex: dict[str, str] = {}
         self._entry_keys: dict[str, str] = {}
+        self._export_keys: dict[str, str] = {}
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -306,11 +323,11 @@ class Site:
         for entry in c.entries:
             for suffix, render in ((".bib", self.bibtex), (".ris", lambda e: biblio.ris([e], v)),
                                    (".json", lambda e: biblio.dumps(biblio.csljson([e], v)))):
-                yield Page(f"export/entries/{entry.id}{suffix}", entry.digest,
+                yield Page(f"export/entries/{entry.id}{suffix}", self._export_key(entry),
                            lambda e=entry, render=render: render(e))
         # The whole inventory in each format: the entries' own files joined, in id order.
         ids = sorted(e.id for e in c.entries)
-        everything = _hash(sorted(e.digest for e in c.entries))
+        everything = _hash([self._export_key(c.by_id[i]) for i in ids])
         for fmt in biblio.FORMATS:
             suffix = biblio.EXTENSIONS[fmt]
 
@@ -353,13 +370,24 @@ class Site:
             yield Page(path, self._entry_key(entry),
                        lambda context=context: self.env.get_template("entry.html").render(context))
 
+    def _export_key(self, entry: Entry) -> str:
+        """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
+        the downloads, and the whole inventory's, as they are)."""
+        if entry.id not in self._export_keys:
+            self._export_keys[entry.id] = _hash(
+                entry.id, entry.title, entry.type, entry.year, entry.language, entry.scale, entry.criteria,
+                entry.date, entry.authors, entry.organisations, entry.partners, entry.territories, entry.url,
+                entry.doi, entry.summary, entry.added)
+        return self._export_keys[entry.id]
+
     def _entry_key(self, entry: Entry) -> str:
         """An entry page's key, the same for its two languages (their paths differ): its
         content and what its related entries' links show."""
         if entry.id not in self._entry_keys:
-            related = [(i, self.catalogue.by_id[i].title, self.catalogue.by_id[i].year, shared)
-                       for i, shared in self.catalogue.related[entry.id]]
-            self._entry_keys[entry.id] = _hash("entry.html", entry.digest, related)
+            cards = self.catalogue.cards  # (a related entry's link shows what its card shows)
+            related = "|".join(cards[i] + ":" + ",".join(f"{d}={v}" for d, v in shared)
+                               for i, shared in self.catalogue.related[entry.id])
+            self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}".encode()).hexdigest()
         return self._entry_keys[entry.id]
 
     @staticmethod
@@ -456,15 +484,16 @@ class Tree:
             manifest_file = self._manifest_file()
             if manifest_file.is_file():
                 try:
-                    stored = json.loads(manifest_file.read_text())
+                    with open(manifest_file, "rb") as file:
+                        stored = pickle.load(file)
                     if stored.get("design") == design:
                         self.manifest = stored["files"]
-                except (OSError, ValueError, AttributeError, KeyError):
+                except Exception:  # noqa: BLE001 - an unreadable manifest: no file is current
                     self.manifest = {}
 
     def _manifest_file(self) -> Path:
         # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
-        return self.state_dir / f"manifest-{os.stat(self.path).st_ino}.json"
+        return self.state_dir / f"manifest-{os.stat(self.path).st_ino}.pickle"
 
     def current(self, path: str, key: str) -> bool:
         recorded = self.manifest.get(path)
@@ -521,7 +550,8 @@ class Tree:
 
     def save(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._manifest_file().write_text(json.dumps({"design": self.design, "files": self.manifest}, sort_keys=True))
+        with open(self._manifest_file(), "wb") as file:
+            pickle.dump({"design": self.design, "files": self.manifest}, file, protocol=pickle.HIGHEST_PROTOCOL)
         self._marker().unlink(missing_ok=True)
 
 
@@ -693,7 +723,7 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     started = time.perf_counter()
     output = output.resolve()
     back = output.with_name(f".{output.name}.next")
-    site = Site(Catalogue(entries, vocabularies, cache=state_dir / "related.pickle"), base_url)
+    site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), base_url)
     live = Tree(output, state_dir, site.design)
     sweep = False  # whether the staging tree may hold files its manifest does not know
     if not back.is_dir():
@@ -716,7 +746,11 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     pages = list(site.pages())
     pages.append(site.sitemap(page.path for page in pages))
     # The search bundle is current when the French entry pages it indexed are.
-    indexed = _hash(sorted((page.path, page.key) for page in pages if page.path.startswith("fr/entries/")))
+    indexed = hashlib.sha1()
+    for page in pages:
+        if page.path.startswith("fr/entries/"):
+            indexed.update(f"{page.path}\0{page.key}\n".encode())
+    indexed = indexed.hexdigest()
     produced = {page.path for page in pages} | {SEARCH_MARK}
     todo = [page for page in pages if not staging.current(page.path, page.key)]
     # Entry pages first (with the listing under fr/entries/): then Pagefind indexes them while

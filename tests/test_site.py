@@ -191,12 +191,22 @@ def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
     path = sqlite_project.entries_dir / "barometre-social-2023.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
     report = sqlite_project.build()
-    downloads = [f"export/entries/barometre-social-2023{suffix}" for suffix in (".bib", ".json", ".ris")]
-    inventory = ["export/kb.bib", "export/kb.json", "export/kb.ris"]
+    # The downloads hold the metadata, not the body: they stay as they are.
     assert sorted(report.written) == sorted(["fr/entries/barometre-social-2023/index.html",
-                                             "nl/entries/barometre-social-2023/index.html", *downloads, *inventory])
+                                             "nl/entries/barometre-social-2023/index.html"])
     page = sqlite_project.site_dir / "fr" / "entries" / "barometre-social-2023" / "index.html"
     assert "Une phrase de plus." in page.read_text(encoding="utf-8")
+
+
+def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
+    sqlite_project.build()
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Nouveau résumé. ", 1), encoding="utf-8")
+    report = sqlite_project.build()
+    downloads = [f"export/entries/barometre-social-2023{suffix}" for suffix in (".bib", ".json", ".ris")]
+    assert set(downloads + ["export/kb.bib", "export/kb.json", "export/kb.ris"]) <= set(report.written)
+    assert "Nouveau résumé." in (sqlite_project.site_dir / "export" / "kb.bib").read_text(encoding="utf-8")
 
 
 def test_editing_a_title_rewrites_the_pages_that_show_it(sqlite_project):
