@@ -724,10 +724,10 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     output = output.resolve()
     back = output.with_name(f".{output.name}.next")
     site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), base_url)
-    live = Tree(output, state_dir, site.design)
     sweep = False  # whether the staging tree may hold files its manifest does not know
     if not back.is_dir():
         if output.is_dir():
+            live = Tree(output, state_dir, site.design)
             shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
             staging = Tree(back, state_dir, site.design)
             staging.manifest = dict(live.manifest)
