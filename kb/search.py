@@ -38,7 +38,7 @@ import unicodedata
 import weakref
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, repeat
 from pathlib import Path
 from pickle import loads
 from typing import TYPE_CHECKING
@@ -99,7 +99,7 @@ from whoosh import columns, fields, formats, index, qparser, query, scoring, wri
 from whoosh.analysis import (
     Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token,
 )
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
 from whoosh.highlight import (
     ContextFragmenter, Formatter, Highlighter, get_text, top_fragments,
 )
@@ -115,7 +115,10 @@ from .vocab import LANGS, Vocabularies, fold
 if TYPE_CHECKING:
     from .entry import Entry
 
-FORMAT = "3"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
+FORMAT = "4"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
+# Posting blocks of up to 1,024 postings, not compressed: a search reads every block of a term's
+# postings, and unpickling and decompressing 128-posting blocks one at a time cost as much as using them.
+CODEC = W3Codec(blocklimit=1024, compression=3)
 MAX_QUERY = 500
 MIN_PREFIX = 3  # letters before a wildcard
 MAX_WILDCARDS = 3  # words with a wildcard in one query
@@ -693,8 +696,8 @@ class _Evaluation:
                     if i < len(ids) and ids[i] == d:
                         pairs.append((d, weights[i]))
             elif len(within) < len(ids):
-                weight = dict(zip(ids, weights))
-                pairs = [(d, weight[d]) for d in within if d in weight]
+                weight = dict(zip(ids, weights)).get
+                pairs = [(d, w) for d in within if (w := weight(d)) is not None]
             else:
                 pairs = [(d, w) for d, w in zip(ids, weights) if d in within]
         else:
@@ -998,7 +1001,7 @@ class SearchIndex:
     def _write(self, ix, entries, delete: list[str], full: bool) -> None:
         # Separate files, not one compound segment file: Whoosh copies a compound file into
         # memory each time it opens it, which every search and every index run does.
-        writer = ix.writer(limitmb=256, compound=False)
+        writer = ix.writer(limitmb=256, compound=False, codec=CODEC)
         try:
             for entry_id in delete:
                 writer.delete_by_term("id", entry_id)
