@@ -4,9 +4,11 @@ runs each test on both): what it holds equals what the files say, counted indepe
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 import sqlalchemy
+from conftest import MINIMAL, make_entry
 from filedata import direct_facets, entry_paths, file_digests, front_matter, tags
 from sqlalchemy import text
 
@@ -143,3 +145,27 @@ def test_reopening_a_store_keeps_its_content(stored, database_url):
         assert store.digests() == before
     finally:
         store.close()
+
+
+def test_parsing_on_two_processes_gives_the_same_store(tmp_path, entries_dir, monkeypatch):
+    from kb import project as project_module
+    from kb.project import Project, Refused
+
+    serial = Project(root=tmp_path / "serial", entries_dir=entries_dir)
+    serial.index(search=False)
+    monkeypatch.setattr(project_module, "PARALLEL_PARSE_FROM", 1)
+    parallel = Project(root=tmp_path / "parallel", entries_dir=entries_dir)
+    parallel.index(search=False)
+    try:
+        assert parallel.store.entries() == serial.store.entries()
+        assert parallel.store.versions() == serial.store.versions()
+        # Errors found by the forked parsers are reported as in one process: file and line.
+        broken = make_entry(entries_dir, "cassee", MINIMAL.replace("scale: [region]", "scale: [galaxie]"))
+        fresh = Project(root=tmp_path / "fresh", entries_dir=entries_dir)
+        with pytest.raises(Refused) as refused:
+            fresh.index(search=False)
+        assert [(Path(p.path).name, p.line) for p in refused.value.problems] == [(broken.name, 5)]
+        fresh.close()
+    finally:
+        serial.close()
+        parallel.close()
