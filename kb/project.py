@@ -195,23 +195,17 @@ class Project:
         10,000 entries from SQL takes a few times longer than reading the copy, and after one
         edit only that entry comes from SQL. An entry's copy serves while its digest and path
         are the store's."""
-        import pickle
+        from . import cache as cache_file
 
         versions = self.store.versions()
-        try:
-            with open(cache, "rb") as file:
-                kept = pickle.load(file)
-        except Exception:  # noqa: BLE001 - no copy, or an unreadable one: start again from SQL
-            kept = {}
+        kept = cache_file.read(cache)
+        kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
         entries = {i: e for i, e in kept.items() if versions.get(i) == (e.digest, e.path)}
         missing = [i for i in versions if i not in entries]
-        entries.update((e.id, e) for e in self.store.entries(ids=missing) if missing)
+        if missing:
+            entries.update((e.id, e) for e in self.store.entries(ids=missing))
         if missing or len(entries) != len(kept):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_name(cache.name + ".tmp")
-            with open(partial, "wb") as file:
-                pickle.dump(entries, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(partial, cache)
+            cache_file.write(cache, entries)
         return [entries[i] for i in sorted(versions)]
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:

@@ -29,13 +29,10 @@ import json
 import math
 import multiprocessing
 import os
-import pickle
-import re
 import shutil
 import subprocess
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +42,7 @@ import jinja2
 import jinja2.filters
 from markupsafe import Markup, escape
 
-from . import biblio, charts, i18n, stats
+from . import biblio, cache as cache_file, charts, i18n, stats
 from .entry import Entry
 from .markup import Renderer
 from .vocab import DIMENSIONS, Vocabularies, fold
@@ -95,15 +92,9 @@ class BuildReport:
                 f"{self.removed} removed ({parts})")
 
 
-# Latin accents (the combining diacritical marks but U+034F, which has no combining class):
-# removed by one regex before vocab.fold, which then has little left to do.
-_DIACRITICS = re.compile("[\u0300-\u034e\u0350-\u036f]")
-
-
 def _order(entry: Entry) -> tuple:
     """Listing order: newest first, then by title (accents and case aside), then id."""
-    title = _DIACRITICS.sub("", unicodedata.normalize("NFKD", entry.title.casefold()))
-    return (-entry.year, title if title.isascii() else fold(title), entry.id)
+    return (-entry.year, fold(entry.title), entry.id)
 
 
 def _hash(*parts: object) -> str:
@@ -167,19 +158,11 @@ class Catalogue:
         key = _hash(RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
                     sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.partners, e.territories)
                            for e in self.entries))
-        try:
-            with open(cache, "rb") as file:
-                stored_key, derived = pickle.load(file)
-            if stored_key == key:
-                return derived
-        except Exception:  # noqa: BLE001 - an unreadable cache is recomputed
-            pass
+        stored = cache_file.read(cache)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            return stored[1]
         derived = self._derived()
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(cache.name + ".tmp")
-        with open(partial, "wb") as file:
-            pickle.dump((key, derived), file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, cache)
+        cache_file.write(cache, (key, derived))
         return derived
 
     def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
@@ -481,15 +464,9 @@ class Tree:
         self.design = design
         self.manifest: dict[str, list] = {}
         if path.is_dir():
-            manifest_file = self._manifest_file()
-            if manifest_file.is_file():
-                try:
-                    with open(manifest_file, "rb") as file:
-                        stored = pickle.load(file)
-                    if stored.get("design") == design:
-                        self.manifest = stored["files"]
-                except Exception:  # noqa: BLE001 - an unreadable manifest: no file is current
-                    self.manifest = {}
+            stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
+            if isinstance(stored, dict) and stored.get("design") == design:
+                self.manifest = stored["files"]
 
     def _manifest_file(self) -> Path:
         # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
@@ -549,9 +526,7 @@ class Tree:
         return self._marker().exists()
 
     def save(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self._manifest_file(), "wb") as file:
-            pickle.dump({"design": self.design, "files": self.manifest}, file, protocol=pickle.HIGHEST_PROTOCOL)
+        cache_file.write(self._manifest_file(), {"design": self.design, "files": self.manifest})
         self._marker().unlink(missing_ok=True)
 
 

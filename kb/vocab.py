@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import functools
-import os
-import pickle
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+from . import cache as cache_file
 
 LANGS = ("fr", "nl", "en")
 VOCAB_DIR = Path(__file__).parent / "vocabularies"
@@ -33,9 +34,16 @@ class VocabularyError(Exception):
     """A vocabulary file is malformed; the message names the file and what to fix."""
 
 
+# The combining diacritical marks but U+034F, which has no combining class: Latin accents go
+# with one regex, and a text left in ASCII needs no per-character look-up.
+_DIACRITICS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents, so that 'Région' and 'region' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    if decomposed.isascii():
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -171,23 +179,13 @@ def load_cached(cache: Path, directory: Path = VOCAB_DIR) -> Vocabularies:
     except OSError:
         return load(directory)  # which says what is missing
     key = (CACHE_VERSION, str(directory), [(n, s.st_size, s.st_mtime_ns) for n, s in zip(names, stats)])
-    found = _unpickle(cache)
+    found = cache_file.read(cache)
     if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], Vocabularies):
         return found[1]
     vocabularies = _read(directory)  # not load(): the files may have changed since it read them
     if cache.parent.is_dir():
-        temporary = cache.with_name(f".{cache.name}-{os.getpid()}")
         try:
-            temporary.write_bytes(pickle.dumps((key, vocabularies), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temporary, cache)
+            cache_file.write(cache, (key, vocabularies))
         except OSError:
-            temporary.unlink(missing_ok=True)
+            pass
     return vocabularies
-
-
-def _unpickle(path: Path) -> object:
-    try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # noqa: BLE001 - missing, unreadable or from another version: loaded anew
-        return None
