@@ -347,11 +347,8 @@ class Site:
         yield from self._figure_pages(lang)
         for entry in c.entries:
             related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
-            path = f"{lang}/entries/{entry.id}/index.html"
-            context = {"lang": lang, "root": "../../../", "path": path, "alternate": self._alternate(path, lang),
-                       "entry": entry, "related": related, "indexed": lang == "fr"}
-            yield Page(path, self._entry_key(entry),
-                       lambda context=context: self.env.get_template("entry.html").render(context))
+            yield self._page(f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang, key=self._entry_key(entry),
+                             extra={"entry": entry, "related": related, "indexed": lang == "fr"})
 
     def _export_key(self, entry: Entry) -> str:
         """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
@@ -372,11 +369,6 @@ class Site:
                                for i, shared in self.catalogue.related[entry.id])
             self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}".encode()).hexdigest()
         return self._entry_keys[entry.id]
-
-    @staticmethod
-    def _alternate(path: str, lang: str) -> str | None:
-        other = "nl" if lang == "fr" else "fr"
-        return path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
 
     def _figure_pages(self, lang: str) -> Iterator[Page]:
         """The working group's questions at a glance: matrix, territories, partners and years, compare."""
@@ -430,7 +422,8 @@ class Site:
 
     def _page(self, path: str, template: str, depth: int, lang: str, key: object, extra: dict | None = None) -> Page:
         context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
-        context["alternate"] = self._alternate(path, lang)
+        other = "nl" if lang == "fr" else "fr"
+        context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
         return Page(path, _hash(template, key), lambda: self.env.get_template(template).render(context))
 
 
@@ -482,18 +475,16 @@ class Tree:
             return False
         return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
 
-    def write_mark(self, path: str, key: str) -> None:
-        """Record ``key`` for a file written by someone else (Pagefind)."""
+    def record(self, path: str, key: str) -> None:
+        """Remember ``key`` for the file now at ``path`` (written here, or by Pagefind)."""
         stat = (self.path / path).stat()
         self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
     def write(self, path: str, key: str, content: str | bytes) -> None:
         target = self.path / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        target.write_bytes(data)
-        stat = target.stat()
-        self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        self.record(path, key)
 
     def prune(self, keep: set[str], sweep: bool = False) -> int:
         """Remove the files the new build does not produce: those in the manifest, or with
@@ -545,6 +536,7 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
+ENTRY_PAGES = ("fr/entries/", "nl/entries/")  # the entry pages and the listing of them all
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 
 
@@ -730,8 +722,8 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     todo = [page for page in pages if not staging.current(page.path, page.key)]
     # Entry pages first (with the listing under fr/entries/): then Pagefind indexes them while
     # the other pages are written.
-    first = [page for page in todo if page.path.startswith(("fr/entries/", "nl/entries/"))]
-    rest = [page for page in todo if not page.path.startswith(("fr/entries/", "nl/entries/")) and not page.late]
+    first = [page for page in todo if page.path.startswith(ENTRY_PAGES)]
+    rest = [page for page in todo if not page.path.startswith(ENTRY_PAGES) and not page.late]
     indexing = None
     staging.start_writing()
     try:
@@ -757,7 +749,7 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
                 progress("search", 0, 1)
             indexing.finish()
             report.timings["search"] = time.perf_counter() - started
-            staging.write_mark(SEARCH_MARK, indexed)
+            staging.record(SEARCH_MARK, indexed)
     finally:
         if indexing:
             indexing.stop()
