@@ -148,7 +148,7 @@ async function run(token) {
   current = search.results;
   list.replaceChildren();
   shown = 0;
-  updateCounts(allFilters ? search.filters || {} : { ...loaded(search.filters || {}, asking.filters) });
+  updateCounts(allFilters ? search.filters || {} : loaded(search.filters || {}, asking.filters));
   await render(current, token);
   if (token !== generation) return;
   status.textContent = current.length ? count(current.length) : labels.ui.no_results;
