@@ -215,6 +215,7 @@ class Site:
                             _vocabulary_fingerprint(self.vocabularies), self.base_url)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
+        self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
         self._cards: dict[tuple[str, str, str, int], Markup] = {}
         self._bibtex: dict[str, str] = {}
         self._entry_keys: dict[str, str] = {}
@@ -282,7 +283,18 @@ class Site:
             if self._renderer is None:
                 self._renderer = Renderer()
             self._bodies[entry.id] = _straight_apostrophes(self._renderer(entry.body))
+            self._fresh_bodies.append(entry.id)
         return self._bodies[entry.id]
+
+    def fresh_bodies(self) -> dict[str, str]:
+        """The bodies rendered in this process since the last call: a worker process hands
+        them back, so the pages rendered after it (the other language) reuse them."""
+        fresh = {i: self._bodies[i] for i in self._fresh_bodies}
+        self._fresh_bodies.clear()
+        return fresh
+
+    def keep_bodies(self, bodies: dict[str, str]) -> None:
+        self._bodies.update(bodies)
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -536,7 +548,7 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
-ENTRY_PAGES = ("fr/entries/", "nl/entries/")  # the entry pages and the listing of them all
+INDEXED_PAGES = "fr/entries/"  # what Pagefind indexes: the French entry pages (and the listing of them all)
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 
 
@@ -638,10 +650,12 @@ class Indexing:
 
 
 _TODO: list[Page] = []  # the pages a forked worker renders (inherited, never pickled)
+_SITE: list[Site] = []  # ...and the site they belong to
 
 
-def _write_pages(indices: list[int], tree: str) -> list[tuple[str, list]]:
-    """Render and write the given pages of _TODO into ``tree``; return their manifest rows."""
+def _write_pages(indices: list[int], tree: str) -> tuple[list[tuple[str, list]], dict[str, str]]:
+    """Render and write the given pages of _TODO into ``tree``; return their manifest rows
+    and the entry bodies rendered on the way."""
     rows = []
     for index in indices:
         page = _TODO[index]
@@ -651,36 +665,35 @@ def _write_pages(indices: list[int], tree: str) -> list[tuple[str, list]]:
         target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         stat = target.stat()
         rows.append((page.path, [page.key, stat.st_size, stat.st_mtime_ns]))
-    return rows
+    return rows, _SITE[0].fresh_bodies()
 
 
-def _render(todo: list[Page], tree: Path, progress: Progress | None, done: int = 0,
+def _render(todo: list[Page], tree: Path, site: Site, progress: Progress | None, done: int = 0,
             total: int = 0) -> Iterator[tuple[str, list]]:
     """Write the pages, in forked worker processes when there are many (Markdown and Jinja
-    are CPU-bound); the output does not depend on how the work is split."""
-    global _TODO
-    # Both language versions of a page side by side: a worker then renders each body once.
-    _TODO = sorted(todo, key=lambda page: (page.path.partition("/")[2], page.path))
+    are CPU-bound); the output does not depend on how the work is split. The bodies the
+    workers render come back to ``site``, for the pages rendered later."""
+    _TODO[:], _SITE[:] = sorted(todo, key=lambda page: page.path), [site]
     chunks = [list(range(start, min(start + 250, len(_TODO)))) for start in range(0, len(_TODO), 250)]
     total = total or len(todo)
+    pool = None
     try:
         if WORKERS > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-                for rows in pool.map(_write_pages, chunks, [str(tree)] * len(chunks)):
-                    done += len(rows)
-                    if progress:
-                        progress("pages", done, total)
-                    yield from rows
+            pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+            results = pool.map(_write_pages, chunks, [str(tree)] * len(chunks))
         else:
-            for chunk in chunks:
-                rows = _write_pages(chunk, str(tree))
-                done += len(rows)
-                if progress:
-                    progress("pages", done, total)
-                yield from rows
+            results = (_write_pages(chunk, str(tree)) for chunk in chunks)
+        for rows, bodies in results:
+            site.keep_bodies(bodies)
+            done += len(rows)
+            if progress:
+                progress("pages", done, total)
+            yield from rows
     finally:
-        _TODO = []
+        if pool:
+            pool.shutdown(cancel_futures=True)
+        _TODO.clear()
+        _SITE.clear()
 
 
 def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_dir: Path,
@@ -715,26 +728,26 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     # The search bundle is current when the French entry pages it indexed are.
     indexed = hashlib.sha1()
     for page in pages:
-        if page.path.startswith("fr/entries/"):
+        if page.path.startswith(INDEXED_PAGES):
             indexed.update(f"{page.path}\0{page.key}\n".encode())
     indexed = indexed.hexdigest()
     produced = {page.path for page in pages} | {SEARCH_MARK}
     todo = [page for page in pages if not staging.current(page.path, page.key)]
-    # Entry pages first (with the listing under fr/entries/): then Pagefind indexes them while
-    # the other pages are written.
-    first = [page for page in todo if page.path.startswith(ENTRY_PAGES)]
-    rest = [page for page in todo if not page.path.startswith(ENTRY_PAGES) and not page.late]
+    # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
+    # them while the other pages are written, with the bodies rendered for the French pages.
+    first = [page for page in todo if page.path.startswith(INDEXED_PAGES)]
+    rest = [page for page in todo if not page.path.startswith(INDEXED_PAGES) and not page.late]
     indexing = None
     staging.start_writing()
     try:
         # Removed pages go first: Pagefind must not index an entry page that is gone.
         report.removed = staging.prune(produced, sweep=sweep)
-        for path, row in _render(first, back, progress, total=len(todo)):
+        for path, row in _render(first, back, site, progress, total=len(todo)):
             staging.manifest[path] = row
             report.written.append(path)
         if search and not staging.current(SEARCH_MARK, indexed):
             indexing = Indexing(back)
-        for path, row in _render(rest, back, progress, done=len(first), total=len(todo)):
+        for path, row in _render(rest, back, site, progress, done=len(first), total=len(todo)):
             staging.manifest[path] = row
             report.written.append(path)
         for page in todo:
