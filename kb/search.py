@@ -448,7 +448,7 @@ class _View:
         self.segments = [(sub, offset, sub.reader()) for sub, offset in searcher.leaf_searchers()]
         self.bm25 = isinstance(self.weighting, scoring.BM25F)
         self.parser = None
-        self._norms: dict[tuple[int, str], tuple[bytes, list[float]]] = {}
+        self._norms: dict[tuple[int, str], list[float]] = {}
         self._all: dict[int, list[int]] = {}
         self._raw_facets: list[bytes] | None = None
         self._facets: list[tuple[bytes, ...] | None] = []
@@ -463,9 +463,29 @@ class _View:
         """Every document matching ``q`` (global number) -> its score."""
         result: dict[int, float] = {}
         for number, (sub, offset, reader) in enumerate(self.segments):
-            local = _Evaluation(self, number, sub, reader).scores(q)
-            result.update(local if not offset else {d + offset: v for d, v in local.items()})
+            evaluation = _Evaluation(self, number, sub, reader)
+            docs = evaluation.docs(q)
+            if docs:
+                scores = evaluation.scores(q)
+                result.update((d + offset, scores[d]) for d in docs)
         return result
+
+    def ranked(self, q: query.Query, limit: int) -> tuple[list[int], list[tuple[float, int]]]:
+        """(every document matching ``q``, the best ``limit`` of them as (score, document)), in
+        global numbers; ties go to the lower document number, as in Whoosh. Every match is
+        scored (facets count them all anyway); only the best are sorted."""
+        matched: list[int] = []
+        best: list[tuple[float, int]] = []
+        for number, (sub, offset, reader) in enumerate(self.segments):
+            evaluation = _Evaluation(self, number, sub, reader)
+            docs = evaluation.docs(q)
+            if not docs:
+                continue
+            scores = evaluation.scores(q)
+            matched.extend(docs if not offset else (d + offset for d in docs))
+            best.extend((scores[d], d + offset) for d in _best(docs, scores, limit))
+        best.sort(key=lambda pair: (-pair[0], pair[1]))
+        return matched, best[:max(limit, 0)]
 
     def matches(self, q: query.Query) -> list[int]:
         """Every document matching ``q`` (global numbers, ascending), without scoring them."""
@@ -475,9 +495,9 @@ class _View:
             found.extend(local if not offset else [d + offset for d in local])
         return found
 
-    def norms(self, seg: int, reader, fieldname: str) -> tuple[bytes, list[float]]:
-        """(every document's length byte, K1 * ((1 - B) + B * length / average length) for each
-        byte): Whoosh keeps lengths as one byte each, so a norm is a table look-up by that byte."""
+    def norms(self, seg: int, reader, fieldname: str) -> list[float]:
+        """Each document's K1 * ((1 - B) + B * length / average length), the length being the
+        byte Whoosh keeps for it (so a norm is a look-up by that byte), made once per field."""
         key = (seg, fieldname)
         if key not in self._norms:
             weighting = self.weighting
@@ -485,7 +505,7 @@ class _View:
             k1 = weighting.K1
             avgfl = self.searcher.avg_field_length(fieldname) or 1
             table = [k1 * ((1 - b) + b * length / avgfl) if length is not None else k1 for length in _LENGTHS]
-            self._norms[key] = (_field_length_bytes(reader, fieldname), table)
+            self._norms[key] = list(map(table.__getitem__, _field_length_bytes(reader, fieldname)))
         return self._norms[key]
 
     def all_ids(self, seg: int, reader) -> list[int]:
@@ -564,10 +584,11 @@ class _View:
 
 class _Evaluation:
     """One query in one segment: each term's postings read once, then the documents a node
-    matches (sets, intersected before anything is scored) and the scores of those documents.
+    matches (sets, intersected in C) and the scores of those documents, added into one list.
 
-    An AND scores only the documents every part matches, so a word common in the index costs
-    little when another word of the query is rare. Handled here: terms, AND, OR, AND-MAYBE,
+    Scoring is a Python step per posting of each word, matching a C step: a word's score is
+    added over all its postings when every document that will be read has it, and only over
+    the documents its node matches otherwise (an AND inside an OR). Handled here: terms, AND, OR, AND-MAYBE,
     AND-NOT, REQUIRE, phrases on fields with positions, year ranges, everything; any other node
     is matched and scored by Whoosh's own matcher.
     """
@@ -619,38 +640,58 @@ class _Evaluation:
 
     # -- their scores ---------------------------------------------------------------------------------
 
-    def scores(self, q: query.Query, within: set[int] | None = None) -> dict[int, float]:
-        """The documents matching ``q`` (only those in ``within``, when given) -> their scores."""
-        if within is not None and not within:
-            return {}
+    def scores(self, q: query.Query) -> list[float]:
+        """Each document's score (by local number), right for the documents ``q`` matches
+        (``docs(q)``) and meaningless for the others: each node adds its score into one list, a
+        word over its whole postings where nothing has to be left out (two Python steps per
+        posting instead of the dictionaries, filters and merges of scoring node by node)."""
+        total = [0.0] * self.reader.doc_count_all()
+        self._add(q, total, None, True, 1.0)
+        return total
+
+    def _add(self, q: query.Query, total: list[float], within: set[int] | None, spine: bool,
+             factor: float) -> None:
+        """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` that ``q``
+        matches (in ``within``, when given), and to no other document that will be read.
+
+        ``spine``: every document that will be read matches ``q`` (``q`` is the query, or reached
+        from it through ANDs and the first part of AND-MAYBE, AND-NOT and REQUIRE), so a part of
+        it can add to all its matches: what lands on documents that will not be read is never seen.
+        """
         kind = _kind(q, self.view.bm25)
         if kind == "null":
-            return {}
+            return
         if kind == "term":
-            return self._term(q, within)
+            self._term(q, total, within, factor)
+            return
+        if kind not in ("years", "every", "whoosh"):
+            factor *= q.boost
         if kind == "or":
-            merged = _union([self.scores(child, within) for child in q.subqueries])
-        elif kind == "and":
-            docs = self.docs(q) if within is None else self.docs(q) & within
-            merged = _union([self.scores(child, docs) for child in q.subqueries]) if docs else {}
+            for child in q.subqueries:
+                self._add(child, total, within, False, factor)
         elif kind == "andmaybe":
-            required = self.scores(q.a, within)
-            optional = self.scores(q.b, set(required)) if required else {}
-            merged = {d: v + optional[d] for d, v in required.items() if d in optional}
-            merged = {**required, **merged} if merged else required
-        elif kind in ("andnot", "require"):
-            docs = self.docs(q) if within is None else self.docs(q) & within
-            merged = self.scores(q.a, docs) if docs else {}
-        elif kind == "phrase":  # Whoosh scores a phrase as the sum of its words' scores
-            docs = self.docs(q) if within is None else self.docs(q) & within
-            merged = _union([self._term(query.Term(q.fieldname, word), docs) for word in q.words]) if docs else {}
-        elif kind in ("years", "every"):  # Whoosh scores these with a constant, their boost
-            docs = self.docs(q) if within is None else self.docs(q) & within
-            return dict.fromkeys(docs, q.boost)
-        else:
-            found = self._by_whoosh(q)
-            return found if within is None else {d: v for d, v in found.items() if d in within}
-        return merged if q.boost == 1.0 else {d: v * q.boost for d, v in merged.items()}
+            self._add(q.a, total, within, spine, factor)
+            self._add(q.b, total, None if spine else self._narrow(q.a, within), False, factor)
+        elif kind in ("and", "andnot", "require", "phrase"):
+            narrowed = None if spine else self._narrow(q, within)
+            if kind == "and":
+                parts = q.subqueries
+            elif kind == "phrase":  # Whoosh scores a phrase as the sum of its words' scores
+                parts = [query.Term(q.fieldname, word) for word in q.words]
+            else:
+                parts = [q.a]
+            for part in parts:
+                self._add(part, total, narrowed, spine, factor)
+        else:  # a year range and 'everything' score their boost; Whoosh's matchers their own
+            found = dict.fromkeys(self.docs(q), q.boost * factor) if kind != "whoosh" else \
+                {d: v * factor for d, v in self._by_whoosh(q).items()}
+            for d, v in found.items():
+                if within is None or d in within:
+                    total[d] += v
+
+    def _narrow(self, q: query.Query, within: set[int] | None) -> set[int]:
+        """The documents of ``within`` (all, None) that ``q`` matches."""
+        return self.docs(q) if within is None else self.docs(q) & within
 
     def _by_whoosh(self, q: query.Query) -> dict[int, float]:
         """Whoosh's own matcher for this node: exact, one call per match."""
@@ -683,36 +724,38 @@ class _Evaluation:
         self._postings[key] = (ids, weights)
         return (ids, weights, encoded) if values else (ids, weights)
 
-    def _term(self, q: query.Term, within: set[int] | None) -> dict[int, float]:
+    def _term(self, q: query.Term, total: list[float], within: set[int] | None, factor: float) -> None:
+        """Add ``factor`` times a word's BM25F score (Whoosh's formula and statistics) to
+        ``total`` for each of its documents (in ``within``, when given)."""
         postings = self.postings(q.fieldname, q.text)
         if not postings:
-            return {}
+            return
         ids, weights = postings
-        if within is not None:
-            if len(within) * 16 < len(ids):  # a few documents: find each by bisection
-                pairs = []
-                for d in sorted(within):
-                    i = bisect.bisect_left(ids, d)
-                    if i < len(ids) and ids[i] == d:
-                        pairs.append((d, weights[i]))
-            elif len(within) < len(ids):
-                weight = dict(zip(ids, weights)).get
-                pairs = [(d, w) for d in within if (w := weight(d)) is not None]
-            else:
-                pairs = [(d, w) for d, w in zip(ids, weights) if d in within]
-        else:
-            pairs = zip(ids, weights)
-        boost = q.boost
+        if within is not None and len(within) * 16 < len(ids):  # a few documents: find each by bisection
+            found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]
+            ids, weights, within = [ids[i] for i in found], [weights[i] for i in found], None
+        boost = q.boost * factor
         fieldname = q.fieldname
         if not self.view.schema[fieldname].scorable:  # Whoosh scores these by the posting's weight
-            return {d: w * boost for d, w in pairs} if boost != 1.0 else dict(pairs)
+            for d, w in zip(ids, weights):
+                if within is None or d in within:
+                    total[d] += w * boost
+            return
+        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
+        # times the boost; one loop per case, the loop being most of a query's time.
         idf = self.view.searcher.idf(fieldname, self.view.schema[fieldname].to_bytes(q.text))
-        lengths, norm = self.view.norms(self.seg, self.reader, fieldname)
+        norm = self.view.norms(self.seg, self.reader, fieldname)
         k1p1 = self.view.weighting.K1 + 1
-        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        if boost == 1.0:
-            return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) for d, w in pairs}
-        return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) * boost for d, w in pairs}
+        if within is None and boost == 1.0:
+            for d, w in zip(ids, weights):
+                total[d] += idf * ((w * k1p1) / (w + norm[d]))
+        elif within is None:
+            for d, w in zip(ids, weights):
+                total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
+        else:
+            for d, w in zip(ids, weights):
+                if d in within:
+                    total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
 
     def _phrase_docs(self, phrase: query.Query, candidates: set[int] | None) -> set[int]:
         """The documents (among ``candidates``) where the phrase's words follow one another."""
@@ -793,16 +836,15 @@ def _year(pairs: tuple[bytes, ...]) -> int:
     return 0
 
 
-def _union(parts: list[dict[int, float]]) -> dict[int, float]:
-    parts = [p for p in parts if p]
-    if not parts:
-        return {}
-    parts.sort(key=len, reverse=True)
-    merged = dict(parts[0])
-    for part in parts[1:]:
-        for d, v in part.items():
-            merged[d] = merged[d] + v if d in merged else v
-    return merged
+def _best(docs: set[int], scores: list[float], limit: int) -> list[int]:
+    """The ``limit`` documents of ``docs`` with the highest ``scores``, best first, ties to the
+    lower number."""
+    if limit <= 0:
+        return []
+    if len(docs) > limit:
+        cut = heapq.nlargest(limit, map(scores.__getitem__, docs))[-1]  # the limit-th best score
+        docs = [d for d in docs if scores[d] >= cut]
+    return sorted(docs, key=lambda d: (-scores[d], d))[:limit]
 
 
 def _intersect(sets: list[set[int]]) -> set[int]:
@@ -1132,16 +1174,8 @@ class SearchIndex:
         if listing:  # nothing to score: the matches, newest first
             matched = view.matches(final)
             top = [(None, d) for d in view.newest(matched, limit)]
-        else:
-            # Every match is scored once; the best ``limit`` are kept (ties: the lower document
-            # number first, as Whoosh), all of them are counted and faceted.
-            scores = view.scores(final)
-            matched = scores
-            top = []
-            if limit and scores:
-                cut = heapq.nlargest(limit, scores.values())[-1]  # the limit-th best score
-                best = sorted((d for d, v in scores.items() if v >= cut), key=lambda d: (-scores[d], d))
-                top = [(scores[d], d) for d in best[:limit]]
+        else:  # every match is scored and counted; the best ``limit`` are kept
+            matched, top = view.ranked(final, limit)
         facets = self._facets(view, matched)
         words = None
         if not listing and top:  # the query's words per field, looked up once for every snippet
