@@ -356,7 +356,7 @@ def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | Non
 
 def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None) -> Any:
     from .project import Refused
-    from .site import BuildError
+    from .site import BuildError, SearchNotUpdated
 
     target = output or project.site_dir
     try:
@@ -365,6 +365,9 @@ def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, 
         _print_problems(refused.problems)
         raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
                                    f"the last good site in {target} is unchanged") from None
+    except SearchNotUpdated as exc:
+        raise click.ClickException(f"search index not updated: {exc}; the pages in {target} are up to date and "
+                                   f"its search still uses the previous index") from None
     except (BuildError, OSError) as exc:
         raise click.ClickException(f"site not built: {exc}; the last good site in {target} is unchanged") from None
     finally:

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from . import vocab
 from .entry import digest, parse_bytes
@@ -83,6 +83,38 @@ class IndexReport:
     def __str__(self) -> str:
         return (f"store: {self.changes}; search index: {self.search_written} written, "
                 f"{self.search_removed} removed")
+
+
+@dataclass
+class StoredEntries:
+    """The store's entries as the site reads them (a ``kb.site.Source``)."""
+
+    store: "Store"
+    cache: Path  # a copy of every entry, kept between builds
+
+    def digests(self) -> dict[str, str]:
+        return {i: d for i, (d, _) in self.store.versions().items()}
+
+    def entries(self, ids: Iterable[str] | None = None) -> list:
+        """All entries in id order through the copy: rebuilding 10,000 entries from SQL takes a
+        few times longer than reading it, and after one edit only that entry comes from SQL.
+        An entry's copy serves while its digest and path are the store's. A few entries
+        (``ids``) come from SQL directly."""
+        from . import cache as cache_file
+
+        if ids is not None:
+            ids = sorted(ids)
+            return self.store.entries(ids=ids) if ids else []
+        versions = self.store.versions()
+        kept = cache_file.read(self.cache)
+        kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
+        entries = {i: e for i, e in kept.items() if versions.get(i) == (e.digest, e.path)}
+        missing = [i for i in versions if i not in entries]
+        if missing:
+            entries.update((e.id, e) for e in self.store.entries(ids=missing))
+        if missing or len(entries) != len(kept):
+            cache_file.write(self.cache, entries)
+        return [entries[i] for i in sorted(versions)]
 
 
 @dataclass
@@ -186,27 +218,9 @@ class Project:
 
         self.index(search=False)
         state = self.root / ".kb" / "site"
-        return site.build(self._stored_entries(state / "entries.pickle"), self.vocabularies,
+        return site.build(StoredEntries(self.store, state / "entries.pickle"), self.vocabularies,
                           Path(output or self.site_dir), state, progress=progress, search=search,
                           base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
-
-    def _stored_entries(self, cache: Path) -> list:
-        """The store's entries in id order, through a copy of them kept in ``cache``: rebuilding
-        10,000 entries from SQL takes a few times longer than reading the copy, and after one
-        edit only that entry comes from SQL. An entry's copy serves while its digest and path
-        are the store's."""
-        from . import cache as cache_file
-
-        versions = self.store.versions()
-        kept = cache_file.read(cache)
-        kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
-        entries = {i: e for i, e in kept.items() if versions.get(i) == (e.digest, e.path)}
-        missing = [i for i in versions if i not in entries]
-        if missing:
-            entries.update((e.id, e) for e in self.store.entries(ids=missing))
-        if missing or len(entries) != len(kept):
-            cache_file.write(cache, entries)
-        return [entries[i] for i in sorted(versions)]
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

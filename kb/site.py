@@ -3,13 +3,17 @@ incrementally, searchable in the browser with Pagefind.
 
 How a build stays atomic and cheap:
 
-- The live site (``site/``) is never written to. The build writes into a second tree beside
+- The live site (``site/``) is never written to file by file. The build writes into a second tree beside
   it (``.site.next/``), then swaps the two with one ``renameat2(RENAME_EXCHANGE)``: readers see
   the old site or the new one, never a half-written one; a failed build leaves ``site/`` as it was.
 - Each page has a *key*, a hash of everything it shows. A manifest per tree remembers the key
   of every file it holds (with its size and mtime, to notice tampering), so a page whose key did
-  not change in that tree is neither rendered nor written. Changing one entry rewrites its two
-  pages (FR, NL), its neighbours' "related" lists and the listings it appears in.
+  not change in that tree is neither rendered nor written. Changing one entry's metadata
+  rewrites its two pages (FR, NL), its neighbours' "related" lists and the listings it appears
+  in; changing texts only rewrites the changed entries' pages, found without keying the rest
+  (see Site.outline).
+- Pagefind writes each bundle into a folder of its own, moved into a tree in one rename: after
+  a few changes the new pages go live first, and the new bundle follows (see build).
 - Output is deterministic: no clock, stable orders, so two builds of the same entries are
   byte-identical.
 
@@ -36,7 +40,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 import jinja2
 import jinja2.filters
@@ -66,6 +70,10 @@ class BuildError(Exception):
     """The build failed; the live site was not touched."""
 
 
+class SearchNotUpdated(BuildError):
+    """Pagefind failed after the new pages went live: the site still searches with its previous bundle."""
+
+
 @dataclass(frozen=True)
 class Page:
     """A file of the site. A ``late`` page is made after the others, from files they wrote:
@@ -85,11 +93,12 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     removed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    live: float = 0.0  # seconds until the new pages were live (the search bundle may follow)
 
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
         return (f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
-                f"{self.removed} removed ({parts})")
+                f"{self.removed} removed ({parts}; live after {self.live:.2f}s)")
 
 
 def _order(entry: Entry) -> tuple:
@@ -130,6 +139,19 @@ class Catalogue:
             for scale in entry.scale:
                 for criterion in entry.criteria:
                     self.matrix_cells[scale, criterion].append(entry)
+
+    @classmethod
+    def around(cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list]) -> Catalogue:
+        """Only what the pages of a few entries need (themselves and the entries they link to),
+        with their related entries as a whole catalogue found them: for an incremental build
+        in which no entry changed anything but its own pages."""
+        catalogue = cls.__new__(cls)
+        catalogue.vocabularies = vocabularies
+        catalogue.entries = entries
+        catalogue.by_id = {e.id: e for e in entries}
+        catalogue.related = related
+        catalogue.cards = {e.id: _hash(cls._card(e)) for e in entries}
+        return catalogue
 
     @staticmethod
     def tag_values(entry: Entry, dimension: str) -> tuple[str, ...]:
@@ -209,10 +231,7 @@ class Site:
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
                                 biblio=biblio, charts=charts)
-        # Everything every page depends on: a change rewrites the whole site (see Tree).
-        self.design = _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
-                            *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
-                            _vocabulary_fingerprint(self.vocabularies), self.base_url)
+        self.design = self.design_of(self.vocabularies, self.base_url)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
         self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
@@ -220,6 +239,14 @@ class Site:
         self._bibtex: dict[str, str] = {}
         self._entry_keys: dict[str, str] = {}
         self._export_keys: dict[str, str] = {}
+
+    @staticmethod
+    def design_of(vocabularies: Vocabularies, base_url: str) -> str:
+        """Everything every page depends on: a change rewrites the whole site (see Tree)."""
+        base_url = base_url.rstrip("/") + "/" if base_url else ""
+        return _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
+                     *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
+                     _vocabulary_fingerprint(vocabularies), base_url)
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -358,9 +385,22 @@ class Site:
                                          crumbs=((dimension, value),))
         yield from self._figure_pages(lang)
         for entry in c.entries:
-            related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
-            yield self._page(f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang, key=self._entry_key(entry),
-                             extra={"entry": entry, "related": related, "indexed": lang == "fr"})
+            yield self.entry_page(entry, lang)
+
+    def entry_page(self, entry: Entry, lang: str) -> Page:
+        c = self.catalogue
+        related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
+        return self._page(f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang, key=self._entry_key(entry),
+                          extra={"entry": entry, "related": related, "indexed": lang == "fr"})
+
+    def outline(self) -> dict[str, tuple[str, str, list]]:
+        """Entry id -> (digest, metadata key, related entries): what a tree was built from.
+
+        The pages of other entries (listings, related links, figures, downloads) show an
+        entry's metadata only, never its body; so when no entry's metadata changed since a
+        tree was built, only the changed entries' own pages need writing (see build)."""
+        c = self.catalogue
+        return {e.id: (e.digest, self._export_key(e), c.related[e.id]) for e in c.entries}
 
     def _export_key(self, entry: Entry) -> str:
         """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
@@ -468,10 +508,11 @@ class Tree:
         self.state_dir = state_dir
         self.design = design
         self.manifest: dict[str, list] = {}
+        self.outline: dict[str, tuple[str, str, list]] = {}  # Site.outline() of the entries its pages show
         if path.is_dir():
             stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
             if isinstance(stored, dict) and stored.get("design") == design:
-                self.manifest = stored["files"]
+                self.manifest, self.outline = stored["files"], stored.get("outline", {})
 
     def _manifest_file(self) -> Path:
         # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
@@ -529,8 +570,13 @@ class Tree:
         return self._marker().exists()
 
     def save(self) -> None:
-        cache_file.write(self._manifest_file(), {"design": self.design, "files": self.manifest})
+        cache_file.write(self._manifest_file(), {"design": self.design, "files": self.manifest,
+                                                 "outline": self.outline})
         self._marker().unlink(missing_ok=True)
+
+    def moved(self, path: Path) -> None:
+        """The folder was swapped to ``path`` (its inode, hence its manifest, goes with it)."""
+        self.path, self.root = path, str(path)
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -627,13 +673,26 @@ def prune_pagefind(bundle: Path) -> None:
 
 
 class Indexing:
-    """Pagefind indexing the French entry pages (one single-language index), in the background
-    while the rest of the site is written. Its input, fr/entries/, is complete when it starts."""
+    """Pagefind indexing a tree's French entry pages (one single-language index) in the
+    background, into a folder beside the trees, later moved into a tree as its ``pagefind/``.
 
-    def __init__(self, tree: Path):
-        self.bundle = tree / "pagefind"
+    The folder starts with links to the content-named files of the newest bundle (``seed``):
+    Pagefind skips the files that exist, which makes a re-index much cheaper. Bundles are
+    never written in place, so a bundle being read by the live site never changes."""
+
+    def __init__(self, tree: Path, work: Path, seed: Path | None):
+        self.bundle = work
+        shutil.rmtree(work, ignore_errors=True)  # left by an interrupted build
+        work.mkdir(parents=True)
+        if seed and (seed / "pagefind-entry.json").is_file():
+            for folder in ("fragment", "index", "filter"):
+                (work / folder).mkdir()
+                for file in os.scandir(seed / folder):
+                    os.link(file.path, work / folder / file.name)
+            for file in seed.glob("*.pf_meta"):
+                os.link(file, work / file.name)
         command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
-                   "*/index.html", "--force-language", "fr", "--output-path", str(self.bundle), "--silent"]
+                   "*/index.html", "--force-language", "fr", "--output-path", str(work), "--silent"]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def finish(self) -> None:
@@ -643,10 +702,27 @@ class Indexing:
         canonical_pagefind(self.bundle)
         prune_pagefind(self.bundle)
 
+    def install(self, tree: Path) -> None:
+        """Make the new bundle the tree's, in one rename (the tree may be the live site)."""
+        target = tree / "pagefind"
+        if target.exists():
+            _exchange(target, self.bundle)
+            shutil.rmtree(self.bundle)
+        else:
+            os.rename(self.bundle, target)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        shutil.rmtree(self.bundle, ignore_errors=True)
+
+
+def _link_copy(source: Path, target: Path) -> None:
+    """``target`` becomes a copy of the bundle ``source`` made of hard links (bundles are never
+    written in place, see Indexing)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=os.link)
 
 
 _TODO: list[Page] = []  # the pages a forked worker renders (inherited, never pickled)
@@ -696,73 +772,136 @@ def _render(todo: list[Page], tree: Path, site: Site, progress: Progress | None,
         _SITE.clear()
 
 
-def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_dir: Path,
+class Source(Protocol):
+    """Where the site's entries come from: the store (through the project's copy of it)."""
+
+    def digests(self) -> dict[str, str]:
+        """Entry id -> content digest, for every entry."""
+
+    def entries(self, ids: Iterable[str] | None = None) -> list[Entry]:
+        """The entries with these ids, or all of them."""
+
+
+@dataclass
+class Plan:
+    """What a build writes into its tree."""
+
+    site: Site
+    pages: list[Page]  # to write
+    outline: dict[str, tuple[str, str, list]]  # the tree's outline once they are written
+    produced: set[str] | None = None  # every file of the site, when the whole site was planned
+    total: int = 0  # files in the site
+
+
+def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, base_url: str) -> Plan:
+    """Every page of the site, keyed; those the tree does not hold under the same key are to write."""
+    site = Site(Catalogue(source.entries(), vocabularies, cache=state_dir / "derived.pickle"), base_url)
+    pages = list(site.pages())
+    pages.append(site.sitemap(page.path for page in pages))
+    todo = [page for page in pages if not tree.current(page.path, page.key)]
+    return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
+
+
+def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, base_url: str) -> Plan | None:
+    """The changed entries' own pages, when no entry changed anything else since the tree was
+    built: same entries, same metadata, only texts edited (see Site.outline). None otherwise."""
+    digests = source.digests()
+    if not tree.outline or digests.keys() != tree.outline.keys():
+        return None
+    changed = sorted(i for i, d in digests.items() if tree.outline[i][0] != d)
+    related = {i: tree.outline[i][2] for i in changed}
+    shown = source.entries(sorted({*changed, *(other for i in changed for other, _ in related[i])}))
+    site = Site(Catalogue.around(shown, vocabularies, related), base_url)
+    outline = dict(tree.outline)
+    for entry in (e for e in shown if e.id in related):
+        if site._export_key(entry) != outline[entry.id][1]:
+            return None
+        outline[entry.id] = (entry.digest, outline[entry.id][1], related[entry.id])
+    pages = [site.entry_page(site.catalogue.by_id[i], lang) for i in changed for lang in i18n.UI_LANGS]
+    return Plan(site, [page for page in pages if not tree.current(page.path, page.key)], outline,
+                total=len(tree.manifest) - (SEARCH_MARK in tree.manifest))
+
+
+def _search_key(site: Site, outline: dict[str, tuple[str, str, list]]) -> str:
+    """What the French entry pages show: the design and every entry's text and metadata."""
+    return _hash(site.design, sorted((i, digest, metadata) for i, (digest, metadata, _) in outline.items()))
+
+
+def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tuple[Tree, bool]:
+    """The tree to write into, beside the live one, and whether it may hold files its manifest
+    does not know (then the build looks at everything it holds)."""
+    if back.is_dir():
+        staging = Tree(back, state_dir, design)
+        # Its manifest was lost or is from another design, or a build failed while writing into it.
+        return staging, not staging.manifest or staging.interrupted()
+    if not output.is_dir():
+        back.mkdir(parents=True)
+        return Tree(back, state_dir, design), False
+    live = Tree(output, state_dir, design)
+    shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
+    staging = Tree(back, state_dir, design)
+    staging.manifest, staging.outline = dict(live.manifest), dict(live.outline)
+    return staging, True
+
+
+def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
           progress: Progress | None = None, search: bool = True, base_url: str = "") -> BuildReport:
-    """Build the site from ``entries`` into ``output``, atomically; returns what was done."""
-    report = BuildReport(output=output, entries=len(entries))
-    started = time.perf_counter()
+    """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
+
+    After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
+    as they are written, with the live search bundle; Pagefind then indexes them and its new
+    bundle replaces the previous one in one rename (see _index_live). Otherwise Pagefind runs
+    while the pages after the French entry pages are written, and everything goes live at once."""
+    report = BuildReport(output=output)
+    began = started = time.perf_counter()
     output = output.resolve()
     back = output.with_name(f".{output.name}.next")
-    site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), base_url)
-    sweep = False  # whether the staging tree may hold files its manifest does not know
-    if not back.is_dir():
-        if output.is_dir():
-            live = Tree(output, state_dir, site.design)
-            shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
-            staging = Tree(back, state_dir, site.design)
-            staging.manifest = dict(live.manifest)
-            sweep = True
-        else:
-            back.mkdir(parents=True)
-            staging = Tree(back, state_dir, site.design)
-    else:
-        staging = Tree(back, state_dir, site.design)
-        # Its manifest was lost or is from another design, or a build failed while writing into
-        # it: look at what it holds.
-        sweep = not staging.manifest or staging.interrupted()
+    staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, base_url))
+    plan = (None if sweep else _quick_plan(source, vocabularies, staging, base_url)) \
+        or _whole_plan(source, vocabularies, staging, state_dir, base_url)
+    report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    pages = list(site.pages())
-    pages.append(site.sitemap(page.path for page in pages))
-    # The search bundle is current when the French entry pages it indexed are.
-    indexed = hashlib.sha1()
-    for page in pages:
-        if page.path.startswith(INDEXED_PAGES):
-            indexed.update(f"{page.path}\0{page.key}\n".encode())
-    indexed = indexed.hexdigest()
-    produced = {page.path for page in pages} | {SEARCH_MARK}
-    todo = [page for page in pages if not staging.current(page.path, page.key)]
+    search_key = _search_key(plan.site, plan.outline)
+    index = search and not staging.current(SEARCH_MARK, search_key)
+    live_bundle = output / "pagefind"
+    pages_first = index and (output / SEARCH_MARK).is_file() and len(plan.pages) < PARALLEL_FROM
+    work = output.with_name(f".{output.name}.search")
     # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
     # them while the other pages are written, with the bodies rendered for the French pages.
-    first = [page for page in todo if page.path.startswith(INDEXED_PAGES)]
-    rest = [page for page in todo if not page.path.startswith(INDEXED_PAGES) and not page.late]
+    first = [page for page in plan.pages if page.path.startswith(INDEXED_PAGES)]
+    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES) and not page.late]
     indexing = None
     staging.start_writing()
     try:
-        # Removed pages go first: Pagefind must not index an entry page that is gone.
-        report.removed = staging.prune(produced, sweep=sweep)
-        for path, row in _render(first, back, site, progress, total=len(todo)):
+        if plan.produced is not None:  # removed pages go first: Pagefind must not index an entry page that is gone
+            report.removed = staging.prune(plan.produced, sweep=sweep)
+        for path, row in _render(first, back, plan.site, progress, total=len(plan.pages)):
             staging.manifest[path] = row
             report.written.append(path)
-        if search and not staging.current(SEARCH_MARK, indexed):
-            indexing = Indexing(back)
-        for path, row in _render(rest, back, site, progress, done=len(first), total=len(todo)):
+        if index and not pages_first:
+            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind")
+        for path, row in _render(rest, back, plan.site, progress, done=len(first), total=len(plan.pages)):
             staging.manifest[path] = row
             report.written.append(path)
-        for page in todo:
+        for page in plan.pages:
             if page.late:
                 staging.write(page.path, page.key, page.render(back))
                 report.written.append(page.path)
-        report.pages = len(pages)
+        staging.outline = plan.outline
         report.timings["pages"] = time.perf_counter() - started
         if indexing:
             started = time.perf_counter()
             if progress:
                 progress("search", 0, 1)
             indexing.finish()
+            indexing.install(back)
             report.timings["search"] = time.perf_counter() - started
-            staging.record(SEARCH_MARK, indexed)
+            staging.record(SEARCH_MARK, search_key)
+        elif pages_first:
+            _link_copy(live_bundle, back / "pagefind")
+            staging.manifest.pop(SEARCH_MARK, None)
     finally:
         if indexing:
             indexing.stop()
@@ -772,4 +911,29 @@ def build(entries: list[Entry], vocabularies: Vocabularies, output: Path, state_
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         os.rename(back, output)
+    report.live = time.perf_counter() - began
+    if pages_first:
+        staging.moved(output)
+        report.timings["search"] = _index_live(staging, work, search_key, progress)
     return report
+
+
+def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None) -> float:
+    """Index the live site's entry pages, then swap the new bundle in; returns the time taken.
+    Should Pagefind fail, the site keeps searching with the bundle it has (SearchNotUpdated)."""
+    started = time.perf_counter()
+    if progress:
+        progress("search", 0, 1)
+    indexing = None
+    try:
+        indexing = Indexing(live.path, work, seed=live.path / "pagefind")
+        indexing.finish()
+        indexing.install(live.path)
+    except (BuildError, OSError) as error:
+        raise SearchNotUpdated(str(error)) from error
+    finally:
+        if indexing:
+            indexing.stop()
+    live.record(SEARCH_MARK, search_key)
+    live.save()
+    return time.perf_counter() - started

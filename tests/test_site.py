@@ -172,6 +172,53 @@ def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):
         path.write_text(path.read_text(encoding="utf-8") + "\nEncore une phrase.\n", encoding="utf-8")
 
 
+def test_an_edited_page_goes_live_before_the_search_bundle_is_remade(sqlite_project):
+    """After a few edits, readers get the new pages at once, with the last bundle, which Pagefind's
+    new bundle then replaces; a clean build gives the same site."""
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    bundle = tree_digest(site / "pagefind")
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase sur la santé mentale.\n", encoding="utf-8")
+    seen = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "search":  # Pagefind starts: the pages are live, the bundle is the last one
+            page = (site / "fr" / "entries" / "barometre-social-2023" / "index.html").read_text(encoding="utf-8")
+            seen.append(("santé mentale" in page, tree_digest(site / "pagefind") == bundle))
+
+    report = sqlite_project.build(progress=progress)
+    assert seen == [(True, True)]
+    assert report.written == ["fr/entries/barometre-social-2023/index.html",
+                              "nl/entries/barometre-social-2023/index.html"]
+    assert 0 < report.live < sum(report.timings.values())
+    assert tree_digest(site / "pagefind") != bundle
+    assert not site.with_name(".site.search").exists()
+    clean = Project(root=sqlite_project.root / "clean", entries_dir=sqlite_project.entries_dir)
+    clean.build()
+    clean.close()
+    assert tree_digest(site) == tree_digest(clean.site_dir)
+
+
+def test_when_search_fails_after_the_pages_went_live_the_last_bundle_stays(runner, sqlite_project):
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    bundle = tree_digest(site / "pagefind")
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    site.with_name(".site.search").write_text("in the way")  # Pagefind cannot write its bundle
+    os.chdir(sqlite_project.root)
+    result = runner.invoke(cli, ["build", "--quiet"])
+    assert result.exit_code == 1
+    assert "search index not updated" in result.output and "its search still uses the previous index" in result.output
+    page = site / "fr" / "entries" / "barometre-social-2023" / "index.html"
+    assert "Une phrase de plus." in page.read_text(encoding="utf-8")
+    assert tree_digest(site / "pagefind") == bundle
+    site.with_name(".site.search").unlink()
+    assert "search" in sqlite_project.build().timings  # the next build indexes what the failed one did not
+    assert tree_digest(site / "pagefind") != bundle
+
+
 def test_unchanged_build_does_not_index_again(sqlite_project):
     sqlite_project.build()
     sqlite_project.build()  # the other tree
