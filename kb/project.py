@@ -91,6 +91,7 @@ class StoredEntries:
 
     store: "Store"
     cache: Path  # a copy of every entry, kept between builds
+    written: dict = field(default_factory=dict)  # id -> the Entry just written into the store, if any
 
     def digests(self) -> dict[str, str]:
         return {i: d for i, (d, _) in self.store.versions().items()}
@@ -98,8 +99,8 @@ class StoredEntries:
     def entries(self, ids: Iterable[str] | None = None) -> list:
         """All entries in id order through the copy: rebuilding 10,000 entries from SQL takes a
         few times longer than reading it, and after one edit only that entry comes from SQL.
-        An entry's copy serves while its digest and path are the store's. A few entries
-        (``ids``) come from SQL directly."""
+        An entry's copy, or the entry the same run wrote into the store, serves while its
+        digest and path are the store's. A few entries (``ids``) come from SQL directly."""
         from . import cache as cache_file
 
         if ids is not None:
@@ -108,7 +109,7 @@ class StoredEntries:
         versions = self.store.versions()
         kept = cache_file.read(self.cache)
         kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
-        entries = {i: e for i, e in kept.items() if versions.get(i) == (e.digest, e.path)}
+        entries = {i: e for i, e in {**kept, **self.written}.items() if versions.get(i) == (e.digest, e.path)}
         missing = [i for i in versions if i not in entries]
         if missing:
             entries.update((e.id, e) for e in self.store.entries(ids=missing))
@@ -126,6 +127,7 @@ class Project:
     database_url: str | None = None
     index_dir: Path | None = None
     site_dir: Path | None = None
+    _written: dict = field(default_factory=dict, init=False, repr=False)  # by the last index(): id -> Entry
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -197,6 +199,7 @@ class Project:
         if changes or full:
             self.store.apply(changes, entries, states, full=full)
             after = self.store.revision()
+        self._written = {e.id: e for e in entries}
         if not search:
             return IndexReport(changes)
         index = self.search_index
@@ -218,7 +221,7 @@ class Project:
 
         self.index(search=False)
         state = self.root / ".kb" / "site"
-        return site.build(StoredEntries(self.store, state / "entries.pickle"), self.vocabularies,
+        return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
                           Path(output or self.site_dir), state, progress=progress, search=search,
                           base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
 

@@ -39,6 +39,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
@@ -201,17 +202,20 @@ class Catalogue:
                 postings[tag].append(entry.id)
         # Whole-number weights: sums are exact, so ties break the same way on every run.
         weight = {tag: round(1_000_000 / math.log2(1 + len(ids))) for tag, ids in postings.items()}
-        rank = {i: number for number, i in enumerate(sorted(tagsets, key=lambda i: (-self.by_id[i].year, i)))}
+        rarity = {tag: (len(ids), tag) for tag, ids in postings.items()}
+        heads = {tag: ids[:CANDIDATES] for tag, ids in postings.items()}
+        rank = {i: number for number, i in enumerate(tagsets)}  # (filled newest first)
         related = {}
         for entry in self.entries:
             mine = tagsets[entry.id]
             scores: dict[str, int] = {}
-            for tag in sorted(mine, key=lambda t: (len(postings[t]), t))[:RARE_VALUES]:
-                for other in postings[tag][:CANDIDATES]:
-                    scores[other] = scores.get(other, 0) + weight[tag]
+            for tag in sorted(mine, key=rarity.__getitem__)[:RARE_VALUES]:
+                ids = heads[tag]  # scores[other] += weight, in C loops: 2 million additions at 10,000 entries
+                scores.update(zip(ids, map(weight[tag].__add__, map(scores.get, ids, repeat(0)))))
             scores.pop(entry.id, None)
-            best = heapq.nsmallest(RELATED, [(-score, rank[other], other) for other, score in scores.items()])
-            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best]
+            cut = heapq.nlargest(RELATED, scores.values())[-1] if scores else 0
+            best = sorted((-score, rank[other], other) for other, score in scores.items() if score >= cut)
+            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best[:RELATED]]
         return related
 
 
