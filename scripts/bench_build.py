@@ -20,7 +20,10 @@ A developer tool: it prints figures and never asserts. For each size (``--sizes`
 2. **incremental rebuild** after editing one entry (a fresh edit before every run): its body
    and its title, each by a ``kb build --quiet`` process and in-process (with the files
    written, ``BuildReport.written``); ``pages only`` is ``kb build --no-search``: the pages
-   without Pagefind's re-index, which is always whole. ``first`` is the first rebuild after a full build, which
+   without Pagefind's re-index, which is always whole. *live* is when readers get the new
+   pages: the time from the start until the site folder was swapped (a thread watches its
+   inode); after a few changes ``kb build`` swaps the pages in before Pagefind re-indexes them,
+   so *wall* (the whole process) is when search has caught up. ``first`` is the first rebuild after a full build, which
    also copies the live site into the staging tree; later rebuilds reuse the staging tree.
    The staging tree is one build behind, so a rebuild also rewrites what the previous one
    changed: ``no edit`` (nothing changed since the title edit) shows that, ``no edit again``
@@ -79,6 +82,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -142,9 +146,40 @@ def own_cpu(children: bool = True) -> float:
     return total
 
 
-def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``command`` to completion; wall, CPU and peak RSS of it and of what it waited for."""
+class LiveWatch:
+    """Notes when the folder ``site`` is swapped for another (its inode changes): the moment
+    readers get a build's pages."""
+
+    def __init__(self, site: Path):
+        self.site = str(site)
+        self.inode = os.stat(self.site).st_ino if site.exists() else None
+        self.started = time.perf_counter()
+        self.at: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.002):
+            try:
+                inode = os.stat(self.site).st_ino
+            except FileNotFoundError:
+                continue
+            if inode != self.inode:
+                self.at = time.perf_counter() - self.started
+                return
+
+    def stop(self) -> float | None:
+        self._stop.set()
+        self._thread.join()
+        return self.at
+
+
+def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None, watch: Path | None = None) -> Run:
+    """Run ``command`` to completion; wall, CPU and peak RSS of it and of what it waited for
+    (and with ``watch``, when that folder was swapped: ``extra["live"]``)."""
     # This process's own CPU only: once waited for, the child's is in RUSAGE_CHILDREN too.
+    live = LiveWatch(watch) if watch else None
     cpu_before, busy_before, started = own_cpu(children=False), busy_seconds(), time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = process.stdout.read() if process.stdout else b""
@@ -157,17 +192,25 @@ def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output.decode()[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     others = (busy_seconds() - busy_before - cpu - (own_cpu(children=False) - cpu_before)) / wall
-    return Run(wall, cpu, usage.ru_maxrss / 1024, others=max(others, 0.0))
+    run = Run(wall, cpu, usage.ru_maxrss / 1024, others=max(others, 0.0))
+    if live:
+        run.extra["live"] = live.stop()
+    return run
 
 
-def run_inprocess(action: Callable[[], Any]) -> tuple[Any, Run]:
-    """Call ``action()``; wall and CPU of this process and of the children it waited for."""
+def run_inprocess(action: Callable[[], Any], watch: Path | None = None) -> tuple[Any, Run]:
+    """Call ``action()``; wall and CPU of this process and of the children it waited for (and
+    with ``watch``, when that folder was swapped: ``extra["live"]``)."""
+    live = LiveWatch(watch) if watch else None
     cpu_before, busy_before, started = own_cpu(), busy_seconds(), time.perf_counter()
     result = action()
     wall = time.perf_counter() - started
     cpu = own_cpu() - cpu_before
     others = (busy_seconds() - busy_before - cpu) / wall
-    return result, Run(wall, cpu, others=max(others, 0.0))
+    run = Run(wall, cpu, others=max(others, 0.0))
+    if live:
+        run.extra["live"] = live.stop()
+    return result, run
 
 
 @dataclass
@@ -343,7 +386,8 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 os.sync()
             if what != "none":
                 work.edit(what)
-            return run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env())
+            return run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env(),
+                               watch=work.site)
 
         return attempt
 
@@ -353,10 +397,10 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 work.edit(what)
             project = work.project()
             try:
-                report, run = run_inprocess(lambda: project.build(work.site))
+                report, run = run_inprocess(lambda: project.build(work.site), watch=work.site)
             finally:
                 project.close()
-            run.extra = {"written": len(report.written), "timings": dict(report.timings)}
+            run.extra.update(written=len(report.written), timings=dict(report.timings))
             return run
 
         return attempt
@@ -372,7 +416,10 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
     for label, attempt in plan:
         run = policy.measure(f"rebuild, {label}", attempt)
         results[label] = asdict(run)
-        if run.extra:
+        live = run.extra.get("live")
+        if live is not None:
+            say(f"      pages live after {live:.2f}s")
+        if "written" in run.extra:
             say(f"      {run.extra['written']} files written; "
                 + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items()))
     return results
@@ -758,10 +805,12 @@ def final_table(results: dict[str, Any]) -> None:
         elif "mkdocs_skipped" in r:
             rows.append(("MkDocs build", r["mkdocs_skipped"]))
         for label, inc in r.get("incremental", {}).items():
-            written = f", {inc['extra']['written']} written" if inc.get("extra") else ""
-            search = inc.get("extra", {}).get("timings", {}).get("search")
+            extra = inc.get("extra", {})
+            written = f", {extra['written']} written" if "written" in extra else ""
+            search = extra.get("timings", {}).get("search")
             search = f" (search {search:.1f})" if search is not None else ""
-            rows.append((f"rebuild, {label}", f"{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
+            live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
+            rows.append((f"rebuild, {label}", f"{live}{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
         if "size" in r:
             s = r["size"]
             pf = s["parts"].get("pagefind/", [0, 0])
@@ -792,9 +841,11 @@ def final_table(results: dict[str, Any]) -> None:
             say(f"{'full build <= 60 s':<40} {where:<5} {f'{wall:.1f} s':<34} {within}")
         for label in ("body, process", "title, process", "body, pages only, process"):
             if label in r.get("incremental", {}):
-                wall = r["incremental"][label]["wall"]
+                inc = r["incremental"][label]
+                live = inc["extra"].get("live") or inc["wall"]
+                figure = f"pages live {live:.1f} s, process {inc['wall']:.1f} s"
                 say(f"{'incremental rebuild <= 3 s (' + label.rsplit(',', 1)[0] + ')':<40} {where:<5} "
-                    f"{f'{wall:.1f} s':<34} {'yes' if wall <= TARGET_INCREMENTAL_S else 'no'}")
+                    f"{figure:<34} {'yes' if live <= TARGET_INCREMENTAL_S else 'no'}")
         for name, label in (("type", "first query <= 300 KB"), ("type+filter", "first query + filter <= 300 KB")):
             if "query" not in r:
                 continue
