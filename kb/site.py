@@ -231,6 +231,7 @@ class Site:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # templates do not change during a build: no stat of them for each of 50,000 pages
         )
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
@@ -538,16 +539,15 @@ class Tree:
         self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
     def write(self, path: str, key: str, content: str | bytes) -> None:
-        target = self.path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        _put(self.path / path, content)
         self.record(path, key)
 
     def prune(self, keep: set[str], sweep: bool = False) -> int:
         """Remove the files the new build does not produce: those in the manifest, or with
         ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""
         if sweep:
-            stale = [f.relative_to(self.path).as_posix() for f in self.path.rglob("*") if not f.is_dir()]
+            stale = [os.path.relpath(os.path.join(folder, name), self.root)
+                     for folder, _, names in os.walk(self.root) for name in names]
             stale = [p for p in stale if p not in keep and not p.startswith("pagefind/")]
         else:
             stale = [p for p in self.manifest if p not in keep]
@@ -581,6 +581,22 @@ class Tree:
     def moved(self, path: Path) -> None:
         """The folder was swapped to ``path`` (its inode, hence its manifest, goes with it)."""
         self.path, self.root = path, str(path)
+
+
+def _put(target: Path, content: str | bytes) -> os.stat_result:
+    """Write a file of a tree as a new file: the tree may share it with the live site (a hard
+    link, see _staging_tree), which must not change."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return target.stat()
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -692,9 +708,9 @@ class Indexing:
             for folder in ("fragment", "index", "filter"):
                 (work / folder).mkdir()
                 for file in os.scandir(seed / folder):
-                    os.link(file.path, work / folder / file.name)
+                    _link_or_copy(file.path, str(work / folder / file.name))
             for file in seed.glob("*.pf_meta"):
-                os.link(file, work / file.name)
+                _link_or_copy(str(file), str(work / file.name))
         command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
                    "*/index.html", "--force-language", "fr", "--output-path", str(work), "--silent"]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -726,7 +742,7 @@ def _link_copy(source: Path, target: Path) -> None:
     """``target`` becomes a copy of the bundle ``source`` made of hard links (bundles are never
     written in place, see Indexing)."""
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, copy_function=os.link)
+    shutil.copytree(source, target, copy_function=_link_or_copy)
 
 
 _TODO: list[Page] = []  # the pages a forked worker renders (inherited, never pickled)
@@ -739,11 +755,7 @@ def _write_pages(indices: list[int], tree: str) -> tuple[list[tuple[str, list]],
     rows = []
     for index in indices:
         page = _TODO[index]
-        target = Path(tree) / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        content = page.render()
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        stat = target.stat()
+        stat = _put(Path(tree) / page.path, page.render())
         rows.append((page.path, [page.key, stat.st_size, stat.st_mtime_ns]))
     return rows, _SITE[0].fresh_bodies()
 
@@ -842,7 +854,8 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
         back.mkdir(parents=True)
         return Tree(back, state_dir, design), False
     live = Tree(output, state_dir, design)
-    shutil.copytree(output, back, symlinks=True)  # the first incremental build starts from the live site
+    # The first incremental build starts from the live site: its files, linked (see _put).
+    shutil.copytree(output, back, symlinks=True, copy_function=_link_or_copy)
     staging = Tree(back, state_dir, design)
     staging.manifest, staging.outline = dict(live.manifest), dict(live.outline)
     return staging, True

@@ -293,6 +293,18 @@ def test_removed_entry_pages_disappear_from_both_trees(sqlite_project):
     assert not (sqlite_project.site_dir / "export" / "entries" / f"{gone}.bib").exists()
 
 
+def test_a_build_never_changes_the_files_of_the_site_it_replaces(sqlite_project):
+    """The first incremental build starts from hard links to the live site's files: writing
+    through one would change the live site before the swap."""
+    sqlite_project.build()
+    before = tree_digest(sqlite_project.site_dir)
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(front(path)["title"], "Baromètre social (revu)", 1) + "\nPlus.\n", encoding="utf-8")
+    sqlite_project.build()
+    assert tree_digest(sqlite_project.site_dir.with_name(".site.next")) == before
+
+
 def test_files_the_build_did_not_write_are_swept(sqlite_project):
     sqlite_project.build()
     stray = sqlite_project.site_dir / "fr" / "stray" / "old.html"
