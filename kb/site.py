@@ -443,9 +443,15 @@ class Site:
             local = [c.by_id[i] for i in area.local]
             partial = [c.by_id[i] for i in area.partial]
             yield self._page(f"{lang}/map/{area.id}/index.html", "area.html", 3, lang,
-                             key=(area.as_dict(), [c.cards[e.id] for e in local + partial]),
-                             extra={"area": area, "local": local, "partial": partial,
+                             key=(area.as_dict(), [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
+                             extra={"area": area, "local": local, "partial": partial, "shown": PAGE_SIZE,
                                     "regional": len(c.figures.coverage.regional)})
+            # An area may have thousands of entries: past the first page, they are listed page by page.
+            name = self.label("territories", area.id, lang)
+            for part, entries in (("local", local), ("partial", partial)):
+                if len(entries) > PAGE_SIZE:
+                    yield from self._listing(lang, f"{lang}/map/{area.id}/{part}", entries,
+                                             title=f"{name} · {i18n.t(lang, 'area_' + part)}", depth=4, crumbs=())
         yield self._page(f"{lang}/overview/index.html", "overview.html", 2, lang,
                          key=(figures["partners_by_type"], figures["per_year"]), extra={"figures": c.figures})
         yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())

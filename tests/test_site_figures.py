@@ -4,6 +4,7 @@ counts made directly from the entries' YAML (not through kb)."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from html.parser import HTMLParser
@@ -103,6 +104,32 @@ def test_every_commune_page_lists_the_entries_tagged_with_it(site):
         for entry_id, d in data.items():
             if nis in [str(t) for t in d.get("territories", [])]:
                 assert f"/entries/{entry_id}/" in page, (nis, entry_id)
+
+
+def test_an_area_with_many_entries_lists_them_page_by_page(tmp_path, monkeypatch):
+    """A bassin may have thousands of entries: its page shows the first ones and links to a
+    paginated listing of them all (here with pages of 2 entries)."""
+    from kb import site as site_module
+
+    monkeypatch.setattr(site_module, "PAGE_SIZE", 2)
+    (tmp_path / "entries").mkdir()
+    for path in (REPO / "entries").glob("*.md"):
+        if path.name != "README.md":
+            (tmp_path / "entries" / path.name).write_bytes(path.read_bytes())
+    project = Project(root=tmp_path)
+    project.build(search=False)
+    project.close()
+    areas = sorted((tmp_path / "site" / "fr" / "map").glob("*/local/index.html"))
+    assert areas, "no area has more than 2 local entries"
+    for listing in areas:
+        area = listing.parent.parent
+        page = (area / "index.html").read_text(encoding="utf-8")
+        assert page.count('<li class="card">') <= 4 and 'href="local/"' in page
+        listed = set()
+        for file in [listing, *sorted((listing.parent / "page").glob("*/index.html"))]:
+            listed.update(re.findall(r'href="(?:\.\./)+fr/entries/([^/"]+)/"', file.read_text(encoding="utf-8")))
+        total = int(re.search(r"Voir les (\d+) fiches", page).group(1))
+        assert len(listed) == total > 2
 
 
 def test_years_chart_links_every_year_with_entries(site):
