@@ -36,11 +36,11 @@ import sys
 import types
 import unicodedata
 import weakref
+from array import array
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate, repeat
 from pathlib import Path
-from pickle import loads
 from typing import TYPE_CHECKING
 
 
@@ -97,11 +97,11 @@ _import_whoosh_lightly()
 
 from whoosh import columns, fields, formats, index, qparser, query, scoring, writing
 from whoosh.analysis import (
-    Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token,
+    Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter,
 )
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter, _lenfield
 from whoosh.highlight import (
-    ContextFragmenter, Formatter, Highlighter, get_text, top_fragments,
+    ContextFragmenter, Formatter, Fragment, Highlighter, get_text, mkfrag, top_fragments,
 )
 from whoosh.lang import stopwords_for_language
 from whoosh.matching import FilterMatcher
@@ -115,10 +115,7 @@ from .vocab import LANGS, Vocabularies, fold
 if TYPE_CHECKING:
     from .entry import Entry
 
-FORMAT = "4"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
-# Posting blocks of up to 1,024 postings, not compressed: a search reads every block of a term's
-# postings, and unpickling and decompressing 128-posting blocks one at a time cost as much as using them.
-CODEC = W3Codec(blocklimit=1024, compression=3)
+FORMAT = "5"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500
 MIN_PREFIX = 3  # letters before a wildcard
 MAX_WILDCARDS = 3  # words with a wildcard in one query
@@ -206,13 +203,91 @@ class Sections(Analyzer):
             char += len(part) + 1
 
 
+class _Positions(formats.Positions):
+    """Whoosh's ``Positions`` with a posting's positions as 4-byte integers (``array("I")``)
+    instead of a pickled list of gaps: pickling them was a third of writing the index, and
+    unpickling them most of a phrase search."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        found: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        kwargs["positions"] = kwargs["boosts"] = True
+        for token in formats.tokens(value, analyzer, kwargs):
+            found.setdefault(token.text, []).append(token.pos)
+            weights[token.text] = weights.get(token.text, 0.0) + token.boost
+        for word, positions in found.items():
+            yield word, len(positions), weights[word] * self.field_boost, self.encode(positions)
+
+    def encode(self, poslist) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return array("I", valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Writes a ``_Positions`` field's values in a block as two strings, not one string per
+    posting (the block is pickled with protocol 2, where each string costs a function call to
+    read back): every position as ``(document << 32) + position`` (8 bytes), the postings one
+    after the other, and how many positions each posting has. A phrase search then reads a word's
+    positions as numbers that say their document too, and intersects them as sets (see
+    ``_Evaluation._phrase_docs``). The document is the one this block is written for, so a merge,
+    which gives documents new numbers, writes new keys."""
+
+    def _mini_values(self):
+        if not isinstance(self._format, _Positions):
+            return super()._mini_values()
+        keys = array("Q")
+        for docnum, value in zip(self._ids, self._values):
+            keys.extend(map((docnum << 32).__add__, array("I", value)))
+        return [keys.tobytes(), array("I", [len(v) // 4 for v in self._values]).tobytes()]
+
+
+class _LeafMatcher(W3LeafMatcher):
+    """Reads what ``_PostingsWriter`` writes; each posting's value (its positions as
+    ``_Positions`` encodes them) for Whoosh's own matchers."""
+
+    def _read_values(self):
+        if self._data is None:
+            self._read_data()
+        if type(self._data[2]) is not list:
+            return super()._read_values()
+        keys, counts = self._data[2]
+        positions = array("I", map(0xFFFFFFFF.__and__, array("Q", keys))).tobytes()
+        ends = list(accumulate(4 * n for n in array("I", counts)))
+        self._values = tuple(positions[start:end] for start, end in zip([0, *ends], ends))
+
+
+class _Codec(W3Codec):
+    """Whoosh's W3 codec with ``_PostingsWriter`` and ``_LeafMatcher``."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
+                               inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+# Posting blocks of up to 1,024 postings: a search reads every block of a term's postings, and
+# unpickling and decompressing 128-posting blocks one at a time cost as much as using them.
+CODEC = _Codec(blocklimit=1024, compression=3)
+
+
 def schema() -> fields.Schema:
     per_language = {}
     for lang in LANGS:
         # text_*: scored, without positions (a word's postings are ids and weights, cheap to read);
         # phrase_*: the same title, summary and body with positions, read only for "phrases".
         per_language[f"text_{lang}"] = fields.TEXT(analyzer=Sections(lang), phrase=False)
-        per_language[f"phrase_{lang}"] = fields.TEXT(analyzer=Sections(lang))
+        per_language[f"phrase_{lang}"] = phrase = fields.TEXT(analyzer=Sections(lang))
+        phrase.format = _Positions()
     tags = {name: fields.KEYWORD(commas=True, lowercase=False) for name in TAG_FIELDS}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -285,9 +360,8 @@ def _highlight(text: str, words, lang: str, chain, top: int) -> str:
     text = _window(text, words, lang, chain)
     if not text:
         return ""
-    tokens = _HIGHLIGHTER._merge_matched_tokens(_marked_tokens(text, words, lang, chain))
-    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(text, tokens)
-    fragments = top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
+    fragments = top_fragments(_fragments(text, words, lang, chain), top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order,
+                              minscore=1)
     return _HIGHLIGHTER.formatter.format(fragments)
 
 
@@ -306,17 +380,56 @@ def _analysed(word: str, lang: str, chain) -> str:
     return found
 
 
-def _marked_tokens(text: str, words, lang: str, chain):
-    """The tokens ``chain(text, chars=True, mode="index", removestops=False)`` yields, each
-    with ``matched`` (its analysed text is one of ``words``), as Whoosh's ``set_matched_filter``
-    marks them; each distinct word is analysed once per process, not at every occurrence."""
-    token = Token(chars=True, removestops=False, mode="index")
+class _Match:
+    """A matched word of a fragment: what Whoosh's fragment scorer and formatter read of a token."""
+
+    __slots__ = ("text", "startchar", "endchar")
+    boost = 1.0
+
+    def __init__(self, text: str, startchar: int, endchar: int):
+        self.text, self.startchar, self.endchar = text, startchar, endchar
+
+
+def _fragments(text: str, words, lang: str, chain) -> list[Fragment]:
+    """The fragments Whoosh's ``ContextFragmenter`` cuts around ``words`` in ``text``, given
+    the tokens of ``chain(text, chars=True, mode="index", removestops=False)`` marked by
+    ``set_matched_filter`` and merged by ``_merge_matched_tokens``: the same steps in one loop
+    over the words' spans, without a Token object and three generators per word (most of a
+    snippet's time). Each distinct word is analysed once per process. Two words of TOKENS never
+    touch, so merging leaves them as they are; a text here is a window far below the
+    fragmenter's character limit."""
+    maxchars, surround = _HIGHLIGHTER.fragmenter.maxchars, _HIGHLIGHTER.fragmenter.surround
+    fragments: list[Fragment] = []
+    first, firsts, countdown, matches, length, end = None, deque(), -1, [], 0, None
     for match in _TOKEN.finditer(text):
-        found = _analysed(match.group(), lang, chain)
-        token.text = found
-        token.startchar, token.endchar = match.span()
-        token.matched = found in words
-        yield token
+        start, end = match.span()
+        size = end - start
+        word = _analysed(match.group(), lang, chain)
+        matched = word in words
+        if countdown < 0 and not matched:  # outside a fragment: keep the context before it
+            firsts.append(start)
+            while firsts and end - firsts[0] > surround:
+                firsts.popleft()
+        elif length + size > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += surround
+            matches.append(_Match(word, start, end))
+        if countdown >= 0:
+            length += size
+            countdown -= size
+            if countdown <= 0:
+                fragments.append(mkfrag(text, matches, startchar=first, endchar=end))
+                first, firsts, matches, length = None, deque(), [], 0
+    if matches:
+        fragments.append(mkfrag(text, matches, startchar=first, endchar=end))
+    return fragments
 
 
 SNIPPET_WINDOW = 450  # characters of a long text given to the highlighter
@@ -386,7 +499,8 @@ def plain_text(markdown_text: str) -> str:
 def clean_query(text: str) -> tuple[str, list[str]]:
     """Make any user input safe to parse; say what was changed."""
     notes = []
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    if not text.isprintable():  # (most queries are: no look-up per character)
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.replace("’", "'").replace("‘", "'")
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY].rsplit(" ", 1)[0]
@@ -547,8 +661,8 @@ class _View:
 
         Counted document by document for a few documents, and on an index's first count (``kb
         search`` asks once); then with one mask per value, made once per opened index: a query's
-        documents as one big integer (a byte per document) ANDed with each value's, and the bits
-        counted, a few microseconds per value however many documents match. ``masks``: use them
+        documents as one big integer (a bit per document) ANDed with each value's, and the bits
+        counted, a microsecond per value however many documents match. ``masks``: use them
         (True) or not (False) whatever the counts."""
         self._counted += 1
         if masks is None:
@@ -564,8 +678,8 @@ class _View:
             for docnum, pairs in enumerate(self.facet_pairs(range(count))):
                 for pair in pairs:
                     carrying.setdefault(pair, []).append(docnum)
-            self._masks = {pair: _bytemask(docs, count) for pair, docs in carrying.items()}
-        matched = _bytemask(docnums, self.searcher.doc_count_all())
+            self._masks = {pair: _bitmask(docs, count) for pair, docs in carrying.items()}
+        matched = _bitmask(docnums, self.searcher.doc_count_all())
         return Counter({pair: number for pair, mask in self._masks.items() if (number := (matched & mask).bit_count())})
 
     def newest(self, docnums: list[int], limit: int) -> list[int]:
@@ -642,27 +756,27 @@ class _Evaluation:
 
     def scores(self, q: query.Query) -> list[float]:
         """Each document's score (by local number), right for the documents ``q`` matches
-        (``docs(q)``) and meaningless for the others: each node adds its score into one list, a
-        word over its whole postings where nothing has to be left out (two Python steps per
-        posting instead of the dictionaries, filters and merges of scoring node by node)."""
+        (``docs(q)``) and meaningless for the others: each node adds its score into one list (a
+        Python step or two per posting, instead of the dictionaries, filters and merges of
+        scoring node by node)."""
         total = [0.0] * self.reader.doc_count_all()
-        self._add(q, total, None, True, 1.0)
+        self._add(q, total, self.docs(q), True, 1.0)
         return total
 
-    def _add(self, q: query.Query, total: list[float], within: set[int] | None, spine: bool,
-             factor: float) -> None:
-        """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` that ``q``
-        matches (in ``within``, when given), and to no other document that will be read.
+    def _add(self, q: query.Query, total: list[float], within: set[int], spine: bool, factor: float) -> None:
+        """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` of
+        ``within`` that ``q`` matches; to no other document that will be read.
 
-        ``spine``: every document that will be read matches ``q`` (``q`` is the query, or reached
-        from it through ANDs and the first part of AND-MAYBE, AND-NOT and REQUIRE), so a part of
-        it can add to all its matches: what lands on documents that will not be read is never seen.
+        ``spine``: ``within`` is every document that will be read, and they all match ``q`` (the
+        query, or reached from it through ANDs and the first part of AND-MAYBE, AND-NOT and
+        REQUIRE): a word can then add to all its postings, since what lands on the others is
+        never read, without looking each up in ``within``.
         """
         kind = _kind(q, self.view.bm25)
         if kind == "null":
             return
         if kind == "term":
-            self._term(q, total, within, factor)
+            self._term(q, total, within, spine, factor)
             return
         if kind not in ("years", "every", "whoosh"):
             factor *= q.boost
@@ -671,27 +785,22 @@ class _Evaluation:
                 self._add(child, total, within, False, factor)
         elif kind == "andmaybe":
             self._add(q.a, total, within, spine, factor)
-            self._add(q.b, total, None if spine else self._narrow(q.a, within), False, factor)
+            self._add(q.b, total, within if spine else within & self.docs(q.a), False, factor)
         elif kind in ("and", "andnot", "require", "phrase"):
-            narrowed = None if spine else self._narrow(q, within)
             if kind == "and":
                 parts = q.subqueries
             elif kind == "phrase":  # Whoosh scores a phrase as the sum of its words' scores
                 parts = [query.Term(q.fieldname, word) for word in q.words]
             else:
                 parts = [q.a]
+            narrowed = within if spine else within & self.docs(q)
             for part in parts:
                 self._add(part, total, narrowed, spine, factor)
         else:  # a year range and 'everything' score their boost; Whoosh's matchers their own
             found = dict.fromkeys(self.docs(q), q.boost * factor) if kind != "whoosh" else \
                 {d: v * factor for d, v in self._by_whoosh(q).items()}
-            for d, v in found.items():
-                if within is None or d in within:
-                    total[d] += v
-
-    def _narrow(self, q: query.Query, within: set[int] | None) -> set[int]:
-        """The documents of ``within`` (all, None) that ``q`` matches."""
-        return self.docs(q) if within is None else self.docs(q) & within
+            for d in within & found.keys():
+                total[d] += found[d]
 
     def _by_whoosh(self, q: query.Query) -> dict[int, float]:
         """Whoosh's own matcher for this node: exact, one call per match."""
@@ -704,89 +813,95 @@ class _Evaluation:
             self._whoosh[key] = found
         return self._whoosh[key]
 
-    def postings(self, fieldname: str, text, values: bool = False):
-        """(ids, weights) of a term in this segment, read once per query; None when absent.
-        With ``values``, (ids, weights, encoded values), read anew."""
-        schema = self.view.schema
-        if fieldname not in schema:
+    def postings(self, fieldname: str, text):
+        """(ids, weights) of a term in this segment, read once per query; None when absent."""
+        key = self._key(fieldname, text)
+        if key in self._postings:
+            return self._postings[key]
+        found = self._postings[key] = _postings(self.reader.postings(*key)) if key and key in self.reader else None
+        return found
+
+    def phrase_keys(self, fieldname: str, text) -> array | None:
+        """``(document << 32) + position`` for each position of a term in this segment; None
+        when absent."""
+        key = self._key(fieldname, text)
+        return _phrase_keys(self.reader.postings(*key)) if key and key in self.reader else None
+
+    def _key(self, fieldname: str, text) -> tuple[str, bytes] | None:
+        """(field, term as bytes), None when the field or the term cannot be in the index."""
+        if fieldname not in self.view.schema:
             return None
         try:
-            btext = schema[fieldname].to_bytes(text)
+            return fieldname, self.view.schema[fieldname].to_bytes(text)
         except ValueError:
             return None
-        key = (fieldname, btext)
-        if not values and key in self._postings:
-            return self._postings[key]
-        if key not in self.reader:
-            self._postings[key] = None
-            return None
-        ids, weights, encoded = _postings(self.reader.postings(fieldname, btext), values=values)
-        self._postings[key] = (ids, weights)
-        return (ids, weights, encoded) if values else (ids, weights)
 
-    def _term(self, q: query.Term, total: list[float], within: set[int] | None, factor: float) -> None:
+    def _term(self, q: query.Term, total: list[float], within: set[int], spine: bool, factor: float) -> None:
         """Add ``factor`` times a word's BM25F score (Whoosh's formula and statistics) to
-        ``total`` for each of its documents (in ``within``, when given)."""
+        ``total`` for each of its documents in ``within`` (and, on the ``spine``, maybe others)."""
         postings = self.postings(q.fieldname, q.text)
         if not postings:
             return
         ids, weights = postings
-        if within is not None and len(within) * 16 < len(ids):  # a few documents: find each by bisection
-            found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]
-            ids, weights, within = [ids[i] for i in found], [weights[i] for i in found], None
+        if len(within) * 3 < len(ids):  # far fewer documents than postings: look each one up
+            pairs = _looked_up(ids, weights, within)
+        elif spine:
+            pairs = zip(ids, weights)
+        else:
+            pairs = ((d, w) for d, w in zip(ids, weights) if d in within)
         boost = q.boost * factor
         fieldname = q.fieldname
         if not self.view.schema[fieldname].scorable:  # Whoosh scores these by the posting's weight
-            for d, w in zip(ids, weights):
-                if within is None or d in within:
-                    total[d] += w * boost
+            for d, w in pairs:
+                total[d] += w * boost
             return
         # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
-        # times the boost; one loop per case, the loop being most of a query's time.
+        # times the boost: this loop is most of a query's time.
         idf = self.view.searcher.idf(fieldname, self.view.schema[fieldname].to_bytes(q.text))
         norm = self.view.norms(self.seg, self.reader, fieldname)
         k1p1 = self.view.weighting.K1 + 1
-        if within is None and boost == 1.0:
-            for d, w in zip(ids, weights):
+        if boost == 1.0:
+            for d, w in pairs:
                 total[d] += idf * ((w * k1p1) / (w + norm[d]))
-        elif within is None:
-            for d, w in zip(ids, weights):
-                total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
         else:
-            for d, w in zip(ids, weights):
-                if d in within:
-                    total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
+            for d, w in pairs:
+                total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
 
     def _phrase_docs(self, phrase: query.Query, candidates: set[int] | None) -> set[int]:
-        """The documents (among ``candidates``) where the phrase's words follow one another."""
+        """The documents (among ``candidates``) where the phrase's words follow one another.
+
+        Each position of the i-th of n words, as ``(document << 32) + position``, plus n - 1 - i,
+        is where the phrase would end: the phrase is where every word gives the same key. The
+        keys of the word with the fewest make a set; each other word's keep those of its own that
+        are in it (C loops and a Python step per position, no per-document work)."""
         if type(phrase) is not query.Phrase:
             found = set(self._by_whoosh(phrase))
             return found if candidates is None else found & candidates
-        fieldname = phrase.fieldname
-        positions = []
-        for word in phrase.words:
-            postings = self.postings(fieldname, word, values=True)
-            if not postings:
+        words = []
+        for i, word in enumerate(phrase.words):
+            keys = self.phrase_keys(phrase.fieldname, word)
+            if not keys:
                 return set()
-            ids, _, encoded = postings
-            positions.append(dict(zip(ids, encoded)))
-        docs = _intersect([set(p) for p in positions])
-        if candidates is not None:
-            docs &= candidates
-        decode = self.view.schema[fieldname].format.decode_positions
-        if type(self.view.schema[fieldname].format) is formats.Positions:
-            decode = _decode_positions
-        found = set()
-        for d in docs:
-            starts = set(decode(positions[0][d]))
-            for i, later in enumerate(positions[1:], 1):
-                following = set(decode(later[d]))
-                starts = {start for start in starts if start + i in following}
-                if not starts:
-                    break
-            else:
-                found.add(d)
-        return found
+            words.append((len(keys), len(phrase.words) - 1 - i, keys))
+        words.sort(key=lambda found: found[0])
+        _, shift, keys = words[0]
+        ends = set(map(shift.__add__, keys))
+        for _, shift, keys in words[1:]:
+            ends = {end for end in map(shift.__add__, keys) if end in ends}
+            if not ends:
+                return set()
+        found = {end >> 32 for end in ends}
+        return found if candidates is None else found & candidates
+
+
+def _looked_up(ids: list[int], weights, within: set[int]) -> list[tuple[int, float]]:
+    """(document, weight) of the postings (``ids``, ascending, and ``weights``) whose document is
+    in ``within``, looking each of a few documents up by bisection, of more in a dictionary."""
+    if len(within) * 16 < len(ids):
+        found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]
+        return [(ids[i], weights[i]) for i in found]
+    weight = dict(zip(ids, weights)).get
+    return [(d, w) for d in within if (w := weight(d)) is not None]
 
 
 def _kind(q: query.Query, bm25: bool) -> str:
@@ -815,18 +930,17 @@ def _kind(q: query.Query, bm25: bool) -> str:
     return "whoosh"
 
 
-def _bytemask(docnums, count: int) -> int:
-    """An integer with byte ``d`` set to 1 for each of ``docnums`` (made by C loops, no Python
-    step per document)."""
-    flags = bytearray(count)
+def _bitmask(docnums, count: int) -> int:
+    """An integer with bit ``d`` set for each of ``docnums``, made by C loops (no Python step
+    per document): a byte per document first, then every eighth byte of those (the documents
+    whose number is ``j`` modulo 8) read as one integer, whose bits are then ``8 * k``,
+    shifted by ``j``."""
+    flags = bytearray(count + 7 & ~7)
     deque(map(flags.__setitem__, docnums, repeat(1)), maxlen=0)
-    return int.from_bytes(flags, "little")
-
-
-def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's ``Positions.decode_positions`` without its per-call overhead: a count, then the
-    gaps between positions pickled."""
-    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+    mask = 0
+    for j in range(8):
+        mask |= int.from_bytes(flags[j::8], "little") << j
+    return mask
 
 
 def _year(pairs: tuple[bytes, ...]) -> int:
@@ -854,45 +968,70 @@ def _intersect(sets: list[set[int]]) -> set[int]:
     return sets[0].intersection(*sets[1:])
 
 
-def _postings(matcher, values: bool = False) -> tuple[list[int], list[float], list]:
-    """The documents, weights (and with ``values`` the encoded positions) of a term's postings in
-    one segment, a block at a time.
+def _postings(matcher) -> tuple[list[int], list[float]]:
+    """The documents and weights of a term's postings in one segment, a block at a time.
 
     Reads Whoosh's W3 posting blocks directly (whoosh-reloaded is pinned); any other matcher
     is walked one posting at a time. Deleted documents (a filtering wrapper) are left out.
     """
-    deleted = None
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        deleted, matcher = matcher._ids, matcher.child
+    matcher, deleted = _undeleted(matcher)
     ids: list[int] = []
     weights: list[float] = []
-    encoded: list = []
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            start = matcher._i
-            raw = matcher._data[0]
-            block = raw if matcher._byteids else list(accumulate(raw))  # ids are stored as gaps
-            ids.extend(block[start:] if start else block)
+            start, block = _block_ids(matcher)
+            ids.extend(block)
             matcher._read_weights()
             weights.extend(matcher._weights[start:] if start else matcher._weights)
-            if values:
-                matcher._read_values()
-                encoded.extend(matcher._values[start:])
             matcher._next_block()
     else:
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
-            if values:
-                encoded.append(matcher.value())
             matcher.next()
     if deleted:
         kept = [i for i, d in enumerate(ids) if d not in deleted]
         ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-        encoded = [encoded[i] for i in kept] if values else encoded
-    return ids, weights, encoded
+    return ids, weights
+
+
+def _phrase_keys(matcher) -> array:
+    """``(document << 32) + position`` for each position of a term's postings in one segment:
+    ``_LeafMatcher``'s blocks hold them so, any other matcher is read one posting at a time.
+    Deleted documents are left out."""
+    matcher, deleted = _undeleted(matcher)
+    keys = array("Q")
+    while matcher.is_active():
+        if isinstance(matcher, _LeafMatcher) and isinstance(matcher.format, _Positions):
+            if matcher._data is None:
+                matcher._read_data()
+            found, counts = matcher._data[2]
+            found, start = array("Q", found), matcher._i
+            keys.extend(found[sum(array("I", counts)[:start]):] if start else found)
+            matcher._next_block()
+        else:
+            keys.extend(map((matcher.id() << 32).__add__, matcher.value_as("positions")))
+            matcher.next()
+    if deleted:
+        keys = array("Q", [key for key in keys if key >> 32 not in deleted])
+    return keys
+
+
+def _undeleted(matcher):
+    """(the matcher under a filter of deleted documents, those documents or None)."""
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        return matcher.child, matcher._ids
+    return matcher, None
+
+
+def _block_ids(matcher) -> tuple[int, list[int]]:
+    """(where the matcher stands in its current W3 block, the block's ids from there)."""
+    if matcher._data is None:
+        matcher._read_data()
+    start = matcher._i
+    raw = matcher._data[0]
+    block = raw if matcher._byteids else list(accumulate(raw))  # ids are stored as gaps
+    return start, block[start:] if start else block
 
 
 _LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
@@ -1177,16 +1316,8 @@ class SearchIndex:
         else:  # every match is scored and counted; the best ``limit`` are kept
             matched, top = view.ranked(final, limit)
         facets = self._facets(view, matched)
-        words = None
-        if not listing and top:  # the query's words per field, looked up once for every snippet
-            words = {}
-            schema, reader = searcher.schema, searcher.reader()
-            for leaf in final.leaves():  # (Query.existing_terms loses every field but the first)
-                for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-                    if fieldname in schema:
-                        word = text if isinstance(text, str) else schema[fieldname].from_bytes(text)
-                        words.setdefault(fieldname, set()).add(word)
-        hits = [self._hit(searcher.stored_fields(d), score, words) for score, d in top]
+        words = query_words(final, searcher) if not listing and top else None
+        hits = [self._hit(view, searcher.stored_fields(d), score, words) for score, d in top]
         suggestion = None if matched or listing else self._suggest(searcher, cleaned)
         return Results(cleaned or "*", len(matched), hits, facets, notes, suggestion)
 
@@ -1198,7 +1329,7 @@ class SearchIndex:
             counts[name][value] = number
         return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
 
-    def _hit(self, stored: dict, score: float | None, words: dict[str, set[str]] | None) -> Hit:
+    def _hit(self, view: _View, stored: dict, score: float | None, words: dict[str, set[str]] | None) -> Hit:
         """A hit for display; ``words``: the query's words per field, to highlight (None: a listing)."""
         data = stored["data"]
         snippet = ""
@@ -1206,7 +1337,7 @@ class SearchIndex:
         if not listing:
             lang = data["language"]
             found = words.get(f"text_{lang}")
-            chain_ = self._live().schema[f"text_{lang}"].analyzer.chain
+            chain_ = view.schema[f"text_{lang}"].analyzer.chain
             snippet = _highlight(data["text"], found, lang, chain_, 2) or \
                 _highlight(data["summary"] or "", found, lang, chain_, 1)
         if not snippet:
@@ -1235,6 +1366,18 @@ class SearchIndex:
                     continue
             words.append(word)
         return " ".join(words) if changed else None
+
+
+def query_words(q: query.Query, searcher) -> dict[str, set[str]]:
+    """The words of a query per field, to highlight: looked up once for every snippet."""
+    words: dict[str, set[str]] = {}
+    schema, reader = searcher.schema, searcher.reader()
+    for leaf in q.leaves():  # (Query.existing_terms loses every field but the first)
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname in schema:
+                word = text if isinstance(text, str) else schema[fieldname].from_bytes(text)
+                words.setdefault(fieldname, set()).add(word)
+    return words
 
 
 def _shorten(text: str, length: int) -> str:

@@ -176,7 +176,9 @@ def test_scores_are_those_of_whooshs_own_matchers(searched):
 
     for text in ("accessibilité", "quartiers", "santé mentale", '"premiere ligne"', '"aide et de soins"', "accessib*",
                  "zorgzame buurt", "bassin NOT nord", "bassin OR zorg", "bassin AND NOT (nord OR sud)",
-                 "Portrait du bassin d'aide et de soins Sud", "NOT bassin", "bruxelles", "social-santé"):
+                 "Portrait du bassin d'aide et de soins Sud", "NOT bassin", "bruxelles", "social-santé",
+                 '"bassin d\'aide et de soins"', '"santé santé"', '"premiere ligne" OR "zorgzame buurten"',
+                 'sante NOT "premiere ligne"'):
         parsed, _, _ = index.parse(text)
         for final in (parsed, query.And([parsed, query.Term("scale", "region")]),
                       query.And([parsed, query.NumericRange("year", 2015, 2024)]),
@@ -463,6 +465,37 @@ def test_facets_counted_with_masks_equal_facets_counted_entry_by_entry(searched)
     expected = direct_facets(paths, lambda i, t: True)
     assert {pair.decode(): n for pair, n in counted.items()} == {
         f"{name}={value}": n for name, values in expected.items() for value, n in values.items()}
+
+
+def test_snippets_are_those_of_whooshs_highlighter(searched):
+    """kb cuts snippets with its own one-loop copy of Whoosh's fragmenter: for every entry and
+    several queries, it must give what Whoosh's own token pipeline (the analyser's tokens marked
+    by set_matched_filter, merged, fragmented, scored and formatted) gives on the same window."""
+    from whoosh.highlight import set_matched_filter, top_fragments
+
+    from kb.search import _HIGHLIGHTER, _highlight, _window, query_words
+
+    index = searched.search_index
+    view = index._live()
+    marked = 0
+    for text in ("accessibilité", "santé mentale", "quartier*", "bassin d'aide et de soins", "zorgzame buurt",
+                 '"premiere ligne"', "bruxelles", "région"):
+        words = query_words(index.parse(text)[0], view.searcher)
+        for docnum in range(view.searcher.doc_count_all()):
+            data = view.searcher.stored_fields(docnum)["data"]
+            lang = data["language"]
+            found, chain = words.get(f"text_{lang}"), view.schema[f"text_{lang}"].analyzer.chain
+            for part, top in ((data["text"], 2), (data["summary"] or "", 1)):
+                window = _window(part, found, lang, chain) if part and found else ""
+                expected = ""
+                if window:
+                    tokens = set_matched_filter(chain(window, chars=True, mode="index", removestops=False), found)
+                    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(window, _HIGHLIGHTER._merge_matched_tokens(tokens))
+                    expected = _HIGHLIGHTER.formatter.format(
+                        top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1))
+                assert _highlight(part, found, lang, chain, top) == expected, (text, data["title"])
+                marked += "<mark>" in expected
+    assert marked > 100
 
 
 def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
