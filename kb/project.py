@@ -127,7 +127,7 @@ class Project:
     database_url: str | None = None
     index_dir: Path | None = None
     site_dir: Path | None = None
-    _written: dict = field(default_factory=dict, init=False, repr=False)  # by the last index(): id -> Entry
+    _written: dict = field(default_factory=dict, init=False, repr=False)  # by index(): id -> Entry
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -199,7 +199,7 @@ class Project:
         if changes or full:
             self.store.apply(changes, entries, states, full=full)
             after = self.store.revision()
-        self._written = {e.id: e for e in entries}
+        self._written.update((e.id, e) for e in entries)
         if not search:
             return IndexReport(changes)
         index = self.search_index

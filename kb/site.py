@@ -310,11 +310,12 @@ class Site:
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     def body_html(self, entry: Entry) -> str:
-        """The sanitised body, rendered once and shared by the FR and NL pages."""
+        """The sanitised body, rendered once and shared by the FR and NL pages (see also
+        _render_bodies)."""
         if entry.id not in self._bodies:
             if self._renderer is None:
                 self._renderer = Renderer()
-            self._bodies[entry.id] = _straight_apostrophes(self._renderer(entry.body))
+            self._bodies[entry.id] = _body(self._renderer, entry)
             self._fresh_bodies.append(entry.id)
         return self._bodies[entry.id]
 
@@ -493,6 +494,10 @@ class Site:
 def _read(path: str) -> str:
     with open(path, encoding="utf-8") as file:
         return file.read()
+
+
+def _body(renderer: Renderer, entry: Entry) -> str:
+    return _straight_apostrophes(renderer(entry.body))
 
 
 def _straight_apostrophes(text: str) -> str:
@@ -815,12 +820,38 @@ class Plan:
     total: int = 0  # files in the site
 
 
+_ENTRIES: list[Entry] = []  # the entries whose bodies forked workers render (inherited, never pickled)
+
+
+def _render_bodies(bounds: tuple[int, int]) -> dict[str, str]:
+    renderer = Renderer()
+    return {e.id: _body(renderer, e) for e in _ENTRIES[slice(*bounds)]}
+
+
 def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, base_url: str) -> Plan:
-    """Every page of the site, keyed; those the tree does not hold under the same key are to write."""
-    site = Site(Catalogue(source.entries(), vocabularies, cache=state_dir / "derived.pickle"), base_url)
-    pages = list(site.pages())
-    pages.append(site.sitemap(page.path for page in pages))
-    todo = [page for page in pages if not tree.current(page.path, page.key)]
+    """Every page of the site, keyed; those the tree does not hold under the same key are to write.
+
+    When the tree holds nothing to keep (a first build, a new design), every body is needed:
+    worker processes render them with Markdown while this one plans the site."""
+    entries = source.entries()
+    pool = None
+    if not tree.manifest and WORKERS > 1 and len(entries) >= PARALLEL_FROM \
+            and "fork" in multiprocessing.get_all_start_methods():
+        _ENTRIES[:] = entries
+        pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+        bodies = pool.map(_render_bodies, [(start, start + 250) for start in range(0, len(entries), 250)])
+    try:
+        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), base_url)
+        pages = list(site.pages())
+        pages.append(site.sitemap(page.path for page in pages))
+        todo = [page for page in pages if not tree.current(page.path, page.key)]
+        if pool:
+            for rendered in bodies:
+                site.keep_bodies(rendered)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+            _ENTRIES.clear()
     return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 
