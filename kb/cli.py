@@ -431,17 +431,23 @@ def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
     """
     from .project import Refused
     from .serve import serve as run_server
-    from .site import BuildError
+    from .site import BuildError, SearchNotUpdated
 
     project = _project(**paths)
     site_dir = output or project.site_dir
 
+    def searching(stage: str, done: int, total: int) -> None:
+        if stage == "search":
+            click.echo("indexing the site for search (Pagefind)...", err=True)
+
     def rebuild() -> None:
         try:
-            report = project.build(site_dir)
+            report = project.build(site_dir, progress=searching)
         except Refused as refused:
             _print_problems(refused.problems)
             click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
+        except SearchNotUpdated as exc:
+            click.echo(f"search not updated: {exc}; the pages are up to date", err=True)
         except (BuildError, OSError) as exc:
             click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
         else:
