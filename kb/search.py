@@ -229,13 +229,26 @@ class _Positions(formats.Positions):
 
 
 class _PostingsWriter(W3PostingsWriter):
-    """Writes a ``_Positions`` field's values in a block as two strings, not one string per
-    posting (the block is pickled with protocol 2, where each string costs a function call to
-    read back): every position as ``(document << 32) + position`` (8 bytes), the postings one
-    after the other, and how many positions each posting has. A phrase search then reads a word's
-    positions as numbers that say their document too, and intersects them as sets (see
-    ``_Evaluation._phrase_docs``). The document is the one this block is written for, so a merge,
-    which gives documents new numbers, writes new keys."""
+    """Writes a block's documents and weights as the bytes of two arrays, not as tuples of
+    numbers: reading a block is then two copies, not an object made per posting by the unpickler
+    (a search reads every block of its words). A weight shared by the whole block is written
+    once, as Whoosh does.
+
+    A ``_Positions`` field's values are two strings too, not one string per posting (a string
+    costs a function call to unpickle with protocol 2): every position as ``(document << 32) +
+    position`` (8 bytes), the postings one after the other, and how many positions each posting
+    has. A phrase search then reads a word's positions as numbers that say their document too,
+    and intersects them as sets (see ``_Evaluation._phrase_docs``). The document is the one this
+    block is written for, so a merge, which gives documents new numbers, writes new keys."""
+
+    def _mini_ids(self):
+        return super()._mini_ids() if self._byteids else self._ids.tobytes()
+
+    def _mini_weights(self):
+        weights = self._weights
+        if any(w != weights[0] for w in weights):
+            return weights.tobytes()
+        return None if weights[0] == 1.0 else weights[0]
 
     def _mini_values(self):
         if not isinstance(self._format, _Positions):
@@ -247,8 +260,21 @@ class _PostingsWriter(W3PostingsWriter):
 
 
 class _LeafMatcher(W3LeafMatcher):
-    """Reads what ``_PostingsWriter`` writes; each posting's value (its positions as
-    ``_Positions`` encodes them) for Whoosh's own matchers."""
+    """Reads what ``_PostingsWriter`` writes, for Whoosh's own matchers as for kb's."""
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        if type(self._data[0]) is not bytes:
+            return super()._read_ids()
+        self._ids = array("I", self._data[0])
+
+    def _read_weights(self):
+        if self._data is None:
+            self._read_data()
+        if type(self._data[1]) is not bytes:
+            return super()._read_weights()
+        self._weights = array("f", self._data[1])
 
     def _read_values(self):
         if self._data is None:
@@ -275,9 +301,10 @@ class _Codec(W3Codec):
         return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
-# Posting blocks of up to 1,024 postings: a search reads every block of a term's postings, and
-# unpickling and decompressing 128-posting blocks one at a time cost as much as using them.
-CODEC = _Codec(blocklimit=1024, compression=3)
+# Posting blocks of up to 1,024 postings, not compressed: a search reads every block of its words'
+# postings, and decompressing them was half of reading them (the index is about twice as large:
+# ~85 MB of postings for 10,000 entries).
+CODEC = _Codec(blocklimit=1024, compression=0)
 
 
 def schema() -> fields.Schema:
@@ -401,10 +428,11 @@ def _fragments(text: str, words, lang: str, chain) -> list[Fragment]:
     maxchars, surround = _HIGHLIGHTER.fragmenter.maxchars, _HIGHLIGHTER.fragmenter.surround
     fragments: list[Fragment] = []
     first, firsts, countdown, matches, length, end = None, deque(), -1, [], 0, None
+    known = _ANALYSED.get(lang, {})
     for match in _TOKEN.finditer(text):
         start, end = match.span()
         size = end - start
-        word = _analysed(match.group(), lang, chain)
+        word = known.get(match.group()) or _analysed(match.group(), lang, chain)
         matched = word in words
         if countdown < 0 and not matched:  # outside a fragment: keep the context before it
             firsts.append(start)
@@ -569,7 +597,7 @@ class _View:
         self._years: list[int] | None = None
         self._masks: dict[bytes, int] | None = None
         self._counted = 0
-        self._titles = None
+        self._titles: list[bytes] | None = None
 
     # -- matches and scores -------------------------------------------------------------------------
 
@@ -683,17 +711,22 @@ class _View:
         return Counter({pair: number for pair, mask in self._masks.items() if (number := (matched & mask).bit_count())})
 
     def newest(self, docnums: list[int], limit: int) -> list[int]:
-        """The ``limit`` documents with the latest year, then by folded title, then by number."""
+        """The ``limit`` documents with the latest year, then by folded title, then by number:
+        only the documents of the years shown are ordered by title."""
         if not docnums or limit <= 0:
             return []
         years = self.years()
-        ordered = sorted(docnums, key=lambda d: (-years[d], d))
-        cut = years[ordered[min(limit, len(ordered)) - 1]]  # every document of the last year shown
-        candidates = [d for d in ordered if years[d] >= cut]
+        cut = heapq.nlargest(limit, map(years.__getitem__, docnums))[-1]  # the last year shown
+        candidates = [d for d in docnums if years[d] >= cut]
+        titles = self.titles()
+        return heapq.nsmallest(limit, candidates, key=lambda d: (-years[d], titles[d], d))
+
+    def titles(self) -> list[bytes]:
+        """Every document's folded title (global numbers), the column read in one go per
+        opened index."""
         if self._titles is None:
-            self._titles = self.searcher.reader().column_reader("sort_title")
-        titles = self._titles
-        return sorted(candidates, key=lambda d: (-years[d], titles[d], d))[:limit]
+            self._titles = [title for sub, offset, reader in self.segments for title in _column_values(reader, "sort_title")]
+        return self._titles
 
 
 class _Evaluation:
@@ -763,29 +796,28 @@ class _Evaluation:
         self._add(q, total, self.docs(q), True, 1.0)
         return total
 
-    def _add(self, q: query.Query, total: list[float], within: set[int], spine: bool, factor: float) -> None:
+    def _add(self, q: query.Query, total: list[float], within: set[int], loose: bool, factor: float) -> None:
         """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` of
-        ``within`` that ``q`` matches; to no other document that will be read.
+        ``within`` that ``q`` matches, and nothing to the other documents of ``within``.
 
-        ``spine``: ``within`` is every document that will be read, and they all match ``q`` (the
-        query, or reached from it through ANDs and the first part of AND-MAYBE, AND-NOT and
-        REQUIRE): a word can then add to all its postings, since what lands on the others is
-        never read, without looking each up in ``within``.
+        ``loose``: no document outside ``within`` will be read (``within`` is the query's matches,
+        and the nodes above ``q`` match all of them), so a word may add to all its postings
+        without looking each up in ``within``: what lands outside is never seen.
         """
         kind = _kind(q, self.view.bm25)
-        if kind == "null":
+        if kind == "null" or not within:
             return
         if kind == "term":
-            self._term(q, total, within, spine, factor)
+            self._term(q, total, within, loose, factor)
             return
         if kind not in ("years", "every", "whoosh"):
             factor *= q.boost
         if kind == "or":
             for child in q.subqueries:
-                self._add(child, total, within, False, factor)
+                self._add(child, total, within, loose, factor)
         elif kind == "andmaybe":
-            self._add(q.a, total, within, spine, factor)
-            self._add(q.b, total, within if spine else within & self.docs(q.a), False, factor)
+            self._add(q.a, total, within, loose, factor)
+            self._add(q.b, total, *self._narrow(q.a, within, loose), factor)
         elif kind in ("and", "andnot", "require", "phrase"):
             if kind == "and":
                 parts = q.subqueries
@@ -793,14 +825,20 @@ class _Evaluation:
                 parts = [query.Term(q.fieldname, word) for word in q.words]
             else:
                 parts = [q.a]
-            narrowed = within if spine else within & self.docs(q)
+            narrowed = self._narrow(q, within, loose)
             for part in parts:
-                self._add(part, total, narrowed, spine, factor)
+                self._add(part, total, *narrowed, factor)
         else:  # a year range and 'everything' score their boost; Whoosh's matchers their own
             found = dict.fromkeys(self.docs(q), q.boost * factor) if kind != "whoosh" else \
                 {d: v * factor for d, v in self._by_whoosh(q).items()}
             for d in within & found.keys():
                 total[d] += found[d]
+
+    def _narrow(self, q: query.Query, within: set[int], loose: bool) -> tuple[set[int], bool]:
+        """(the documents of ``within`` that ``q`` matches, whether its parts may add outside
+        them): they may if ``q`` matches all of ``within`` and its own caller may."""
+        narrowed = within & self.docs(q)
+        return (within, loose) if len(narrowed) == len(within) else (narrowed, False)
 
     def _by_whoosh(self, q: query.Query) -> dict[int, float]:
         """Whoosh's own matcher for this node: exact, one call per match."""
@@ -836,36 +874,34 @@ class _Evaluation:
         except ValueError:
             return None
 
-    def _term(self, q: query.Term, total: list[float], within: set[int], spine: bool, factor: float) -> None:
+    def _term(self, q: query.Term, total: list[float], within: set[int], loose: bool, factor: float) -> None:
         """Add ``factor`` times a word's BM25F score (Whoosh's formula and statistics) to
-        ``total`` for each of its documents in ``within`` (and, on the ``spine``, maybe others)."""
+        ``total`` for each of its documents in ``within`` (and, ``loose``, maybe others)."""
         postings = self.postings(q.fieldname, q.text)
         if not postings:
             return
         ids, weights = postings
-        if len(within) * 3 < len(ids):  # far fewer documents than postings: look each one up
-            pairs = _looked_up(ids, weights, within)
-        elif spine:
-            pairs = zip(ids, weights)
-        else:
-            pairs = ((d, w) for d, w in zip(ids, weights) if d in within)
+        if len(within) * 16 < len(ids):  # a few documents: find each by bisection
+            ids, weights, loose = *_looked_up(ids, weights, within), True
         boost = q.boost * factor
         fieldname = q.fieldname
         if not self.view.schema[fieldname].scorable:  # Whoosh scores these by the posting's weight
-            for d, w in pairs:
-                total[d] += w * boost
+            for d, w in zip(ids, weights):
+                if loose or d in within:
+                    total[d] += w * boost
             return
         # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
-        # times the boost: this loop is most of a query's time.
+        # times the boost: these loops are most of a query's time.
         idf = self.view.searcher.idf(fieldname, self.view.schema[fieldname].to_bytes(q.text))
         norm = self.view.norms(self.seg, self.reader, fieldname)
         k1p1 = self.view.weighting.K1 + 1
-        if boost == 1.0:
-            for d, w in pairs:
-                total[d] += idf * ((w * k1p1) / (w + norm[d]))
-        else:
-            for d, w in pairs:
+        if loose:
+            for d, w in zip(ids, weights):
                 total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
+        else:
+            for d, w in zip(ids, weights):
+                if d in within:
+                    total[d] += idf * ((w * k1p1) / (w + norm[d])) * boost
 
     def _phrase_docs(self, phrase: query.Query, candidates: set[int] | None) -> set[int]:
         """The documents (among ``candidates``) where the phrase's words follow one another.
@@ -894,14 +930,11 @@ class _Evaluation:
         return found if candidates is None else found & candidates
 
 
-def _looked_up(ids: list[int], weights, within: set[int]) -> list[tuple[int, float]]:
-    """(document, weight) of the postings (``ids``, ascending, and ``weights``) whose document is
-    in ``within``, looking each of a few documents up by bisection, of more in a dictionary."""
-    if len(within) * 16 < len(ids):
-        found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]
-        return [(ids[i], weights[i]) for i in found]
-    weight = dict(zip(ids, weights)).get
-    return [(d, w) for d in within if (w := weight(d)) is not None]
+def _looked_up(ids: list[int], weights, within: set[int]) -> tuple[list[int], list[float]]:
+    """The postings (``ids``, ascending, and ``weights``) of the few documents of ``within``,
+    each found by bisection."""
+    found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]
+    return [ids[i] for i in found], [weights[i] for i in found]
 
 
 def _kind(q: query.Query, bm25: bool) -> str:
@@ -968,20 +1001,20 @@ def _intersect(sets: list[set[int]]) -> set[int]:
     return sets[0].intersection(*sets[1:])
 
 
-def _postings(matcher) -> tuple[list[int], list[float]]:
+def _postings(matcher) -> tuple[list[int], array]:
     """The documents and weights of a term's postings in one segment, a block at a time.
 
     Reads Whoosh's W3 posting blocks directly (whoosh-reloaded is pinned); any other matcher
     is walked one posting at a time. Deleted documents (a filtering wrapper) are left out.
     """
     matcher, deleted = _undeleted(matcher)
-    ids: list[int] = []
-    weights: list[float] = []
-    if isinstance(matcher, W3LeafMatcher):
+    ids, weights = array("I"), array("f")
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while matcher.is_active():
-            start, block = _block_ids(matcher)
-            ids.extend(block)
+            start = matcher._i
+            matcher._read_ids()  # (_LeafMatcher's: arrays; Whoosh's: ids as gaps and weights as tuples)
             matcher._read_weights()
+            ids.extend(matcher._ids[start:] if start else matcher._ids)
             weights.extend(matcher._weights[start:] if start else matcher._weights)
             matcher._next_block()
     else:
@@ -991,8 +1024,8 @@ def _postings(matcher) -> tuple[list[int], list[float]]:
             matcher.next()
     if deleted:
         kept = [i for i, d in enumerate(ids) if d not in deleted]
-        ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-    return ids, weights
+        ids, weights = array("I", [ids[i] for i in kept]), array("f", [weights[i] for i in kept])
+    return ids.tolist(), weights
 
 
 def _phrase_keys(matcher) -> array:
@@ -1022,16 +1055,6 @@ def _undeleted(matcher):
     if isinstance(matcher, FilterMatcher) and matcher._exclude:
         return matcher.child, matcher._ids
     return matcher, None
-
-
-def _block_ids(matcher) -> tuple[int, list[int]]:
-    """(where the matcher stands in its current W3 block, the block's ids from there)."""
-    if matcher._data is None:
-        matcher._read_data()
-    start = matcher._i
-    raw = matcher._data[0]
-    block = raw if matcher._byteids else list(accumulate(raw))  # ids are stored as gaps
-    return start, block[start:] if start else block
 
 
 _LENGTHS = [byte_to_length(b) if b else None for b in range(256)]

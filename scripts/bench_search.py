@@ -4,10 +4,12 @@
     python scripts/bench_search.py                          # 1,000 and 10,000 entries, tmpfs and disk
     python scripts/bench_search.py --sizes 1000 --where shm
     python scripts/bench_search.py --sizes 10000 --where shm --profile
+    python scripts/bench_search.py --corpus /dev/shm/kbb/corpus-10000 --where shm
 
 A developer tool: it prints figures and never asserts. For each size (``--sizes``) and place
 (``--where``: ``shm`` = tmpfs under /dev/shm, ``disk`` = a folder under /tmp on the VM disk),
-in a fresh project (SQLite store, Whoosh index, the corpus from ``scripts/gen_corpus.py``):
+in a fresh project (SQLite store, Whoosh index, the corpus from ``scripts/gen_corpus.py`` or a
+copy of ``--corpus``):
 
 1. **full index**, in-process through ``kb.project.Project``: the store part (files -> SQLite)
    and the search part (store -> Whoosh), each timed.
@@ -206,8 +208,14 @@ class Bench:
             handle.write(f"\nModification de test numéro {number} pour le banc d'essai.\n")
 
 
-def generate(out: Path, size: int) -> None:
+def generate(out: Path, size: int, corpus: Path | None = None) -> None:
+    """The entries: ``corpus`` copied (the benchmark edits entries, never the original), or
+    ``size`` entries made by gen_corpus.py."""
     started = time.perf_counter()
+    if corpus:
+        shutil.copytree(corpus, out)
+        say(f"  copied {size} entries from {corpus} to {out} ({time.perf_counter() - started:.1f} s)")
+        return
     subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(out), "-n", str(size)],
                    check=True, capture_output=True)
     say(f"  generated {size} entries in {out} ({time.perf_counter() - started:.1f} s)")
@@ -414,8 +422,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=5.0, help="... for at most this many seconds")
     parser.add_argument("--profile", action="store_true", help="cProfile the slowest queries and an incremental index")
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    parser.add_argument("--corpus", type=Path, help="a folder of entries to copy instead of generating them "
+                                                    "(its number of entries is then the only size)")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.corpus:
+        if not args.corpus.is_dir():
+            parser.error(f"--corpus: no folder {args.corpus}")
+        args.sizes = [sum(1 for p in args.corpus.glob("*.md") if p.name.lower() != "readme.md")]
     args.where = [w.strip() for w in args.where.split(",") if w.strip()]
     unknown = set(args.where) - set(PLACES)
     if unknown:
@@ -441,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
                 folders.append(base)
                 bench = Bench(size, place, base)
                 say(f"\n{size} entries on {place} ({base})")
-                generate(bench.entries, size)
+                generate(bench.entries, size, args.corpus)
                 run_bench(bench, args)
                 benches.append(bench)
         peer = peers(folders[0])
