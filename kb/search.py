@@ -28,6 +28,7 @@ document's values, snippets by Whoosh's highlighter over a window of the text.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import html
 import os
@@ -272,9 +273,11 @@ class _LeafMatcher(W3LeafMatcher):
     def _read_weights(self):
         if self._data is None:
             self._read_data()
-        if type(self._data[1]) is not bytes:
-            return super()._read_weights()
-        self._weights = array("f", self._data[1])
+        weights = self._data[1]  # a block's weights, or the one weight they all have (None: 1.0)
+        if type(weights) is bytes:
+            self._weights = array("f", weights)
+        else:
+            self._weights = array("f", [1.0 if weights is None else weights]) * self._blocklength
 
     def _read_values(self):
         if self._data is None:
@@ -471,9 +474,7 @@ def _window(text: str, words, lang: str, chain) -> str:
     analyse into a query word are looked for; none: "" (nothing to highlight)."""
     if len(text) <= SNIPPET_WINDOW:
         return text
-    stems = sorted({w for w in words if w}, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(_accented, stems)) + r")", re.IGNORECASE)
-    found = [m.start() for m in pattern.finditer(text)]
+    found = [m.start() for m in _stems_pattern(frozenset(words)).finditer(text)]
     if not found:
         matching = [word for word in dict.fromkeys(_TOKEN.findall(text)) if _analysed(word, lang, chain) in words]
         if not matching:
@@ -500,6 +501,14 @@ _ACCENTED: dict[str, str] = {}  # a folded letter -> a regex class of the letter
 for _code, _letter in _FOLD.items():
     if _letter.isalpha() and chr(_code).lower() == chr(_code) and chr(_code) != _letter:
         _ACCENTED[_letter] = _ACCENTED.get(_letter, _letter) + chr(_code)
+
+
+@functools.lru_cache(maxsize=256)
+def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
+    """A regex for the words that begin with one of ``stems``, accents and case aside: made
+    once per query's words, not once per hit."""
+    ordered = sorted((stem for stem in stems if stem), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(_accented, ordered)) + r")", re.IGNORECASE)
 
 
 def _accented(stem: str) -> str:
@@ -907,9 +916,9 @@ class _Evaluation:
         """The documents (among ``candidates``) where the phrase's words follow one another.
 
         Each position of the i-th of n words, as ``(document << 32) + position``, plus n - 1 - i,
-        is where the phrase would end: the phrase is where every word gives the same key. The
-        keys of the word with the fewest make a set; each other word's keep those of its own that
-        are in it (C loops and a Python step per position, no per-document work)."""
+        is where the phrase would end: the phrase is where every word gives the same key. The last
+        word's keys make a set, which each other word's keys intersect (C loops, no Python step
+        per position or document)."""
         if type(phrase) is not query.Phrase:
             found = set(self._by_whoosh(phrase))
             return found if candidates is None else found & candidates
@@ -919,11 +928,11 @@ class _Evaluation:
             if not keys:
                 return set()
             words.append((len(keys), len(phrase.words) - 1 - i, keys))
-        words.sort(key=lambda found: found[0])
+        words.sort(key=lambda found: (found[1] != 0, found[0]))  # the last word first: no shift
         _, shift, keys = words[0]
-        ends = set(map(shift.__add__, keys))
+        ends = set(map(shift.__add__, keys) if shift else keys)
         for _, shift, keys in words[1:]:
-            ends = {end for end in map(shift.__add__, keys) if end in ends}
+            ends = ends.intersection(map(shift.__add__, keys) if shift else keys)
             if not ends:
                 return set()
         found = {end >> 32 for end in ends}
@@ -985,13 +994,8 @@ def _year(pairs: tuple[bytes, ...]) -> int:
 
 def _best(docs: set[int], scores: list[float], limit: int) -> list[int]:
     """The ``limit`` documents of ``docs`` with the highest ``scores``, best first, ties to the
-    lower number."""
-    if limit <= 0:
-        return []
-    if len(docs) > limit:
-        cut = heapq.nlargest(limit, map(scores.__getitem__, docs))[-1]  # the limit-th best score
-        docs = [d for d in docs if scores[d] >= cut]
-    return sorted(docs, key=lambda d: (-scores[d], d))[:limit]
+    lower number (``nlargest`` keeps the order of equals, and the documents are in order)."""
+    return heapq.nlargest(limit, sorted(docs), key=scores.__getitem__) if limit > 0 else []
 
 
 def _intersect(sets: list[set[int]]) -> set[int]:
