@@ -40,7 +40,7 @@ import weakref
 from array import array
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, filterfalse, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -601,6 +601,7 @@ class _View:
         self.parser = None
         self._norms: dict[tuple[int, str], list[float]] = {}
         self._all: dict[int, list[int]] = {}
+        self._deleted: dict[int, frozenset[int]] = {}
         self._raw_facets: list[bytes] | None = None
         self._facets: list[tuple[bytes, ...] | None] = []
         self._years: list[int] | None = None
@@ -660,9 +661,16 @@ class _View:
         return self._norms[key]
 
     def all_ids(self, seg: int, reader) -> list[int]:
+        """The segment's documents but the deleted ones."""
         if seg not in self._all:
-            self._all[seg] = list(reader.all_doc_ids())
+            self._all[seg] = list(filterfalse(self.deleted(seg, reader).__contains__, range(reader.doc_count_all())))
         return self._all[seg]
+
+    def deleted(self, seg: int, reader) -> frozenset[int]:
+        """The segment's deleted documents, which its postings still list."""
+        if seg not in self._deleted:
+            self._deleted[seg] = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        return self._deleted[seg]
 
     def years(self) -> list[int]:
         """Every document's year (global numbers), from the facets column, read once."""
@@ -751,6 +759,7 @@ class _Evaluation:
 
     def __init__(self, view: _View, seg: int, sub, reader):
         self.view, self.seg, self.sub, self.reader = view, seg, sub, reader
+        self.deleted = view.deleted(seg, reader)  # left out of every set of documents, not of postings
         self._postings: dict[tuple[str, bytes], tuple[list[int], list[float]] | None] = {}
         self._docs: dict[int, set[int]] = {}
         self._whoosh: dict[int, dict[int, float]] = {}
@@ -770,7 +779,7 @@ class _Evaluation:
             return set()
         if kind == "term":
             postings = self.postings(q.fieldname, q.text)
-            return set(postings[0]) if postings else set()
+            return set(postings[0]).difference(self.deleted) if postings else set()
         if kind == "or":
             return set().union(*(self.docs(child) for child in q.subqueries))
         if kind == "and":
@@ -936,7 +945,7 @@ class _Evaluation:
             if not ends:
                 return set()
         found = {end >> 32 for end in ends}
-        return found if candidates is None else found & candidates
+        return found.difference(self.deleted) if candidates is None else found & candidates
 
 
 def _looked_up(ids: list[int], weights, within: set[int]) -> tuple[list[int], list[float]]:
@@ -1009,9 +1018,10 @@ def _postings(matcher) -> tuple[list[int], array]:
     """The documents and weights of a term's postings in one segment, a block at a time.
 
     Reads Whoosh's W3 posting blocks directly (whoosh-reloaded is pinned); any other matcher
-    is walked one posting at a time. Deleted documents (a filtering wrapper) are left out.
+    is walked one posting at a time. Deleted documents are kept (``_Evaluation`` leaves them out
+    of its sets of documents, in C, instead of looking each posting up).
     """
-    matcher, deleted = _undeleted(matcher)
+    matcher = _unfiltered(matcher)
     ids, weights = array("I"), array("f")
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while matcher.is_active():
@@ -1026,17 +1036,14 @@ def _postings(matcher) -> tuple[list[int], array]:
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    if deleted:
-        kept = [i for i, d in enumerate(ids) if d not in deleted]
-        ids, weights = array("I", [ids[i] for i in kept]), array("f", [weights[i] for i in kept])
     return ids.tolist(), weights
 
 
 def _phrase_keys(matcher) -> array:
     """``(document << 32) + position`` for each position of a term's postings in one segment:
     ``_LeafMatcher``'s blocks hold them so, any other matcher is read one posting at a time.
-    Deleted documents are left out."""
-    matcher, deleted = _undeleted(matcher)
+    Deleted documents are kept."""
+    matcher = _unfiltered(matcher)
     keys = array("Q")
     while matcher.is_active():
         if isinstance(matcher, _LeafMatcher) and isinstance(matcher.format, _Positions):
@@ -1049,16 +1056,12 @@ def _phrase_keys(matcher) -> array:
         else:
             keys.extend(map((matcher.id() << 32).__add__, matcher.value_as("positions")))
             matcher.next()
-    if deleted:
-        keys = array("Q", [key for key in keys if key >> 32 not in deleted])
     return keys
 
 
-def _undeleted(matcher):
-    """(the matcher under a filter of deleted documents, those documents or None)."""
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        return matcher.child, matcher._ids
-    return matcher, None
+def _unfiltered(matcher):
+    """The matcher under the filter that leaves a segment's deleted documents out."""
+    return matcher.child if isinstance(matcher, FilterMatcher) and matcher._exclude else matcher
 
 
 _LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
