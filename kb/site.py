@@ -552,7 +552,7 @@ class Tree:
         self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
     def write(self, path: str, key: str, content: str | bytes) -> None:
-        _put(self.path / path, content)
+        _put(os.path.join(self.root, path), content)
         self.record(path, key)
 
     def prune(self, keep: set[str], sweep: bool = False) -> int:
@@ -596,13 +596,23 @@ class Tree:
         self.path, self.root = path, str(path)
 
 
-def _put(target: Path, content: str | bytes) -> os.stat_result:
+def _put(target: str, content: str | bytes, folders: set[str] | None = None) -> os.stat_result:
     """Write a file of a tree as a new file: the tree may share it with the live site (a hard
-    link, see _staging_tree), which must not change."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return target.stat()
+    link, see _staging_tree), which must not change. ``folders`` holds folders known to exist
+    (os calls on str paths: 50,000 files at 10,000 entries, where pathlib's cost showed)."""
+    folder = os.path.dirname(target)
+    if folders is None or folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        if folders is not None:
+            folders.add(folder)
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    with open(target, "wb") as file:
+        file.write(content.encode("utf-8") if isinstance(content, str) else content)
+        file.flush()
+        return os.fstat(file.fileno())
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -765,10 +775,10 @@ _SITE: list[Site] = []  # ...and the site they belong to
 def _write_pages(indices: list[int], tree: str) -> tuple[list[tuple[str, list]], dict[str, str]]:
     """Render and write the given pages of _TODO into ``tree``; return their manifest rows
     and the entry bodies rendered on the way."""
-    rows = []
+    rows, folders = [], set()
     for index in indices:
         page = _TODO[index]
-        stat = _put(Path(tree) / page.path, page.render())
+        stat = _put(os.path.join(tree, page.path), page.render(), folders)
         rows.append((page.path, [page.key, stat.st_size, stat.st_mtime_ns]))
     return rows, _SITE[0].fresh_bodies()
 
