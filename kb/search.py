@@ -106,6 +106,7 @@ from whoosh.highlight import (
 )
 from whoosh.lang import stopwords_for_language
 from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -118,6 +119,8 @@ if TYPE_CHECKING:
 
 FORMAT = "5"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500
+PRUNE_FROM = 1000  # matches in a segment before some are left unscored (see _Evaluation.candidates)
+SEED = 3  # times the hits asked for: the documents scored first, for a threshold
 MIN_PREFIX = 3  # letters before a wildcard
 MAX_WILDCARDS = 3  # words with a wildcard in one query
 MAX_SUGGESTED = 30  # longer words get no 'did you mean'
@@ -600,8 +603,10 @@ class _View:
         self.bm25 = isinstance(self.weighting, scoring.BM25F)
         self.parser = None
         self._norms: dict[tuple[int, str], list[float]] = {}
+        self._tables: dict[str, list[float]] = {}
         self._all: dict[int, list[int]] = {}
         self._deleted: dict[int, frozenset[int]] = {}
+        self._by_year: dict[int, dict[int, list[int]]] = {}
         self._raw_facets: list[bytes] | None = None
         self._facets: list[tuple[bytes, ...] | None] = []
         self._years: list[int] | None = None
@@ -625,7 +630,7 @@ class _View:
     def ranked(self, q: query.Query, limit: int) -> tuple[list[int], list[tuple[float, int]]]:
         """(every document matching ``q``, the best ``limit`` of them as (score, document)), in
         global numbers; ties go to the lower document number, as in Whoosh. Every match is
-        scored (facets count them all anyway); only the best are sorted."""
+        counted (facets count them all), only those that may be among the best are scored."""
         matched: list[int] = []
         best: list[tuple[float, int]] = []
         for number, (sub, offset, reader) in enumerate(self.segments):
@@ -633,9 +638,8 @@ class _View:
             docs = evaluation.docs(q)
             if not docs:
                 continue
-            scores = evaluation.scores(q)
             matched.extend(docs if not offset else (d + offset for d in docs))
-            best.extend((scores[d], d + offset) for d in _best(docs, scores, limit))
+            best.extend((score, d + offset) for score, d in evaluation.best(q, limit))
         best.sort(key=lambda pair: (-pair[0], pair[1]))
         return matched, best[:max(limit, 0)]
 
@@ -648,23 +652,40 @@ class _View:
         return found
 
     def norms(self, seg: int, reader, fieldname: str) -> list[float]:
-        """Each document's K1 * ((1 - B) + B * length / average length), the length being the
-        byte Whoosh keeps for it (so a norm is a look-up by that byte), made once per field."""
+        """Each document's norm (``norm_table``) by its length byte, made once per field."""
         key = (seg, fieldname)
         if key not in self._norms:
+            self._norms[key] = list(map(self.norm_table(fieldname).__getitem__, _field_length_bytes(reader, fieldname)))
+        return self._norms[key]
+
+    def norm_table(self, fieldname: str) -> list[float]:
+        """K1 * ((1 - B) + B * length / average length) for each length byte: Whoosh keeps a
+        document's field length as one byte, so its norm is a look-up by that byte."""
+        if fieldname not in self._tables:
             weighting = self.weighting
             b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
             k1 = weighting.K1
             avgfl = self.searcher.avg_field_length(fieldname) or 1
-            table = [k1 * ((1 - b) + b * length / avgfl) if length is not None else k1 for length in _LENGTHS]
-            self._norms[key] = list(map(table.__getitem__, _field_length_bytes(reader, fieldname)))
-        return self._norms[key]
+            self._tables[fieldname] = [k1 * ((1 - b) + b * length / avgfl) if length is not None else k1
+                                       for length in _LENGTHS]
+        return self._tables[fieldname]
 
     def all_ids(self, seg: int, reader) -> list[int]:
         """The segment's documents but the deleted ones."""
         if seg not in self._all:
             self._all[seg] = list(filterfalse(self.deleted(seg, reader).__contains__, range(reader.doc_count_all())))
         return self._all[seg]
+
+    def by_year(self, seg: int) -> dict[int, list[int]]:
+        """Year -> the segment's documents of that year (local numbers, deleted ones left out),
+        made once per opened index."""
+        if seg not in self._by_year:
+            _, offset, reader = self.segments[seg]
+            years, found = self.years(), {}
+            for d in self.all_ids(seg, reader):
+                found.setdefault(years[d + offset], []).append(d)
+            self._by_year[seg] = found
+        return self._by_year[seg]
 
     def deleted(self, seg: int, reader) -> frozenset[int]:
         """The segment's deleted documents, which its postings still list."""
@@ -711,7 +732,7 @@ class _View:
         (True) or not (False) whatever the counts."""
         self._counted += 1
         if masks is None:
-            masks = len(docnums) >= 1000 and (self._masks is not None or self._counted > 1)
+            masks = len(docnums) >= 100 and (self._masks is not None or self._counted > 1)
         if not masks:
             raw = self._raw()  # the matched documents' values joined, split and counted in C
             counts = Counter(SEPB.join(map(raw.__getitem__, docnums)).split(SEPB))
@@ -779,9 +800,13 @@ class _Evaluation:
             return set()
         if kind == "term":
             postings = self.postings(q.fieldname, q.text)
-            return set(postings[0]).difference(self.deleted) if postings else set()
-        if kind == "or":
-            return set().union(*(self.docs(child) for child in q.subqueries))
+            found = set(postings[0]) if postings else set()
+            if self.deleted and found:
+                found -= self.deleted
+            return found
+        if kind == "or":  # (a word in the fields of three languages: often found in one only)
+            found = [docs for docs in map(self.docs, q.subqueries) if docs]
+            return found[0] if len(found) == 1 else set().union(*found)
         if kind == "and":
             return _intersect([self.docs(child) for child in q.subqueries])
         if kind == "andmaybe":
@@ -796,23 +821,114 @@ class _Evaluation:
         if kind == "years":
             low = -float("inf") if q.start is None else q.start + (1 if q.startexcl else 0)
             high = float("inf") if q.end is None else q.end - (1 if q.endexcl else 0)
-            offset = self.view.segments[self.seg][1]
-            years = self.view.years()
-            return {d for d in self.view.all_ids(self.seg, self.reader) if low <= years[d + offset] <= high}
+            years = self.view.by_year(self.seg)
+            return set().union(*(docs for year, docs in years.items() if low <= year <= high))
         if kind == "every":
             return set(self.view.all_ids(self.seg, self.reader))
         return set(self._by_whoosh(q))
 
     # -- their scores ---------------------------------------------------------------------------------
 
-    def scores(self, q: query.Query) -> list[float]:
-        """Each document's score (by local number), right for the documents ``q`` matches
-        (``docs(q)``) and meaningless for the others: each node adds its score into one list (a
-        Python step or two per posting, instead of the dictionaries, filters and merges of
-        scoring node by node)."""
+    def scores(self, q: query.Query, within: set[int] | None = None) -> list[float]:
+        """Each document's score (by local number), right for the documents ``q`` matches (those
+        in ``within``, when given) and meaningless for the others: each node adds its score into
+        one list (a Python step or two per posting, instead of the dictionaries, filters and
+        merges of scoring node by node)."""
         total = [0.0] * self.reader.doc_count_all()
-        self._add(q, total, self.docs(q), True, 1.0)
+        self._add(q, total, self.docs(q) if within is None else within & self.docs(q), True, 1.0)
         return total
+
+    # -- the best of them -----------------------------------------------------------------------------
+
+    def best(self, q: query.Query, limit: int) -> list[tuple[float, int]]:
+        """The ``limit`` best documents matching ``q``, as (score, local number), best first, ties
+        to the lower number (``nlargest`` keeps the order of equals, and the documents are in
+        order): only the ``candidates`` are scored."""
+        if limit <= 0 or not self.docs(q):
+            return []
+        candidates = self.candidates(q, limit)
+        scores = self.scores(q, candidates)
+        return [(scores[d], d) for d in heapq.nlargest(limit, sorted(candidates), key=scores.__getitem__)]
+
+    def candidates(self, q: query.Query, limit: int) -> set[int]:
+        """The documents matching ``q`` that may be among its ``limit`` best: all of them, or
+        fewer when the words' bounds say so (MaxScore).
+
+        Each word's score is at most its ``bound``. The exact scores of a few documents (those
+        of the words with the highest bounds) give a threshold, at most the ``limit``-th best
+        score of all; the words with the lowest bounds, as long as those bounds add up to less
+        than the threshold, cannot together lift a document to it: a document that has none of
+        the other words scores less than the threshold, and is left out. (The bounds: Whoosh
+        keeps each word's highest weight and shortest field length in a segment.)"""
+        docs = self.docs(q)
+        leaves = self._bounds(q, 1.0) if len(docs) >= PRUNE_FROM else None
+        if not leaves:
+            return docs
+        leaves.sort(key=lambda leaf: leaf[0])
+        seed: set[int] = set()
+        for _, found in reversed(leaves):
+            grown = seed | (found & docs)
+            if len(grown) * 4 > len(docs):
+                break
+            seed = grown
+            if len(seed) >= SEED * limit:
+                break
+        if len(seed) < limit:
+            return docs
+        scores = self.scores(q, seed)
+        threshold = heapq.nlargest(limit, map(scores.__getitem__, seed))[-1]
+        below = 0.0
+        for count, (bound, _) in enumerate(leaves):
+            if (below + bound) * (1 + 1e-9) >= threshold:
+                break
+            below += bound
+        else:
+            return seed
+        essential = [found for _, found in leaves[count:]]
+        if any(len(found) * 2 >= len(docs) and len(found & docs) * 2 >= len(docs) for found in essential):
+            return docs  # (no use making a set as large)
+        kept = seed.union(*essential) & docs
+        return kept if len(kept) * 2 < len(docs) else docs
+
+    def _bounds(self, q: query.Query, factor: float) -> list[tuple[float, set[int]]] | None:
+        """(the highest score it can add to a document, the documents it adds to) for each part
+        of ``q`` that scores, as ``_add`` scores them; None when a part's highest score is unknown."""
+        kind = _kind(q, self.view.bm25)
+        if kind == "null":
+            return []
+        if kind in ("whoosh", "phrase") or q.boost <= 0:
+            return None
+        if kind in ("years", "every"):
+            return [(q.boost * factor, self.docs(q))]
+        if kind == "term":
+            bound = self._bound(q, factor)
+            return [] if bound is None else [(bound, self.docs(q))]
+        parts = q.subqueries if kind in ("or", "and") else [q.a, q.b] if kind == "andmaybe" else [q.a]
+        found: list[tuple[float, set[int]]] = []
+        for part in parts:
+            bounds = self._bounds(part, factor * q.boost)
+            if bounds is None:
+                return None
+            found.extend(bounds)
+        return found
+
+    def _bound(self, q: query.Term, factor: float) -> float | None:
+        """The highest score ``_term`` can give a word (times ``factor``): that of its highest
+        weight in its shortest field (BM25F grows with the weight and shrinks with the length);
+        None when the word is not in this segment."""
+        key = self._key(q.fieldname, q.text)
+        try:
+            info = self.reader.term_info(*key) if key else None
+        except TermNotFound:
+            info = None
+        if info is None:
+            return None
+        weight, boost = info.max_weight(), q.boost * factor
+        if not self.view.schema[q.fieldname].scorable:
+            return weight * boost
+        norm = self.view.norm_table(q.fieldname)[length_to_byte(info.min_length())]
+        idf = self.view.searcher.idf(*key)
+        return idf * ((weight * (self.view.weighting.K1 + 1)) / (weight + norm)) * boost
 
     def _add(self, q: query.Query, total: list[float], within: set[int], loose: bool, factor: float) -> None:
         """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` of
@@ -846,11 +962,14 @@ class _Evaluation:
             narrowed = self._narrow(q, within, loose)
             for part in parts:
                 self._add(part, total, *narrowed, factor)
-        else:  # a year range and 'everything' score their boost; Whoosh's matchers their own
-            found = dict.fromkeys(self.docs(q), q.boost * factor) if kind != "whoosh" else \
-                {d: v * factor for d, v in self._by_whoosh(q).items()}
+        elif kind == "whoosh":  # Whoosh's matcher scores it
+            found = self._by_whoosh(q)
             for d in within & found.keys():
-                total[d] += found[d]
+                total[d] += found[d] * factor
+        else:  # a year range and 'everything' score their boost
+            boost = q.boost * factor
+            for d in within & self.docs(q):
+                total[d] += boost
 
     def _narrow(self, q: query.Query, within: set[int], loose: bool) -> tuple[set[int], bool]:
         """(the documents of ``within`` that ``q`` matches, whether its parts may add outside
@@ -899,7 +1018,7 @@ class _Evaluation:
         if not postings:
             return
         ids, weights = postings
-        if len(within) * 16 < len(ids):  # a few documents: find each by bisection
+        if len(within) * 4 < len(ids):  # a few documents: find each by bisection
             ids, weights, loose = *_looked_up(ids, weights, within), True
         boost = q.boost * factor
         fieldname = q.fieldname
@@ -999,12 +1118,6 @@ def _year(pairs: tuple[bytes, ...]) -> int:
         if pair.startswith(b"year="):
             return int(pair[5:])
     return 0
-
-
-def _best(docs: set[int], scores: list[float], limit: int) -> list[int]:
-    """The ``limit`` documents of ``docs`` with the highest ``scores``, best first, ties to the
-    lower number (``nlargest`` keeps the order of equals, and the documents are in order)."""
-    return heapq.nlargest(limit, sorted(docs), key=scores.__getitem__) if limit > 0 else []
 
 
 def _intersect(sets: list[set[int]]) -> set[int]:

@@ -23,7 +23,7 @@ REWRITTEN = 60  # entries written again in a second segment, their first documen
 
 QUERIES = ["santé", "quartier", "bassin d'aide et de soins", "inégalités sociales de santé", "contrat local social-santé",
            '"première ligne"', '"bassin d\'aide et de soins"', '"santé mentale" OR "première ligne"', "accessib*",
-           "zorg NOT buurt", "Brussel", "social-santé", "primary care", '"soins" soins']
+           "zorg NOT buurt", "Brussel", "Bruxelles", "social-santé", "primary care", '"soins" soins']
 FILTERS = [Filters(), Filters(scale=("commune",)), Filters(language=("nl",)), Filters(year_from=2010, year_to=2018)]
 
 
@@ -85,6 +85,63 @@ def test_matches_scores_and_the_best_are_whooshs(synthetic, filters):
         assert [d for _, d in best] == exhaustive and [s for s, _ in best] == [mine[d] for d in exhaustive], text
         if text in ("santé", "quartier", "Brussel") and not filters.tags():
             assert len(matched) > 1024, text
+
+
+def test_the_best_found_without_scoring_every_match_are_those_of_scoring_all(synthetic):
+    """Where the words' bounds allow it (a word in every entry's labels, a name few entries
+    have), the best are looked for among some of the matches only: they and their scores must
+    be exactly those of scoring every match, whatever the number of hits asked for."""
+    from whoosh import query
+
+    from kb.search import EXACT_TITLE_BOOST, _Evaluation, exact_key
+
+    index = synthetic.search_index
+    view = index._live()
+    pruned = 0
+    for text in ("Brussel", "Bruxelles", "santé", "quartier", "accessib*", "santé quartier", "santé Brussel",
+                 "santé social", "Bruxelles social", "Brussel social", "Brussel région"):
+        parsed, cleaned, _ = index.parse(text)
+        final = query.AndMaybe(parsed, query.Term("title_exact", exact_key(cleaned), boost=EXACT_TITLE_BOOST))
+        for number, (sub, _, reader) in enumerate(view.segments):
+            evaluation = _Evaluation(view, number, sub, reader)
+            docs = evaluation.docs(final)
+            scores = evaluation.scores(final)  # every match scored
+            for limit in (1, 2, 3, 5, 10, 20, 40, 100):
+                candidates = evaluation.candidates(final, limit)
+                assert candidates <= docs, text
+                pruned += len(candidates) < len(docs)
+                exhaustive = sorted(docs, key=lambda d: (-scores[d], d))[:limit]
+                assert evaluation.best(final, limit) == [(scores[d], d) for d in exhaustive], (text, limit)
+    assert pruned >= 30
+
+
+def test_no_document_scores_a_word_above_its_bound(synthetic):
+    """Leaving matches unscored is exact only if no document scores a word above the bound
+    made from Whoosh's term statistics (the word's highest weight in its shortest field): checked
+    for every word of some queries, in every field and segment, with the scoring code itself.
+    The bounds are near the highest scores too, or leaving matches out would seldom happen."""
+    from whoosh import query
+
+    from kb.search import _Evaluation
+
+    index = synthetic.search_index
+    view = index._live()
+    checked, near = 0, 0
+    for text in ("santé quartier", "Brussel social", "Bruxelles région", "zorg wijk", "primary care", "accessib*"):
+        for number, (sub, _, reader) in enumerate(view.segments):
+            evaluation = _Evaluation(view, number, sub, reader)
+            for leaf in index.parse(text)[0].leaves():
+                bound = evaluation._bound(leaf, 1.0) if type(leaf) is query.Term else None
+                if bound is None:
+                    continue
+                docs = evaluation.docs(leaf)
+                total = [0.0] * reader.doc_count_all()
+                evaluation._term(leaf, total, docs, False, 1.0)
+                highest = max(total[d] for d in docs)
+                assert highest <= bound, (text, leaf)
+                checked += 1
+                near += highest >= 0.75 * bound
+    assert checked >= 30 and near >= 0.75 * checked
 
 
 def test_facets_are_a_direct_count_over_the_matched_files(synthetic):
