@@ -10,7 +10,10 @@ indexed in every language).
 One field per language holds the title, summary, body and labels (``text_fr``...), each word
 weighted by where it stands (``Sections``): a word's postings are one list of ids and weights,
 read without positions. Phrases are checked against a second field with positions
-(``phrase_fr``), read only for "quoted phrases".
+(``phrase_fr``), read only for "quoted phrases": its posting blocks hold each position as
+``(document << 32) + position``, so that a phrase is found by intersecting sets of those numbers.
+Posting blocks (``_Codec``) are written uncompressed, their numbers as arrays: a search reads
+every block of its words, in a few copies rather than an object per posting.
 
 The index is derived from the store: ``sync()`` compares its own stored digests with the
 store's and rewrites only what differs, so it repairs itself after an interrupted run. After a
@@ -19,10 +22,11 @@ writes its own changes alone (``update()``) without comparing every digest. A ``
 names the schema and analysis the index was written with; another one gets it rebuilt.
 
 Searching keeps one searcher open (``_View``, with what it reads once per opened index) and
-evaluates the common query shapes itself (``_Evaluation``): the documents an AND matches are
-intersected as sets before any is scored, and scores use Whoosh's own BM25F formula and
-statistics, so matches and scores are Whoosh's. Facets are counted from a column of each
-document's values, snippets by Whoosh's highlighter over a window of the text.
+evaluates the common query shapes itself (``_Evaluation``): the documents a query matches are
+found as sets (all of them are counted and faceted), and only those that may be among the best
+are scored (``_Evaluation.candidates``: each word's score has a bound), with Whoosh's own BM25F
+formula and statistics, so matches, scores and order are Whoosh's. Facets are counted with a
+mask per value, snippets cut as Whoosh's highlighter cuts them, over a window of the text.
 """
 
 from __future__ import annotations
@@ -100,7 +104,9 @@ from whoosh import columns, fields, formats, index, qparser, query, scoring, wri
 from whoosh.analysis import (
     Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter,
 )
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter, _lenfield,
+)
 from whoosh.highlight import (
     ContextFragmenter, Formatter, Fragment, Highlighter, get_text, mkfrag, top_fragments,
 )
@@ -293,8 +299,34 @@ class _LeafMatcher(W3LeafMatcher):
         self._values = tuple(positions[start:end] for start, end in zip([0, *ends], ends))
 
 
+class _Lengths:
+    """A segment's field lengths for writing its postings, each field's column read in one go:
+    Whoosh asks for the length of a posting's document at every posting it writes, and looking
+    each up in the column was a tenth of writing the index."""
+
+    def __init__(self, perdoc):
+        self._perdoc = perdoc
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            lengths = self._fields[fieldname] = [_LENGTH_OF[b] for b in _field_length_bytes(self._perdoc, fieldname)]
+        return lengths[docnum] if docnum < len(lengths) else default
+
+
+class _FieldWriter(W3FieldWriter):
+    """Whoosh's W3 field writer, given the field lengths as ``_Lengths``."""
+
+    def add_postings(self, schema, lengths, items):
+        super().add_postings(schema, _Lengths(lengths) if lengths is not None else None, items)
+
+
 class _Codec(W3Codec):
-    """Whoosh's W3 codec with ``_PostingsWriter`` and ``_LeafMatcher``."""
+    """Whoosh's W3 codec with ``_FieldWriter``, ``_PostingsWriter`` and ``_LeafMatcher``."""
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
@@ -769,13 +801,15 @@ class _View:
 
 class _Evaluation:
     """One query in one segment: each term's postings read once, then the documents a node
-    matches (sets, intersected in C) and the scores of those documents, added into one list.
+    matches (sets, intersected in C) and the scores of those of them that may be among the
+    best, added into one list.
 
     Scoring is a Python step per posting of each word, matching a C step: a word's score is
-    added over all its postings when every document that will be read has it, and only over
-    the documents its node matches otherwise (an AND inside an OR). Handled here: terms, AND, OR, AND-MAYBE,
-    AND-NOT, REQUIRE, phrases on fields with positions, year ranges, everything; any other node
-    is matched and scored by Whoosh's own matcher.
+    added over all its postings when every document that will be read has it, over the few
+    documents to score by bisection, and only over the documents its node matches otherwise
+    (an AND inside an OR). Handled here: terms, AND, OR, AND-MAYBE, AND-NOT, REQUIRE, phrases
+    on fields with positions, year ranges, everything; any other node is matched and scored by
+    Whoosh's own matcher.
     """
 
     def __init__(self, view: _View, seg: int, sub, reader):
@@ -1178,13 +1212,15 @@ def _unfiltered(matcher):
 
 
 _LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
+_LENGTH_OF = [byte_to_length(b) for b in range(256)]
 
 
 def _field_length_bytes(reader, fieldname: str) -> bytes:
-    """Every document's field length in one segment, as the byte Whoosh stores it."""
+    """Every document's field length in one segment, as the byte Whoosh stores it (``reader``:
+    the segment's, or its per-document reader)."""
     count = reader.doc_count_all()
     try:  # the lengths column, read in one go (W3 codec)
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        column = getattr(reader, "_perdoc", reader)._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         raw = column._dbfile.get(column._basepos, column._count) if column is not None and column._count else b""
     except AttributeError:  # another codec: ask document by document
         raw = bytes(length_to_byte(reader.doc_field_length(d, fieldname, 1) or 0) for d in range(count))
