@@ -285,8 +285,10 @@ class _LeafMatcher(W3LeafMatcher):
         weights = self._data[1]  # a block's weights, or the one weight they all have (None: 1.0)
         if type(weights) is bytes:
             self._weights = array("f", weights)
-        else:
+        elif weights is None or type(weights) is float:
             self._weights = array("f", [1.0 if weights is None else weights]) * self._blocklength
+        else:  # a tuple: written by Whoosh's own writer
+            super()._read_weights()
 
     def _read_values(self):
         if self._data is None:
