@@ -408,8 +408,36 @@ def _too_deep(front: str) -> int | None:
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
         return None
+    except yaml.YAMLError:
+        # Some PyYAML releases refuse deep flow collections ('[[[…') in their scanner, before any
+        # event: whatever their wording, kb says what is wrong itself when the brackets nest too deep.
+        return _flow_too_deep(front)
     finally:
         loader.dispose()
+
+
+def _flow_too_deep(front: str) -> int | None:
+    """The line where '[' and '{' outside quotes nest deeper than MAX_DEPTH, if they do.
+
+    Only asked once the YAML parser has refused the text, so a bracket inside plain text never
+    turns valid YAML into an error.
+    """
+    depth, line, quote = 0, 2, ""
+    for char in front:
+        if char == "\n":
+            line += 1
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
 
 
 def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Problem]]:

@@ -632,9 +632,9 @@ def test_charts_pass_axe_and_the_html_checker(tmp_path: Path, figures: stats.Sum
 
 # --------------------------------------------------------------------------- kb stats
 
-def test_kb_stats_prints_the_figures(runner: Any, tmp_path: Path, entries_dir: Path, fronts: dict) -> None:
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["stats", "--entries", str(entries_dir)])
+def test_kb_stats_prints_the_figures(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict) -> None:
+    monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
+    result = runner.invoke(cli, ["stats", "--entries", str(entries_dir)])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(f"{len(fronts)} entries")
@@ -649,10 +649,10 @@ def test_kb_stats_prints_the_figures(runner: Any, tmp_path: Path, entries_dir: P
     assert region_row.endswith(str(sum(1 for f in fronts.values() if "region" in f["scale"])))
 
 
-def test_kb_stats_json(runner: Any, tmp_path: Path, entries_dir: Path, fronts: dict,
+def test_kb_stats_json(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict,
                        vocabularies: vocab.Vocabularies) -> None:
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
+    monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
+    result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["total"] == len(fronts)
@@ -665,17 +665,17 @@ def test_kb_stats_json(runner: Any, tmp_path: Path, entries_dir: Path, fronts: d
     assert data == json.loads(json.dumps(expected))
 
 
-def test_kb_stats_leaves_out_broken_files(runner: Any, tmp_path: Path, entries_dir: Path, fronts: dict) -> None:
+def test_kb_stats_leaves_out_broken_files(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict) -> None:
     make_entry(entries_dir, "cassee", "title: Sans le reste")
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
+    monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
+    result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
     assert result.exit_code == 0
     assert "1 file with errors left out" in result.stderr
     assert json.loads(result.stdout)["total"] == len(fronts)
 
 
-def test_kb_stats_without_entries_folder(runner: Any, tmp_path: Path) -> None:
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["stats", "--entries", "nowhere"])
+def test_kb_stats_without_entries_folder(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
+    result = runner.invoke(cli, ["stats", "--entries", "nowhere"])
     assert result.exit_code == 1
     assert "no entries folder" in result.output
