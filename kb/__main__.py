@@ -1,3 +1,3 @@
-from .cli import cli
+from kb.cli import cli
 
 cli(prog_name="kb")

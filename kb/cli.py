@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 import click
 
-from . import vocab
-from .vocab import DIMENSIONS
+from kb.entries import vocab
+from kb.entries.vocab import DIMENSIONS
 
 ENTRIES_DIR = "entries"
 
@@ -78,7 +78,7 @@ def store_options(func: Any) -> Any:
 
 def _project(entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None,
              **paths: Any):
-    from .project import Project
+    from kb.project import Project
 
     return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
 
@@ -92,7 +92,7 @@ def _print_problems(problems: list) -> None:
 def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
     """Entries with errors (or no entries folder) end the command with a clear message and exit
     status 1, never a traceback; the store is closed either way."""
-    from .project import Refused
+    from kb.project import Refused
 
     try:
         yield
@@ -118,7 +118,7 @@ def filter_options(func: Any) -> Any:
 
 
 def _filters(years: str | None, type_: tuple, **tags: tuple):
-    from .filters import Filters, parse_years
+    from kb.store.filters import Filters, parse_years
 
     try:
         year_from, year_to = parse_years(years) if years else (None, None)
@@ -151,7 +151,7 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
     Each problem is one line: file:line: error|warning: what is wrong -- how to fix it.
     Exits with 1 when there are errors (or warnings with --strict).
     """
-    from . import inventory
+    from kb.entries import inventory
 
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
@@ -236,8 +236,8 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
 
     The id is chosen from the title; an existing file is never overwritten.
     """
-    from .entry import parse_file
-    from .new import write_entry
+    from kb.entries.schema import parse_file
+    from kb.entries.new import write_entry
 
     title = title or click.prompt("Title", err=True)
     if not type_:
@@ -290,7 +290,7 @@ def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | 
     """
     import json
 
-    from .search import SearchIndex
+    from kb.search.index import SearchIndex
 
     filters = _filters(years, **tags)
     # Where Project puts the index (kb.project itself, with entry parsing, is not needed here).
@@ -355,8 +355,8 @@ def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | Non
 
 
 def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None) -> Any:
-    from .project import Refused
-    from .site import BuildError, SearchNotUpdated
+    from kb.project import Refused
+    from kb.site.build import BuildError, SearchNotUpdated
 
     target = output or project.site_dir
     try:
@@ -402,7 +402,7 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
     """
     import json
 
-    from . import stats
+    from kb import stats
 
     if not entries_dir.is_dir():
         raise click.ClickException(f"no entries folder at {entries_dir}")
@@ -429,9 +429,9 @@ def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
 
     Entries with errors are reported and the last good site stays online.
     """
-    from .project import Refused
-    from .serve import serve as run_server
-    from .site import BuildError, SearchNotUpdated
+    from kb.project import Refused
+    from kb.site.serve import serve as run_server
+    from kb.site.build import BuildError, SearchNotUpdated
 
     project = _project(**paths)
     site_dir = output or project.site_dir
@@ -476,7 +476,7 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
 
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
     """
-    from . import biblio
+    from kb.bibliography import formats as biblio
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -512,7 +512,7 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
     file is written: a bad file writes nothing. Scale and criteria are left for you to add:
     'kb check' lists them.
     """
-    from . import biblio
+    from kb.bibliography import formats as biblio
 
     project = _project(entries_dir=entries_dir)
     try:

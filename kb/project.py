@@ -16,15 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from . import vocab
-from .entry import digest, parse_bytes
-from .inventory import Changes, FileState, Inventory, display_path
-from .problems import Problem
+from kb.entries import vocab
+from kb.entries.schema import digest, parse_bytes
+from kb.entries.inventory import Changes, FileState, Inventory, display_path
+from kb.entries.problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
-    from .search import SearchIndex
-    from .site import BuildReport, Progress
-    from .store import Store
+    from kb.search.index import SearchIndex
+    from kb.site.build import BuildReport, Progress
+    from kb.store.database import Store
 
 
 PARALLEL_PARSE_FROM = 500  # files to parse before it pays to fork a second process
@@ -101,7 +101,7 @@ class StoredEntries:
         few times longer than reading it, and after one edit only that entry comes from SQL.
         An entry's copy, or the entry the same run wrote into the store, serves while its
         digest and path are the store's. A few entries (``ids``) come from SQL directly."""
-        from . import cache as cache_file
+        from kb import cache as cache_file
 
         if ids is not None:
             ids = sorted(ids)
@@ -143,13 +143,13 @@ class Project:
 
     @cached_property
     def store(self) -> "Store":
-        from .store import Store
+        from kb.store.database import Store
 
         return Store(self.database_url)
 
     @cached_property
     def search_index(self) -> "SearchIndex":
-        from .search import SearchIndex
+        from kb.search.index import SearchIndex
 
         return SearchIndex(self.index_dir, self.vocabularies)
 
@@ -158,7 +158,7 @@ class Project:
             self.store.close()
 
     def check(self, paths: list[Path] | None = None) -> Inventory:
-        from . import inventory
+        from kb.entries import inventory
 
         return inventory.load(paths or [self.entries_dir], self.vocabularies)
 
@@ -217,7 +217,7 @@ class Project:
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
         ``kb index``'s job and is not needed here.
         """
-        from . import site
+        from kb.site import build as site
 
         self.index(search=False)
         state = self.root / ".kb" / "site"

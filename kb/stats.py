@@ -40,8 +40,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .entry import Entry
-from .vocab import Vocabularies
+from kb.entries.schema import Entry
+from kb.entries.vocab import Vocabularies
 
 __all__ = [
     "Matrix", "AreaCoverage", "Coverage", "CrossTable", "YearCounts", "Summary",

@@ -641,12 +641,12 @@ def mkdocs_builds(work: Workdir, runs: int, policy: Policy) -> tuple[Summary, di
 # -- profile ------------------------------------------------------------------------------------
 
 COMPONENTS = [  # (component, substrings of "file:function" in pstats), first match wins
-    ("templates (compiled Jinja code)", ["kb/templates/"]),
+    ("templates (compiled Jinja code)", ["kb/site/templates/"]),
     ("jinja2 runtime", ["jinja2/", "markupsafe"]),
     ("markdown", ["markdown/", "xml/etree", "ElementTree"]),
     ("nh3", ["nh3"]),
-    ("biblio exports", ["kb/biblio.py"]),
-    ("charts", ["kb/charts.py"]),
+    ("biblio exports", ["kb/bibliography/formats.py"]),
+    ("charts", ["kb/site/charts.py"]),
     ("stats", ["kb/stats.py"]),
     ("yaml", ["yaml/"]),
     ("sqlalchemy/sqlite", ["sqlalchemy/", "sqlite3", "_sqlite"]),
@@ -656,49 +656,49 @@ COMPONENTS = [  # (component, substrings of "file:function" in pstats), first ma
     ("file system (write, mkdir, stat, walk)", ["pathlib.py", "posix.", "io.", "_io.", "method 'write'",
                                                  "method 'read'", "built-in method io.open", "shutil.py", "os.py",
                                                  "genericpath.py", "posixpath.py"]),
-    ("kb.site", ["kb/site.py"]),
-    ("kb.entry / inventory / project / store", ["kb/entry.py", "kb/inventory.py", "kb/project.py", "kb/store.py"]),
-    ("kb.i18n / vocab", ["kb/i18n.py", "kb/vocab.py"]),
+    ("kb.site", ["kb/site/build.py"]),
+    ("kb.entries / project / store", ["kb/entries/schema.py", "kb/entries/inventory.py", "kb/project.py", "kb/store/database.py"]),
+    ("kb.i18n / vocab", ["kb/i18n.py", "kb/entries/vocab.py"]),
     ("regex", ["re/", "sre_", "method 'sub'", "method 'match'", "method 'search'", "method 'findall'",
                "method 'finditer'", "method 'split' of 're"]),
     ("unicodedata / str", ["unicodedata", "of 'str' objects"]),
 ]
 KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
     ("Project.index (files -> store)", "kb/project.py", "index"),
-    ("Store.entries (load)", "kb/store.py", "entries"),
-    ("__init__ in kb/site.py (Catalogue, Site...)", "kb/site.py", "__init__"),
-    ("Catalogue._related", "kb/site.py", "_related"),
+    ("Store.entries (load)", "kb/store/database.py", "entries"),
+    ("__init__ in kb/site/build.py (Catalogue, Site...)", "kb/site/build.py", "__init__"),
+    ("Catalogue._related", "kb/site/build.py", "_related"),
     ("stats.summary", "kb/stats.py", "summary"),
-    ("Site.pages (page list, keys)", "kb/site.py", "pages"),
-    ("Site._page", "kb/site.py", "_page"),
-    ("Site._card_key", "kb/site.py", "_card_key"),
-    ("Entry.tags", "kb/entry.py", "tags"),
-    ("vocab.fold", "kb/vocab.py", "fold"),
-    ("_hash (page keys)", "kb/site.py", "_hash"),
-    ("Tree.current (manifest check)", "kb/site.py", "current"),
-    ("_write_pages (render + write)", "kb/site.py", "_write_pages"),
+    ("Site.pages (page list, keys)", "kb/site/build.py", "pages"),
+    ("Site._page", "kb/site/build.py", "_page"),
+    ("Site._card_key", "kb/site/build.py", "_card_key"),
+    ("Entry.tags", "kb/entries/schema.py", "tags"),
+    ("vocab.fold", "kb/entries/vocab.py", "fold"),
+    ("_hash (page keys)", "kb/site/build.py", "_hash"),
+    ("Tree.current (manifest check)", "kb/site/build.py", "current"),
+    ("_write_pages (render + write)", "kb/site/build.py", "_write_pages"),
     ("Template.render", "jinja2/environment.py", "render"),
-    ("Site.body_html (Markdown + nh3)", "kb/site.py", "body_html"),
+    ("Site.body_html (Markdown + nh3)", "kb/site/build.py", "body_html"),
     ("Markdown.convert", "markdown/core.py", "convert"),
     ("markup.sanitize (nh3)", "kb/markup.py", "sanitize"),
-    ("biblio.bibtex", "kb/biblio.py", "bibtex"),
-    ("biblio.ris", "kb/biblio.py", "ris"),
-    ("biblio.csljson", "kb/biblio.py", "csljson"),
-    ("biblio.dumps", "kb/biblio.py", "dumps"),
+    ("biblio.bibtex", "kb/bibliography/formats.py", "bibtex"),
+    ("biblio.ris", "kb/bibliography/formats.py", "ris"),
+    ("biblio.csljson", "kb/bibliography/formats.py", "csljson"),
+    ("biblio.dumps", "kb/bibliography/formats.py", "dumps"),
     ("Path.write_bytes", "pathlib.py", "write_bytes"),
     ("Path.mkdir", "pathlib.py", "mkdir"),
-    ("Tree.prune", "kb/site.py", "prune"),
-    ("Tree.save (manifest)", "kb/site.py", "save"),
-    ("Indexing.finish (Pagefind)", "kb/site.py", "finish"),
-    ("prune_pagefind", "kb/site.py", "prune_pagefind"),
-    ("canonical_pagefind", "kb/site.py", "canonical_pagefind"),
+    ("Tree.prune", "kb/site/build.py", "prune"),
+    ("Tree.save (manifest)", "kb/site/build.py", "save"),
+    ("Indexing.finish (Pagefind)", "kb/site/build.py", "finish"),
+    ("prune_pagefind", "kb/site/build.py", "prune_pagefind"),
+    ("canonical_pagefind", "kb/site/build.py", "canonical_pagefind"),
 ]
 
 
 def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
     """cProfile, with WORKERS = 1, one in-process full build (index + site), then one rebuild
     after a body edit (the staging tree made by a first, unprofiled rebuild)."""
-    import kb.site
+    import kb.site.build
 
     saved, kb.site.WORKERS = kb.site.WORKERS, 1
     results = {}

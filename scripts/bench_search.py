@@ -67,7 +67,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.filters import Filters
+from kb.store.filters import Filters
 from kb.project import Project
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

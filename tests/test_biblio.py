@@ -25,10 +25,11 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 
 from conftest import MINIMAL, make_entry
-from kb import biblio, inventory
+from kb.bibliography import formats as biblio
+from kb.entries import inventory
 from kb.cli import cli
-from kb.entry import Entry, parse_file
-from kb.filters import Filters
+from kb.entries.schema import Entry, parse_file
+from kb.store.filters import Filters
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "csl-data.json"
 FORMATS = biblio.FORMATS

@@ -12,9 +12,9 @@ from click.testing import CliRunner, Result
 from conftest import MINIMAL, REPO
 from conftest import make_entry as _make_entry
 
-from kb import inventory
+from kb.entries import inventory
 from kb.cli import cli
-from kb.problems import Problem
+from kb.entries.problems import Problem
 
 STARTER = REPO / "entries"
 STARTER_FILES = sorted(p for p in STARTER.glob("*.md") if p.name != "README.md")

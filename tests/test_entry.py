@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, REPO, make_entry
 
-from kb.entry import SCHEMA, Entry, parse_bytes, parse_file
+from kb.entries.schema import SCHEMA, Entry, parse_bytes, parse_file
 
 NAME = "essai"
 FILE = f"{NAME}.md"

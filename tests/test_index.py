@@ -22,9 +22,9 @@ from sqlalchemy import create_engine, text
 
 from kb.cli import cli
 from kb.project import Refused
-from kb.search import SearchIndex
-from kb.store import Store
-from kb.vocab import load as load_vocabularies
+from kb.search.index import SearchIndex
+from kb.store.database import Store
+from kb.entries.vocab import load as load_vocabularies
 
 
 def append(path: Path, text_: str) -> None:

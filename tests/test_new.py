@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 from conftest import MINIMAL, REPO, make_entry
 
 from kb.cli import cli
-from kb.entry import parse_file
-from kb.new import free_id, write_entry
+from kb.entries.schema import parse_file
+from kb.entries.new import free_id, write_entry
 
 TODAY = dt.date.today().isoformat()
 BODY_MESSAGE = "the body is empty (headings and <!-- comments --> do not count)"

@@ -13,8 +13,8 @@ import pytest
 from filedata import direct_facets, entry_paths, front_matter, tags
 
 from kb.cli import cli
-from kb.filters import Filters
-from kb.search import MAX_QUERY, Results, analyzer, clean_query
+from kb.store.filters import Filters
+from kb.search.index import MAX_QUERY, Results, analyzer, clean_query
 
 
 def folded(text: str) -> str:
@@ -414,7 +414,7 @@ def test_cli_search_hostile_queries(searched, runner):
 # -- how the index is laid out and read (the speed of issue #3), checked for what it must not change ---
 
 def test_a_languages_text_is_weighted_by_part_and_a_phrase_stays_inside_one_part():
-    from kb.search import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
+    from kb.search.index import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
 
     text = SECTION.join(["Quartiers durables", "Un résumé", "Le texte du quartier", "Région"])
     analysed = [(t.text, t.pos, t.boost) for t in Sections("fr")(text, positions=True, boosts=True, mode="index")]
@@ -473,7 +473,7 @@ def test_snippets_are_those_of_whooshs_highlighter(searched):
     by set_matched_filter, merged, fragmented, scored and formatted) gives on the same window."""
     from whoosh.highlight import set_matched_filter, top_fragments
 
-    from kb.search import _HIGHLIGHTER, _highlight, _window, query_words
+    from kb.search.index import _HIGHLIGHTER, _highlight, _window, query_words
 
     index = searched.search_index
     view = index._live()
@@ -511,7 +511,7 @@ def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
         "from kb.cli import cli\n"
         f"result = CliRunner().invoke(cli, ['search', '--index-dir', {str(searched.index_dir)!r}, 'quartier'])\n"
         "assert result.exit_code == 0 and 'entries match' in result.output, result.output\n"
-        "print(sorted(m for m in ('kb.project', 'kb.entry', 'kb.store', 'sqlalchemy', 'yaml', 'urllib.request',\n"
+        "print(sorted(m for m in ('kb.project', 'kb.entries.schema', 'kb.store.database', 'sqlalchemy', 'yaml', 'urllib.request',\n"
         "                         'asyncio', 'ssl', 'email', 'cached_property') if m in sys.modules))\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
@@ -542,7 +542,7 @@ def test_whoosh_gets_the_real_modules_it_was_imported_without():
 def test_the_vocabulary_cache_follows_the_files(tmp_path):
     import shutil
 
-    from kb import vocab
+    from kb.entries import vocab
 
     copy = tmp_path / "vocabularies"
     shutil.copytree(vocab.VOCAB_DIR, copy)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from filedata import direct_facets, entry_paths, front_matter
 
-from kb.filters import Filters
+from kb.store.filters import Filters
 from kb.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def test_matches_scores_and_the_best_are_whooshs(synthetic, filters):
     matches sorted by score (ties to the lower number), as an exhaustive evaluation ranks them."""
     from whoosh import query
 
-    from kb.search import EXACT_TITLE_BOOST, exact_key
+    from kb.search.index import EXACT_TITLE_BOOST, exact_key
 
     index = synthetic.search_index
     view = index._live()
@@ -93,7 +93,7 @@ def test_the_best_found_without_scoring_every_match_are_those_of_scoring_all(syn
     be exactly those of scoring every match, whatever the number of hits asked for."""
     from whoosh import query
 
-    from kb.search import EXACT_TITLE_BOOST, _Evaluation, exact_key
+    from kb.search.index import EXACT_TITLE_BOOST, _Evaluation, exact_key
 
     index = synthetic.search_index
     view = index._live()
@@ -122,7 +122,7 @@ def test_no_document_scores_a_word_above_its_bound(synthetic):
     The bounds are near the highest scores too, or leaving matches out would seldom happen."""
     from whoosh import query
 
-    from kb.search import _Evaluation
+    from kb.search.index import _Evaluation
 
     index = synthetic.search_index
     view = index._live()
@@ -162,7 +162,7 @@ def test_a_phrase_is_found_where_its_words_follow_one_another_in_the_files(synth
     """'"première ligne"' against the files themselves: the phrase's entries are those whose
     title, summary or body has the two words one after the other, as the entry's language
     analyses them (any inflection, accents aside; stop words between them are skipped)."""
-    from kb.search import analyzer, plain_text
+    from kb.search.index import analyzer, plain_text
 
     def stems(text: str, lang: str) -> list[str]:
         return [t.text for t in analyzer(lang)(text)]

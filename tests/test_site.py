@@ -143,7 +143,7 @@ def test_only_french_entry_pages_are_indexed_for_search(built):
 
 def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monkeypatch):
     """The second build renders in forked workers: how pages are split changes nothing."""
-    from kb import site
+    from kb.site import build as site
 
     monkeypatch.setattr(site, "PARALLEL_FROM", 1)
     monkeypatch.setattr(site, "WORKERS", 2)

@@ -22,11 +22,14 @@ import pytest
 import yaml
 
 from conftest import MINIMAL, STARTER, make_entry
-from kb import charts, inventory, stats, vocab
+from kb.site import charts
+from kb.entries import inventory
+from kb import stats
+from kb.entries import vocab
 from kb.cli import cli
-from kb.entry import Entry
+from kb.entries.schema import Entry
 
-VOCAB_DIR = Path(vocab.__file__).parent / "vocabularies"
+VOCAB_DIR = Path(vocab.__file__).parent.parent / "vocabularies"
 SVG = "{http://www.w3.org/2000/svg}"
 
 

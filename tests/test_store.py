@@ -12,9 +12,9 @@ from conftest import MINIMAL, make_entry
 from filedata import direct_facets, entry_paths, file_digests, front_matter, tags
 from sqlalchemy import text
 
-from kb.filters import Filters
-from kb.inventory import Changes, FileState
-from kb.store import Store
+from kb.store.filters import Filters
+from kb.entries.inventory import Changes, FileState
+from kb.store.database import Store
 
 # Filters and the same selection written against the files' own YAML.
 FILTER_CASES = [

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from kb import vocab
+from kb.entries import vocab
 from kb.cli import cli
-from kb.vocab import DIMENSIONS, LANGS, VOCAB_DIR, VocabularyError
+from kb.entries.vocab import DIMENSIONS, LANGS, VOCAB_DIR, VocabularyError
 
 NAMES = sorted(set(DIMENSIONS.values()))
 COMMUNES = [str(nis) for nis in range(21001, 21020)]

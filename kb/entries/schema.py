@@ -24,9 +24,9 @@ from typing import Any, Callable
 
 import yaml
 
-from . import vocab as vocab_module
-from .problems import Problem, Severity
-from .vocab import Vocabularies
+from kb.entries import vocab as vocab_module
+from kb.entries.problems import Problem, Severity
+from kb.entries.vocab import Vocabularies
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 10

@@ -116,12 +116,12 @@ from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .filters import TAG_FIELDS, Filters
-from . import vocab
-from .vocab import LANGS, Vocabularies, fold
+from kb.store.filters import TAG_FIELDS, Filters
+from kb.entries import vocab
+from kb.entries.vocab import LANGS, Vocabularies, fold
 
 if TYPE_CHECKING:
-    from .entry import Entry
+    from kb.entries.schema import Entry
 
 FORMAT = "5"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500

@@ -20,9 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .entry import Entry
-from .filters import TAG_FIELDS, Filters
-from .inventory import Changes, FileState
+from kb.entries.schema import Entry
+from kb.store.filters import TAG_FIELDS, Filters
+from kb.entries.inventory import Changes, FileState
 
 SCHEMA_VERSION = "1"
 

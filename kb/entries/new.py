@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .entry import SCHEMA, _Loader, suggest_id
+from kb.entries.schema import SCHEMA, _Loader, suggest_id
 
 FIELD_ORDER = list(SCHEMA)
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")

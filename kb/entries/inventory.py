@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from . import vocab
-from .entry import Entry, Parsed, parse_file
-from .problems import Problem
+from kb.entries import vocab
+from kb.entries.schema import Entry, Parsed, parse_file
+from kb.entries.problems import Problem
 
 TITLE_SIMILARITY = 0.8
 

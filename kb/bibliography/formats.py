@@ -51,12 +51,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from . import vocab as vocab_module
-from .entry import SCHEMA, Context, Entry, Invalid, parse_bytes
-from .inventory import display_path, entry_files, load as load_inventory, normalise_title, same_title
-from .new import body_template, free_id, render
-from .problems import Problem
-from .vocab import Vocabularies, fold
+from kb.entries import vocab as vocab_module
+from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes
+from kb.entries.inventory import display_path, entry_files, load as load_inventory, normalise_title, same_title
+from kb.entries.new import body_template, free_id, render
+from kb.entries.problems import Problem
+from kb.entries.vocab import Vocabularies, fold
 
 FORMATS = ("bibtex", "ris", "csljson")
 EXTENSIONS = {"bibtex": ".bib", "ris": ".ris", "csljson": ".json"}
@@ -1506,7 +1506,7 @@ def _place(temporary: Path, target: Path) -> None:
 
 def todo(path: Path, vocabularies: Vocabularies | None = None) -> list[Problem]:
     """What 'kb check' will say about a written file: the contributor's to-do."""
-    from .entry import parse_file
+    from kb.entries.schema import parse_file
 
     return parse_file(path, _vocabularies(vocabularies), display_path(path)).problems
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # kb search imports this module and needs no entry parsing
-    from .entry import Entry
+    from kb.entries.schema import Entry
 
 TAG_FIELDS = ("type", "scale", "criteria", "partners", "territories", "language")
 

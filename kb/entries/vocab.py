@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from . import cache as cache_file
+from kb import cache as cache_file
 
 LANGS = ("fr", "nl", "en")
-VOCAB_DIR = Path(__file__).parent / "vocabularies"
+VOCAB_DIR = Path(__file__).parent.parent / "vocabularies"
 
 # Front matter field -> vocabulary file (without .yaml). The order is the order of the facets.
 DIMENSIONS: dict[str, str] = {

@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
-from .vocab import VOCAB_DIR
+from kb.entries.vocab import VOCAB_DIR
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -49,10 +49,14 @@ import jinja2
 import jinja2.filters
 from markupsafe import Markup, escape
 
-from . import biblio, cache as cache_file, charts, i18n, stats
-from .entry import Entry
-from .markup import Renderer
-from .vocab import DIMENSIONS, Vocabularies, fold
+from kb.bibliography import formats as biblio
+from kb import cache as cache_file
+from kb.site import charts
+from kb import i18n
+from kb import stats
+from kb.entries.schema import Entry
+from kb.site.markup import Renderer
+from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
 
 PAGE_SIZE = 100
 RELATED = 5

@@ -39,8 +39,8 @@ import html
 import re
 from typing import Callable, Sequence
 
-from .stats import Coverage, CrossTable, Matrix, YearCounts, levels
-from .vocab import Vocabularies
+from kb.stats import Coverage, CrossTable, Matrix, YearCounts, levels
+from kb.entries.vocab import Vocabularies
 
 __all__ = [
     "Link", "CellLink", "FILLS", "TEXT_ON_FILL", "BASSIN_STYLES",
