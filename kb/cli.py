@@ -83,6 +83,31 @@ def _project(entries_dir: Path | None = None, database_url: str | None = None, i
     return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
 
 
+def lang_option(func: Any) -> Any:
+    """--lang: the language(s) of the messages, as kb.i18n.cli_languages decides by default."""
+
+    def languages(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+        from kb.i18n import CLI_LANGS, cli_languages
+
+        if value and any(part.strip() not in CLI_LANGS for part in value.split(",")):
+            raise click.BadParameter(f"write fr, nl or en, or several separated by commas (fr,nl), not '{value}'")
+        return cli_languages(value)
+
+    return click.option("--lang", "langs", metavar="fr|nl|en", default=None, callback=languages, expose_value=True,
+                        help="Language of the messages: fr, nl, en, or fr,nl for both [default: $KB_LANG, else "
+                             "the locale, else en].")(func)
+
+
+def _setting(name: str, value: str | None) -> str | None:
+    """A kb.yml setting given as an option, checked as the file's would be."""
+    from kb.config import check_value
+
+    try:
+        return None if value is None else check_value(name, value)
+    except ValueError as bad:
+        raise click.BadParameter(str(bad)) from None
+
+
 def _print_problems(problems: list) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -145,13 +170,16 @@ def cli() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
               help="'github' prints GitHub Actions annotations.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict: bool) -> None:
+@lang_option
+def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict: bool, langs: tuple[str, ...]) -> None:
     """Check entry files (all of entries/ by default) and report every problem.
 
-    Each problem is one line: file:line: error|warning: what is wrong -- how to fix it.
+    Each problem is one line: file:line: error|warning: what is wrong -- how to fix it, in the
+    language of --lang (each language in turn with --lang fr,nl).
     Exits with 1 when there are errors (or warnings with --strict).
     """
     from kb.entries import inventory
+    from kb.i18n import t
 
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
@@ -159,9 +187,14 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     result = inventory.load(targets)
     for problem in result.problems:
-        click.echo(problem.github() if output_format == "github" else str(problem))
+        if output_format == "github":
+            click.echo(problem.github(langs))
+        else:
+            for lang in langs:
+                click.echo(problem.render(lang))
     errors, warnings = len(result.errors), len(result.warnings)
-    click.echo(f"checked {result.files} files: {errors} errors, {warnings} warnings", err=True)
+    for lang in langs:
+        click.echo(t(lang, "check.summary", files=result.files, errors=errors, warnings=warnings), err=True)
     if errors or (strict and warnings):
         sys.exit(1)
 
@@ -341,29 +374,41 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress display (for CI).")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
 @click.option("--base-url", metavar="URL", default=None,
-              help="Public address of the site, for sitemap.xml and feed.xml [default: $KB_BASE_URL, else relative].")
-def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, **paths: Any) -> None:
+              help="Public address of the site, for sitemap.xml and feed.xml [default: $KB_BASE_URL, else "
+                   "base_url in kb.yml, else relative].")
+@click.option("--repository", metavar="URL", default=None, callback=lambda ctx, param, value: _setting("repository", value),
+              help="The repository's web address, for the edit and report links [default: $KB_REPOSITORY, else "
+                   "repository in kb.yml, else no links].")
+def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, repository: str | None,
+          **paths: Any) -> None:
     """Build the static inventory site from the entries (indexing them first).
 
     The build is atomic: it writes beside the live site and swaps it in only on success,
     so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
     """
     project = _project(**paths)
-    report = _run_build(project, output, quiet, no_search, base_url)
+    report = _run_build(project, output, quiet, no_search, base_url, repository)
     if not quiet:
         click.echo(str(report))
 
 
-def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None) -> Any:
+def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None,
+               repository: str | None) -> Any:
+    from kb.config import ConfigError
     from kb.project import Refused
     from kb.site.build import BuildError, SearchNotUpdated
 
     target = output or project.site_dir
     try:
-        return project.build(output, progress=None if quiet else _progress(), search=not no_search, base_url=base_url)
+        return project.build(output, progress=None if quiet else _progress(), search=not no_search, base_url=base_url,
+                             repository=repository)
     except Refused as refused:
         _print_problems(refused.problems)
         raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
+                                   f"the last good site in {target} is unchanged") from None
+    except ConfigError as bad:
+        _print_problems(bad.problems)
+        raise click.ClickException(f"site not built: {len(bad.problems)} errors in kb.yml (see above); "
                                    f"the last good site in {target} is unchanged") from None
     except SearchNotUpdated as exc:
         raise click.ClickException(f"search index not updated: {exc}; the pages in {target} are up to date and "
@@ -429,6 +474,7 @@ def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
 
     Entries with errors are reported and the last good site stays online.
     """
+    from kb.config import ConfigError
     from kb.project import Refused
     from kb.site.serve import serve as run_server
     from kb.site.build import BuildError, SearchNotUpdated
@@ -443,7 +489,7 @@ def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
     def rebuild() -> None:
         try:
             report = project.build(site_dir, progress=searching)
-        except Refused as refused:
+        except (Refused, ConfigError) as refused:
             _print_problems(refused.problems)
             click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
         except SearchNotUpdated as exc:

@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from kb import config as config_module
+from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path
@@ -138,6 +140,11 @@ class Project:
         self.site_dir = Path(self.site_dir or self.root / "site")
 
     @cached_property
+    def config(self) -> Config:
+        """The project's kb.yml (defaults without one); raises ConfigError on a bad file."""
+        return config_module.load(self.root)
+
+    @cached_property
     def vocabularies(self) -> vocab.Vocabularies:
         return vocab.load()
 
@@ -211,7 +218,7 @@ class Project:
         return IndexReport(changes, len(written), len(removed))
 
     def build(self, output: Path | None = None, progress: "Progress | None" = None,
-              search: bool = True, base_url: str | None = None) -> "BuildReport":
+              search: bool = True, base_url: str | None = None, repository: str | None = None) -> "BuildReport":
         """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
 
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
@@ -221,9 +228,11 @@ class Project:
 
         self.index(search=False)
         state = self.root / ".kb" / "site"
+        config = self.config.overriding(
+            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
+            repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
         return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
-                          Path(output or self.site_dir), state, progress=progress, search=search,
-                          base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
+                          Path(output or self.site_dir), state, progress=progress, search=search, config=config)
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""
@@ -235,7 +244,6 @@ class Project:
         for entry in with_doi:
             other = taken.setdefault(entry.doi.lower(), entry.id)
             if other != entry.id:
-                problems.append(Problem(entry.path, entry.lines.get("doi", 1), "error",
-                                        f"same doi as entry '{other}': this looks like the same document twice",
-                                        "merge the two entries, or point each to its own document"))
+                problems.append(Problem.of(entry.path, entry.lines.get("doi", 1), "error", "check.same_doi_entry",
+                                           other=other))
         return problems

@@ -22,9 +22,11 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's KB_* settings."""
-    for name in ("KB_ENTRIES", "KB_DATABASE_URL", "KB_INDEX_DIR"):
+    """Tests never read the developer's KB_* settings, and read kb's messages in English unless
+    they ask for another language."""
+    for name in ("KB_ENTRIES", "KB_DATABASE_URL", "KB_INDEX_DIR", "KB_BASE_URL", "KB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KB_LANG", "en")
 
 
 @pytest.fixture

@@ -48,10 +48,19 @@ def test_every_data_file_is_packaged():
 
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")
-    patterns = [p.strip() for p in config["options.package_data"]["kb"].split(",")]
-    package = REPO / "kb"
-    for folder in ("templates", "assets", "vocabularies"):
-        for path in (package / folder).rglob("*"):
+    data = config["options.package_data"]
+    for package, folder in (("kb", "vocabularies"), ("kb.site", "templates"), ("kb.site", "assets")):
+        root = REPO / package.replace(".", "/")
+        patterns = [p.strip() for p in data[package].replace("\n", ",").split(",") if p.strip()]
+        for path in (root / folder).rglob("*"):
             if path.is_file():
-                relative = path.relative_to(package).as_posix()
+                relative = path.relative_to(root).as_posix()
                 assert any(fnmatch.fnmatch(relative, p) for p in patterns), f"{relative} is not in package_data"
+
+
+def test_every_configuration_key_is_documented():
+    from kb.config import SETTINGS
+
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in SETTINGS:
+        assert f"| `{name}` |" in section, name

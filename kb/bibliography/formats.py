@@ -1169,9 +1169,9 @@ def _checked(name: str, value: Any, raw: Raw, path: str, vocabularies: Vocabular
     try:
         return option.convert(value, None, Context(vocabularies, lambda problem: None))  # type: ignore[arg-type]
     except Invalid as invalid:
-        warnings.append(Problem(path, raw.line, "warning",
-                                f"record {raw.number} ('{raw.label}'): {name} {invalid.message}",
-                                f"left out of the entry; {invalid.fix}"))
+        said = Problem.of(path, raw.line, "warning", invalid.key, field=name, **invalid.params)
+        warnings.append(Problem(path, raw.line, "warning", f"record {raw.number} ('{raw.label}'): {said.message}",
+                                f"left out of the entry; {said.fix}"))
         return None
 
 

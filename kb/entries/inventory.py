@@ -107,8 +107,7 @@ def _duplicate_ids(parsed: list[Parsed]) -> list[Problem]:
     problems = []
     for paths in by_id.values():
         for other in paths[1:]:
-            problems.append(Problem(other, 1, "error", f"the id '{Path(other).stem}' is already used by {paths[0]}",
-                                    "rename one of the files: each entry needs its own id"))
+            problems.append(Problem.of(other, 1, "error", "check.same_id", id=Path(other).stem, other=paths[0]))
     return problems
 
 
@@ -127,9 +126,8 @@ def _likely_duplicates(entries: list[Entry]) -> list[Problem]:
                 continue
             norm = value.lower().rstrip("/")
             if norm in first:
-                problems.append(Problem(entry.path, entry.lines.get(key, 1), severity,
-                                        f"same {key} as {first[norm].path}: this looks like the same document twice",
-                                        "merge the two entries, or point each to its own document"))
+                problems.append(Problem.of(entry.path, entry.lines.get(key, 1), severity, "check.same_document",
+                                           name=key, other=first[norm].path))
             else:
                 first[norm] = entry
     problems.extend(_similar_titles(entries))
@@ -174,9 +172,8 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
         candidates = {other.id: other for key in keys for other in buckets[key]}
         for other in candidates.values():
             if same_title(tokens, words[other.id]):
-                problems.append(Problem(entry.path, entry.lines.get("title", 1), "warning",
-                                        f"the title is nearly the same as in {other.path}",
-                                        "check they are different documents; if so, make the titles say how"))
+                problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.similar_title",
+                                           other=other.path))
                 break
         for key in keys:
             buckets[key].append(entry)

@@ -26,6 +26,7 @@ import yaml
 
 from kb.entries import vocab as vocab_module
 from kb.entries.problems import Problem, Severity
+from kb.i18n import Message, message
 from kb.entries.vocab import Vocabularies
 
 MAX_BYTES = 1_000_000
@@ -51,11 +52,12 @@ for _tag, _pattern, _first in (
 
 
 class Invalid(Exception):
-    """A field's value is wrong: ``message`` says what, ``fix`` says how to put it right."""
+    """A field's value is wrong: the catalogue key ``key`` (with ``params``) says what, and its
+    ``.fix`` twin how to put it right, in the contributor's language (kb/i18n)."""
 
-    def __init__(self, message: str, fix: str, line: int | None = None, severity: Severity = "error"):
-        super().__init__(message)
-        self.message, self.fix, self.line, self.severity = message, fix, line, severity
+    def __init__(self, key: str, line: int | None = None, severity: Severity = "error", **params: object):
+        super().__init__(key)
+        self.key, self.params, self.line, self.severity = key, params, line, severity
 
 
 @dataclass
@@ -66,18 +68,19 @@ class Context:
     report: Callable[[Invalid], None]
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Message:
+    """What a wrong value looks like, in words of the catalogue ("a list", "une liste")."""
     if value is None:
-        return "empty"
+        return message("value.empty")
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return message("value.bool", value=str(value).lower())
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return message("value.number", value=value)
     if isinstance(value, list):
-        return "a list"
+        return message("value.list")
     if isinstance(value, dict):
-        return "a group of indented fields"
-    return f"'{value}'"
+        return message("value.group")
+    return message("value.text", value=value)
 
 
 def _line(node: yaml.Node) -> int:
@@ -105,18 +108,12 @@ class Text(Option):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise Invalid(
-                f"must be text, not {_describe(value)}",
-                "write the text after the colon, in double quotes if it contains ':' or '#'",
-            )
+            raise Invalid("check.not_text", value=_describe(value))
         value = " ".join(value.split())
         if not value:
-            raise Invalid("is empty", "write a value" if self.required else "write a value or remove the line")
+            raise Invalid("check.empty" if self.required else "check.empty_optional")
         if len(value) > self.max_length:
-            raise Invalid(
-                f"is {len(value)} characters long, more than {self.max_length}",
-                "shorten it; long text belongs in the body",
-            )
+            raise Invalid("check.too_long", length=len(value), max=self.max_length)
         return value
 
 
@@ -130,12 +127,9 @@ class Integer(Option):
         if text.isascii() and text.isdigit() and len(text) < 100:  # not '²' nor '٢٠٢١', which int() mishandles
             value = int(text)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(f"must be a whole number, not {_describe(value)}", "write four digits, e.g. 2021")
+            raise Invalid("check.not_whole_number", value=_describe(value))
         if not self.minimum <= value <= self.maximum():
-            raise Invalid(
-                f"{value} is out of range",
-                f"write a year between {self.minimum} and {self.maximum()}",
-            )
+            raise Invalid("check.year_range", value=value, min=self.minimum, max=self.maximum())
         return value
 
 
@@ -155,14 +149,14 @@ class PartialDate(Option):
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
         match = self.PATTERN.match(text) if text else None
-        shape = "YYYY-MM-DD" if self.full else "YYYY-MM-DD or YYYY-MM"
+        shape = message("shape.full" if self.full else "shape.partial")
         if not match or (self.full and not match.group(3)):
-            raise Invalid(f"{_describe(value)} is not a date", f"write it as {shape}, e.g. 2020-09-15")
+            raise Invalid("check.not_date", value=_describe(value), shape=shape)
         year, month, day = (int(g) if g else 1 for g in match.groups())
         try:
             dt.date(year, month, day)
         except ValueError:
-            raise Invalid(f"'{text}' is not a real date", f"write it as {shape}") from None
+            raise Invalid("check.not_real_date", value=text, shape=shape) from None
         return text
 
 
@@ -179,10 +173,7 @@ class URL(Option):
             or "." not in parts.netloc
             or any(c.isspace() for c in text)
         ):
-            raise Invalid(
-                f"{_describe(value)} is not a web address",
-                "write the full address, starting with https://, without spaces",
-            )
+            raise Invalid("check.not_url", value=_describe(value))
         return text
 
 
@@ -193,7 +184,7 @@ class DOI(Option):
         text = value.strip() if isinstance(value, str) else ""
         text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.I)
         if not self.PATTERN.match(text):
-            raise Invalid(f"{_describe(value)} is not a DOI", "write it as 10.xxxx/yyyy, e.g. 10.1186/s12913-020-05000-1")
+            raise Invalid("check.not_doi", value=_describe(value))
         return text
 
 
@@ -209,17 +200,14 @@ class Choice(Option):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            raise Invalid(f"must be a value from the {vocabulary.name} list, not {_describe(value)}",
-                          f"'kb vocab {vocabulary.name}' lists the values")
+            raise Invalid("check.choice_not_text", vocabulary=vocabulary.name, value=_describe(value))
         value = value.strip()
         if value in vocabulary:
             return value
         guess = vocabulary.suggest(value)
-        hint = f"did you mean '{guess}'?" if guess else f"use a value listed by 'kb vocab {vocabulary.name}'"
-        raise Invalid(
-            f"'{value}' is not in the {vocabulary.name} vocabulary",
-            f"{hint} (a new value is added to kb/vocabularies/{vocabulary.name}.yaml)",
-        )
+        if guess:
+            raise Invalid("check.not_in_vocabulary", value=value, vocabulary=vocabulary.name, guess=guess)
+        raise Invalid("check.not_in_vocabulary_no_guess", value=value, vocabulary=vocabulary.name)
 
 
 class ListOf(Option):
@@ -233,7 +221,7 @@ class ListOf(Option):
         if isinstance(value, list) and isinstance(node, yaml.SequenceNode):
             return list(zip(value, node.value))
         if isinstance(value, dict):
-            raise Invalid("must be a list, not a group of indented fields", "write it as [a, b] or one '- a' per line")
+            raise Invalid("check.group_not_list")
         return [(value, node)]
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> tuple[Any, ...]:
@@ -248,11 +236,11 @@ class ListOf(Option):
                 failed = True
                 continue
             if converted in result:
-                ctx.report(Invalid(f"'{converted}' is listed twice", "remove one", _line(item_node), "warning"))
+                ctx.report(Invalid("check.listed_twice", _line(item_node), "warning", value=converted))
             else:
                 result.append(converted)
         if not result and self.required and not failed:  # a bad item is already reported as such
-            raise Invalid("is empty", "give at least one value")
+            raise Invalid("check.list_empty")
         return tuple(result)
 
 
@@ -350,41 +338,35 @@ def parse_file(path: Path, vocabularies: Vocabularies | None = None, display: st
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return _fail(shown, 1, f"the file is {size / 1e6:.1f} MB, more than the {MAX_BYTES // 1_000_000} MB an entry may be",
-                         "keep the entry to a description and link to the document with 'url'")
+            return _fail(shown, 1, "check.file_too_large", size=f"{size / 1e6:.1f}", max=MAX_BYTES // 1_000_000)
         data = path.read_bytes()
     except OSError as exc:
-        return _fail(shown, 1, f"cannot read the file ({exc.strerror})", "check that it exists and is readable")
+        return _fail(shown, 1, "check.unreadable", reason=exc.strerror)
     return parse_bytes(data, path.stem, shown, vocabularies)
 
 
-def _fail(path: str, line: int, message: str, fix: str) -> Parsed:
-    return Parsed(path, None, [Problem(path, line, "error", message, fix)])
+def _fail(path: str, line: int, key: str, **params: object) -> Parsed:
+    return Parsed(path, None, [Problem.of(path, line, "error", key, **params)])
 
 
 def parse_bytes(data: bytes, stem: str, path: str, vocabularies: Vocabularies | None = None) -> Parsed:
     """Validate an entry given its bytes; ``stem`` is the file name without ``.md``."""
     if len(data) > MAX_BYTES:
-        return _fail(path, 1, f"the file is {len(data) / 1e6:.1f} MB, more than the 1 MB an entry may be",
-                     "keep the entry to a description and link to the document with 'url'")
+        return _fail(path, 1, "check.file_too_large", size=f"{len(data) / 1e6:.1f}", max=MAX_BYTES // 1_000_000)
     if b"\x00" in data:
-        return _fail(path, data[: data.index(b"\x00")].count(b"\n") + 1, "this is not a text file (it contains NUL bytes)",
-                     "an entry is a Markdown text file; create it with 'kb new'")
+        return _fail(path, data[: data.index(b"\x00")].count(b"\n") + 1, "check.nul_bytes")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)  # after the BOM
-        return _fail(path, data[:start].count(b"\n") + 1, f"the file is not valid UTF-8 (byte {start})",
-                     "save it as UTF-8 in your editor (Save with encoding > UTF-8)")
+        return _fail(path, data[:start].count(b"\n") + 1, "check.not_utf8", byte=start)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        return _fail(path, 1, "the file has no front matter (it must start with a line '---')",
-                     "start the file with '---', the fields, then '---' (see entries/README.md)")
+        return _fail(path, 1, "check.no_front_matter")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        return _fail(path, 1, "the front matter is not closed",
-                     "add a line '---' after the last field, before the body")
+        return _fail(path, 1, "check.front_matter_open")
     front = "\n".join(lines[1:end]) + "\n"
     body = "\n".join(lines[end + 1 :]).strip("\n")
     return _validate(front, body, end + 2, stem, path, digest(data), vocabularies or vocab_module.load())
@@ -445,8 +427,7 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
     try:
         deep = _too_deep(front)
         if deep is not None:
-            return None, [Problem(path, deep, "error", f"the front matter nests lists or fields more than {MAX_DEPTH} "
-                                  "levels deep", "write plain 'field: value' lines and simple lists (see entries/README.md)")]
+            return None, [Problem.of(path, deep, "error", "check.too_deep", max=MAX_DEPTH)]
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -454,31 +435,26 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
         what = " ".join(str(exc.problem or exc.context or "malformed").split())
         if exc.context_mark and exc.context_mark.line + 2 != line:
             what += f" (in what starts on line {exc.context_mark.line + 2})"
-        return None, [Problem(path, line, "error", f"the front matter is not valid YAML: {what}",
-                              "check indentation and quotes; put text containing ':' or '#' in double quotes")]
+        return None, [Problem.of(path, line, "error", "check.bad_yaml", what=what)]
     except yaml.reader.ReaderError:
         # A control character: report its line, not line 1 (the reader error has no line).
         bad = yaml.reader.Reader.NON_PRINTABLE.search(front)
         line, code = (front[: bad.start()].count("\n") + 2, f" (U+{ord(bad.group()):04X})") if bad else (1, "")
-        return None, [Problem(path, line, "error", f"the front matter contains a character YAML does not allow{code}",
-                              "delete that character (it is invisible in most editors) or retype the line")]
+        return None, [Problem.of(path, line, "error", "check.bad_character", code=code)]
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-        return None, [Problem(path, 1, "error", f"the front matter cannot be read: {type(exc).__name__}",
-                              "write plain 'field: value' lines (see entries/README.md)")]
+        return None, [Problem.of(path, 1, "error", "check.unreadable_yaml", error=type(exc).__name__)]
     finally:
         loader.dispose()
     if node is None:
-        return None, [Problem(path, 1, "error", "the front matter is empty", "add the fields: title, type, year, scale, criteria, language")]
+        return None, [Problem.of(path, 1, "error", "check.empty_front_matter")]
     if not isinstance(node, yaml.MappingNode):
-        return None, [Problem(path, _line(node), "error", "the front matter must be 'field: value' lines",
-                              "write one 'field: value' per line (see entries/README.md)")]
+        return None, [Problem.of(path, _line(node), "error", "check.not_mapping")]
     seen: set[int] = set()
     stack: list[yaml.Node] = [node]
     while stack:
         current = stack.pop()
         if id(current) in seen:
-            return None, [Problem(path, _line(current), "error", "YAML anchors and aliases (&name, *name) are not allowed",
-                                  "write each value out in full")]
+            return None, [Problem.of(path, _line(current), "error", "check.anchors")]
         seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             stack.extend(n for pair in current.value for n in pair)
@@ -487,42 +463,45 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
     return node, []
 
 
-def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: str, vocabularies: Vocabularies) -> Parsed:
-    node, problems = _compose(front, path)
-    if node is None:
-        return Parsed(path, None, problems)
+def convert_fields(node: yaml.MappingNode, options: dict[str, Option], path: str, vocabularies: Vocabularies,
+                   problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Convert each 'field: value' of a YAML mapping with its typed option; every problem (unknown,
+    repeated, empty or wrong fields) is added to ``problems`` with its line. Shared by the entries'
+    front matter and the project configuration file, so both speak alike."""
     constructor = _Loader("")
     values: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
 
     def report(problem: Invalid, name: str, line: int) -> None:
-        problems.append(Problem(path, problem.line or line, problem.severity, f"{name} {problem.message}", problem.fix))
+        problems.append(Problem.of(path, problem.line or line, problem.severity, problem.key, field=name, **problem.params))
 
     for key_node, value_node in node.value:
         line = _line(key_node)
         name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if not isinstance(name, str) or not name:
-            problems.append(Problem(path, line, "error", "a field name must be plain text", "write 'field: value'"))
+            problems.append(Problem.of(path, line, "error", "check.field_name"))
             continue
         if name in key_lines:
-            problems.append(Problem(path, line, "error", f"'{name}' appears twice (first on line {key_lines[name]})",
-                                    "keep only one of the two lines"))
+            problems.append(Problem.of(path, line, "error", "check.twice", field=name, first=key_lines[name]))
             continue
         key_lines[name] = line
-        option = SCHEMA.get(name)
+        option = options.get(name)
         if option is None:
-            guess = difflib.get_close_matches(name.lower(), list(SCHEMA), n=1, cutoff=0.6)
-            fix = f"did you mean '{guess[0]}'?" if guess else f"the fields are: {', '.join(SCHEMA)}"
-            problems.append(Problem(path, line, "warning", f"unknown field '{name}' is ignored", fix))
+            guess = difflib.get_close_matches(name.lower(), list(options), n=1, cutoff=0.6)
+            if guess:
+                problems.append(Problem.of(path, line, "warning", "check.unknown_field", field=name, guess=guess[0]))
+            else:
+                problems.append(Problem.of(path, line, "warning", "check.unknown_field_no_guess", field=name,
+                                           fields=", ".join(options)))
             continue
         try:
             raw = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, RecursionError, ValueError) as exc:  # ValueError: an integer of over 4300 digits
-            problems.append(Problem(path, line, "error", f"{name} cannot be read ({type(exc).__name__})", "write a plain value"))
+            problems.append(Problem.of(path, line, "error", "check.unreadable_value", field=name, error=type(exc).__name__))
             continue
         if raw is None or raw == [] or raw == "":
-            problems.append(Problem(path, line, "error" if option.required else "warning", f"{name} is empty",
-                                    "write a value" if option.required else "write a value or remove the line"))
+            problems.append(Problem.of(path, line, "error" if option.required else "warning",
+                                       "check.empty" if option.required else "check.empty_optional", field=name))
             continue
         ctx = Context(vocabularies, lambda p, n=name, ln=line: report(p, n, ln))
         try:
@@ -530,18 +509,24 @@ def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: 
         except Invalid as problem:
             report(problem, name, line)
     constructor.dispose()
+    return values, key_lines
+
+
+def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: str, vocabularies: Vocabularies) -> Parsed:
+    node, problems = _compose(front, path)
+    if node is None:
+        return Parsed(path, None, problems)
+    values, key_lines = convert_fields(node, SCHEMA, path, vocabularies, problems)
 
     for name, option in SCHEMA.items():
         if option.required and name not in key_lines:
-            problems.append(Problem(path, 1, "error", f"{name} is missing",
-                                    f"add a line '{name}: ...' to the front matter ({option.help})"))
+            problems.append(Problem.of(path, 1, "error", "check.missing", field=name, help=message(f"help.{name}")))
     _check_identity(values, key_lines, stem, path, problems)
     if "date" in values and "year" in values and not values["date"].startswith(str(values["year"])):
-        problems.append(Problem(path, key_lines["date"], "error", f"date {values['date']} is not in year {values['year']}",
-                                "make 'year' and 'date' agree"))
+        problems.append(Problem.of(path, key_lines["date"], "error", "check.date_not_in_year", date=values["date"],
+                                   year=values["year"]))
     if not _has_content(body):
-        problems.append(Problem(path, body_line, "error", "the body is empty (headings and <!-- comments --> do not count)",
-                                "below the front matter, describe the document: content, scale, criteria, sources"))
+        problems.append(Problem.of(path, body_line, "error", "check.empty_body"))
 
     entry = None
     if not any(p.is_error for p in problems):
@@ -562,12 +547,10 @@ def _check_identity(values: dict[str, Any], key_lines: dict[str, int], stem: str
         suggestion = suggest_id(stem)
         if len(suggestion) < low:
             suggestion = f"{suggestion}-entry"
-        problems.append(Problem(path, 1, "error", f"the file name '{stem}.md' is not a valid id",
-                                f"rename it with lowercase letters, digits and hyphens, {low} to {high} characters, e.g. "
-                                f"'{suggestion}.md'"))
+        problems.append(Problem.of(path, 1, "error", "check.bad_file_name", stem=stem, low=low, high=high,
+                                   suggestion=suggestion))
     if "id" in values and values["id"] != stem:
-        problems.append(Problem(path, key_lines["id"], "error", f"id '{values['id']}' does not match the file name '{stem}.md'",
-                                f"write 'id: {stem}' or remove the line (the file name is the id)"))
+        problems.append(Problem.of(path, key_lines["id"], "error", "check.id_mismatch", id=values["id"], stem=stem))
 
 
 # Letters that Unicode does not decompose into a base letter and an accent ('cœur' -> 'coeur', not 'c-ur').

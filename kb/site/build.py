@@ -54,6 +54,7 @@ from kb import cache as cache_file
 from kb.site import charts
 from kb import i18n
 from kb import stats
+from kb.config import Config
 from kb.entries.schema import Entry
 from kb.site.markup import Renderer
 from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
@@ -230,8 +231,10 @@ class Site:
 
     EVERY_ENTRY = EVERY_ENTRY
 
-    def __init__(self, catalogue: Catalogue, base_url: str = ""):
+    def __init__(self, catalogue: Catalogue, config: Config | None = None):
         self.catalogue = catalogue
+        self.config = config or Config()
+        base_url = self.config.base_url
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.vocabularies = catalogue.vocabularies
         self.env = jinja2.Environment(
@@ -241,8 +244,8 @@ class Site:
         )
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
-                                biblio=biblio, charts=charts)
-        self.design = self.design_of(self.vocabularies, self.base_url)
+                                biblio=biblio, charts=charts, config=self.config)
+        self.design = self.design_of(self.vocabularies, self.config)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
         self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
@@ -252,12 +255,11 @@ class Site:
         self._export_keys: dict[str, str] = {}
 
     @staticmethod
-    def design_of(vocabularies: Vocabularies, base_url: str) -> str:
+    def design_of(vocabularies: Vocabularies, config: Config) -> str:
         """Everything every page depends on: a change rewrites the whole site (see Tree)."""
-        base_url = base_url.rstrip("/") + "/" if base_url else ""
         return _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
                      *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
-                     _vocabulary_fingerprint(vocabularies), base_url)
+                     _vocabulary_fingerprint(vocabularies), repr(config))
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -850,7 +852,7 @@ def _render_bodies(bounds: tuple[int, int]) -> dict[str, str]:
     return {e.id: _body(renderer, e) for e in _ENTRIES[slice(*bounds)]}
 
 
-def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, base_url: str) -> Plan:
+def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config) -> Plan:
     """Every page of the site, keyed; those the tree does not hold under the same key are to write.
 
     When the tree holds nothing to keep (a first build, a new design), every body is needed:
@@ -863,7 +865,7 @@ def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_di
         pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
         bodies = pool.map(_render_bodies, [(start, start + 250) for start in range(0, len(entries), 250)])
     try:
-        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), base_url)
+        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), config)
         pages = list(site.pages())
         pages.append(site.sitemap(page.path for page in pages))
         todo = [page for page in pages if not tree.current(page.path, page.key)]
@@ -877,7 +879,7 @@ def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_di
     return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 
-def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, base_url: str) -> Plan | None:
+def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: Config) -> Plan | None:
     """The changed entries' own pages, when no entry changed anything else since the tree was
     built: same entries, same metadata, only texts edited (see Site.outline). None otherwise."""
     digests = source.digests()
@@ -886,7 +888,7 @@ def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, base_url
     changed = sorted(i for i, d in digests.items() if tree.outline[i][0] != d)
     related = {i: tree.outline[i][2] for i in changed}
     shown = source.entries(sorted({*changed, *(other for i in changed for other, _ in related[i])}))
-    site = Site(Catalogue.around(shown, vocabularies, related), base_url)
+    site = Site(Catalogue.around(shown, vocabularies, related), config)
     outline = dict(tree.outline)
     for entry in (e for e in shown if e.id in related):
         if site._export_key(entry) != outline[entry.id][1]:
@@ -935,7 +937,7 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
 
 
 def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-          progress: Progress | None = None, search: bool = True, base_url: str = "") -> BuildReport:
+          progress: Progress | None = None, search: bool = True, config: Config | None = None) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
@@ -943,13 +945,14 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
     bundle replaces the previous one in one rename (see _index_live). Otherwise Pagefind runs
     while the pages after the French entry pages are written, and everything goes live at once."""
     report = BuildReport(output=output)
+    config = config or Config()
     began = started = time.perf_counter()
     output = output.resolve()
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
-        staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, base_url))
-        plan = (None if sweep else _quick_plan(source, vocabularies, staging, base_url)) \
-            or _whole_plan(source, vocabularies, staging, state_dir, base_url)
+        staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
+        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config)) \
+            or _whole_plan(source, vocabularies, staging, state_dir, config)
     report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 

@@ -1,0 +1,170 @@
+"""The project configuration file, ``kb.yml`` at the project's root: typed and checked like an
+entry's front matter (same safe YAML reader, same ``file:line: what -- how to fix`` problems).
+
+Every key is optional: without the file kb keeps its defaults. Command-line options and
+``KB_*`` variables still win over the file (``--base-url`` over ``base_url``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb import i18n
+from kb.entries import vocab
+from kb.entries.problems import Problem
+from kb.entries.schema import URL, Context, Invalid, Option, Text, _compose, convert_fields
+
+FILE_NAME = "kb.yml"
+UI_LANGS = i18n.UI_LANGS
+
+
+class PerLanguage(Option):
+    """A text per language: ``{fr: …, nl: …, en: …}``; a missing language falls back to kb's own text."""
+
+    def __init__(self, help: str = ""):
+        super().__init__(help=help)
+        self.text = Text(max_length=200)
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> dict[str, str]:
+        if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+            raise Invalid("check.per_language")
+        result = {}
+        for key_node, value_node in node.value:
+            lang = key_node.value
+            if lang not in ("fr", "nl", "en"):
+                raise Invalid("check.unknown_language", value_node.start_mark.line + 2, value=lang)
+            result[lang] = self.text.convert(value[lang], value_node, ctx)
+        return result
+
+
+class Email(Option):
+    PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[a-z]{2,}$", re.I)
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        if not isinstance(value, str) or not self.PATTERN.match(value.strip()):
+            raise Invalid("check.not_email")
+        return value.strip()
+
+
+class Folder(Text):
+    """A folder of the repository, written relative to its root (``entries``)."""
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = super().convert(value, node, ctx).strip("/")
+        if not re.fullmatch(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*", text) or ".." in text.split("/"):
+            raise Invalid("check.not_folder", value=text)
+        return text
+
+
+class UiLanguage(Option):
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        if value not in UI_LANGS:
+            raise Invalid("check.not_ui_language", value=value, choices=", ".join(UI_LANGS))
+        return str(value)
+
+
+SETTINGS: dict[str, Option] = {
+    "title": PerLanguage(help="the site's name in each language, shown in every page's header"),
+    "tagline": PerLanguage(help="one line under the name, in each language (also the pages' description)"),
+    "base_url": URL(help="the address the site is published at, for absolute links in the feed and sitemap"),
+    "repository": URL(help="the repository's web address on its forge, for the edit, history and report links"),
+    "branch": Text(max_length=100, help="the branch contributions go to"),
+    "entries_folder": Folder(max_length=200, help="where the entries live in the repository"),
+    "contact": Email(help="an e-mail address for proposals from people without a forge account"),
+    "default_language": UiLanguage(help="the interface language the site's root page opens"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The project's settings; the defaults are kb's own behaviour without a file."""
+
+    title: dict[str, str] = field(default_factory=dict)
+    tagline: dict[str, str] = field(default_factory=dict)
+    base_url: str = ""
+    repository: str = ""
+    branch: str = "main"
+    entries_folder: str = "entries"
+    contact: str = ""
+    default_language: str = "fr"
+
+    def site_title(self, lang: str) -> str:
+        return self.title.get(lang) or i18n.t(lang, "site")
+
+    def site_tagline(self, lang: str) -> str:
+        return self.tagline.get(lang) or i18n.t(lang, "site_long")
+
+    def edit_url(self, entry_id: str) -> str:
+        """The forge's editor for an entry's file (GitHub and GitLab use the same shape)."""
+        if not self.repository:
+            return ""
+        return f"{self.repository.rstrip('/')}/edit/{self.branch}/{self.entries_folder}/{entry_id}.md"
+
+    def history_url(self, entry_id: str) -> str:
+        if not self.repository:
+            return ""
+        return f"{self.repository.rstrip('/')}/commits/{self.branch}/{self.entries_folder}/{entry_id}.md"
+
+    def new_file_url(self) -> str:
+        """The forge's 'new file' page in the entries folder (forks for people without write access)."""
+        if not self.repository:
+            return ""
+        return f"{self.repository.rstrip('/')}/new/{self.branch}/{self.entries_folder}"
+
+    def new_issue_url(self) -> str:
+        if not self.repository:
+            return ""
+        return f"{self.repository.rstrip('/')}/issues/new"
+
+    def overriding(self, **values: str | None) -> "Config":
+        """This configuration with the values a command line or the environment gives (None: keep)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return dataclasses.replace(self, **given) if given else self
+
+
+class ConfigError(Exception):
+    """The configuration file has errors: nothing was built."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems in {FILE_NAME}")
+        self.problems = problems
+
+
+def load(root: Path) -> Config:
+    """The configuration of the project at ``root``: its kb.yml, or the defaults without one."""
+    path = root / FILE_NAME
+    if not path.is_file():
+        return Config()
+    shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem.of(shown, 1, "error", "check.unreadable", reason=exc)]) from None
+    return parse(text, shown)
+
+
+def parse(text: str, path: str = FILE_NAME) -> Config:
+    node, problems = _compose(text, path) if text.strip() else (None, [])
+    values: dict[str, Any] = {}
+    if node is not None:
+        values, _ = convert_fields(node, SETTINGS, path, vocab.load(), problems)
+    # The front matter starts on a file's second line; this file on its first.
+    problems = [dataclasses.replace(p, line=max(p.line - 1, 1)) for p in problems]
+    if problems:  # a misspelt key is an error here: a setting silently ignored helps no one
+        raise ConfigError(sorted(dataclasses.replace(p, severity="error") for p in problems))
+    return Config(**values)
+
+
+def check_value(name: str, value: str) -> str:
+    """One setting given on the command line, checked like the file's (ValueError: what -- fix)."""
+    try:
+        return SETTINGS[name].convert(value, yaml.ScalarNode("tag:yaml.org,2002:str", value), Context(vocab.load(), print))
+    except Invalid as bad:
+        problem = Problem.of("", 0, "error", bad.key, field=name, **bad.params)
+        raise ValueError(f"{problem.message} -- {problem.fix}") from None

@@ -1,0 +1,104 @@
+"""The catalogue of interface text: every label a reader sees outside the entries and every
+message a contributor meets, in French, Dutch and English (``fr.py``, ``nl.py``, ``en.py``).
+
+Vocabulary values carry their own labels (kb/vocabularies); this package holds the rest, so a
+translation is one dictionary per language, and a test checks that every key exists in each
+language with the same placeholders. The site's interface is French and Dutch (``UI_LANGS``);
+the command line also speaks English (``CLI_LANGS``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kb.i18n.en import EN
+from kb.i18n.fr import FR
+from kb.i18n.nl import NL
+
+UI_LANGS = ("fr", "nl")
+CLI_LANGS = ("fr", "nl", "en")
+LANG_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+STRINGS: dict[str, dict[str, str]] = {"fr": FR, "nl": NL, "en": EN}
+
+# Facet names, singular for headings ("Échelle") and lowercase for phrases ("par échelle").
+DIMENSION_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "fr": {
+        "type": ("Type", "type"),
+        "scale": ("Échelle", "échelle"),
+        "criteria": ("Critères", "critère"),
+        "partners": ("Partenaires", "partenaire"),
+        "territories": ("Territoires", "territoire"),
+        "year": ("Année", "année"),
+        "language": ("Langue", "langue"),
+    },
+    "nl": {
+        "type": ("Type", "type"),
+        "scale": ("Schaal", "schaal"),
+        "criteria": ("Criteria", "criterium"),
+        "partners": ("Partners", "partner"),
+        "territories": ("Gebieden", "gebied"),
+        "year": ("Jaar", "jaar"),
+        "language": ("Taal", "taal"),
+    },
+    "en": {
+        "type": ("Type", "type"),
+        "scale": ("Scale", "scale"),
+        "criteria": ("Criteria", "criterion"),
+        "partners": ("Partners", "partner"),
+        "territories": ("Territories", "territory"),
+        "year": ("Year", "year"),
+        "language": ("Language", "language"),
+    },
+}
+
+LANGUAGE_IN = {"fr": {"fr": "français", "nl": "néerlandais", "en": "anglais"},
+               "nl": {"fr": "Frans", "nl": "Nederlands", "en": "Engels"},
+               "en": {"fr": "French", "nl": "Dutch", "en": "English"}}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The interface text ``key`` in ``lang``, with ``{placeholders}`` filled in."""
+    text = STRINGS[lang][key]
+    return text.format(**values) if values else text
+
+
+def count(lang: str, n: int) -> str:
+    return t(lang, "count_one") if n == 1 else t(lang, "count", n=f"{n:,}".replace(",", "\u202f"))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalogue key with its values, rendered in whichever language the reader asks for.
+
+    A value may itself be a Message (``value.list``: "a list", "une liste", "een lijst")."""
+
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def render(self, lang: str) -> str:
+        values = {k: v.render(lang) if isinstance(v, Message) else v for k, v in self.params}
+        text = STRINGS[lang][self.key]
+        return text.format(**values) if values else text
+
+
+def message(key: str, **params: object) -> Message:
+    return Message(key, tuple(sorted(params.items())))
+
+
+def cli_languages(asked: str | None = None) -> tuple[str, ...]:
+    """The languages a command speaks: ``--lang`` (``fr``, or ``fr,nl`` for both), else
+    ``KB_LANG``, else the locale when it is French, Dutch or English, else English."""
+    for source in (asked, os.environ.get("KB_LANG")):
+        if source:
+            langs = tuple(dict.fromkeys(part.strip().lower() for part in source.split(",") if part.strip()))
+            if langs and all(lang in CLI_LANGS for lang in langs):
+                return langs
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        code = os.environ.get(name, "")[:2].lower()
+        if code in CLI_LANGS:
+            return (code,)
+        if os.environ.get(name):
+            break
+    return ("en",)

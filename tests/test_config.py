@@ -1,0 +1,92 @@
+"""The project configuration file (kb.yml): typed, checked with file:line, read by the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from kb import config
+from kb.cli import cli
+
+
+def test_the_shipped_file_is_valid_and_names_both_languages():
+    shipped = config.load(REPO)
+    assert shipped.site_title("fr") and shipped.site_title("nl")
+    assert shipped.default_language == "fr"
+
+
+def test_without_a_file_kb_keeps_its_defaults(tmp_path: Path):
+    assert config.load(tmp_path) == config.Config()
+    assert config.Config().edit_url("x") == ""
+
+
+def test_forge_addresses(tmp_path: Path):
+    (tmp_path / "kb.yml").write_text("repository: https://github.com/org/kb/\nbranch: dev\nentries_folder: data/entries\n",
+                                     encoding="utf-8")
+    settings = config.load(tmp_path)
+    assert settings.edit_url("abc") == "https://github.com/org/kb/edit/dev/data/entries/abc.md"
+    assert settings.new_file_url() == "https://github.com/org/kb/new/dev/data/entries"
+    assert settings.new_issue_url() == "https://github.com/org/kb/issues/new"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("title: [a]\n", "kb.yml:1: error: title must give one text per language"),
+    ("title:\n  fr: ok\n  de: nein\n", "kb.yml:3: error: title has an unknown language 'de'"),
+    ("base_url: ftp://x\n", "kb.yml:1: error: base_url 'ftp://x' is not a web address"),
+    ("branch: main\nrepostory: https://x.org\n", "kb.yml:2: error: unknown field 'repostory'"),
+    ("contact: nobody\n", "kb.yml:1: error: contact is not an e-mail address"),
+    ("entries_folder: ../outside\n", "kb.yml:1: error: entries_folder '../outside' is not a folder"),
+    ("default_language: de\n", "kb.yml:1: error: default_language 'de' is not an interface language"),
+    ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
+    ("title: 'open\n", "kb.yml:2: error: the front matter is not valid YAML"),
+])
+def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expected: str):
+    (tmp_path / "kb.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(tmp_path)
+    shown = [str(p) for p in raised.value.problems]
+    assert any(line.startswith(expected) for line in shown), shown
+    assert all(" -- " in line for line in shown)  # each says how to fix it
+
+
+def test_build_reads_the_file_and_options_win(runner, tmp_path: Path, entries_dir: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kb.yml").write_text("title:\n  fr: Mon inventaire\n  nl: Mijn inventaris\n"
+                                     "repository: https://forge.example.org/kb\n", encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--quiet", "--no-search", "--repository", "https://github.com/org/kb"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "nl" / "entries" / "note-vision-ifa-2020" / "index.html").read_text(encoding="utf-8")
+    assert "Mijn inventaris" in page
+    assert 'href="https://github.com/org/kb/edit/main/entries/note-vision-ifa-2020.md"' in page
+    assert "forge.example.org" not in page
+    assert "https://github.com/org/kb/issues/new?title=" in page
+
+
+def test_no_repository_no_edit_links(runner, tmp_path: Path, entries_dir: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KB_REPOSITORY", raising=False)
+    result = runner.invoke(cli, ["build", "--quiet", "--no-search"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "fr" / "entries" / "note-vision-ifa-2020" / "index.html").read_text(encoding="utf-8")
+    assert "/edit/" not in page and "issues/new" not in page
+
+
+def test_a_bad_file_stops_the_build_and_keeps_the_site(runner, tmp_path: Path, entries_dir: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["build", "--quiet", "--no-search"]).exit_code == 0
+    before = (tmp_path / "site" / "fr" / "index.html").read_bytes()
+    (tmp_path / "kb.yml").write_text("branch: [x]\n", encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--quiet", "--no-search"])
+    assert result.exit_code == 1
+    assert "kb.yml:1: error: branch must be text" in result.stderr
+    assert "Traceback" not in result.output
+    assert (tmp_path / "site" / "fr" / "index.html").read_bytes() == before
+
+
+def test_a_bad_option_value_is_refused(runner, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["build", "--repository", "javascript:alert(1)"])
+    assert result.exit_code == 2
+    assert "--repository" in result.output

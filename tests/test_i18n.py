@@ -1,0 +1,76 @@
+"""The one catalogue of interface text and contributor messages (kb/i18n): complete in French,
+Dutch and English, and the language a command speaks."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+from conftest import make_entry
+from kb import i18n
+from kb.cli import cli
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_key_exists_in_every_language_with_the_same_placeholders():
+    keys = set(i18n.STRINGS["en"])
+    for lang in ("fr", "nl"):
+        assert set(i18n.STRINGS[lang]) == keys, lang
+    for key in keys:
+        expected = placeholders(i18n.STRINGS["en"][key])
+        for lang in ("fr", "nl"):
+            assert placeholders(i18n.STRINGS[lang][key]) == expected, (lang, key)
+    assert set(i18n.DIMENSION_NAMES) == set(i18n.LANGUAGE_IN) == {"fr", "nl", "en"}
+
+
+def test_every_message_has_its_fix():
+    for key in i18n.STRINGS["en"]:
+        if key.startswith("check.") and not key.endswith(".fix") and key != "check.summary":
+            assert f"{key}.fix" in i18n.STRINGS["en"], key
+
+
+@pytest.mark.parametrize("asked,env,expected", [
+    ("nl", {}, ("nl",)),
+    ("fr,nl", {}, ("fr", "nl")),
+    (None, {"KB_LANG": "fr"}, ("fr",)),
+    (None, {"LANG": "nl_BE.UTF-8"}, ("nl",)),
+    (None, {"LC_ALL": "fr_BE.UTF-8", "LANG": "nl_BE.UTF-8"}, ("fr",)),
+    (None, {"LANG": "de_DE.UTF-8"}, ("en",)),
+    (None, {}, ("en",)),
+])
+def test_the_language_a_command_speaks(monkeypatch, asked, env, expected):
+    for name in ("KB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert i18n.cli_languages(asked) == expected
+
+
+BAD = "title: Étude\ntype: report\nyear: 20x1\nscale: [regoin]\ncriteria: [existing_offer]\nlanguage: fr\nurl: ftp://x\n"
+
+
+def test_kb_check_speaks_french_dutch_or_both(runner, tmp_path: Path):
+    make_entry(tmp_path, "etude", BAD)
+    french = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr"])
+    assert french.exit_code == 1
+    assert "etude.md:4: erreur: year doit être un nombre entier, pas « 20x1 » -- écrivez quatre chiffres" in french.stdout
+    assert "vouliez-vous dire « region » ?" in french.stdout
+    assert "1 fichiers vérifiés : 3 erreurs" in french.stderr
+    dutch = runner.invoke(cli, ["check", str(tmp_path)], env={"KB_LANG": "nl"})
+    assert "etude.md:8: fout: url 'ftp://x' is geen webadres" in dutch.stdout
+    both = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr,nl"])
+    lines = both.stdout.splitlines()
+    assert len(lines) == 6 and lines[0].split(": ")[0] == lines[1].split(": ")[0]
+    annotations = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr,nl", "--format", "github"]).stdout
+    assert "n'est pas une adresse web" in annotations and "is geen webadres" in annotations
+
+
+def test_an_unknown_language_is_a_usage_error(runner, tmp_path: Path):
+    result = runner.invoke(cli, ["check", str(tmp_path), "--lang", "de"])
+    assert result.exit_code == 2
+    assert "--lang" in result.output
