@@ -65,7 +65,8 @@ def test_every_starter_entry_has_a_body() -> None:
     for entry_ in entries:
         text = [line for line in entry_.body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
         assert text, entry_.id  # more than headings
-        assert "<!-- What the document is" not in entry_.body, entry_.id  # no 'kb new' guidance left behind
+        assert "<!-- Ce qu'est le document" not in entry_.body, entry_.id  # no 'kb new' guidance left behind
+        assert "<!-- Wat het document is" not in entry_.body, entry_.id
 
 
 def test_starter_inventory_passes_kb_check_strict(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

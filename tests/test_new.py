@@ -170,9 +170,9 @@ def test_without_body_the_template_is_a_to_do(runner: CliRunner, tmp_path: Path)
     assert result.stdout == f"created {path}\n"
     assert result.stderr == f"  to do: {path}:11: {EMPTY_BODY}\n"
     text = path.read_text(encoding="utf-8")
-    assert text.endswith("---\n\n## Contenu\n\n<!-- What the document is and what it found. -->\n\n"
-                         "## Échelle et critères\n\n<!-- Which territory, drawn on what basis, with which criteria. -->"
-                         "\n\n## Sources\n\n<!-- Where it was seen: links. -->\n")
+    assert text.endswith("---\n\n## Contenu\n\n<!-- Ce qu'est le document et ce qu'il a trouvé. -->\n\n"
+                         "## Échelle et critères\n\n<!-- Quel territoire, délimité sur quelle base, selon quels critères. -->"
+                         "\n\n## Sources\n\n<!-- Où il a été lu : les liens. -->\n")
     assert [str(p) for p in parse_file(path).problems] == [f"{path}:11: {EMPTY_BODY}"]
 
 

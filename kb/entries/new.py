@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from kb import i18n
 from kb.entries.schema import SCHEMA, _Loader, suggest_id
 
 FIELD_ORDER = list(SCHEMA)
@@ -66,15 +67,13 @@ def render(fields: dict[str, Any], body: str) -> str:
 
 def body_template(language: str) -> str:
     """Section headings in the entry's language, with guidance as comments (not content)."""
-    headings = {
-        "fr": ("Contenu", "Échelle et critères", "Sources"),
-        "nl": ("Inhoud", "Schaal en criteria", "Bronnen"),
-        "en": ("Content", "Scale and criteria", "Sources"),
-    }[language]
+    def say(key: str) -> str:
+        return i18n.t(language, key)
+
     return (
-        f"## {headings[0]}\n\n<!-- What the document is and what it found. -->\n\n"
-        f"## {headings[1]}\n\n<!-- Which territory, drawn on what basis, with which criteria. -->\n\n"
-        f"## {headings[2]}\n\n<!-- Where it was seen: links. -->\n"
+        f"## {say('template.content')}\n\n<!-- {say('template.content_hint')} -->\n\n"
+        f"## {say('template.scale')}\n\n<!-- {say('template.scale_hint')} -->\n\n"
+        f"## {say('template.sources')}\n\n<!-- {say('template.sources_hint')} -->\n"
     )
 
 

@@ -35,6 +35,8 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_LENGTH = (3, 80)
 MIN_YEAR = 1950
 LANGUAGES = ("fr", "nl", "en")
+# Invisible control characters (tabs and line breaks are spaces in a text field).
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -109,6 +111,9 @@ class Text(Option):
             value = str(value)
         if not isinstance(value, str):
             raise Invalid("check.not_text", value=_describe(value))
+        control = CONTROL.search(value)
+        if control:
+            raise Invalid("check.control_character", code=f"{ord(control.group()):04X}")
         value = " ".join(value.split())
         if not value:
             raise Invalid("check.empty" if self.required else "check.empty_optional")

@@ -56,6 +56,7 @@ from kb import i18n
 from kb import stats
 from kb.config import Config
 from kb.entries.schema import Entry
+from kb.site import propose
 from kb.site.markup import Renderer
 from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
 
@@ -244,7 +245,7 @@ class Site:
         )
         self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
-                                biblio=biblio, charts=charts, config=self.config)
+                                biblio=biblio, charts=charts, config=self.config, propose=propose)
         self.design = self.design_of(self.vocabularies, self.config)
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
@@ -350,6 +351,8 @@ class Site:
         for lang in i18n.UI_LANGS:
             yield from self._language_pages(lang)
         yield from self._exports()
+        ids = json.dumps(sorted(e.id for e in c.entries))
+        yield Page("propose/ids.json", _hash(ids), lambda ids=ids: ids)
         yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], e.added) for e in c.latest(50)],
                          extra={"entries": c.latest(50)})
 
@@ -464,6 +467,9 @@ class Site:
         yield self._page(f"{lang}/overview/index.html", "overview.html", 2, lang,
                          key=(figures["partners_by_type"], figures["per_year"]), extra={"figures": c.figures})
         yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
+        yield self._page(f"{lang}/propose/index.html", "propose.html", 2, lang, key=())
+        template = propose.template_file(lang)
+        yield Page(f"{lang}/propose/entry-template.md", _hash(template), lambda template=template: template)
 
     def link_from(self, depth_to_lang: int):
         """A ``link(dimension, value)`` for charts on a page ``depth_to_lang`` folders below /{lang}/:
