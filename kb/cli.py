@@ -199,6 +199,24 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
         sys.exit(1)
 
 
+@cli.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write it to this file instead of printing it (the repository keeps entries/entry.schema.json).")
+def schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of an entry's front matter, generated from kb's typed schema.
+
+    Editors and tools that read JSON Schema check front matter with it as people type; the
+    site publishes it as schema/entry.json.
+    """
+    from kb.entries import json_schema
+
+    text = json_schema.dumps(vocab.load())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @cli.command("vocab")
 @click.argument("name", required=False, type=click.Choice(sorted(set(DIMENSIONS.values()))))
 def vocab_command(name: str | None) -> None:

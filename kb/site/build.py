@@ -55,6 +55,7 @@ from kb.site import charts
 from kb import i18n
 from kb import stats
 from kb.config import Config
+from kb.entries import json_schema
 from kb.entries.schema import Entry
 from kb.site import propose
 from kb.site.markup import Renderer
@@ -351,6 +352,8 @@ class Site:
         for lang in i18n.UI_LANGS:
             yield from self._language_pages(lang)
         yield from self._exports()
+        entry_schema = json_schema.dumps(self.vocabularies)
+        yield Page("schema/entry.json", _hash(entry_schema), lambda: entry_schema)
         ids = json.dumps(sorted(e.id for e in c.entries))
         yield Page("propose/ids.json", _hash(ids), lambda ids=ids: ids)
         yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], e.added) for e in c.latest(50)],
