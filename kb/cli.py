@@ -199,6 +199,30 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
         sys.exit(1)
 
 
+@cli.command("diff")
+@click.argument("base")
+@entries_option
+@lang_option
+def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
+    """Summarise in Markdown what the working tree changes in the inventory since BASE (a git
+    revision): entries added, changed and removed, tags, new vocabulary values, problems.
+
+    The check workflow writes it to a pull request's job summary.
+    """
+    from kb.entries import diff
+
+    if not entries_dir.is_dir():
+        raise click.ClickException(f"no entries folder at {entries_dir}")
+    vocabularies = vocab.load()
+    try:
+        summary = diff.summarise(Path.cwd(), base, entries_dir, vocabularies)
+    except diff.GitError as exc:
+        raise click.ClickException(f"cannot compare with '{base}': {exc}") from None
+    except ValueError:
+        raise click.ClickException(f"{entries_dir} is not inside the git repository of {Path.cwd()}") from None
+    click.echo("\n".join(diff.markdown(summary, vocabularies, lang) for lang in langs), nl=False)
+
+
 @cli.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write it to this file instead of printing it (the repository keeps entries/entry.schema.json).")

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from kb.entries import vocab as vocab_module
-from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes
+from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes, split_front_matter
 from kb.entries.inventory import display_path, entry_files, load as load_inventory, normalise_title, same_title
 from kb.entries.new import body_template, free_id, render
 from kb.entries.problems import Problem
@@ -1309,16 +1309,13 @@ def _front_scalars(path: Path) -> dict[str, str]:
         text = path.read_bytes()[:1_000_000].decode("utf-8-sig", errors="replace")
     except OSError:
         return {}
-    lines = text.replace("\r\n", "\n").split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return {}
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
+    parts = split_front_matter(text)
+    if isinstance(parts, str):
         return {}
     values: dict[str, str] = {}
     depth, key = 0, None
     try:
-        for event in yaml.parse("\n".join(lines[1:end]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        for event in yaml.parse(parts[0], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth == 2:

@@ -365,16 +365,23 @@ def parse_bytes(data: bytes, stem: str, path: str, vocabularies: Vocabularies | 
     except UnicodeDecodeError as exc:
         start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)  # after the BOM
         return _fail(path, data[:start].count(b"\n") + 1, "check.not_utf8", byte=start)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    parts = split_front_matter(text)
+    if isinstance(parts, str):
+        return _fail(path, 1, parts)
+    front, body, body_line = parts
+    return _validate(front, body, body_line, stem, path, digest(data), vocabularies or vocab_module.load())
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | str:
+    """(front matter, body, the body's first line) of an entry's text, or the catalogue key of
+    what is wrong: the one place that knows where front matter starts and ends."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].rstrip() != "---":
-        return _fail(path, 1, "check.no_front_matter")
+        return "check.no_front_matter"
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        return _fail(path, 1, "check.front_matter_open")
-    front = "\n".join(lines[1:end]) + "\n"
-    body = "\n".join(lines[end + 1 :]).strip("\n")
-    return _validate(front, body, end + 2, stem, path, digest(data), vocabularies or vocab_module.load())
+        return "check.front_matter_open"
+    return "\n".join(lines[1:end]) + "\n", "\n".join(lines[end + 1 :]).strip("\n"), end + 2
 
 
 def _too_deep(front: str) -> int | None:
