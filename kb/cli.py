@@ -223,6 +223,58 @@ def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
     click.echo("\n".join(diff.markdown(summary, vocabularies, lang) for lang in langs), nl=False)
 
 
+@cli.command("issue-form")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write it to this file (the repository keeps .github/ISSUE_TEMPLATE/entry.yml).")
+def issue_form_command(output: Path | None) -> None:
+    """Print the forge's issue form for proposing an entry, generated from the schema and the
+    vocabularies with French and Dutch labels."""
+    from kb.entries import issue_form
+
+    text = issue_form.generate(vocab.load())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command("from-issue")
+@click.argument("body", type=click.File("r", encoding="utf-8", errors="replace"))
+@entries_option
+@lang_option
+def from_issue(body: Any, entries_dir: Path, langs: tuple[str, ...]) -> None:
+    """Write the entry an issue made with the issue form describes (BODY: the issue's Markdown
+    body, a file or - for standard input) into the entries folder, and print its path.
+
+    When an answer is wrong, nothing is written: the problems are printed as a Markdown list in
+    the languages of --lang, for a comment on the issue, and the exit status is 1.
+    """
+    from kb.entries import issue_form
+    from kb.entries.schema import parse_bytes
+
+    text = body.read(2_000_000)
+    taken = {p.stem for p in entries_dir.glob("*.md")} if entries_dir.is_dir() else set()
+    proposal = issue_form.proposal(text, taken)
+    parsed = parse_bytes(proposal.text.encode("utf-8"), proposal.id, f"{proposal.id}.md", vocab.load())
+    errors = [p for p in parsed.problems if p.is_error]
+    if errors:
+        from kb.i18n import t
+
+        for lang in langs:
+            click.echo(t(lang, "propose.issue_problems"))
+            click.echo("")
+            for problem in errors:
+                message, fix = problem.texts(lang)
+                click.echo(f"- {message} — {fix}")
+            click.echo("")
+        sys.exit(1)
+    entries_dir.mkdir(parents=True, exist_ok=True)
+    path = entries_dir / f"{proposal.id}.md"
+    path.write_text(proposal.text, encoding="utf-8")
+    click.echo(str(path))
+
+
 @cli.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write it to this file instead of printing it (the repository keeps entries/entry.schema.json).")

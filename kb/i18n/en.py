@@ -122,6 +122,9 @@ EN: dict[str, str] = {
     'diff.problems': 'Problems in the changed entries',
     'diff.no_problems': 'None.',
     # --- the proposal form ---
+    'propose.intro_short': 'Propose a study, plan or project for the inventory',
+    'propose.issue_problems': 'The entry cannot be proposed yet: fix these answers by editing the issue (the check runs again after each edit).',
+    'propose.issue_intro': "Answer the questions below. When a maintainer adds the label 'fiche', the entry is checked and proposed as a pull request; if an answer is wrong, a comment here says which and how to fix it.",
     'propose.title': 'Propose an entry',
     'propose.intro': "Describe a study, plan, project or tool that draws territories for social and health services in Brussels. The form checks the entry as the inventory's maintainers will; you then send it through GitHub (a pull request, reviewed before it is published) or by e-mail.",
     'propose.evidence': "Write only what the document's public sources say, and name them (with their address) in the text: a field the sources do not give stays empty.",

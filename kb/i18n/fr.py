@@ -122,6 +122,9 @@ FR: dict[str, str] = {
     'diff.problems': 'Problèmes dans les fiches changées',
     'diff.no_problems': 'Aucun.',
     # --- the proposal form ---
+    'propose.intro_short': "Proposer une étude, un plan ou un projet pour l'inventaire",
+    'propose.issue_problems': 'La fiche ne peut pas encore être proposée : corrigez ces réponses en modifiant le ticket (la vérification recommence après chaque modification).',
+    'propose.issue_intro': "Répondez aux questions ci-dessous. Quand un responsable ajoute l'étiquette « fiche », la fiche est vérifiée et proposée en pull request ; si une réponse ne va pas, un commentaire ici dit laquelle et comment la corriger.",
     'propose.title': 'Proposer une fiche',
     'propose.intro': "Décrivez une étude, un plan, un projet ou un outil qui découpe des territoires pour l'aide et le soin à Bruxelles. Le formulaire vérifie la fiche comme le feront les responsables de l'inventaire ; vous l'envoyez ensuite via GitHub (une pull request, relue avant publication) ou par e-mail.",
     'propose.evidence': "N'écrivez que ce que disent les sources publiques du document, et citez-les (avec leur adresse) dans le texte : un champ que les sources ne donnent pas reste vide.",

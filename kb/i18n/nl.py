@@ -122,6 +122,9 @@ NL: dict[str, str] = {
     'diff.problems': 'Problemen in de gewijzigde fiches',
     'diff.no_problems': 'Geen.',
     # --- the proposal form ---
+    'propose.intro_short': 'Een studie, plan of project voorstellen voor de inventaris',
+    'propose.issue_problems': 'De fiche kan nog niet worden voorgesteld: verbeter deze antwoorden door het issue te bewerken (de controle loopt opnieuw na elke wijziging).',
+    'propose.issue_intro': "Beantwoord de vragen hieronder. Wanneer een beheerder het label 'fiche' toevoegt, wordt de fiche gecontroleerd en als pull request voorgesteld; is een antwoord niet goed, dan zegt een opmerking hier welk en hoe u het verbetert.",
     'propose.title': 'Een fiche voorstellen',
     'propose.intro': 'Beschrijf een studie, plan, project of instrument dat gebieden afbakent voor welzijn en zorg in Brussel. Het formulier controleert de fiche zoals de beheerders van de inventaris dat zullen doen; daarna stuurt u ze via GitHub (een pull request, nagelezen voor publicatie) of per e-mail.',
     'propose.evidence': 'Schrijf alleen wat de openbare bronnen van het document zeggen, en vermeld ze (met hun adres) in de tekst: een veld dat de bronnen niet geven, blijft leeg.',
