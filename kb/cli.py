@@ -357,31 +357,34 @@ def _complete_with(words: list[str]) -> None:
 @click.option("--doi", help="DOI, 10.xxxx/yyyy.")
 @click.option("--summary", help="One or two sentences.")
 @click.option("--body", help="The Markdown body (default: headings to fill in).")
+@lang_option
 def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int | None, language: str | None,
-        **fields: Any) -> None:
+        langs: tuple[str, ...], **fields: Any) -> None:
     """Create a new entry file, asking for what the options do not give.
 
-    The id is chosen from the title; an existing file is never overwritten.
+    The id is chosen from the title; an existing file is never overwritten. Questions and
+    messages speak the language of --lang.
     """
     from kb.entries.schema import parse_file
     from kb.entries.new import write_entry
+    from kb.i18n import t
 
-    title = title or click.prompt("Title", err=True)
+    lang = langs[0]
+    title = title or click.prompt(t(lang, "new.title"), err=True)
     if not type_:
-        type_ = _prompt_values("type", "Type", required=True)[:1]
-    year = year or click.prompt("Year", type=click.IntRange(1950, 2100), err=True)
-    for name, label, required in (("scale", "Scales (comma-separated)", True),
-                                  ("criteria", "Criteria (comma-separated)", True),
-                                  ("partners", "Partners (comma-separated, optional)", False)):
-        fields[name] = _flatten(fields[name]) or _prompt_values(name, label, required)
+        type_ = _prompt_values("type", t(lang, "new.type"), required=True)[:1]
+    year = year or click.prompt(t(lang, "new.year"), type=click.IntRange(1950, 2100), err=True)
+    for name, required in (("scale", True), ("criteria", True), ("partners", False)):
+        fields[name] = _flatten(fields[name]) or _prompt_values(name, t(lang, f"new.{name}"), required)
     fields["territories"] = _flatten(fields["territories"])
-    language = language or click.prompt("Language", type=click.Choice(["fr", "nl", "en"]), default="fr", err=True)
+    language = language or click.prompt(t(lang, "new.language"), type=click.Choice(["fr", "nl", "en"]),
+                                        default=lang, err=True)
     body = fields.pop("body")
     record = dict(fields, title=title, type=type_[0], year=year, language=language)
     path = write_entry(entries_dir, record, body)
-    click.echo(f"created {path}")
+    click.echo(t(lang, "new.created", path=path))
     for problem in parse_file(path, display=str(path)).problems:
-        click.echo(f"  to do: {problem}", err=True)
+        click.echo(t(lang, "new.to_do", problem=problem.render(lang)), err=True)
 
 
 

@@ -107,6 +107,16 @@ EN: dict[str, str] = {
     'template.scale_hint': 'Which territory, drawn on what basis, with which criteria.',
     'template.sources': 'Sources',
     'template.sources_hint': 'Where it was seen: links.',
+    # --- kb new ---
+    'new.title': 'Title',
+    'new.type': 'Type',
+    'new.year': 'Year',
+    'new.scale': 'Scales (comma-separated)',
+    'new.criteria': 'Criteria (comma-separated)',
+    'new.partners': 'Partners (comma-separated, optional)',
+    'new.language': 'Language',
+    'new.created': 'created {path}',
+    'new.to_do': '  to do: {problem}',
     # --- kb diff: a change to the inventory, for reviewers ---
     'diff.title': 'What this change does to the inventory',
     'diff.counts': '{added} entries added, {changed} changed, {removed} removed.',

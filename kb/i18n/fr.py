@@ -107,6 +107,16 @@ FR: dict[str, str] = {
     'template.scale_hint': 'Quel territoire, délimité sur quelle base, selon quels critères.',
     'template.sources': 'Sources',
     'template.sources_hint': 'Où il a été lu : les liens.',
+    # --- kb new ---
+    'new.title': 'Titre',
+    'new.type': 'Type',
+    'new.year': 'Année',
+    'new.scale': 'Échelles (séparées par des virgules)',
+    'new.criteria': 'Critères (séparés par des virgules)',
+    'new.partners': 'Partenaires (séparés par des virgules, facultatif)',
+    'new.language': 'Langue',
+    'new.created': 'créé : {path}',
+    'new.to_do': '  à faire : {problem}',
     # --- kb diff: a change to the inventory, for reviewers ---
     'diff.title': "Ce que ce changement fait à l'inventaire",
     'diff.counts': '{added} fiches ajoutées, {changed} modifiées, {removed} retirées.',

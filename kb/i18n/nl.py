@@ -107,6 +107,16 @@ NL: dict[str, str] = {
     'template.scale_hint': 'Welk gebied, afgebakend op welke basis, met welke criteria.',
     'template.sources': 'Bronnen',
     'template.sources_hint': 'Waar het gelezen werd: de links.',
+    # --- kb new ---
+    'new.title': 'Titel',
+    'new.type': 'Type',
+    'new.year': 'Jaar',
+    'new.scale': "Schalen (gescheiden door komma's)",
+    'new.criteria': "Criteria (gescheiden door komma's)",
+    'new.partners': "Partners (gescheiden door komma's, optioneel)",
+    'new.language': 'Taal',
+    'new.created': 'aangemaakt: {path}',
+    'new.to_do': '  te doen: {problem}',
     # --- kb diff: a change to the inventory, for reviewers ---
     'diff.title': 'Wat deze wijziging aan de inventaris verandert',
     'diff.counts': '{added} fiches toegevoegd, {changed} gewijzigd, {removed} verwijderd.',
