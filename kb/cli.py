@@ -378,7 +378,7 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
         fields[name] = _flatten(fields[name]) or _prompt_values(name, t(lang, f"new.{name}"), required)
     fields["territories"] = _flatten(fields["territories"])
     language = language or click.prompt(t(lang, "new.language"), type=click.Choice(["fr", "nl", "en"]),
-                                        default=lang, err=True)
+                                        default="fr", err=True)
     body = fields.pop("body")
     record = dict(fields, title=title, type=type_[0], year=year, language=language)
     path = write_entry(entries_dir, record, body)
