@@ -7,9 +7,10 @@ and the caller computes afresh.
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
+
+from kb.files import write_atomically
 
 
 def read(path: Path) -> object:
@@ -22,13 +23,6 @@ def read(path: Path) -> object:
 
 
 def write(path: Path, value: object) -> None:
-    """Store ``value`` in ``path`` through a temporary file and a rename, so that a reader (or
-    a killed build) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}-{os.getpid()}")
-    try:
-        with open(partial, "wb") as file:
-            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    """Store ``value`` in ``path`` whole or not at all, so that a reader (or a killed build)
+    never sees half a file."""
+    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

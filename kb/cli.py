@@ -230,13 +230,13 @@ def issue_form_command(output: Path | None) -> None:
     """Print the forge's issue form for proposing an entry, generated from the schema and the
     vocabularies with French and Dutch labels."""
     from kb.entries import issue_form
+    from kb.files import write_atomically
 
     text = issue_form.generate(vocab.load())
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
 
 
 @cli.command("from-issue")
@@ -285,12 +285,13 @@ def schema_command(output: Path | None) -> None:
     site publishes it as schema/entry.json.
     """
     from kb.entries import json_schema
+    from kb.files import write_atomically
 
     text = json_schema.dumps(vocab.load())
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
 
 
 @cli.command("vocab")

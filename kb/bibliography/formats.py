@@ -56,6 +56,7 @@ from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes, spli
 from kb.entries.inventory import display_path, entry_files, load as load_inventory, normalise_title, same_title
 from kb.entries.new import body_template, free_id, render
 from kb.entries.problems import Problem
+from kb.files import _default_mode, write_atomically
 from kb.entries.vocab import Vocabularies, fold
 
 FORMATS = ("bibtex", "ris", "csljson")
@@ -1449,7 +1450,7 @@ def write_records(planned: Sequence[tuple[str, Record]], entries_dir: Path, sour
             fd, name = tempfile.mkstemp(prefix=f".{entry_id}.", suffix=".tmp", dir=entries_dir)
             temporary.append(Path(name))
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, _file_mode())
+                os.fchmod(fd, _default_mode())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
             target = entries_dir / f"{entry_id}.md"
@@ -1466,11 +1467,6 @@ def write_records(planned: Sequence[tuple[str, Record]], entries_dir: Path, sour
     return written
 
 
-def _file_mode() -> int:
-    """0o644 less the umask: what ``open()`` would give a new file (mkstemp gives 0o600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o644 & ~umask
 
 
 def _comment(text: str) -> str:
@@ -1509,19 +1505,8 @@ def todo(path: Path, vocabularies: Vocabularies | None = None) -> list[Problem]:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a whole export file or nothing (a temporary file renamed over the target)."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
+    """Write a whole export file or nothing."""
+    write_atomically(path, text)
 
 
 def import_file(path: Path, entries_dir: Path, fmt: str | None = None, dry_run: bool = False,

@@ -116,6 +116,7 @@ from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from kb.files import write_atomically
 from kb.store.filters import TAG_FIELDS, Filters
 from kb.entries import vocab
 from kb.entries.vocab import LANGS, Vocabularies, fold
@@ -1323,9 +1324,7 @@ class SearchIndex:
         if revision is None:
             path.unlink(missing_ok=True)
             return
-        temporary = path.with_name(f".kb-synced-{os.getpid()}")
-        temporary.write_text(revision + "\n")
-        os.replace(temporary, path)
+        write_atomically(path, revision + "\n")
 
     def sync(self, target: dict[str, str], fetch, full: bool = False,
              revision: str | None = None) -> tuple[list[str], list[str]]:
