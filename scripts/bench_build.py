@@ -445,6 +445,15 @@ def tree_size(root: Path) -> dict[str, Any]:
     return {"bytes": total_bytes, "files": total_files, "parts": parts}
 
 
+def form_weight(site: Path) -> dict[str, int]:
+    """Bytes (gzip, per file) of the proposal form: its page, script and styles (goal: 60 KB);
+    the published ids it loads only when a proposal is ready are not counted."""
+    files = [site / "fr" / "propose" / "index.html", site / "assets" / "propose.js", site / "assets" / "style.css"]
+    sizes = {str(f.relative_to(site)): len(gzip.compress(f.read_bytes(), 6)) for f in files}
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
 def print_size(label: str, size: dict[str, Any]) -> None:
     say(f"    {label}: {mb(size['bytes'])}, {size['files']:,} files")
     for top, (nbytes, files) in sorted(size["parts"].items(), key=lambda kv: -kv[1][0]):
@@ -967,6 +976,8 @@ def main(argv: list[str] | None = None) -> int:
                     say("  3. output size")
                     r["size"] = tree_size(work.site)
                     print_size("site", r["size"])
+                    r["form"] = form_weight(work.site)
+                    say(f"    proposal form: {kbytes(r['form']['total'])} gzip (page, script, styles; goal 60 KB)")
                 if "browser" not in args.skip and number == 0:
                     say(f"  4. first query bytes: '{args.query}' with "
                         + ", ".join(f"{k}={v}" for k, v in args.filter))

@@ -239,6 +239,15 @@ def test_the_form_is_accessible_with_an_error_shown(contexts: Contexts, base_url
     assert violations == [], format_violations(violations)
 
 
+def test_a_field_left_says_what_is_wrong_before_the_first_check(contexts: Contexts, base_url: str) -> None:
+    page = open_form(contexts, base_url, "nl")
+    page.locator("[name=url]").fill("www.example.org")
+    page.locator("[name=doi]").focus()  # leaving the field
+    expect(page.locator("#kb-error-url")).to_contain_text("is geen webadres")
+    expect(page.locator("#kb-error-title")).to_be_hidden()  # not touched yet: no verdict on it
+    assert page.locator("#kb-status").inner_text() == ""
+
+
 def test_keyboard_alone(contexts: Contexts, base_url: str) -> None:
     page = open_form(contexts, base_url, "fr")
     page.locator("[name=title]").focus()

@@ -352,10 +352,19 @@ function bodyFor(lang) {
   if (!bodyTouched) form.elements.body.value = data.bodies[lang] || data.bodies[data.lang];
 }
 let checkedOnce = false;
+let pending = null; // the next check, after a pause in typing
+const touched = new Set(); // fields left once: their problems show before the first check
 async function run(final) {
   const values = read();
   $("kb-file").value = fileText(values); // what kb check would read (shown once it passes)
-  const errors = show(check(values));
+  const problems = check(values);
+  if (!checkedOnce) {
+    show(problems.filter((problem) => touched.has(problem.field)));
+    $("kb-status").textContent = ""; // no verdict before the person asks for one
+    preview(values);
+    return 1;
+  }
+  const errors = show(problems);
   preview(values);
   if (errors === 0) await produce(values);
   else if (final) $("kb-result").hidden = true;
@@ -369,18 +378,22 @@ form.addEventListener("submit", async (event) => {
   const target = errors ? $("kb-problems") : $("kb-result");
   target.scrollIntoView({ block: "start" });
 });
-let pending = null;
 form.addEventListener("input", (event) => {
   if (event.target.name === "body") bodyTouched = true;
   if (event.target.dataset.filter) return;
   saveDraft();
   clearTimeout(pending);
-  pending = setTimeout(() => {
-    if (checkedOnce) run(false);
-    else preview(read());
-  }, 250);
+  pending = setTimeout(() => run(false), 250);
 });
 form.elements.language.addEventListener("change", () => bodyFor(form.elements.language.value || data.lang));
+form.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-field]");
+  if (!field || event.target.dataset.filter) return;
+  touched.add(field.dataset.field);
+  // Later, not now: leaving a field by pressing "check" must not move the button under the click.
+  clearTimeout(pending);
+  pending = setTimeout(() => run(false), 250);
+});
 for (const filter of form.querySelectorAll("[data-filter]")) {
   filter.addEventListener("input", () => {
     const fold = (text) => text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").replace(/[-\s]+/g, " ");
@@ -395,6 +408,7 @@ $("kb-restart").addEventListener("click", () => {
   form.reset();
   bodyTouched = false;
   checkedOnce = false;
+  touched.clear();
   bodyFor(form.elements.language.value || data.lang);
   show([]);
   $("kb-status").textContent = "";
