@@ -652,7 +652,9 @@ class _View:
     # -- matches and scores -------------------------------------------------------------------------
 
     def scores(self, q: query.Query) -> dict[int, float]:
-        """Every document matching ``q`` (global number) -> its score."""
+        """Every document matching ``q`` (global number) -> its score, with nothing pruned: the
+        oracle tests/test_search.py and test_search_synthetic.py compare the MaxScore path and
+        Whoosh's own matchers with."""
         result: dict[int, float] = {}
         for number, (sub, offset, reader) in enumerate(self.segments):
             evaluation = _Evaluation(self, number, sub, reader)

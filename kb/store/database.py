@@ -77,10 +77,6 @@ class Tag(Base):
     __table_args__ = (Index("ix_entry_tags_dimension_value", "dimension", "value", "entry_id"),)
 
 
-def default_url(root: Path) -> str:
-    return f"sqlite:///{(root / '.kb' / 'kb.sqlite').resolve()}"
-
-
 class Store:
     """The inventory as SQL rows; construct with a SQLAlchemy URL."""
 
@@ -202,11 +198,15 @@ class Store:
         return query
 
     def count(self, filters: Filters = Filters()) -> int:
+        """How many entries the filters keep, counted in SQL: the oracle the search tests compare
+        Whoosh's counts with (kb itself counts in the search index)."""
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(self._filtered_ids(filters).subquery()))
 
     def facet_counts(self, filters: Filters = Filters()) -> dict[str, dict[str, int]]:
-        """For every dimension (and year), how many of the filtered entries carry each value."""
+        """For every dimension (and year), how many of the filtered entries carry each value,
+        counted in SQL: the oracle the search and store tests compare facets with, and the way a
+        shared PostgreSQL deployment counts without a search index."""
         tags = select(Tag.dimension, Tag.value, func.count()).group_by(Tag.dimension, Tag.value)
         years = select(EntryRow.year, func.count()).group_by(EntryRow.year)
         if filters:  # (with none, no IN: one look-up per entry made it 6 times slower)

@@ -37,6 +37,8 @@ class Filters:
         return any(getattr(self, f.name) not in ((), None) for f in fields(self))
 
     def matches(self, entry: Entry) -> bool:
+        """Whether the filters keep ``entry``, from the entry alone: the oracle tests compare the
+        store's and the index's filtering with."""
         tags = entry.tags()
         if any(value not in tags[name] for name, value in self.tags()):
             return False
