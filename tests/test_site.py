@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -153,6 +154,20 @@ def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monk
     other.close()
     first, second = tree_digest(root / "site"), tree_digest(tmp_path / "again")
     assert first == second
+
+
+def test_builds_on_two_file_systems_are_byte_identical(built, tmp_path):
+    """Pagefind reads the pages in directory-listing order, which differs between tmpfs and a
+    disk file system: the bundle must not show it."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)) or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a writable /dev/shm on another file system than the test's folder")
+    root, _ = built
+    with tempfile.TemporaryDirectory(dir=shm) as memory:
+        other = Project(root=Path(memory), entries_dir=root / "entries")
+        other.build()
+        other.close()
+        assert tree_digest(Path(memory) / "site") == tree_digest(root / "site")
 
 
 def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):

@@ -666,41 +666,105 @@ def _pagefind_read(path: Path):
 
 
 def _pagefind_write(value, folder: Path, prefix: str, suffix: str, digits: int) -> str:
-    """Write a Pagefind data file named after its content; returns the new hash name."""
+    """Write a Pagefind data file named after its content; returns the new hash name. A file
+    of that name already holds these bytes (it may be a link into the live bundle: left alone)."""
     import cbor2
 
     data = gzip.compress(PAGEFIND_SIGNATURE + cbor2.dumps(value), compresslevel=9, mtime=0)
     name = f"{prefix}_{hashlib.sha256(data).hexdigest()[:digits]}"
-    (folder / f"{name}{suffix}").write_bytes(data)
+    target = folder / f"{name}{suffix}"
+    if not target.exists():
+        target.write_bytes(data)
     return name
 
 
-def canonical_pagefind(bundle: Path) -> None:
-    """Make Pagefind's bundle byte-stable between identical builds.
+def _renumbered(pages: list, number: dict[int, int]) -> list:
+    """A word's postings ([page delta, locations, meta locations], page numbers as deltas from
+    the previous posting) with the pages renumbered, in the new numbers' order."""
+    absolute, current = [], 0
+    for delta, *rest in pages:
+        current += delta
+        absolute.append((number[current], rest))
+    absolute.sort(key=lambda posting: posting[0])
+    renumbered, previous = [], 0
+    for page, rest in absolute:
+        renumbered.append([page - previous, *rest])
+        previous = page
+    return renumbered
 
-    Pagefind 1.5 writes its filter indexes from a hash map, so the order of values (and
-    hence the file names and the meta index naming them) changes from run to run although
-    the content does not (upstream issue #638: fragments are stable, filters are not). Here
-    each filter file's values are sorted, files are renamed after their content, and the meta
-    index and pagefind-entry.json are rewritten to match. Anything unexpected leaves the
-    bundle as Pagefind wrote it: search works either way.
+
+def _sorted_ties(order: list[int], values: dict[int, str] | None, number: dict[int, int]) -> list[int] | None:
+    """A sort index (page numbers in sort order; pages with equal values in page order, which
+    was Pagefind's reading order) renumbered. Equal values are told by the filter of the same
+    name (one value per page); without it the ties cannot be told apart: None."""
+    if values is None or any(page not in values for page in order):
+        return None
+    groups: list[list[int]] = []
+    for page in order:
+        if groups and values[groups[-1][0]] == values[page]:
+            groups[-1].append(page)
+        else:
+            groups.append([page])
+    return [new for group in groups for new in sorted(number[page] for page in group)]
+
+
+def canonical_pagefind(bundle: Path) -> None:
+    """Make Pagefind's bundle byte-stable between identical builds, on any file system.
+
+    Pagefind 1.5 numbers the pages in the order it finds them, which is the order the file
+    system lists a folder (tmpfs and ext4 differ), and writes its filter indexes from a hash
+    map (upstream issue #638), as it does a word's spellings. Here the pages are renumbered in the order of their fragment
+    (content-named) files, the word, filter and sort indexes rewritten with the new numbers
+    and their values sorted, files renamed after their content, and the meta index and
+    pagefind-entry.json rewritten to match. Anything unexpected leaves the bundle as Pagefind
+    wrote it: search works either way.
     """
     entry_file = bundle / "pagefind-entry.json"
     entry = json.loads(entry_file.read_text())
     for language, info in entry["languages"].items():
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
         meta = _pagefind_read(meta_path)
-        if not (isinstance(meta, list) and len(meta) > 3 and all(len(f) == 2 for f in meta[3])):
+        if not (isinstance(meta, list) and len(meta) > 4 and all(len(f) == 2 for f in meta[3])
+                and all(len(c) == 3 for c in meta[2]) and all(len(s) == 2 for s in meta[4])):
             return
-        renamed = []
-        for name, file_hash in sorted(meta[3]):
+        number = {old: new for new, (old, _) in enumerate(sorted(enumerate(meta[1]), key=lambda p: p[1][0]))}
+        filters = {}
+        for name, file_hash in meta[3]:
             path = bundle / "filter" / f"{file_hash}.pf_filter"
             filter_name, values = _pagefind_read(path)
+            filters[name] = (path, filter_name, values)
+        sorts = []
+        for name, order in meta[4]:
+            values = None
+            if name in filters:
+                values = {}
+                for value, pages in filters[name][2]:
+                    for page in pages:
+                        values[page] = None if page in values else value  # a page with two values: no tie rule
+                values = values if None not in values.values() else None
+            renumbered = _sorted_ties(order, values, number)
+            if renumbered is None:
+                return
+            sorts.append([name, renumbered])
+        chunks = []
+        for first, last, chunk_hash in meta[2]:
+            path = bundle / "index" / f"{chunk_hash}.pf_index"
+            words, *rest = _pagefind_read(path)
+            for word in words:
+                word[1] = _renumbered(word[1], number)
+                for variant in word[2]:  # the word's other spellings (accents), from a hash map
+                    variant[1] = _renumbered(variant[1], number)
+                word[2].sort(key=lambda variant: variant[0])
             path.unlink()
-            new = _pagefind_write([filter_name, sorted(values, key=lambda v: v[0])], bundle / "filter",
-                                  language, ".pf_filter", 7)
-            renamed.append([name, new])
-        meta[3] = renamed
+            chunks.append([first, last, _pagefind_write([words, *rest], bundle / "index", language, ".pf_index", 7)])
+        renamed = []
+        for name, _ in sorted(meta[3]):
+            path, filter_name, values = filters[name]
+            values = sorted([value, sorted(number[page] for page in pages)] for value, pages in values)
+            path.unlink()
+            renamed.append([name, _pagefind_write([filter_name, values], bundle / "filter", language, ".pf_filter", 7)])
+        meta[1] = sorted(meta[1], key=lambda page: page[0])
+        meta[2], meta[3], meta[4] = chunks, renamed, sorts
         meta_path.unlink()
         info["hash"] = _pagefind_write(meta, bundle, f"pagefind.{language}", ".pf_meta", 10).removeprefix("pagefind.")
     entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
