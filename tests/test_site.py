@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -362,31 +361,53 @@ def test_a_failing_build_step_leaves_the_live_site_untouched(sqlite_project):
     assert tree_digest(sqlite_project.site_dir) == before
 
 
-def test_a_killed_build_leaves_the_live_site_untouched(tmp_path):
-    """Kill a real `kb build` process mid-write: the live site stays exactly the last good one."""
-    entries = tmp_path / "entries"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", "400"],
-                   check=True, capture_output=True)
-    env = {**os.environ, "KB_ENTRIES": str(entries)}
-    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
-    subprocess.run(command, cwd=tmp_path, env=env, check=True)
-    before = tree_digest(tmp_path / "site")
-    for path in sorted(entries.glob("*.md"))[:300]:
-        path.write_text(path.read_text(encoding="utf-8") + "\nModifié.\n", encoding="utf-8")
-    killed = False
-    for delay in (1.5, 1.0, 2.0, 0.7, 3.0):
-        process = subprocess.Popen(command, cwd=tmp_path, env=env)
-        time.sleep(delay)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            killed = True
-            assert tree_digest(tmp_path / "site") == before
-            break
-    assert killed, "the build always finished before the kill: raise the corpus size"
-    subprocess.run(command, cwd=tmp_path, env=env, check=True)
-    page = tmp_path / "site" / "fr" / "entries" / sorted(entries.glob("*.md"))[0].stem / "index.html"
-    assert "Modifié." in page.read_text(encoding="utf-8")
+def _pages_and_bundle(site: Path) -> tuple[dict[str, str], dict[str, str]]:
+    files = tree_digest(site)
+    pages = {path: digest for path, digest in files.items() if not path.startswith("pagefind/")}
+    return pages, {path: digest for path, digest in files.items() if path.startswith("pagefind/")}
+
+
+@pytest.mark.parametrize("change, phase, expected", [
+    ("body", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
+    ("body", "swap", "old"),
+    ("body", "search", "new pages, previous search"),
+    ("design", "pages", "old"),  # every page: Pagefind runs while they are written, before the swap
+    ("design", "search", "old"),
+    ("design", "swap", "old"),
+])
+def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase, expected):
+    """Kill a real `kb build` (and its Pagefind and workers) at a known point: the live site is
+    wholly the old one, or the new pages with the previous search bundle, never pages or a
+    bundle of two builds; the next build completes the site, search included."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet"]
+    subprocess.run(command, cwd=tmp_path, check=True)
+    old = _pages_and_bundle(tmp_path / "site")
+    edited = entries_dir / "barometre-social-2023.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    if change == "design":
+        command += ["--base-url", "https://example.org/kb/"]
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    new = _pages_and_bundle(reference / "site")
+
+    process = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, "KB_TEST_PAUSE": phase},
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert f"paused at {phase}" in process.stderr.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+    pages, bundle = _pages_and_bundle(tmp_path / "site")
+    states = {(True, True): "old", (False, False): "new", (False, True): "new pages, previous search"}
+    state = states.get((pages == old[0], bundle == old[1]))
+    assert pages in (old[0], new[0]) and bundle in (old[1], new[1])  # never files of two builds
+    assert state == expected
+
+    subprocess.run(command, cwd=tmp_path, check=True)
+    assert _pages_and_bundle(tmp_path / "site") == new
+    assert not (tmp_path / ".site.search").exists()
 
 
 HOSTILE = """\

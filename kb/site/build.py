@@ -74,6 +74,7 @@ EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page li
 SITE_VERSION = "1"  # bump when templates change in a way the template hash would not show
 
 Progress = Callable[[str, int, int], None]
+PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
 
 
 class BuildError(Exception):
@@ -818,6 +819,7 @@ class Indexing:
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def finish(self) -> None:
+        _pause("search")
         output, _ = self.process.communicate()
         if self.process.returncode != 0:
             raise BuildError(f"Pagefind failed ({self.process.returncode}): {output.strip()[-2000:]}")
@@ -838,6 +840,17 @@ class Indexing:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.bundle, ignore_errors=True)
+
+
+def _pause(phase: str) -> None:
+    """Test-only: when KB_TEST_PAUSE names ``phase``, say so on stderr and wait to be killed.
+    The tests kill a build at known points ("pages": half the pages written, "swap": all
+    written, not yet live, "search": Pagefind running) instead of at a guessed moment."""
+    if os.environ.get(PAUSE) != phase:
+        return
+    print(f"kb: paused at {phase} ({PAUSE})", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def _link_copy(source: Path, target: Path) -> None:
@@ -1047,6 +1060,7 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         for path, row in _render(first, back, plan.site, progress, total=len(plan.pages)):
             staging.manifest[path] = row
             report.written.append(path)
+        _pause("pages")
         if index and not pages_first:
             indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind")
         for path, row in _render(rest, back, plan.site, progress, done=len(first), total=len(plan.pages),
@@ -1074,6 +1088,7 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         if indexing:
             indexing.stop()
     staging.save()
+    _pause("swap")
     if output.exists():
         _exchange(output, back)
     else:
