@@ -9,14 +9,16 @@ difference, so both can be deleted and rebuilt at any time.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
+from kb import lock
 from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
@@ -129,7 +131,9 @@ class Project:
     database_url: str | None = None
     index_dir: Path | None = None
     site_dir: Path | None = None
+    pagefind_timeout: float | None = None  # seconds Pagefind may run [default: $KB_PAGEFIND_TIMEOUT, else 600]
     _written: dict = field(default_factory=dict, init=False, repr=False)  # by index(): id -> Entry
+    _held: int = field(default=0, init=False, repr=False)  # exclusive() blocks the lock is held for
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -138,6 +142,8 @@ class Project:
             f"sqlite:///{(self.root / '.kb' / 'kb.sqlite').resolve()}"
         self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
         self.site_dir = Path(self.site_dir or self.root / "site")
+        if self.pagefind_timeout is None:
+            self.pagefind_timeout = float(os.environ.get("KB_PAGEFIND_TIMEOUT") or 600)
 
     @cached_property
     def config(self) -> Config:
@@ -164,6 +170,27 @@ class Project:
         if "store" in self.__dict__:
             self.store.close()
 
+    @contextlib.contextmanager
+    def exclusive(self, holder: str = "kb (Python API)", wait: float = lock.WAIT,
+                  waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
+        writes the store, the search index and the site (see kb.lock). index() and build()
+        take it themselves; a command takes it first to name itself and say how long to wait."""
+        if self._held:
+            self._held += 1
+        else:
+            with lock.hold(self.root / ".kb" / "lock", holder, wait, waiting):
+                self._held = 1
+                try:
+                    yield
+                finally:
+                    self._held = 0
+            return
+        try:
+            yield
+        finally:
+            self._held -= 1
+
     def check(self, paths: list[Path] | None = None) -> Inventory:
         from kb.entries import inventory
 
@@ -176,6 +203,10 @@ class Project:
         content hash changed are parsed and rewritten. Refuses (``Refused``) when a changed
         file has errors, leaving the store and the index as they were.
         """
+        with self.exclusive():
+            return self._index(full, search)
+
+    def _index(self, full: bool, search: bool) -> IndexReport:
         if not self.entries_dir.is_dir():
             raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
         known = {} if full else self.store.file_states()
@@ -226,13 +257,15 @@ class Project:
         """
         from kb.site import build as site
 
-        self.index(search=False)
-        state = self.root / ".kb" / "site"
-        config = self.config.overriding(
-            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
-            repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
-        return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
-                          Path(output or self.site_dir), state, progress=progress, search=search, config=config)
+        with self.exclusive():
+            self.index(search=False)
+            state = self.root / ".kb" / "site"
+            config = self.config.overriding(
+                base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
+                repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
+            return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
+                              Path(output or self.site_dir), state, progress=progress, search=search, config=config,
+                              search_limit=self.pagefind_timeout)
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

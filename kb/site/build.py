@@ -803,8 +803,9 @@ class Indexing:
     Pagefind skips the files that exist, which makes a re-index much cheaper. Bundles are
     never written in place, so a bundle being read by the live site never changes."""
 
-    def __init__(self, tree: Path, work: Path, seed: Path | None):
-        self.bundle = work
+    def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float):
+        self.bundle, self.log, self.limit = work, log, limit
+        self.deadline = time.monotonic() + limit
         shutil.rmtree(work, ignore_errors=True)  # left by an interrupted build
         work.mkdir(parents=True)
         if seed and (seed / "pagefind-entry.json").is_file():
@@ -816,13 +817,20 @@ class Indexing:
                 _link_or_copy(str(file), str(work / file.name))
         command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
                    "*/index.html", "--force-language", "fr", "--output-path", str(work), "--silent"]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "wb") as output:  # what Pagefind says, for when it fails
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
 
     def finish(self) -> None:
+        """Wait for Pagefind (until the time limit: it has hung), then make its bundle canonical."""
         _pause("search")
-        output, _ = self.process.communicate()
+        try:
+            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); "
+                             f"its log: {self.log}") from None
         if self.process.returncode != 0:
-            raise BuildError(f"Pagefind failed ({self.process.returncode}): {output.strip()[-2000:]}")
+            raise BuildError(f"Pagefind failed (exit status {self.process.returncode}); its log: {self.log}")
         canonical_pagefind(self.bundle)
         prune_pagefind(self.bundle)
 
@@ -1023,13 +1031,15 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
 
 
 def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-          progress: Progress | None = None, search: bool = True, config: Config | None = None) -> BuildReport:
+          progress: Progress | None = None, search: bool = True, config: Config | None = None,
+          search_limit: float = 600.0) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
     as they are written, with the live search bundle; Pagefind then indexes them and its new
     bundle replaces the previous one in one rename (see _index_live). Otherwise Pagefind runs
-    while the pages after the French entry pages are written, and everything goes live at once."""
+    while the pages after the French entry pages are written, and everything goes live at once.
+    Pagefind is stopped after ``search_limit`` seconds."""
     report = BuildReport(output=output)
     config = config or Config()
     began = started = time.perf_counter()
@@ -1062,7 +1072,8 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
             report.written.append(path)
         _pause("pages")
         if index and not pages_first:
-            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind")
+            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
+                                log=state_dir / "pagefind.log", limit=search_limit)
         for path, row in _render(rest, back, plan.site, progress, done=len(first), total=len(plan.pages),
                                      yielding=indexing is not None):
             staging.manifest[path] = row
@@ -1097,11 +1108,11 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
     report.live = time.perf_counter() - began
     if pages_first:
         staging.moved(output)
-        report.timings["search"] = _index_live(staging, work, search_key, progress)
+        report.timings["search"] = _index_live(staging, work, search_key, progress, search_limit)
     return report
 
 
-def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None) -> float:
+def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None, limit: float) -> float:
     """Index the live site's entry pages, then swap the new bundle in; returns the time taken.
     Should Pagefind fail, the site keeps searching with the bundle it has (SearchNotUpdated)."""
     started = time.perf_counter()
@@ -1109,7 +1120,8 @@ def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | No
         progress("search", 0, 1)
     indexing = None
     try:
-        indexing = Indexing(live.path, work, seed=live.path / "pagefind")
+        indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=live.state_dir / "pagefind.log",
+                            limit=limit)
         indexing.finish()
         indexing.install(live.path)
     except (BuildError, OSError) as error:
