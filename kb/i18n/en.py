@@ -214,6 +214,8 @@ EN: dict[str, str] = {
     'check.not_real_date.fix': 'write it as {shape}',
     'check.not_url': '{field} {value} is not a web address',
     'check.not_url.fix': 'write the full address, starting with https://, without spaces',
+    'check.url_unsafe': '{field} {value} holds quotes, angle brackets or other characters a web address cannot hold',
+    'check.url_unsafe.fix': "write them percent-encoded (\" as %22, ' as %27, < as %3C, > as %3E), as the browser's address bar gives them",
     'check.not_doi': '{field} {value} is not a DOI',
     'check.not_doi.fix': 'write it as 10.xxxx/yyyy, e.g. 10.1186/s12913-020-05000-1',
     'check.choice_not_text': '{field} must be a value from the {vocabulary} list, not {value}',

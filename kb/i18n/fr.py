@@ -214,6 +214,8 @@ FR: dict[str, str] = {
     'check.not_real_date.fix': 'écrivez-la sous la forme {shape}',
     'check.not_url': "{field} {value} n'est pas une adresse web",
     'check.not_url.fix': "écrivez l'adresse complète, qui commence par https://, sans espace",
+    'check.url_unsafe': "{field} {value} contient des guillemets, des chevrons ou d'autres caractères qu'une adresse web ne peut pas contenir",
+    'check.url_unsafe.fix': "encodez-les en pourcentage (\" en %22, ' en %27, < en %3C, > en %3E), comme les donne la barre d'adresse du navigateur",
     'check.not_doi': "{field} {value} n'est pas un DOI",
     'check.not_doi.fix': 'écrivez-le sous la forme 10.xxxx/yyyy, par ex. 10.1186/s12913-020-05000-1',
     'check.choice_not_text': '{field} doit être une valeur de la liste {vocabulary}, pas {value}',

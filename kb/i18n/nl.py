@@ -214,6 +214,8 @@ NL: dict[str, str] = {
     'check.not_real_date.fix': 'schrijf ze als {shape}',
     'check.not_url': '{field} {value} is geen webadres',
     'check.not_url.fix': 'schrijf het volledige adres, beginnend met https://, zonder spaties',
+    'check.url_unsafe': '{field} {value} bevat aanhalingstekens, punthaken of andere tekens die een webadres niet kan bevatten',
+    'check.url_unsafe.fix': "schrijf ze procent-gecodeerd (\" als %22, ' als %27, < als %3C, > als %3E), zoals de adresbalk van de browser ze geeft",
     'check.not_doi': '{field} {value} is geen DOI',
     'check.not_doi.fix': 'schrijf het als 10.xxxx/yyyy, bv. 10.1186/s12913-020-05000-1',
     'check.choice_not_text': '{field} moet een waarde uit de lijst {vocabulary} zijn, niet {value}',
