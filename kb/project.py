@@ -22,7 +22,7 @@ from kb import lock
 from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
-from kb.entries.inventory import Changes, FileState, Inventory, display_path
+from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
 from kb.entries.problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
@@ -57,17 +57,22 @@ def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabula
         _VOCABULARIES.clear()
 
 
-def _scan(directory: Path) -> dict[str, tuple[str, os.stat_result]]:
+def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[Problem]]:
     """Entry id -> (path, stat) of the entry files (``*.md`` but README.md), by name: what
     ``inventory.entry_files`` lists, read with one directory scan (10,000 Path objects and
-    their sorting were a third of a one-entry index run)."""
-    found = []
+    their sorting were a third of a one-entry index run); and the problems of the files that
+    must not be read (FIFOs, links leading outside the folder: see inventory.refusal)."""
+    found, refused = [], []
     with os.scandir(directory) as scan:
         for item in scan:
-            if item.name.endswith(".md") and item.name.lower() != "readme.md" and item.is_file():
-                found.append((item.name, item.path, item.stat()))
+            if item.name.endswith(".md") and item.name.lower() != "readme.md":
+                problem = None if item.is_file(follow_symlinks=False) else refusal(item.path, str(directory))
+                if problem:
+                    refused.append(problem)
+                elif item.is_file():
+                    found.append((item.name, item.path, item.stat()))
     found.sort()
-    return {name[:-3]: (path, stat) for name, path, stat in found}
+    return {name[:-3]: (path, stat) for name, path, stat in found}, refused
 
 
 class Refused(Exception):
@@ -210,7 +215,9 @@ class Project:
         if not self.entries_dir.is_dir():
             raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
         known = {} if full else self.store.file_states()
-        files = _scan(self.entries_dir)
+        files, refused = _scan(self.entries_dir)
+        if refused:
+            raise Refused(sorted(refused))
         changes, states, to_parse = Changes(), {}, []
         for entry_id, (path, stat) in files.items():
             old = known.get(entry_id)
