@@ -170,7 +170,18 @@ def _filters(years: str | None, type_: tuple, **tags: tuple):
                    **{k: _flatten(v) for k, v in tags.items()})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """kb's commands. Every one reads the vocabulary files (the values, the labels): a malformed
+    one ends any command with one line naming the file and line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except vocab.VocabularyError as exc:
+            raise click.ClickException(f"{exc} (nothing was done)") from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def cli() -> None:
     """kb: the inventory of studies and projects on the territorialisation of social and
@@ -615,7 +626,7 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
         try:
             with _exclusive(project, "kb serve", wait):
                 report = project.build(site_dir, progress=searching)
-        except Busy as exc:
+        except (Busy, vocab.VocabularyError) as exc:
             click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
         except (Refused, ConfigError) as refused:
             _print_problems(refused.problems)
