@@ -131,6 +131,7 @@ def _print_problems(problems: list) -> None:
 def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
     """Entries with errors (or no entries folder) end the command with a clear message and exit
     status 1, never a traceback; the store is closed either way."""
+    from kb.faults import OutOfSpace
     from kb.lock import Busy
     from kb.project import Refused
 
@@ -142,6 +143,9 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
                                    f"fix them, then run '{command}' again") from None
     except Busy as exc:
         raise click.ClickException(f"{not_done}: {exc}") from None
+    except OutOfSpace as exc:
+        raise click.ClickException(f"{not_done}: {exc} -- free some space, then run '{command}' again; "
+                                   "nothing was changed") from None
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -524,6 +528,7 @@ def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | Non
 def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None,
                repository: str | None, wait: float) -> Any:
     from kb.config import ConfigError
+    from kb.faults import OutOfSpace
     from kb.lock import Busy
     from kb.project import Refused
     from kb.site.build import BuildError, SearchNotUpdated
@@ -535,6 +540,9 @@ def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, 
                                  base_url=base_url, repository=repository)
     except Busy as exc:
         raise click.ClickException(f"site not built: {exc}") from None
+    except OutOfSpace as exc:
+        raise click.ClickException(f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
+                                   f"good site in {target} is unchanged") from None
     except Refused as refused:
         _print_problems(refused.problems)
         raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
@@ -610,6 +618,7 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
     for another kb index or build working on the project (--wait).
     """
     from kb.config import ConfigError
+    from kb.faults import OutOfSpace
     from kb.lock import Busy
     from kb.project import Refused
     from kb.site.serve import serve as run_server
@@ -626,7 +635,7 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
         try:
             with _exclusive(project, "kb serve", wait):
                 report = project.build(site_dir, progress=searching)
-        except (Busy, vocab.VocabularyError) as exc:
+        except (Busy, OutOfSpace, vocab.VocabularyError) as exc:
             click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
         except (Refused, ConfigError) as refused:
             _print_problems(refused.problems)

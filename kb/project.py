@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
-from kb import lock
+from kb import faults, lock
 from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
@@ -196,6 +196,22 @@ class Project:
         finally:
             self._held -= 1
 
+    @contextlib.contextmanager
+    def _space(self, where: Path) -> Iterator[None]:
+        """A full disk (or quota, or file size limit) met while writing becomes OutOfSpace,
+        one line saying what ran out, whichever layer met it (SQLite, Whoosh, a page)."""
+        from kb.site.build import BuildError
+
+        try:
+            yield
+        except (faults.OutOfSpace, BuildError):
+            raise  # said already, or the pages went live and only search is behind (SearchNotUpdated)
+        except Exception as error:
+            ran_out = faults.out_of_space(error, str(where), self.database_url.removeprefix("sqlite:///"))
+            if ran_out is None:
+                raise
+            raise faults.OutOfSpace(ran_out) from error
+
     def check(self, paths: list[Path] | None = None) -> Inventory:
         from kb.entries import inventory
 
@@ -208,7 +224,7 @@ class Project:
         content hash changed are parsed and rewritten. Refuses (``Refused``) when a changed
         file has errors, leaving the store and the index as they were.
         """
-        with self.exclusive():
+        with self.exclusive(), self._space(self.root / ".kb"):
             return self._index(full, search)
 
     def _index(self, full: bool, search: bool) -> IndexReport:
@@ -264,7 +280,7 @@ class Project:
         """
         from kb.site import build as site
 
-        with self.exclusive():
+        with self.exclusive(), self._space(Path(output or self.site_dir)):
             self.index(search=False)
             state = self.root / ".kb" / "site"
             config = self.config.overriding(

@@ -93,3 +93,27 @@ scale: [region]
 criteria: [population_size]
 language: fr
 """
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """Mount a small tmpfs: ``tmpfs(folder, size)`` (size as mount takes it, e.g. '24m'); each
+    is unmounted at the end. Skips where the machine does not let the tests mount (not root,
+    or a container without CAP_SYS_ADMIN)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(folder: Path, size: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"this machine does not let the tests mount a tmpfs (needs root and CAP_SYS_ADMIN): "
+                        f"{result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import errno
 import gc
 import gzip
 import hashlib
@@ -35,6 +36,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +53,7 @@ from markupsafe import Markup, escape
 
 from kb.bibliography import formats as biblio
 from kb import cache as cache_file
+from kb import faults
 from kb.site import charts
 from kb import i18n
 from kb import stats
@@ -646,6 +649,9 @@ def _exchange(a: Path, b: Path) -> None:
         at_fdcwd, rename_exchange = -100, 2
         if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
             return
+        if ctypes.get_errno() == errno.EBUSY:  # a mount point that _mount_point did not see
+            raise BuildError(f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
+                             f"folder inside it (kb build -o {a / 'site'})")
     parking = a.with_name(a.name + ".swap")
     os.rename(a, parking)
     os.rename(b, a)
@@ -1033,6 +1039,50 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
 def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
           progress: Progress | None = None, search: bool = True, config: Config | None = None,
           search_limit: float = 600.0) -> BuildReport:
+    """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
+    that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
+    the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
+    bundle) are removed, so that the space they held is free again: the live site and the
+    last good bundle stay."""
+    output = output.resolve()
+    if _mount_point(output):
+        raise BuildError(f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
+                         f"folder inside it (kb build -o {output / 'site'}) and publish that folder")
+    try:
+        return _build(source, vocabularies, output, state_dir, progress, search, base_url, search_limit)
+    except OSError as error:
+        if error.errno in faults.RAN_OUT:
+            _discard(output.with_name(f".{output.name}.next"), state_dir)
+            shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
+        raise
+
+
+def _mount_point(path: Path) -> bool:
+    """Whether ``path`` is where a file system is mounted (bind mounts included, which
+    os.path.ismount does not always see: they are in /proc/self/mountinfo)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+            points = {line.split()[4] for line in mounts if len(line.split()) > 4}
+    except OSError:
+        return False
+    decoded = {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p) for p in points}
+    return str(path) in decoded
+
+
+def _discard(tree: Path, state_dir: Path) -> None:
+    """Remove a build's working tree and what the state folder says about it."""
+    if not tree.is_dir():
+        return
+    staging = Tree(tree, state_dir, "")
+    for record in (staging._manifest_file(), staging._marker()):
+        record.unlink(missing_ok=True)
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
+           progress: Progress | None, search: bool, base_url: str, search_limit: float) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
@@ -1043,7 +1093,6 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
     report = BuildReport(output=output)
     config = config or Config()
     began = started = time.perf_counter()
-    output = output.resolve()
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
