@@ -431,3 +431,17 @@ def test_hostile_html_in_a_body_is_removed(sqlite_project):
         assert bad not in body, bad
     assert '<h3 id="titre-sur">Titre sûr</h3>' in body  # body headings sit under the page's h2
     assert 'href="https://example.org/page"' in body and 'href="../autre/"' in body
+
+
+def test_gitignore_covers_every_folder_kb_leaves(tmp_path, entries_dir):
+    """A checkout after kb index, kb build (twice: the tree beside the live site) and builds
+    into another folder shows no derived file as untracked but that folder, the user's choice."""
+    shutil.copy(REPO / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    public = ["build", "--quiet", "-o", "public"]
+    for command in (["index"], ["build", "--quiet"], ["build", "--quiet"], public, public):
+        subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, check=True, capture_output=True)
+    assert {p.name for p in tmp_path.iterdir()} >= {".kb", "site", ".site.next", "public", ".public.next"}
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    assert sorted({line[3:].split("/")[0] for line in status}) == [".gitignore", "entries", "public"]
