@@ -719,12 +719,12 @@ def canonical_pagefind(bundle: Path) -> None:
     """Make Pagefind's bundle byte-stable between identical builds, on any file system.
 
     Pagefind 1.5 numbers the pages in the order it finds them, which is the order the file
-    system lists a folder (tmpfs and ext4 differ), and writes its filter indexes from a hash
-    map (upstream issue #638), as it does a word's spellings. Here the pages are renumbered in the order of their fragment
-    (content-named) files, the word, filter and sort indexes rewritten with the new numbers
-    and their values sorted, files renamed after their content, and the meta index and
-    pagefind-entry.json rewritten to match. Anything unexpected leaves the bundle as Pagefind
-    wrote it: search works either way.
+    system lists a folder (tmpfs and ext4 differ), and writes its filter indexes and a word's
+    spellings from hash maps (upstream issue #638). Here the pages are renumbered in the order
+    of their fragment (content-named) files, the word, filter and sort indexes rewritten with
+    the new numbers and their values sorted, files renamed after their content, and the meta
+    index and pagefind-entry.json rewritten to match. Anything unexpected leaves the bundle as
+    Pagefind wrote it: search works either way.
     """
     entry_file = bundle / "pagefind-entry.json"
     entry = json.loads(entry_file.read_text())
