@@ -20,6 +20,23 @@ STARTER = REPO / "entries"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
+BROWSER_FIXTURES = {"pw", "browser", "contexts", "page"}  # tests/test_browser.py, tests/test_servers.py
+SERVER_FIXTURES = {"postgres", "pg"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need Chromium (``browser``) or a PostgreSQL server (``server``),
+    wherever they live, from the fixtures they use: a test on ``database_url`` (or
+    ``project``) runs on PostgreSQL in its 'postgresql' case."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if names & SERVER_FIXTURES or params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's KB_* settings, and read kb's messages in English unless
