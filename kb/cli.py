@@ -144,8 +144,8 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
     except Busy as exc:
         raise click.ClickException(f"{not_done}: {exc}") from None
     except OutOfSpace as exc:
-        raise click.ClickException(f"{not_done}: {exc} -- free some space, then run '{command}' again; "
-                                   "nothing was changed") from None
+        raise click.ClickException(f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
+                                   "completes what this run could not write") from None
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -671,6 +671,7 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
     """
     from kb.bibliography import formats as biblio
+    from kb.lock import WAIT
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -678,7 +679,7 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"
     project = _project(**paths)
-    with _refusals(project, "not exported", "kb export"):
+    with _refusals(project, "not exported", "kb export"), _exclusive(project, "kb export", WAIT):
         project.index()
         entries = project.store.entries(filters)
     text = biblio.export(entries, fmt, project.vocabularies)
