@@ -181,20 +181,19 @@ class Project:
         """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
         writes the store, the search index and the site (see kb.lock). index() and build()
         take it themselves; a command takes it first to name itself and say how long to wait."""
-        if self._held:
+        if self._held:  # within another exclusive() block: the lock is held already
             self._held += 1
-        else:
-            with lock.hold(self.root / ".kb" / "lock", holder, wait, waiting):
-                self._held = 1
-                try:
-                    yield
-                finally:
-                    self._held = 0
+            try:
+                yield
+            finally:
+                self._held -= 1
             return
-        try:
-            yield
-        finally:
-            self._held -= 1
+        with lock.hold(self.root / ".kb" / "lock", holder, wait, waiting):
+            self._held = 1
+            try:
+                yield
+            finally:
+                self._held = 0
 
     @contextlib.contextmanager
     def _space(self, where: Path) -> Iterator[None]:
