@@ -19,6 +19,7 @@ from typing import Iterable
 from kb.entries import vocab
 from kb.entries.schema import Entry, Parsed, parse_file
 from kb.entries.problems import Problem
+from kb.i18n import message
 
 TITLE_SIMILARITY = 0.8
 
@@ -65,8 +66,8 @@ class Inventory:
         return [p for p in self.problems if not p.is_error]
 
 
-KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder",
-         stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+KINDS = {stat.S_IFIFO: "fifo", stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder", stat.S_IFCHR: "device",
+         stat.S_IFBLK: "device"}
 
 
 def refusal(path: str, folder: str) -> Problem | None:
@@ -79,17 +80,15 @@ def refusal(path: str, folder: str) -> Problem | None:
         if stat.S_ISLNK(mode):
             target, inside = os.path.realpath(path), os.path.realpath(folder)
             if os.path.commonpath([target, inside]) != inside:
-                return Problem(shown, 1, "error", f"the file is a symbolic link to {target}, outside "
-                               f"{display_path(Path(folder))}", "copy the file into the folder instead of linking "
-                               "to it: kb never reads outside the entries folder")
+                return Problem.of(shown, 1, "error", "check.symlink_outside", target=target,
+                                  folder=display_path(Path(folder)))
             mode = os.stat(path).st_mode
     except OSError:
         return None  # gone, or a link to nothing: reading it says so
     if stat.S_ISREG(mode):
         return None
-    kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
-    return Problem(shown, 1, "error", f"this is {kind}, not a file: it is not read",
-                   "remove it, or put the entry in a regular .md file")
+    kind = message(f"file_kind.{KINDS.get(stat.S_IFMT(mode), 'other')}")
+    return Problem.of(shown, 1, "error", "check.not_a_file", kind=kind)
 
 
 def entry_files(paths: Iterable[Path], refused: list[Problem] | None = None) -> list[Path]:

@@ -1049,7 +1049,7 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         raise BuildError(f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
                          f"folder inside it (kb build -o {output / 'site'}) and publish that folder")
     try:
-        return _build(source, vocabularies, output, state_dir, progress, search, base_url, search_limit)
+        return _build(source, vocabularies, output, state_dir, progress, search, config or Config(), search_limit)
     except OSError as error:
         if error.errno in faults.RAN_OUT:
             _discard(output.with_name(f".{output.name}.next"), state_dir)
@@ -1082,7 +1082,7 @@ def _discard(tree: Path, state_dir: Path) -> None:
 
 
 def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-           progress: Progress | None, search: bool, base_url: str, search_limit: float) -> BuildReport:
+           progress: Progress | None, search: bool, config: Config, search_limit: float) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
@@ -1091,7 +1091,6 @@ def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: 
     while the pages after the French entry pages are written, and everything goes live at once.
     Pagefind is stopped after ``search_limit`` seconds."""
     report = BuildReport(output=output)
-    config = config or Config()
     began = started = time.perf_counter()
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
