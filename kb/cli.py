@@ -76,6 +76,20 @@ def store_options(func: Any) -> Any:
     return entries_option(func)
 
 
+def wait_option(func: Any) -> Any:
+    """--wait: how long a command waits for another kb run that holds the project (see kb.lock)."""
+    from kb.lock import WAIT
+
+    return click.option("--wait", type=click.FloatRange(min=0), default=WAIT, show_default=True, metavar="SECONDS",
+                        help="How long to wait for another kb index, build or serve working on the same "
+                             "project before giving up.")(func)
+
+
+def _exclusive(project: Any, command: str, wait: float) -> Any:
+    """The project's lock for ``command``, saying on stderr whom it waits for."""
+    return project.exclusive(command, wait, waiting=lambda message: click.echo(message, err=True))
+
+
 def _project(entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None,
              **paths: Any):
     from kb.project import Project
@@ -117,6 +131,8 @@ def _print_problems(problems: list) -> None:
 def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
     """Entries with errors (or no entries folder) end the command with a clear message and exit
     status 1, never a traceback; the store is closed either way."""
+    from kb.faults import OutOfSpace
+    from kb.lock import Busy
     from kb.project import Refused
 
     try:
@@ -125,6 +141,11 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
         _print_problems(refused.problems)
         raise click.ClickException(f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
                                    f"fix them, then run '{command}' again") from None
+    except Busy as exc:
+        raise click.ClickException(f"{not_done}: {exc}") from None
+    except OutOfSpace as exc:
+        raise click.ClickException(f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
+                                   "completes what this run could not write") from None
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -153,7 +174,18 @@ def _filters(years: str | None, type_: tuple, **tags: tuple):
                    **{k: _flatten(v) for k, v in tags.items()})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """kb's commands. Every one reads the vocabulary files (the values, the labels): a malformed
+    one ends any command with one line naming the file and line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except vocab.VocabularyError as exc:
+            raise click.ClickException(f"{exc} (nothing was done)") from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def cli() -> None:
     """kb: the inventory of studies and projects on the territorialisation of social and
@@ -393,14 +425,16 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
 @cli.command("index")
 @store_options
 @click.option("--full", is_flag=True, help="Rebuild the store and the search index from scratch.")
-def index_command(full: bool, **paths: Any) -> None:
+@wait_option
+def index_command(full: bool, wait: float, **paths: Any) -> None:
     """Index the entries into the SQL store and the full-text index.
 
     Incremental: only added, changed and removed files are written. Refuses to index entries
-    that 'kb check' rejects, and then changes nothing.
+    that 'kb check' rejects, and then changes nothing. One kb index, build or serve works on
+    a project at a time: another one waits (--wait).
     """
     project = _project(**paths)
-    with _refusals(project, "not indexed", "kb index"):
+    with _refusals(project, "not indexed", "kb index"), _exclusive(project, "kb index", wait):
         report = project.index(full=full)
     click.echo(str(report))
 
@@ -477,29 +511,39 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
 @click.option("--repository", metavar="URL", default=None, callback=lambda ctx, param, value: _setting("repository", value),
               help="The repository's web address, for the edit and report links [default: $KB_REPOSITORY, else "
                    "repository in kb.yml, else no links].")
-def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, repository: str | None,
+@wait_option
+def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, repository: str | None, wait: float,
           **paths: Any) -> None:
     """Build the static inventory site from the entries (indexing them first).
 
     The build is atomic: it writes beside the live site and swaps it in only on success,
     so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
+    One kb index, build or serve works on a project at a time: another one waits (--wait).
     """
     project = _project(**paths)
-    report = _run_build(project, output, quiet, no_search, base_url, repository)
+    report = _run_build(project, output, quiet, no_search, base_url, repository, wait)
     if not quiet:
         click.echo(str(report))
 
 
 def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None,
-               repository: str | None) -> Any:
+               repository: str | None, wait: float) -> Any:
     from kb.config import ConfigError
+    from kb.faults import OutOfSpace
+    from kb.lock import Busy
     from kb.project import Refused
     from kb.site.build import BuildError, SearchNotUpdated
 
     target = output or project.site_dir
     try:
-        return project.build(output, progress=None if quiet else _progress(), search=not no_search, base_url=base_url,
-                             repository=repository)
+        with _exclusive(project, "kb build", wait):
+            return project.build(output, progress=None if quiet else _progress(), search=not no_search,
+                                 base_url=base_url, repository=repository)
+    except Busy as exc:
+        raise click.ClickException(f"site not built: {exc}") from None
+    except OutOfSpace as exc:
+        raise click.ClickException(f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
+                                   f"good site in {target} is unchanged") from None
     except Refused as refused:
         _print_problems(refused.problems)
         raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
@@ -567,12 +611,16 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
               help="Where to write the site [default: site/].")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port).")
-def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
+@wait_option
+def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) -> None:
     """Preview the site locally; rebuild it when an entry or a vocabulary changes.
 
-    Entries with errors are reported and the last good site stays online.
+    Entries with errors are reported and the last good site stays online. Each rebuild waits
+    for another kb index or build working on the project (--wait).
     """
     from kb.config import ConfigError
+    from kb.faults import OutOfSpace
+    from kb.lock import Busy
     from kb.project import Refused
     from kb.site.serve import serve as run_server
     from kb.site.build import BuildError, SearchNotUpdated
@@ -586,7 +634,10 @@ def serve(output: Path | None, host: str, port: int, **paths: Any) -> None:
 
     def rebuild() -> None:
         try:
-            report = project.build(site_dir, progress=searching)
+            with _exclusive(project, "kb serve", wait):
+                report = project.build(site_dir, progress=searching)
+        except (Busy, OutOfSpace, vocab.VocabularyError) as exc:
+            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
         except (Refused, ConfigError) as refused:
             _print_problems(refused.problems)
             click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
@@ -621,6 +672,7 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
     """
     from kb.bibliography import formats as biblio
+    from kb.lock import WAIT
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -628,7 +680,7 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"
     project = _project(**paths)
-    with _refusals(project, "not exported", "kb export"):
+    with _refusals(project, "not exported", "kb export"), _exclusive(project, "kb export", WAIT):
         project.index()
         entries = project.store.entries(filters)
     text = biblio.export(entries, fmt, project.vocabularies)

@@ -9,18 +9,20 @@ difference, so both can be deleted and rebuilt at any time.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
+from kb import faults, lock
 from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
-from kb.entries.inventory import Changes, FileState, Inventory, display_path
+from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
 from kb.entries.problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
@@ -55,17 +57,22 @@ def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabula
         _VOCABULARIES.clear()
 
 
-def _scan(directory: Path) -> dict[str, tuple[str, os.stat_result]]:
+def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[Problem]]:
     """Entry id -> (path, stat) of the entry files (``*.md`` but README.md), by name: what
     ``inventory.entry_files`` lists, read with one directory scan (10,000 Path objects and
-    their sorting were a third of a one-entry index run)."""
-    found = []
+    their sorting were a third of a one-entry index run); and the problems of the files that
+    must not be read (FIFOs, links leading outside the folder: see inventory.refusal)."""
+    found, refused = [], []
     with os.scandir(directory) as scan:
         for item in scan:
-            if item.name.endswith(".md") and item.name.lower() != "readme.md" and item.is_file():
-                found.append((item.name, item.path, item.stat()))
+            if item.name.endswith(".md") and item.name.lower() != "readme.md":
+                problem = None if item.is_file(follow_symlinks=False) else refusal(item.path, str(directory))
+                if problem:
+                    refused.append(problem)
+                elif item.is_file():
+                    found.append((item.name, item.path, item.stat()))
     found.sort()
-    return {name[:-3]: (path, stat) for name, path, stat in found}
+    return {name[:-3]: (path, stat) for name, path, stat in found}, refused
 
 
 class Refused(Exception):
@@ -129,7 +136,9 @@ class Project:
     database_url: str | None = None
     index_dir: Path | None = None
     site_dir: Path | None = None
+    pagefind_timeout: float | None = None  # seconds Pagefind may run [default: $KB_PAGEFIND_TIMEOUT, else 600]
     _written: dict = field(default_factory=dict, init=False, repr=False)  # by index(): id -> Entry
+    _held: int = field(default=0, init=False, repr=False)  # exclusive() blocks the lock is held for
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -138,6 +147,8 @@ class Project:
             f"sqlite:///{(self.root / '.kb' / 'kb.sqlite').resolve()}"
         self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
         self.site_dir = Path(self.site_dir or self.root / "site")
+        if self.pagefind_timeout is None:
+            self.pagefind_timeout = float(os.environ.get("KB_PAGEFIND_TIMEOUT") or 600)
 
     @cached_property
     def config(self) -> Config:
@@ -164,6 +175,42 @@ class Project:
         if "store" in self.__dict__:
             self.store.close()
 
+    @contextlib.contextmanager
+    def exclusive(self, holder: str = "kb (Python API)", wait: float = lock.WAIT,
+                  waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
+        writes the store, the search index and the site (see kb.lock). index() and build()
+        take it themselves; a command takes it first to name itself and say how long to wait."""
+        if self._held:  # within another exclusive() block: the lock is held already
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+            return
+        with lock.hold(self.root / ".kb" / "lock", holder, wait, waiting):
+            self._held = 1
+            try:
+                yield
+            finally:
+                self._held = 0
+
+    @contextlib.contextmanager
+    def _space(self, where: Path) -> Iterator[None]:
+        """A full disk (or quota, or file size limit) met while writing becomes OutOfSpace,
+        one line saying what ran out, whichever layer met it (SQLite, Whoosh, a page)."""
+        from kb.site.build import BuildError
+
+        try:
+            yield
+        except (faults.OutOfSpace, BuildError):
+            raise  # said already, or the pages went live and only search is behind (SearchNotUpdated)
+        except Exception as error:
+            ran_out = faults.out_of_space(error, str(where), self.database_url.removeprefix("sqlite:///"))
+            if ran_out is None:
+                raise
+            raise faults.OutOfSpace(ran_out) from error
+
     def check(self, paths: list[Path] | None = None) -> Inventory:
         from kb.entries import inventory
 
@@ -176,10 +223,16 @@ class Project:
         content hash changed are parsed and rewritten. Refuses (``Refused``) when a changed
         file has errors, leaving the store and the index as they were.
         """
+        with self.exclusive(), self._space(self.root / ".kb"):
+            return self._index(full, search)
+
+    def _index(self, full: bool, search: bool) -> IndexReport:
         if not self.entries_dir.is_dir():
             raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
         known = {} if full else self.store.file_states()
-        files = _scan(self.entries_dir)
+        files, refused = _scan(self.entries_dir)
+        if refused:
+            raise Refused(sorted(refused))
         changes, states, to_parse = Changes(), {}, []
         for entry_id, (path, stat) in files.items():
             old = known.get(entry_id)
@@ -226,13 +279,15 @@ class Project:
         """
         from kb.site import build as site
 
-        self.index(search=False)
-        state = self.root / ".kb" / "site"
-        config = self.config.overriding(
-            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
-            repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
-        return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
-                          Path(output or self.site_dir), state, progress=progress, search=search, config=config)
+        with self.exclusive(), self._space(Path(output or self.site_dir)):
+            self.index(search=False)
+            state = self.root / ".kb" / "site"
+            config = self.config.overriding(
+                base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
+                repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
+            return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
+                              Path(output or self.site_dir), state, progress=progress, search=search, config=config,
+                              search_limit=self.pagefind_timeout)
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

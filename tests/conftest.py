@@ -20,6 +20,23 @@ STARTER = REPO / "entries"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
+BROWSER_FIXTURES = {"pw", "browser", "contexts", "page"}  # tests/test_browser.py, tests/test_servers.py
+SERVER_FIXTURES = {"postgres", "pg"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need Chromium (``browser``) or a PostgreSQL server (``server``),
+    wherever they live, from the fixtures they use: a test on ``database_url`` (or
+    ``project``) runs on PostgreSQL in its 'postgresql' case."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if names & SERVER_FIXTURES or params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's KB_* settings, and read kb's messages in English unless
@@ -93,3 +110,27 @@ scale: [region]
 criteria: [population_size]
 language: fr
 """
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """Mount a small tmpfs: ``tmpfs(folder, size)`` (size as mount takes it, e.g. '24m'); each
+    is unmounted at the end. Skips where the machine does not let the tests mount (not root,
+    or a container without CAP_SYS_ADMIN)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(folder: Path, size: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"this machine does not let the tests mount a tmpfs (needs root and CAP_SYS_ADMIN): "
+                        f"{result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -393,3 +393,41 @@ def test_all_bad_files_in_one_run(runner: CliRunner, here: Path) -> None:
                     for line in result.stdout.splitlines()}
         assert reported == {f"bad/{name}.md" for name in [*BAD_FILES, "dossier", "lien"]}
         assert result.stderr.startswith(f"checked {len(BAD_FILES) + 3} files: ")
+
+
+def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(tmp_path: Path, entries_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FIFO named *.md once made kb check wait forever, and a link to a file outside entries/
+    published it: each is an error, not read, in kb check, kb index and kb build alike."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    secret = tmp_path / "secret.md"
+    secret.write_text(f"---\n{MINIMAL}---\nTexte secret.\n", encoding="utf-8")
+    os.symlink(secret, entries_dir / "dehors.md")
+    os.symlink("barometre-social-2023.md", entries_dir / "lien-interne.md.txt")  # not an entry name: ignored
+    os.mkfifo(entries_dir / "tuyau.md")
+    server = socket.socket(socket.AF_UNIX)
+    monkeypatch.chdir(entries_dir)  # a socket's path is limited to 108 bytes: bind it by its short name
+    server.bind("prise.md")
+    expected = [
+        f"entries/dehors.md:1: error: the file is a symbolic link to {secret}, outside entries -- copy the file "
+        "into the folder instead of linking to it: kb never reads outside the entries folder",
+        "entries/prise.md:1: error: this is a socket, not a file: it is not read -- remove it, or put the entry "
+        "in a regular .md file",
+        "entries/tuyau.md:1: error: this is a named pipe (FIFO), not a file: it is not read -- remove it, or put "
+        "the entry in a regular .md file",
+    ]
+    try:
+        for command in (["check"], ["index"], ["build", "--quiet"]):
+            result = subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, capture_output=True,
+                                    text=True, timeout=60)
+            assert result.returncode == 1, command
+            lines = (result.stdout + result.stderr).splitlines()
+            assert [line for line in lines if line.startswith("entries/")] == expected, command
+            assert "Traceback" not in result.stderr
+        assert not (tmp_path / "site").exists()
+    finally:
+        server.close()

@@ -143,6 +143,10 @@ def test_a_single_value_counts_as_a_list_of_one(tmp_path: Path) -> None:
         ("HTTPS://DOI.ORG/10.1186/s12913-020-05000-1", "10.1186/s12913-020-05000-1"),
         ("doi:10.1234/abcd", "10.1234/abcd"),
         ("'doi: 10.1234/abcd'", "10.1234/abcd"),
+        ("10.1000.10/123456", "10.1000.10/123456"),  # a registrant code with a subdivision
+        # an old SICI DOI: angle brackets and semicolons are part of the DOI syntax
+        ("10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0",
+         "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"),
     ],
 )
 def test_doi_is_normalised(tmp_path: Path, written: str, doi: str) -> None:
@@ -291,6 +295,23 @@ ERRORS = [
     pytest.param(MINIMAL + 'url: "http://[abc"\n',
                  [f"{FILE}:8: error: url 'http://[abc' is not a web address -- write the full address, "
                   "starting with https://, without spaces"], id="url-unclosed-bracket"),
+    pytest.param(MINIMAL + 'url: "https://example.org/\\"><script>alert(1)</script>"\n',
+                 [f"{FILE}:8: error: url 'https://example.org/\"><script>alert(1)</script>' holds quotes, angle "
+                  "brackets or other characters a web address cannot hold -- write them percent-encoded (\" as %22, "
+                  "' as %27, < as %3C, > as %3E), as the browser's address bar gives them"], id="url-with-markup"),
+    pytest.param(MINIMAL + "url: https://example.org/l'etude\n",
+                 [f"{FILE}:8: error: url 'https://example.org/l'etude' holds quotes, angle brackets or other "
+                  "characters a web address cannot hold -- write them percent-encoded (\" as %22, ' as %27, "
+                  "< as %3C, > as %3E), as the browser's address bar gives them"], id="url-with-quote"),
+    pytest.param(MINIMAL + 'url: "https://example.org/a\\x07b"\n',
+                 [f"{FILE}:8: error: url contains an invisible control character (U+0007) -- retype the text "
+                  "without it (it often comes with a copy from a PDF)"], id="url-with-control-character"),
+    pytest.param(MINIMAL + 'doi: "10.1234/ab\\x01cd"\n',
+                 [f"{FILE}:8: error: doi contains an invisible control character (U+0001) -- retype the text "
+                  "without it (it often comes with a copy from a PDF)"], id="doi-with-control-character"),
+    pytest.param(MINIMAL + "doi: 10.12.34/abcd\n",
+                 [f"{FILE}:8: error: doi '10.12.34/abcd' is not a DOI -- write it as 10.xxxx/yyyy, "
+                  "e.g. 10.1186/s12913-020-05000-1"], id="doi-registrant-too-short"),
     pytest.param(MINIMAL + "doi: 11.1/x\n",
                  [f"{FILE}:8: error: doi '11.1/x' is not a DOI -- write it as 10.xxxx/yyyy, "
                   "e.g. 10.1186/s12913-020-05000-1"], id="bad-doi"),

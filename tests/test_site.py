@@ -10,7 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -153,6 +153,20 @@ def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monk
     other.close()
     first, second = tree_digest(root / "site"), tree_digest(tmp_path / "again")
     assert first == second
+
+
+def test_builds_on_two_file_systems_are_byte_identical(built, tmp_path):
+    """Pagefind reads the pages in directory-listing order, which differs between tmpfs and a
+    disk file system: the bundle must not show it."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)) or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a writable /dev/shm on another file system than the test's folder")
+    root, _ = built
+    with tempfile.TemporaryDirectory(dir=shm) as memory:
+        other = Project(root=Path(memory), entries_dir=root / "entries")
+        other.build()
+        other.close()
+        assert tree_digest(Path(memory) / "site") == tree_digest(root / "site")
 
 
 def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):
@@ -347,31 +361,53 @@ def test_a_failing_build_step_leaves_the_live_site_untouched(sqlite_project):
     assert tree_digest(sqlite_project.site_dir) == before
 
 
-def test_a_killed_build_leaves_the_live_site_untouched(tmp_path):
-    """Kill a real `kb build` process mid-write: the live site stays exactly the last good one."""
-    entries = tmp_path / "entries"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", "400"],
-                   check=True, capture_output=True)
-    env = {**os.environ, "KB_ENTRIES": str(entries)}
-    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
-    subprocess.run(command, cwd=tmp_path, env=env, check=True)
-    before = tree_digest(tmp_path / "site")
-    for path in sorted(entries.glob("*.md"))[:300]:
-        path.write_text(path.read_text(encoding="utf-8") + "\nModifié.\n", encoding="utf-8")
-    killed = False
-    for delay in (1.5, 1.0, 2.0, 0.7, 3.0):
-        process = subprocess.Popen(command, cwd=tmp_path, env=env)
-        time.sleep(delay)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            killed = True
-            assert tree_digest(tmp_path / "site") == before
-            break
-    assert killed, "the build always finished before the kill: raise the corpus size"
-    subprocess.run(command, cwd=tmp_path, env=env, check=True)
-    page = tmp_path / "site" / "fr" / "entries" / sorted(entries.glob("*.md"))[0].stem / "index.html"
-    assert "Modifié." in page.read_text(encoding="utf-8")
+def _pages_and_bundle(site: Path) -> tuple[dict[str, str], dict[str, str]]:
+    files = tree_digest(site)
+    pages = {path: digest for path, digest in files.items() if not path.startswith("pagefind/")}
+    return pages, {path: digest for path, digest in files.items() if path.startswith("pagefind/")}
+
+
+@pytest.mark.parametrize("change, phase, expected", [
+    ("body", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
+    ("body", "swap", "old"),
+    ("body", "search", "new pages, previous search"),
+    ("design", "pages", "old"),  # every page: Pagefind runs while they are written, before the swap
+    ("design", "search", "old"),
+    ("design", "swap", "old"),
+])
+def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase, expected):
+    """Kill a real `kb build` (and its Pagefind and workers) at a known point: the live site is
+    wholly the old one, or the new pages with the previous search bundle, never pages or a
+    bundle of two builds; the next build completes the site, search included."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet"]
+    subprocess.run(command, cwd=tmp_path, check=True)
+    old = _pages_and_bundle(tmp_path / "site")
+    edited = entries_dir / "barometre-social-2023.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    if change == "design":
+        command += ["--base-url", "https://example.org/kb/"]
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    new = _pages_and_bundle(reference / "site")
+
+    process = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, "KB_TEST_PAUSE": phase},
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert f"paused at {phase}" in process.stderr.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+    pages, bundle = _pages_and_bundle(tmp_path / "site")
+    states = {(True, True): "old", (False, False): "new", (False, True): "new pages, previous search"}
+    state = states.get((pages == old[0], bundle == old[1]))
+    assert pages in (old[0], new[0]) and bundle in (old[1], new[1])  # never files of two builds
+    assert state == expected
+
+    subprocess.run(command, cwd=tmp_path, check=True)
+    assert _pages_and_bundle(tmp_path / "site") == new
+    assert not (tmp_path / ".site.search").exists()
 
 
 HOSTILE = """\
@@ -395,3 +431,17 @@ def test_hostile_html_in_a_body_is_removed(sqlite_project):
         assert bad not in body, bad
     assert '<h3 id="titre-sur">Titre sûr</h3>' in body  # body headings sit under the page's h2
     assert 'href="https://example.org/page"' in body and 'href="../autre/"' in body
+
+
+def test_gitignore_covers_every_folder_kb_leaves(tmp_path, entries_dir):
+    """A checkout after kb index, kb build (twice: the tree beside the live site) and builds
+    into another folder shows no derived file as untracked but that folder, the user's choice."""
+    shutil.copy(REPO / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    public = ["build", "--quiet", "-o", "public"]
+    for command in (["index"], ["build", "--quiet"], ["build", "--quiet"], public, public):
+        subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, check=True, capture_output=True)
+    assert {p.name for p in tmp_path.iterdir()} >= {".kb", "site", ".site.next", "public", ".public.next"}
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    assert sorted({line[3:].split("/")[0] for line in status}) == [".gitignore", "entries", "public"]

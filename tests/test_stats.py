@@ -600,6 +600,7 @@ def test_every_text_and_url_is_escaped(evil_vocabularies: vocab.Vocabularies) ->
 
 # --------------------------------------------------------------------------- in a browser
 
+@pytest.mark.browser
 def test_charts_pass_axe_and_the_html_checker(tmp_path: Path, figures: stats.Summary,
                                               vocabularies: vocab.Vocabularies) -> None:
     from playwright.sync_api import sync_playwright

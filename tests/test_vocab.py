@@ -4,13 +4,17 @@ vocabulary file is refused with a message naming it."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import REPO
 
 from kb.entries import vocab
 from kb.cli import cli
@@ -173,26 +177,29 @@ def test_a_copy_of_the_files_loads_the_same(tmp_path: Path, vocabularies: vocab.
     assert loaded.by_name == vocabularies.by_name
 
 
-# Each case: the file to change, how (old text -> new text), and the message that must follow the file name.
+# Each case: the file to change, how (old text -> new text), the text the reported line starts
+# with (its last occurrence; None: line 1), and the message that must follow the file and line.
 MALFORMED = [
-    pytest.param("scales", ("  nl: Gewest\n", ""), "'region' has no label for nl -- add them", id="missing-label"),
+    pytest.param("scales", ("  nl: Gewest\n", ""), "- id: region\n", "'region' has no label for nl -- add them",
+                 id="missing-label"),
     pytest.param("scales", ("  fr: Région\n  nl: Gewest\n  en: Region\n", "  fr: Région\n  nl: ''\n"),
-                 "'region' has no label for nl, en -- add them", id="empty-and-missing-labels"),
-    pytest.param("types", ("- id: report\n", "- id: study\n"), "'study' is listed twice -- keep one",
+                 "- id: region\n", "'region' has no label for nl, en -- add them", id="empty-and-missing-labels"),
+    pytest.param("types", ("- id: report\n", "- id: study\n"), "- id: study\n", "'study' is listed twice -- keep one",
                  id="duplicate-id"),
-    pytest.param("languages", (None, "fr: Français\nnl: Frans\n"), "a vocabulary is a list of '- id: ...' items",
-                 id="mapping-not-list"),
-    pytest.param("languages", (None, ""), "a vocabulary is a list of '- id: ...' items", id="empty-file"),
+    pytest.param("languages", (None, "fr: Français\nnl: Frans\n"), None,
+                 "a vocabulary is a list of '- id: ...' items", id="mapping-not-list"),
+    pytest.param("languages", (None, ""), None, "a vocabulary is a list of '- id: ...' items", id="empty-file"),
     pytest.param("criteria", ("- id: population_size\n", "- identifier: population_size\n"),
-                 "item 1 has no text 'id'", id="item-without-id"),
-    pytest.param("types", ("- id: plan\n  fr: Plan\n  nl: Plan\n  en: Plan\n", "- plan\n"), "item 3 has no text 'id'",
-                 id="item-not-a-mapping"),
-    pytest.param("types", ("- id: plan\n", "- id: 12\n"), "item 3 has no text 'id'", id="id-not-text"),
+                 "- identifier: population_size\n", "item 1 has no text 'id'", id="item-without-id"),
+    pytest.param("types", ("- id: plan\n  fr: Plan\n  nl: Plan\n  en: Plan\n", "- plan\n"), "- plan\n",
+                 "item 3 has no text 'id'", id="item-not-a-mapping"),
+    pytest.param("types", ("- id: plan\n", "- id: 12\n"), "- id: 12\n", "item 3 has no text 'id'", id="id-not-text"),
 ]
 
 
-@pytest.mark.parametrize("name,change,message", MALFORMED)
-def test_malformed_vocabulary_names_the_file(tmp_path: Path, name: str, change: tuple, message: str) -> None:
+def broken_copy(tmp_path: Path, name: str, change: tuple) -> Path:
+    """A copy of the vocabularies with ``name``'s file changed (old text -> new text, or
+    (None, text) for the whole file); returns that file."""
     copy = tmp_path / "vocabularies"
     shutil.copytree(VOCAB_DIR, copy)
     path = copy / f"{name}.yaml"
@@ -204,24 +211,35 @@ def test_malformed_vocabulary_names_the_file(tmp_path: Path, name: str, change: 
         assert old in text
         text = text.replace(old, new, 1)
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, start: str | None) -> int:
+    text = path.read_text(encoding="utf-8")
+    return 1 if start is None else text[:text.rindex(start)].count("\n") + 1
+
+
+@pytest.mark.parametrize("name,change,start,message", MALFORMED)
+def test_malformed_vocabulary_names_the_file_and_line(tmp_path: Path, name: str, change: tuple, start: str | None,
+                                                      message: str) -> None:
+    path = broken_copy(tmp_path, name, change)
     with pytest.raises(VocabularyError) as raised:
-        vocab.load(copy)
-    assert str(raised.value) == f"{path}: {message}"
+        vocab.load(path.parent)
+    assert str(raised.value) == f"{path}:{line_of(path, start)}: error: {message}"
 
 
-def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
-    copy = tmp_path / "vocabularies"
-    shutil.copytree(VOCAB_DIR, copy)
-    (copy / "scales.yaml").write_text("- id: region\n  fr: [Région\n", encoding="utf-8")
-    with pytest.raises(VocabularyError, match=rf"^{re.escape(str(copy / 'scales.yaml'))}: cannot read vocabulary: "):
-        vocab.load(copy)
+def test_unreadable_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, "scales", (None, "- id: region\n  fr: Région\n  nl: [Gewest\n  en: Region\n"))
+    with pytest.raises(VocabularyError, match=rf"^{re.escape(str(path))}:[34]: error: cannot read vocabulary: "):
+        vocab.load(path.parent)
 
 
-def test_not_utf8_names_the_file(tmp_path: Path) -> None:
+def test_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
     copy = tmp_path / "vocabularies"
     shutil.copytree(VOCAB_DIR, copy)
     (copy / "types.yaml").write_bytes("- id: study\n  fr: Étude\n".encode("latin-1"))
-    with pytest.raises(VocabularyError, match=rf"^{re.escape(str(copy / 'types.yaml'))}: cannot read vocabulary: "):
+    with pytest.raises(VocabularyError, match=rf"^{re.escape(str(copy / 'types.yaml'))}:2: error: cannot read "
+                                              "vocabulary: this line is not UTF-8 text -- save the file as UTF-8$"):
         vocab.load(copy)
 
 
@@ -232,7 +250,46 @@ def test_missing_vocabulary_file(tmp_path: Path) -> None:
     (copy / "types.yaml").unlink()
     with pytest.raises(VocabularyError) as raised:
         vocab.load(copy)
-    assert str(raised.value) == f"{copy}: missing vocabulary files: scales, types"
+    assert str(raised.value) == (f"{copy}: error: missing vocabulary files: scales, types -- restore them "
+                                 "(git checkout kb/vocabularies)")
+
+
+COMMANDS = [["check"], ["index"], ["build", "--quiet"], ["search", "quartier"], ["search", "--scale", "region"],
+            ["export"], ["stats"], ["vocab"], ["vocab", "scales"], ["serve", "--port", "0"],
+            ["new", "--title", "Une étude", "--type", "study", "--year", "2021", "--scale", "region", "--criteria",
+             "population_size", "--language", "fr"], ["import", "refs.ris"]]
+
+
+@pytest.mark.parametrize("fault", [
+    pytest.param(("scales", ("  nl: Gewest\n", "")), id="value-error"),
+    pytest.param(("scales", ("  nl: Gewest\n", "  nl: [Gewest\n")), id="yaml-error"),
+])
+def test_every_command_names_a_broken_vocabulary_file_and_line(tmp_path: Path, entries_dir: Path, fault) -> None:
+    """A contributor's checkout (kb installed from it, as editable) with a broken vocabulary
+    file: every command says which file and line, in one line, and changes nothing."""
+    package = tmp_path / "checkout" / "kb"
+    shutil.copytree(REPO / "kb", package, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    subprocess.run([sys.executable, "-m", "kb", "index"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    store = (tmp_path / ".kb" / "kb.sqlite").read_bytes()
+    name, change = fault
+    path = broken_copy(tmp_path, name, change)
+    (package / "vocabularies" / f"{name}.yaml").write_bytes(path.read_bytes())
+    broken = f"checkout/kb/vocabularies/{name}.yaml"  # as the user typed the path: from the working folder
+    (tmp_path / "refs.ris").write_text("TY  - RPRT\nTI  - Un rapport\nPY  - 2020\nER  - \n", encoding="utf-8")
+    for command in COMMANDS:
+        result = subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr, command
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1, (command, result.stderr)
+        pattern = rf"{re.escape(broken)}:[4-7]: error: .* -- "
+        named = [line for line in result.stderr.splitlines() if re.search(pattern, line)]
+        assert len(named) == 1, (command, result.stderr)  # kb serve: "not rebuilt: ...", then "no site to serve"
+    assert not (tmp_path / "site").exists() and (tmp_path / ".kb" / "kb.sqlite").read_bytes() == store
+    assert sorted(p.name for p in entries_dir.iterdir()) == sorted(p.name for p in (REPO / "entries").glob("*.md")
+                                                                   if p.name != "README.md")
 
 
 # --- kb vocab --------------------------------------------------------------------------------

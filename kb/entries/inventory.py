@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Iterable
 from kb.entries import vocab
 from kb.entries.schema import Entry, Parsed, parse_file
 from kb.entries.problems import Problem
+from kb.i18n import message
 
 TITLE_SIMILARITY = 0.8
 
@@ -64,15 +66,48 @@ class Inventory:
         return [p for p in self.problems if not p.is_error]
 
 
-def entry_files(paths: Iterable[Path]) -> list[Path]:
-    """The ``.md`` files named or found in the given folders, except README.md, sorted."""
+KINDS = {stat.S_IFIFO: "fifo", stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder", stat.S_IFCHR: "device",
+         stat.S_IFBLK: "device"}
+
+
+def refusal(path: str, folder: str) -> Problem | None:
+    """Why the file ``path`` of ``folder`` is not read at all, or None: it is not a regular
+    file (reading a FIFO waits forever, a device never ends), or a symbolic link that leads
+    outside ``folder`` (which would publish whatever it points to)."""
+    shown = display_path(Path(path))
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            target, inside = os.path.realpath(path), os.path.realpath(folder)
+            if os.path.commonpath([target, inside]) != inside:
+                return Problem.of(shown, 1, "error", "check.symlink_outside", target=target,
+                                  folder=display_path(Path(folder)))
+            mode = os.stat(path).st_mode
+    except OSError:
+        return None  # gone, or a link to nothing: reading it says so
+    if stat.S_ISREG(mode):
+        return None
+    kind = message(f"file_kind.{KINDS.get(stat.S_IFMT(mode), 'other')}")
+    return Problem.of(shown, 1, "error", "check.not_a_file", kind=kind)
+
+
+def entry_files(paths: Iterable[Path], refused: list[Problem] | None = None) -> list[Path]:
+    """The ``.md`` files named or found in the given folders, except README.md, sorted. Those
+    that must not be read (see refusal) are left out, and their problems added to ``refused``."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(p for p in path.glob("*.md") if p.name.lower() != "readme.md")
         else:
             found.append(path)
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
+    readable = []
+    for path in sorted(set(found), key=lambda p: (p.name, str(p))):
+        problem = refusal(str(path), str(path.parent))
+        if problem is None:
+            readable.append(path)
+        elif refused is not None:
+            refused.append(problem)
+    return readable
 
 
 def display_path(path: Path) -> str:
@@ -86,9 +121,10 @@ def display_path(path: Path) -> str:
 def load(paths: Iterable[Path], vocabularies: vocab.Vocabularies | None = None) -> Inventory:
     """Parse every entry file and run the cross-file checks. Never raises for bad content."""
     vocabularies = vocabularies or vocab.load()
-    files = entry_files(paths)
+    refused: list[Problem] = []
+    files = entry_files(paths, refused)
     parsed = [parse_file(p, vocabularies, display_path(p)) for p in files]
-    inventory = Inventory(files=len(files))
+    inventory = Inventory(files=len(files) + len(refused), problems=refused)
     for result in parsed:
         inventory.problems.extend(result.problems)
     duplicates = _duplicate_ids(parsed)

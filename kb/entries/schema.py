@@ -166,8 +166,16 @@ class PartialDate(Option):
 
 
 class URL(Option):
+    # Never in a web address as written (RFC 3986), and what breaks out of an HTML attribute.
+    UNSAFE = re.compile(r"[\"'<>`\\{}|^]")
+
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
         text = value.strip() if isinstance(value, str) else ""
+        control = CONTROL.search(text)
+        if control:
+            raise Invalid("check.control_character", code=f"{ord(control.group()):04X}")
+        if self.UNSAFE.search(text):
+            raise Invalid("check.url_unsafe", value=_describe(value))
         try:
             parts = urllib.parse.urlsplit(text) if text else None
         except ValueError:  # e.g. 'http://[abc': an unclosed IPv6 bracket
@@ -183,11 +191,18 @@ class URL(Option):
 
 
 class DOI(Option):
-    PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+    """The DOI syntax (ISO 26324): '10.', a registrant code of digits (with optional '.'
+    subdivisions), '/', then a suffix of any printable characters, which old SICI DOIs fill
+    with angle brackets and semicolons (10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0)."""
+
+    PATTERN = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
         text = value.strip() if isinstance(value, str) else ""
         text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.I)
+        control = CONTROL.search(text)
+        if control:
+            raise Invalid("check.control_character", code=f"{ord(control.group()):04X}")
         if not self.PATTERN.match(text):
             raise Invalid("check.not_doi", value=_describe(value))
         return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,7 +32,12 @@ DIMENSIONS: dict[str, str] = {
 }
 
 class VocabularyError(Exception):
-    """A vocabulary file is malformed; the message names the file and what to fix."""
+    """A vocabulary file is malformed: ``path:line: error: what is wrong -- how to fix it``,
+    as kb check reports an entry (the path relative to the working folder when inside it)."""
+
+    def __init__(self, path: Path, line: int | None, message: str):
+        shown = os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        super().__init__(f"{shown}:{line}: error: {message}" if line else f"{shown}: error: {message}")
 
 
 # The combining diacritical marks but U+034F, which has no combining class: Latin accents go
@@ -101,26 +107,45 @@ class Vocabulary:
         return candidates[close[0]] if close else None
 
 
+def _item_line(text: str, number: int) -> int:
+    """The line where item ``number`` (from 1) of a vocabulary file starts."""
+    import yaml
+
+    node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return node.value[number - 1].start_mark.line + 1
+
+
 def _load_file(path: Path) -> Vocabulary:
     import yaml  # here: a process that reads the vocabularies from a cache (load_cached) never needs it
 
     try:
-        items = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise VocabularyError(f"{path}: cannot read vocabulary: {exc}") from exc
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise VocabularyError(path, None, f"cannot read vocabulary ({exc.strerror}) -- check that it is readable") \
+            from exc
+    except UnicodeDecodeError as exc:
+        raise VocabularyError(path, data[:exc.start].count(b"\n") + 1,
+                              "cannot read vocabulary: this line is not UTF-8 text -- save the file as UTF-8") from exc
+    try:
+        items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise VocabularyError(path, mark.line + 1 if mark else 1,
+                              f"cannot read vocabulary: {getattr(exc, 'problem', None) or 'not valid YAML'} -- check "
+                              "the quotes, brackets and indentation on this line and the one before") from exc
     if not isinstance(items, list):
-        raise VocabularyError(f"{path}: a vocabulary is a list of '- id: ...' items")
+        raise VocabularyError(path, 1, "a vocabulary is a list of '- id: ...' items")
     terms: dict[str, Term] = {}
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise VocabularyError(f"{path}: item {number} has no text 'id'")
+            raise VocabularyError(path, _item_line(text, number), f"item {number} has no text 'id'")
         missing = [lang for lang in LANGS if not isinstance(item.get(lang), str) or not item[lang]]
         if missing:
-            raise VocabularyError(
-                f"{path}: '{item['id']}' has no label for {', '.join(missing)} -- add them"
-            )
+            raise VocabularyError(path, _item_line(text, number),
+                                  f"'{item['id']}' has no label for {', '.join(missing)} -- add them")
         if item["id"] in terms:
-            raise VocabularyError(f"{path}: '{item['id']}' is listed twice -- keep one")
+            raise VocabularyError(path, _item_line(text, number), f"'{item['id']}' is listed twice -- keep one")
         extra = {k: v for k, v in item.items() if k != "id" and k not in LANGS}
         terms[item["id"]] = Term(item["id"], {lang: item[lang] for lang in LANGS}, extra)
     return Vocabulary(path.stem, terms)
@@ -160,7 +185,8 @@ def _read(directory: Path) -> Vocabularies:
     names = sorted(set(DIMENSIONS.values()))
     missing = [n for n in names if not (directory / f"{n}.yaml").is_file()]
     if missing:
-        raise VocabularyError(f"{directory}: missing vocabulary files: {', '.join(missing)}")
+        raise VocabularyError(directory, None, f"missing vocabulary files: {', '.join(missing)} -- restore them "
+                                               "(git checkout kb/vocabularies)")
     return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
 
 

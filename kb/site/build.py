@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import errno
 import gc
 import gzip
 import hashlib
@@ -35,6 +36,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +53,7 @@ from markupsafe import Markup, escape
 
 from kb.bibliography import formats as biblio
 from kb import cache as cache_file
+from kb import faults
 from kb.site import charts
 from kb import i18n
 from kb import stats
@@ -74,6 +77,7 @@ EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page li
 SITE_VERSION = "1"  # bump when templates change in a way the template hash would not show
 
 Progress = Callable[[str, int, int], None]
+PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
 
 
 class BuildError(Exception):
@@ -645,6 +649,9 @@ def _exchange(a: Path, b: Path) -> None:
         at_fdcwd, rename_exchange = -100, 2
         if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
             return
+        if ctypes.get_errno() == errno.EBUSY:  # a mount point that _mount_point did not see
+            raise BuildError(f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
+                             f"folder inside it (kb build -o {a / 'site'})")
     parking = a.with_name(a.name + ".swap")
     os.rename(a, parking)
     os.rename(b, a)
@@ -666,41 +673,105 @@ def _pagefind_read(path: Path):
 
 
 def _pagefind_write(value, folder: Path, prefix: str, suffix: str, digits: int) -> str:
-    """Write a Pagefind data file named after its content; returns the new hash name."""
+    """Write a Pagefind data file named after its content; returns the new hash name. A file
+    of that name already holds these bytes (it may be a link into the live bundle: left alone)."""
     import cbor2
 
     data = gzip.compress(PAGEFIND_SIGNATURE + cbor2.dumps(value), compresslevel=9, mtime=0)
     name = f"{prefix}_{hashlib.sha256(data).hexdigest()[:digits]}"
-    (folder / f"{name}{suffix}").write_bytes(data)
+    target = folder / f"{name}{suffix}"
+    if not target.exists():
+        target.write_bytes(data)
     return name
 
 
-def canonical_pagefind(bundle: Path) -> None:
-    """Make Pagefind's bundle byte-stable between identical builds.
+def _renumbered(pages: list, number: dict[int, int]) -> list:
+    """A word's postings ([page delta, locations, meta locations], page numbers as deltas from
+    the previous posting) with the pages renumbered, in the new numbers' order."""
+    absolute, current = [], 0
+    for delta, *rest in pages:
+        current += delta
+        absolute.append((number[current], rest))
+    absolute.sort(key=lambda posting: posting[0])
+    renumbered, previous = [], 0
+    for page, rest in absolute:
+        renumbered.append([page - previous, *rest])
+        previous = page
+    return renumbered
 
-    Pagefind 1.5 writes its filter indexes from a hash map, so the order of values (and
-    hence the file names and the meta index naming them) changes from run to run although
-    the content does not (upstream issue #638: fragments are stable, filters are not). Here
-    each filter file's values are sorted, files are renamed after their content, and the meta
-    index and pagefind-entry.json are rewritten to match. Anything unexpected leaves the
-    bundle as Pagefind wrote it: search works either way.
+
+def _sorted_ties(order: list[int], values: dict[int, str] | None, number: dict[int, int]) -> list[int] | None:
+    """A sort index (page numbers in sort order; pages with equal values in page order, which
+    was Pagefind's reading order) renumbered. Equal values are told by the filter of the same
+    name (one value per page); without it the ties cannot be told apart: None."""
+    if values is None or any(page not in values for page in order):
+        return None
+    groups: list[list[int]] = []
+    for page in order:
+        if groups and values[groups[-1][0]] == values[page]:
+            groups[-1].append(page)
+        else:
+            groups.append([page])
+    return [new for group in groups for new in sorted(number[page] for page in group)]
+
+
+def canonical_pagefind(bundle: Path) -> None:
+    """Make Pagefind's bundle byte-stable between identical builds, on any file system.
+
+    Pagefind 1.5 numbers the pages in the order it finds them, which is the order the file
+    system lists a folder (tmpfs and ext4 differ), and writes its filter indexes and a word's
+    spellings from hash maps (upstream issue #638). Here the pages are renumbered in the order
+    of their fragment (content-named) files, the word, filter and sort indexes rewritten with
+    the new numbers and their values sorted, files renamed after their content, and the meta
+    index and pagefind-entry.json rewritten to match. Anything unexpected leaves the bundle as
+    Pagefind wrote it: search works either way.
     """
     entry_file = bundle / "pagefind-entry.json"
     entry = json.loads(entry_file.read_text())
     for language, info in entry["languages"].items():
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
         meta = _pagefind_read(meta_path)
-        if not (isinstance(meta, list) and len(meta) > 3 and all(len(f) == 2 for f in meta[3])):
+        if not (isinstance(meta, list) and len(meta) > 4 and all(len(f) == 2 for f in meta[3])
+                and all(len(c) == 3 for c in meta[2]) and all(len(s) == 2 for s in meta[4])):
             return
-        renamed = []
-        for name, file_hash in sorted(meta[3]):
+        number = {old: new for new, (old, _) in enumerate(sorted(enumerate(meta[1]), key=lambda p: p[1][0]))}
+        filters = {}
+        for name, file_hash in meta[3]:
             path = bundle / "filter" / f"{file_hash}.pf_filter"
             filter_name, values = _pagefind_read(path)
+            filters[name] = (path, filter_name, values)
+        sorts = []
+        for name, order in meta[4]:
+            values = None
+            if name in filters:
+                values = {}
+                for value, pages in filters[name][2]:
+                    for page in pages:
+                        values[page] = None if page in values else value  # a page with two values: no tie rule
+                values = values if None not in values.values() else None
+            renumbered = _sorted_ties(order, values, number)
+            if renumbered is None:
+                return
+            sorts.append([name, renumbered])
+        chunks = []
+        for first, last, chunk_hash in meta[2]:
+            path = bundle / "index" / f"{chunk_hash}.pf_index"
+            words, *rest = _pagefind_read(path)
+            for word in words:
+                word[1] = _renumbered(word[1], number)
+                for variant in word[2]:  # the word's other spellings (accents), from a hash map
+                    variant[1] = _renumbered(variant[1], number)
+                word[2].sort(key=lambda variant: variant[0])
             path.unlink()
-            new = _pagefind_write([filter_name, sorted(values, key=lambda v: v[0])], bundle / "filter",
-                                  language, ".pf_filter", 7)
-            renamed.append([name, new])
-        meta[3] = renamed
+            chunks.append([first, last, _pagefind_write([words, *rest], bundle / "index", language, ".pf_index", 7)])
+        renamed = []
+        for name, _ in sorted(meta[3]):
+            path, filter_name, values = filters[name]
+            values = sorted([value, sorted(number[page] for page in pages)] for value, pages in values)
+            path.unlink()
+            renamed.append([name, _pagefind_write([filter_name, values], bundle / "filter", language, ".pf_filter", 7)])
+        meta[1] = sorted(meta[1], key=lambda page: page[0])
+        meta[2], meta[3], meta[4] = chunks, renamed, sorts
         meta_path.unlink()
         info["hash"] = _pagefind_write(meta, bundle, f"pagefind.{language}", ".pf_meta", 10).removeprefix("pagefind.")
     entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
@@ -738,8 +809,9 @@ class Indexing:
     Pagefind skips the files that exist, which makes a re-index much cheaper. Bundles are
     never written in place, so a bundle being read by the live site never changes."""
 
-    def __init__(self, tree: Path, work: Path, seed: Path | None):
-        self.bundle = work
+    def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float):
+        self.bundle, self.log, self.limit = work, log, limit
+        self.deadline = time.monotonic() + limit
         shutil.rmtree(work, ignore_errors=True)  # left by an interrupted build
         work.mkdir(parents=True)
         if seed and (seed / "pagefind-entry.json").is_file():
@@ -751,12 +823,20 @@ class Indexing:
                 _link_or_copy(str(file), str(work / file.name))
         command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
                    "*/index.html", "--force-language", "fr", "--output-path", str(work), "--silent"]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "wb") as output:  # what Pagefind says, for when it fails
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
 
     def finish(self) -> None:
-        output, _ = self.process.communicate()
+        """Wait for Pagefind (until the time limit: it has hung), then make its bundle canonical."""
+        _pause("search")
+        try:
+            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); "
+                             f"its log: {self.log}") from None
         if self.process.returncode != 0:
-            raise BuildError(f"Pagefind failed ({self.process.returncode}): {output.strip()[-2000:]}")
+            raise BuildError(f"Pagefind failed (exit status {self.process.returncode}); its log: {self.log}")
         canonical_pagefind(self.bundle)
         prune_pagefind(self.bundle)
 
@@ -774,6 +854,17 @@ class Indexing:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.bundle, ignore_errors=True)
+
+
+def _pause(phase: str) -> None:
+    """Test-only: when KB_TEST_PAUSE names ``phase``, say so on stderr and wait to be killed.
+    The tests kill a build at known points ("pages": half the pages written, "swap": all
+    written, not yet live, "search": Pagefind running) instead of at a guessed moment."""
+    if os.environ.get(PAUSE) != phase:
+        return
+    print(f"kb: paused at {phase} ({PAUSE})", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def _link_copy(source: Path, target: Path) -> None:
@@ -946,17 +1037,61 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
 
 
 def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-          progress: Progress | None = None, search: bool = True, config: Config | None = None) -> BuildReport:
+          progress: Progress | None = None, search: bool = True, config: Config | None = None,
+          search_limit: float = 600.0) -> BuildReport:
+    """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
+    that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
+    the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
+    bundle) are removed, so that the space they held is free again: the live site and the
+    last good bundle stay."""
+    output = output.resolve()
+    if _mount_point(output):
+        raise BuildError(f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
+                         f"folder inside it (kb build -o {output / 'site'}) and publish that folder")
+    try:
+        return _build(source, vocabularies, output, state_dir, progress, search, config or Config(), search_limit)
+    except OSError as error:
+        if error.errno in faults.RAN_OUT:
+            _discard(output.with_name(f".{output.name}.next"), state_dir)
+            shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
+        raise
+
+
+def _mount_point(path: Path) -> bool:
+    """Whether ``path`` is where a file system is mounted (bind mounts included, which
+    os.path.ismount does not always see: they are in /proc/self/mountinfo)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+            points = {line.split()[4] for line in mounts if len(line.split()) > 4}
+    except OSError:
+        return False
+    decoded = {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p) for p in points}
+    return str(path) in decoded
+
+
+def _discard(tree: Path, state_dir: Path) -> None:
+    """Remove a build's working tree and what the state folder says about it."""
+    if not tree.is_dir():
+        return
+    staging = Tree(tree, state_dir, "")
+    for record in (staging._manifest_file(), staging._marker()):
+        record.unlink(missing_ok=True)
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
+           progress: Progress | None, search: bool, config: Config, search_limit: float) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
     as they are written, with the live search bundle; Pagefind then indexes them and its new
     bundle replaces the previous one in one rename (see _index_live). Otherwise Pagefind runs
-    while the pages after the French entry pages are written, and everything goes live at once."""
+    while the pages after the French entry pages are written, and everything goes live at once.
+    Pagefind is stopped after ``search_limit`` seconds."""
     report = BuildReport(output=output)
-    config = config or Config()
     began = started = time.perf_counter()
-    output = output.resolve()
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
@@ -983,8 +1118,10 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         for path, row in _render(first, back, plan.site, progress, total=len(plan.pages)):
             staging.manifest[path] = row
             report.written.append(path)
+        _pause("pages")
         if index and not pages_first:
-            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind")
+            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
+                                log=state_dir / "pagefind.log", limit=search_limit)
         for path, row in _render(rest, back, plan.site, progress, done=len(first), total=len(plan.pages),
                                      yielding=indexing is not None):
             staging.manifest[path] = row
@@ -1010,6 +1147,7 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         if indexing:
             indexing.stop()
     staging.save()
+    _pause("swap")
     if output.exists():
         _exchange(output, back)
     else:
@@ -1018,11 +1156,11 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
     report.live = time.perf_counter() - began
     if pages_first:
         staging.moved(output)
-        report.timings["search"] = _index_live(staging, work, search_key, progress)
+        report.timings["search"] = _index_live(staging, work, search_key, progress, search_limit)
     return report
 
 
-def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None) -> float:
+def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None, limit: float) -> float:
     """Index the live site's entry pages, then swap the new bundle in; returns the time taken.
     Should Pagefind fail, the site keeps searching with the bundle it has (SearchNotUpdated)."""
     started = time.perf_counter()
@@ -1030,7 +1168,8 @@ def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | No
         progress("search", 0, 1)
     indexing = None
     try:
-        indexing = Indexing(live.path, work, seed=live.path / "pagefind")
+        indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=live.state_dir / "pagefind.log",
+                            limit=limit)
         indexing.finish()
         indexing.install(live.path)
     except (BuildError, OSError) as error:

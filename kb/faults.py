@@ -1,0 +1,41 @@
+"""Faults of the machine rather than of the entries: a full disk, a used-up quota, a file size
+limit. Whichever layer meets one (a page write, SQLite, the search index), kb says what ran
+out in one line instead of the layer's traceback."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+RAN_OUT = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "a file reached the size limit set for this process (ulimit -f)",
+}
+SQLITE_FULL = 13
+
+
+class OutOfSpace(Exception):
+    """The disk filled up (or a quota, or the file size limit, was reached) while kb wrote."""
+
+
+def out_of_space(error: BaseException, where: str, store: str) -> str | None:
+    """What ran out, when ``error`` or one of its causes is a full disk, a used-up quota or the
+    file size limit, naming the file (else ``where``, or the ``store`` for SQLite); None for
+    any other error."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in RAN_OUT:
+            return f"{RAN_OUT[current.errno]} (writing {current.filename or where})"
+        if isinstance(current, sqlite3.Error) and _sqlite_full(current):
+            return f"{RAN_OUT[errno.ENOSPC]} (writing {store})"
+        driver = getattr(current, "orig", None)  # SQLAlchemy wraps the driver's error
+        current = driver if isinstance(driver, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def _sqlite_full(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    return code == SQLITE_FULL if code is not None else "database or disk is full" in str(error)
