@@ -134,8 +134,8 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
 def filter_options(func: Any) -> Any:
     """The filters shared by search and export; values repeat or are comma-separated."""
     for flag, dest, field_name in reversed((
-        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--partner", "partners", "partners"),
-        ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
+        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--basis", "basis", "basis"),
+        ("--partner", "partners", "partners"), ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
     )):
         func = click.option(flag, dest, multiple=True, type=VocabValues(field_name),
                             help=f"Only entries with this {field_name} value (repeat to require several).")(func)

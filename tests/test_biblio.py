@@ -192,8 +192,9 @@ def test_bibtex_export_parses_with_bibtexparser(entries_dir: Path) -> None:
     by_key = {e.key: e for e in library.entries}
     note = by_key["note-vision-ifa-2020"]
     assert note.entry_type == "techreport"
-    assert note["institution"] == ("Inter-fédération ambulatoire; "
-                                   "Conseil bruxellois de coordination sociopolitique")
+    # a biblatex list: one value per organisation, each braced
+    assert note["institution"] == ("{Inter-fédération ambulatoire} and "
+                                   "{Conseil bruxellois de coordination sociopolitique}")
     assert note["author"] == "{Inter-fédération ambulatoire} and {Conseil bruxellois de coordination sociopolitique}"
     assert note["type"] == "Note de vision"
     assert note["month"] == "sep" and note["date"] == "2020-09"
@@ -201,7 +202,7 @@ def test_bibtex_export_parses_with_bibtexparser(entries_dir: Path) -> None:
     assert by_key["moriau-plan-social-sante-integre-2023"].entry_type == "article"
     assert by_key["moriau-plan-social-sante-integre-2023"]["author"] == "Moriau, J."
     assert by_key["decret-ambulatoire-cocof-2009"].entry_type == "misc"
-    assert by_key["decret-ambulatoire-cocof-2009"]["publisher"] == "Commission communautaire française"
+    assert by_key["decret-ambulatoire-cocof-2009"]["publisher"] == "{Commission communautaire française}"
 
 
 def test_ris_export_reads_with_rispy(entries_dir: Path) -> None:
@@ -571,6 +572,7 @@ def test_kb_import_zotero_export(fmt: str, runner, entries_dir: Path, tmp_path: 
         "date": "2019-10", "organisations": ["observatoire"],  # the partner's label became its id
         "language": "fr", "url": "https://www.example.org/determinants_sociaux?id=12%20b",
         "summary": "Un rapport sur les inégalités & les déterminants : 20 % des ménages.",
+        "publisher_place": "Bruxelles",
     }
     if fmt != "csljson":
         expected["scale"] = ["region"]  # the keyword 'Région' names a scale
@@ -581,7 +583,7 @@ def test_kb_import_zotero_export(fmt: str, runner, entries_dir: Path, tmp_path: 
     del article["added"]
     assert article == {"title": "Quartiers et première ligne : « une approche »", "type": "article", "year": 2021,
                        "authors": ["Dupont, Jean", "Van der Berg, Anna", "Müller, Zoë"], "language": "fr",
-                       "doi": "10.1234/kb.2021.5"}
+                       "doi": "10.1234/kb.2021.5", "container": "Santé conjuguée", "volume": "104"}
     assert "to do: " in result.stderr and "scale is missing -- add a line 'scale: ...'" in result.stderr
     if fmt == "bibtex":
         wijk_path = written["Wijkgerichte zorg in Brussel: een verkenning"]

@@ -70,7 +70,7 @@ def test_minimal_entry(tmp_path: Path) -> None:
     )
     assert entry.lines == {"title": 2, "type": 3, "year": 4, "scale": 5, "criteria": 6, "language": 7, "body": 9}
     assert entry.tags() == {"type": ("study",), "scale": ("region",), "criteria": ("population_size",),
-                            "partners": (), "territories": (), "language": ("fr",)}
+                            "basis": (), "partners": (), "territories": (), "language": ("fr",)}
 
 
 def test_the_example_in_the_entries_readme_is_valid(tmp_path: Path) -> None:
@@ -179,8 +179,9 @@ def test_every_missing_field_is_listed(tmp_path: Path) -> None:
     ]
 
 
-ALL_FIELDS = ("id, title, type, year, date, authors, organisations, partners, scale, criteria, territories, language, "
-              "url, doi, summary, added")
+ALL_FIELDS = ("id, title, type, year, date, authors, organisations, partners, scale, criteria, basis, territories, "
+              "language, url, doi, summary, translations, container, volume, issue, pages, isbn, issn, publisher_place, "
+              "edition, added")
 LIST_FIX = "write it as [a, b] or one '- a' per line"
 TEXT_FIX = "write the text after the colon, in double quotes if it contains ':' or '#'"
 
