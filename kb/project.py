@@ -9,6 +9,7 @@ difference, so both can be deleted and rebuilt at any time.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable
 from kb import config as config_module
 from kb.config import Config
 from kb.entries import vocab
-from kb.entries.schema import digest, parse_bytes
+from kb.entries.schema import Entry, digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path
 from kb.entries.problems import Problem
 
@@ -109,14 +110,17 @@ class StoredEntries:
             ids = sorted(ids)
             return self.store.entries(ids=ids) if ids else []
         versions = self.store.versions()
-        kept = cache_file.read(self.cache)
-        kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
+        # The copy names the Entry fields it was written with: copies made before a field was
+        # added would otherwise come back with that field's default (an upgrade then shows no basis).
+        shape = tuple(f.name for f in dataclasses.fields(Entry))
+        stored = cache_file.read(self.cache)
+        kept = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == shape else {}
         entries = {i: e for i, e in {**kept, **self.written}.items() if versions.get(i) == (e.digest, e.path)}
         missing = [i for i in versions if i not in entries]
         if missing:
             entries.update((e.id, e) for e in self.store.entries(ids=missing))
         if missing or len(entries) != len(kept):
-            cache_file.write(self.cache, entries)
+            cache_file.write(self.cache, (shape, entries))
         return [entries[i] for i in sorted(versions)]
 
 

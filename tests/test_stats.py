@@ -160,7 +160,8 @@ def test_summary_totals(fronts: dict, figures: stats.Summary) -> None:
     assert [t for t, _ in figures.by_type] == ids("types")
     assert dict(figures.by_type) == {t: sum(1 for f in fronts.values() if f["type"] == t) for t in ids("types")}
     data = json.loads(json.dumps(figures.as_dict()))
-    assert set(data) == {"total", "by_language", "by_type", "matrix", "coverage", "partners_by_type", "per_year"}
+    assert set(data) == {"total", "by_language", "by_type", "matrix", "basis_matrix", "coverage", "partners_by_type",
+                         "per_year"}
 
 
 def expected_coverage(fronts: dict) -> dict[str, tuple[set, set, set]]:

@@ -411,7 +411,7 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
     if keywords:
         item["keyword"] = ", ".join(keywords)
     custom: dict[str, Any] = {"type": entry.type}
-    for dimension in ("scale", "criteria", "partners", "territories"):
+    for dimension in ("scale", "criteria", "basis", "partners", "territories"):
         if getattr(entry, dimension):
             custom[dimension] = list(getattr(entry, dimension))
     item["custom"] = custom
@@ -1352,7 +1352,7 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     fields["organisations"] = organisations
     custom = raw.custom if fmt == "csljson" else {}
     tags: dict[str, list[str]] = defaultdict(list)
-    for dimension in ("scale", "criteria", "partners", "territories"):
+    for dimension in ("scale", "criteria", "basis", "partners", "territories"):
         values = custom.get(dimension) if isinstance(custom, dict) else None
         for value in values if isinstance(values, list) else []:
             value = str(value)
@@ -1362,7 +1362,7 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
         found = lookups.keyword(keyword)
         if found and found[1] not in tags[found[0]]:
             tags[found[0]].append(found[1])
-    for dimension in ("partners", "scale", "criteria", "territories"):
+    for dimension in ("partners", "scale", "criteria", "basis", "territories"):
         fields[dimension] = tags[dimension]
     language = _language(raw.language) if raw.language else None
     if raw.language and language is None:

@@ -62,7 +62,7 @@ def render(fields: dict[str, Any], body: str) -> str:
     lines = ["---"]
     for name in FIELD_ORDER:
         value = fields.get(name)
-        if value in (None, "", (), []):
+        if value is None or (not isinstance(value, int) and not value):  # nothing to write ('', [], {})
             continue
         if name == "authors":
             lines.append("authors:")
