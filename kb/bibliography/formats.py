@@ -1374,6 +1374,8 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
         if value:
             fields[name] = _checked(name, value, raw, path, vocabularies, warnings)
     for name, value in raw.citation.items():
+        if name == "pages":  # '12--15' in BibTeX, '12–15' once decoded: kb writes '12-15'
+            value = re.sub(r"\s*(?:-+|–|—)\s*", "-", value)
         fields[name] = _checked(name, value, raw, path, vocabularies, warnings)
     abstract = raw.abstract
     if abstract:
