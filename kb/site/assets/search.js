@@ -76,9 +76,14 @@ async function render(results, token) {
     const titleLang = item.meta[`lang_${lang}`] || language;
     const titleAttr = titleLang && titleLang !== lang ? ` lang="${escape(titleLang)}"` : "";
     const title = item.meta[`title_${lang}`] || item.meta.title || url;
+    // Our translation is marked as such, with the title as published beside it.
+    const original = language && titleLang !== language && item.meta.original
+      ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
+        `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(item.meta.original)}</cite></p>`
+      : "";
     const li = document.createElement("li");
     li.className = "card";
-    li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>` +
+    li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>${original}` +
       `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
       `<p class="summary"${other}>${excerpt(item)}</p>`;
     list.append(li);
