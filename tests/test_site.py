@@ -430,8 +430,9 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
     site = sqlite_project.site_dir
     nl = (site / "nl" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
     assert '<h1 data-pagefind-meta="title">Kaart van de wijkgezondheidscentra</h1>' in nl
-    assert ('<p class="original"><span class="mark">Vertaling</span> titel en samenvatting vertaald door de '
-            'inventaris. Oorspronkelijke titel: <cite lang="fr">Cartographie des maisons médicales</cite></p>') in nl
+    assert ('<p class="original"><span data-pagefind-ignore><span class="mark">Vertaling</span> titel en samenvatting '
+            'vertaald door de inventaris. Oorspronkelijke titel:</span> <cite lang="fr">Cartographie des maisons '
+            'médicales</cite></p>') in nl
     assert '<p class="lead">Een kaart van de wijkgezondheidscentra.</p>' in nl
     assert "<title>Kaart van de wijkgezondheidscentra" in nl
     fr = (site / "fr" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
@@ -441,9 +442,10 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
     languages = fr.split('<section class="languages"', 1)[1].split("</section>", 1)[0]
     assert '<div lang="nl">' in languages and "<cite>Kaart van de wijkgezondheidscentra</cite>" in languages
     assert "<p>Een kaart van de wijkgezondheidscentra.</p>" in languages and "Traduction" in languages
-    assert '<span hidden data-pagefind-meta="title_nl">Kaart van de wijkgezondheidscentra</span>' in fr
-    assert '<span hidden data-pagefind-meta="lang_nl:nl"></span>' in fr
-    assert '<span hidden data-pagefind-meta="title_fr">Cartographie des maisons médicales</span>' in fr
+    meta = fr.split("<div hidden data-pagefind-ignore>", 1)[1].split("</div>", 1)[0]
+    assert '<span data-pagefind-meta="title_nl">Kaart van de wijkgezondheidscentra</span>' in meta
+    assert '<span data-pagefind-meta="lang_nl:nl"></span>' in meta
+    assert '<span data-pagefind-meta="title_fr">Cartographie des maisons médicales</span>' in meta
     # the basis and the citation fields
     assert 'href="../../../fr/basis/service_catchment/" data-pagefind-filter="basis:service_catchment"' in fr
     assert "<dt>Base de délimitation</dt>" in fr and "<cite>Bruxelles Santé</cite>, vol. 96, p. 12-15" in fr
