@@ -497,6 +497,8 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
         click.echo(f"did you mean: {results.suggestion}")
     for number, hit in enumerate(results.hits, 1):
         click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
+        for lang, (title, _) in sorted(hit.translations.items()):
+            click.echo(f"   {lang} (translation): {title}")
         tags = "; ".join(f"{dim}: {', '.join(vocabularies.label(dim, v, 'fr') for v in values)}"
                          for dim, values in hit.tags.items() if values and dim != "language")
         click.echo(f"   {tags}")

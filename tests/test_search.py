@@ -9,6 +9,7 @@ import re
 import threading
 import unicodedata
 
+import click
 import pytest
 from filedata import direct_facets, entry_paths, front_matter, tags
 
@@ -607,6 +608,9 @@ def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
     filtered = search(sqlite_project, filters=Filters(basis=("service_catchment",)))
     assert "cartographie-maisons-medicales" in ids(filtered)
     assert all("service_catchment" in hit.tags["basis"] for hit in filtered.hits)
+    text = kb_search(runner, sqlite_project, "wijkgezondheidscentra")
+    assert "Cartographie des maisons médicales (2022) [cartographie-maisons-medicales]\n" \
+           "   nl (translation): Kaart van de wijkgezondheidscentra\n" in click.unstyle(text.output)
     result = kb_search(runner, sqlite_project, "--basis", "service_catchment", "--json")
     assert result.exit_code == 0, result.output
     assert "cartographie-maisons-medicales" in {hit["id"] for hit in json.loads(result.output)["hits"]}
