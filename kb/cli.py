@@ -155,8 +155,8 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
 def filter_options(func: Any) -> Any:
     """The filters shared by search and export; values repeat or are comma-separated."""
     for flag, dest, field_name in reversed((
-        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--partner", "partners", "partners"),
-        ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
+        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--basis", "basis", "basis"),
+        ("--partner", "partners", "partners"), ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
     )):
         func = click.option(flag, dest, multiple=True, type=VocabValues(field_name),
                             help=f"Only entries with this {field_name} value (repeat to require several).")(func)
@@ -341,6 +341,24 @@ def vocab_command(name: str | None) -> None:
             click.echo(f"{term.id}\t{term.labels['fr']} / {term.labels['nl']} / {term.labels['en']}")
 
 
+def _translations(titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[str, str], ...],
+                  lang: str) -> dict[str, tuple[str, str | None]]:
+    """--translation and --translated-summary as language -> (title, summary); ``lang`` speaks."""
+    from kb.i18n import t
+
+    for option, pairs in (("--translation", titles), ("--translated-summary", summaries)):
+        for code, _ in pairs:
+            if code not in ("fr", "nl", "en"):
+                raise click.BadParameter(t(lang, "new.translation_language", value=code), param_hint=option)
+    summary_of = dict(summaries)
+    result: dict[str, tuple[str, str | None]] = {code: (title, summary_of.get(code)) for code, title in titles}
+    for code in summary_of:
+        if code not in result:
+            raise click.BadParameter(t(lang, "new.summary_without_title", language=code),
+                                     param_hint="--translated-summary")
+    return result
+
+
 def _prompt_values(field_name: str, text: str, required: bool) -> tuple[str, ...]:
     """Ask for vocabulary values, with tab completion where the terminal has readline."""
     vocabulary = vocab.load().for_field(field_name)
@@ -389,29 +407,60 @@ def _complete_with(words: list[str]) -> None:
 @click.option("--url", help="Where the document can be read.")
 @click.option("--doi", help="DOI, 10.xxxx/yyyy.")
 @click.option("--summary", help="One or two sentences.")
+@click.option("--basis", multiple=True, type=VocabValues("basis"), help="What the territory is drawn from (kb vocab bases).")
+@click.option("--translation", "translations", multiple=True, nargs=2, metavar="LANG TITLE",
+              help="Our translation of the title into fr, nl or en (repeatable).")
+@click.option("--translated-summary", "translated_summaries", multiple=True, nargs=2, metavar="LANG TEXT",
+              help="Our translation of the summary into fr, nl or en (repeatable).")
+@click.option("--container", help="Journal, series or website the document appears in.")
+@click.option("--volume", help="Volume.")
+@click.option("--issue", help="Issue (number).")
+@click.option("--pages", help="Pages, e.g. 12-15.")
+@click.option("--isbn", help="ISBN.")
+@click.option("--issn", help="ISSN.")
+@click.option("--publisher-place", help="Place of publication.")
+@click.option("--edition", help="Edition.")
 @click.option("--body", help="The Markdown body (default: headings to fill in).")
 @lang_option
 def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int | None, language: str | None,
-        langs: tuple[str, ...], **fields: Any) -> None:
+        langs: tuple[str, ...], translations: tuple[tuple[str, str], ...],
+        translated_summaries: tuple[tuple[str, str], ...], **fields: Any) -> None:
     """Create a new entry file, asking for what the options do not give.
 
     The id is chosen from the title; an existing file is never overwritten. Questions and
-    messages speak the language of --lang.
+    messages speak the language of --lang. Asked for the title, it also asks for the bases and
+    for our translation of the title into the other interface language (Enter skips).
     """
     from kb.entries.schema import parse_file
+    from kb import i18n
     from kb.entries.new import write_entry
     from kb.i18n import t
 
     lang = langs[0]
+    interactive = title is None
     title = title or click.prompt(t(lang, "new.title"), err=True)
     if not type_:
         type_ = _prompt_values("type", t(lang, "new.type"), required=True)[:1]
     year = year or click.prompt(t(lang, "new.year"), type=click.IntRange(1950, 2100), err=True)
-    for name, required in (("scale", True), ("criteria", True), ("partners", False)):
+    for name, required in (("scale", True), ("criteria", True), ("basis", False), ("partners", False)):
+        if name == "basis" and not interactive:
+            fields[name] = _flatten(fields[name])
+            continue
         fields[name] = _flatten(fields[name]) or _prompt_values(name, t(lang, f"new.{name}"), required)
     fields["territories"] = _flatten(fields["territories"])
     language = language or click.prompt(t(lang, "new.language"), type=click.Choice(["fr", "nl", "en"]),
                                         default="fr", err=True)
+    translated = _translations(translations, translated_summaries, lang)
+    if language in translated:
+        raise click.BadParameter(t(lang, "new.translation_own", language=language), param_hint="--translation")
+    if interactive:
+        for other in ("fr", "nl"):
+            if other != language and other not in translated:
+                answer = click.prompt(t(lang, "new.translated_title", language=i18n.LANGUAGE_IN[lang][other]),
+                                      default="", show_default=False, err=True).strip()
+                if answer:
+                    translated[other] = (answer, None)
+    fields["translations"] = translated
     body = fields.pop("body")
     record = dict(fields, title=title, type=type_[0], year=year, language=language)
     path = write_entry(entries_dir, record, body)
@@ -482,6 +531,8 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
         click.echo(f"did you mean: {results.suggestion}")
     for number, hit in enumerate(results.hits, 1):
         click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
+        for lang, (title, _) in sorted(hit.translations.items()):
+            click.echo(f"   {lang} (translation): {title}")
         tags = "; ".join(f"{dim}: {', '.join(vocabularies.label(dim, v, 'fr') for v in values)}"
                          for dim, values in hit.tags.items() if values and dim != "language")
         click.echo(f"   {tags}")

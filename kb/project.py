@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
+from kb.entries.schema import Entry, digest, parse_bytes
+from kb.entries.inventory import Changes, FileState, Inventory, display_path
 from kb.entries.problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import
@@ -116,14 +119,17 @@ class StoredEntries:
             ids = sorted(ids)
             return self.store.entries(ids=ids) if ids else []
         versions = self.store.versions()
-        kept = cache_file.read(self.cache)
-        kept = kept if isinstance(kept, dict) else {}  # no copy, or an unreadable one: from SQL
+        # The copy names the Entry fields it was written with: copies made before a field was
+        # added would otherwise come back with that field's default (an upgrade then shows no basis).
+        shape = tuple(f.name for f in dataclasses.fields(Entry))
+        stored = cache_file.read(self.cache)
+        kept = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == shape else {}
         entries = {i: e for i, e in {**kept, **self.written}.items() if versions.get(i) == (e.digest, e.path)}
         missing = [i for i in versions if i not in entries]
         if missing:
             entries.update((e.id, e) for e in self.store.entries(ids=missing))
         if missing or len(entries) != len(kept):
-            cache_file.write(self.cache, entries)
+            cache_file.write(self.cache, (shape, entries))
         return [entries[i] for i in sorted(versions)]
 
 

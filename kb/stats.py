@@ -77,7 +77,8 @@ def levels(values: Iterable[int], steps: int = 4) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class Matrix:
-    """Entries by scale (rows) and criterion (columns).
+    """Entries by scale (rows) and criterion (columns), or by scale and basis when ``dimension``
+    is ``"basis"`` (the columns are then bases, still in ``criteria``: one shape, two questions).
 
     ``counts[i][j]`` is the number of entries that have both ``scales[i]`` and ``criteria[j]``.
     ``row_totals[i]`` is the number of entries with ``scales[i]`` (an entry with two criteria
@@ -91,6 +92,8 @@ class Matrix:
     row_totals: tuple[int, ...]
     column_totals: tuple[int, ...]
     total: int
+    dimension: str = "criteria"
+    tagged: int = 0  # entries with a column value: every entry has criteria, not every one a basis
 
     def count(self, scale: str, criterion: str) -> int:
         return self.counts[self.scales.index(scale)][self.criteria.index(criterion)]
@@ -108,7 +111,7 @@ class Matrix:
     def as_dict(self) -> dict[str, Any]:
         return {
             "scales": list(self.scales),
-            "criteria": list(self.criteria),
+            self.dimension: list(self.criteria),
             "counts": {s: dict(zip(self.criteria, row)) for s, row in zip(self.scales, self.counts)},
             "row_totals": dict(zip(self.scales, self.row_totals)),
             "column_totals": dict(zip(self.criteria, self.column_totals)),
@@ -117,15 +120,19 @@ class Matrix:
         }
 
 
-def matrix(entries: Sequence[Entry], vocabularies: Vocabularies) -> Matrix:
-    """One row per scale, one column per criterion, each cell the entries having both."""
+def matrix(entries: Sequence[Entry], vocabularies: Vocabularies, dimension: str = "criteria") -> Matrix:
+    """One row per scale, one column per criterion (or basis: ``dimension="basis"``), each cell
+    the entries having both."""
     scales = _order((t.id for t in vocabularies.for_field("scale")), (s for e in entries for s in e.scale))
-    criteria = _order((t.id for t in vocabularies.for_field("criteria")), (c for e in entries for c in e.criteria))
+    criteria = _order((t.id for t in vocabularies.for_field(dimension)),
+                      (c for e in entries for c in e.tags()[dimension]))
     cells: Counter[tuple[str, str]] = Counter()
     rows: Counter[str] = Counter()
     columns: Counter[str] = Counter()
     for entry in entries:
-        scale_set, criteria_set = set(entry.scale), set(entry.criteria)
+        scale_set, criteria_set = set(entry.scale), set(entry.tags()[dimension])
+        if not criteria_set:  # (an entry without a basis is left out of the scale x basis table)
+            continue
         rows.update(scale_set)
         columns.update(criteria_set)
         cells.update((s, c) for s in scale_set for c in criteria_set)
@@ -136,6 +143,8 @@ def matrix(entries: Sequence[Entry], vocabularies: Vocabularies) -> Matrix:
         row_totals=tuple(rows[s] for s in scales),
         column_totals=tuple(columns[c] for c in criteria),
         total=len(entries),
+        dimension=dimension,
+        tagged=sum(1 for e in entries if e.tags()[dimension]),
     )
 
 
@@ -405,6 +414,7 @@ class Summary:
     coverage: Coverage
     partners: CrossTable
     years: YearCounts
+    basis_matrix: Matrix
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -412,6 +422,7 @@ class Summary:
             "by_language": dict(self.by_language),
             "by_type": dict(self.by_type),
             "matrix": self.matrix.as_dict(),
+            "basis_matrix": self.basis_matrix.as_dict(),
             "coverage": self.coverage.as_dict(),
             "partners_by_type": self.partners.as_dict(),
             "per_year": self.years.as_dict(),
@@ -432,10 +443,26 @@ def summary(entries: Sequence[Entry], vocabularies: Vocabularies) -> Summary:
         coverage=coverage(entries, vocabularies),
         partners=partners_by_type(entries, vocabularies),
         years=per_year(entries),
+        basis_matrix=matrix(entries, vocabularies, "basis"),
     )
 
 
 # --------------------------------------------------------------------------- plain text
+
+def _matrix_text(grid: Matrix, name: str) -> list[str]:
+    """A matrix for a terminal: ids, columns numbered and listed below."""
+    lines = ["", f"Scale x {name}: entries having both (rows: scales; columns: {name}, numbered below; . = none)"]
+    width = max((len(s) for s in (*grid.scales, "entries")), default=7)
+    cell = max(3, len(str(grid.max)) + 1, len(str(len(grid.criteria))) + 1)
+    lines.append(" " * width + "".join(f"{j:>{cell}}" for j in range(1, len(grid.criteria) + 1)) + " |  all")
+    for scale, row, total in zip(grid.scales, grid.counts, grid.row_totals):
+        lines.append(f"{scale:<{width}}" + "".join(f"{(n or '.'):>{cell}}" for n in row) + f" | {total:>4}")
+    lines.append(f"{'entries':<{width}}" + "".join(f"{n:>{cell}}" for n in grid.column_totals) + f" | {grid.total:>4}")
+    lines.append(f"{len(grid.empty_cells)} of {len(grid.scales) * len(grid.criteria)} cells empty. "
+                 f"{name.capitalize()}:")
+    lines.extend(f"  {j:>2} {value}" for j, value in enumerate(grid.criteria, 1))
+    return lines
+
 
 def text_report(figures: Summary, vocabularies: Vocabularies, top: int = 12, bar_width: int = 40) -> str:
     """The figures as plain text for a terminal (``kb stats``): ids rather than labels."""
@@ -444,18 +471,9 @@ def text_report(figures: Summary, vocabularies: Vocabularies, top: int = 12, bar
     add(f"{figures.total} entries; language: " + ", ".join(f"{k} {n}" for k, n in figures.by_language))
     add("type: " + ", ".join(f"{k} {n}" for k, n in figures.by_type))
 
-    grid = figures.matrix
-    add("")
-    add("Scale x criteria: entries having both (rows: scales; columns: criteria, numbered below; . = none)")
-    width = max((len(s) for s in (*grid.scales, "entries")), default=7)
-    cell = max(3, len(str(grid.max)) + 1, len(str(len(grid.criteria))) + 1)
-    add(" " * width + "".join(f"{j:>{cell}}" for j in range(1, len(grid.criteria) + 1)) + " |  all")
-    for scale, row, total in zip(grid.scales, grid.counts, grid.row_totals):
-        add(f"{scale:<{width}}" + "".join(f"{(n or '.'):>{cell}}" for n in row) + f" | {total:>4}")
-    add(f"{'entries':<{width}}" + "".join(f"{n:>{cell}}" for n in grid.column_totals) + f" | {grid.total:>4}")
-    add(f"{len(grid.empty_cells)} of {len(grid.scales) * len(grid.criteria)} cells empty. Criteria:")
-    for j, criterion in enumerate(grid.criteria, 1):
-        add(f"  {j:>2} {criterion}")
+    for grid, name in ((figures.matrix, "criteria"), (figures.basis_matrix, "bases")):
+        lines.extend(_matrix_text(grid, name))
+    add(f"  entries with no basis: {figures.total - figures.basis_matrix.tagged}")
 
     cover = figures.coverage
     territories = vocabularies["territories"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-DIMENSIONS = ("type", "scale", "criteria", "partners", "territories", "language")
+DIMENSIONS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 
 
 def entry_paths(directory: Path) -> list[Path]:

@@ -192,8 +192,9 @@ def test_bibtex_export_parses_with_bibtexparser(entries_dir: Path) -> None:
     by_key = {e.key: e for e in library.entries}
     note = by_key["note-vision-ifa-2020"]
     assert note.entry_type == "techreport"
-    assert note["institution"] == ("Inter-fédération ambulatoire; "
-                                   "Conseil bruxellois de coordination sociopolitique")
+    # a biblatex list: one value per organisation, each braced
+    assert note["institution"] == ("{Inter-fédération ambulatoire} and "
+                                   "{Conseil bruxellois de coordination sociopolitique}")
     assert note["author"] == "{Inter-fédération ambulatoire} and {Conseil bruxellois de coordination sociopolitique}"
     assert note["type"] == "Note de vision"
     assert note["month"] == "sep" and note["date"] == "2020-09"
@@ -201,7 +202,7 @@ def test_bibtex_export_parses_with_bibtexparser(entries_dir: Path) -> None:
     assert by_key["moriau-plan-social-sante-integre-2023"].entry_type == "article"
     assert by_key["moriau-plan-social-sante-integre-2023"]["author"] == "Moriau, J."
     assert by_key["decret-ambulatoire-cocof-2009"].entry_type == "misc"
-    assert by_key["decret-ambulatoire-cocof-2009"]["publisher"] == "Commission communautaire française"
+    assert by_key["decret-ambulatoire-cocof-2009"]["publisher"] == "{Commission communautaire française}"
 
 
 def test_ris_export_reads_with_rispy(entries_dir: Path) -> None:
@@ -571,6 +572,7 @@ def test_kb_import_zotero_export(fmt: str, runner, entries_dir: Path, tmp_path: 
         "date": "2019-10", "organisations": ["observatoire"],  # the partner's label became its id
         "language": "fr", "url": "https://www.example.org/determinants_sociaux?id=12%20b",
         "summary": "Un rapport sur les inégalités & les déterminants : 20 % des ménages.",
+        "publisher_place": "Bruxelles",
     }
     if fmt != "csljson":
         expected["scale"] = ["region"]  # the keyword 'Région' names a scale
@@ -581,7 +583,7 @@ def test_kb_import_zotero_export(fmt: str, runner, entries_dir: Path, tmp_path: 
     del article["added"]
     assert article == {"title": "Quartiers et première ligne : « une approche »", "type": "article", "year": 2021,
                        "authors": ["Dupont, Jean", "Van der Berg, Anna", "Müller, Zoë"], "language": "fr",
-                       "doi": "10.1234/kb.2021.5"}
+                       "doi": "10.1234/kb.2021.5", "container": "Santé conjuguée", "volume": "104"}
     assert "to do: " in result.stderr and "scale is missing -- add a line 'scale: ...'" in result.stderr
     if fmt == "bibtex":
         wijk_path = written["Wijkgerichte zorg in Brussel: een verkenning"]
@@ -627,6 +629,26 @@ def test_kb_import_skips_and_lists_duplicates(runner, entries_dir: Path, tmp_pat
     again = runner.invoke(cli, ["import", str(source), "--entries", str(entries_dir)])
     assert again.exit_code == 0
     assert "imported 0 records, skipped 5 duplicates" in again.stderr
+
+
+def test_kb_import_skips_a_reworded_copy(runner, entries_dir: Path, tmp_path: Path) -> None:
+    # The IFA vision note, its title worded differently (abbreviation, no subtitle), the same year.
+    source = tmp_path / "refs.ris"
+    source.write_text(
+        "TY  - RPRT\nTI  - Note de vision de l'IFA\nPY  - 2020\nER  - \n\n"
+        "TY  - RPRT\nTI  - Note de vision de l'IFA\nPY  - 2015\nER  - \n\n"  # another year: another document
+        "TY  - RPRT\nTI  - Les quartiers vus par le Monitoring : une analyse\nPY  - 2022\nER  - \n\n"
+        "TY  - RPRT\nTI  - Les quartiers vus par le Monitoring\nPY  - 2022\nER  - \n\n",  # the subtitle dropped
+        encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(source), "--entries", str(entries_dir)])
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
+    assert skipped == [
+        "skipped record 1 ('Note de vision de l'IFA'), line 1: likely the same document (the title worded differently, "
+        f"the same year) as {Path(os.path.relpath(entries_dir / 'note-vision-ifa-2020.md'))}",
+        "skipped record 4 ('Les quartiers vus par le Monitoring'), line 16: likely the same document (the title "
+        "worded differently, the same year) as record 3 ('Les quartiers vus par le Monitoring : un')"]
+    assert "imported 2 records, skipped 2 duplicates" in result.stderr
 
 
 def test_kb_import_dry_run_writes_nothing(runner, entries_dir: Path, tmp_path: Path) -> None:
@@ -841,3 +863,128 @@ def test_windows_files_with_a_byte_order_mark_import(runner, entries_dir: Path, 
         assert [r.title for r in records][:2] == ["Les déterminants sociaux de la santé à Bruxelles",
                                                   "Quartiers et première ligne : « une approche »"]
         assert records[1].fields["authors"] == ["Dupont, Jean", "Van der Berg, Anna", "Müller, Zoë"]
+
+
+# --- citation fields, organisations in the entry's language -----------------------------------
+
+ARTICLE = """\
+title: "Les quartiers & la santé"
+type: article
+year: 2021
+authors: ["Dupont, Jean"]
+organisations: [observatoire, cocom]
+scale: [quartier_monitoring]
+criteria: [health_indicators]
+basis: [statistical_units]
+language: {language}
+container: "Bruxelles Santé"
+volume: "96"
+issue: "2"
+pages: "12-15"
+issn: "0776-8613"
+isbn: "978-2-930346-49-6"
+publisher_place: Bruxelles
+edition: "2e édition"
+"""
+
+
+def _article(tmp_path: Path, language: str = "fr", kind: str = "article") -> Entry:
+    front = ARTICLE.format(language=language).replace("type: article", f"type: {kind}")
+    path = make_entry(tmp_path, f"quartiers-{language}-{kind}", front)
+    parsed = parse_file(path)
+    assert parsed.problems == []
+    return parsed.entry
+
+
+def test_exports_carry_the_citation_fields(tmp_path: Path) -> None:
+    article = _article(tmp_path)
+    bib = bibtexparser.parse_string(biblio.bibtex([article])).entries[0]
+    assert bib.entry_type == "article"
+    assert {k: bib[k] for k in ("journal", "volume", "number", "pages", "issn", "isbn", "address", "edition")} == {
+        "journal": "Bruxelles Santé", "volume": "96", "number": "2", "pages": "12--15", "issn": "0776-8613",
+        "isbn": "978-2-930346-49-6", "address": "Bruxelles", "edition": "2e édition"}
+    ris = rispy.loads(biblio.ris([article]))[0]
+    assert (ris["type_of_reference"], ris["secondary_title"], ris["journal_name"], ris["volume"], ris["number"],
+            ris["start_page"], ris["end_page"], ris["issn"], ris["place_published"], ris["edition"]) == (
+        "JOUR", "Bruxelles Santé", "Bruxelles Santé", "96", "2", "12", "15", "0776-8613", "Bruxelles", "2e édition")
+    item = biblio.csljson([article])[0]
+    assert {k: item[k] for k in ("type", "container-title", "volume", "issue", "page", "ISSN", "ISBN",
+                                 "publisher-place", "edition")} == {
+        "type": "article-journal", "container-title": "Bruxelles Santé", "volume": "96", "issue": "2",
+        "page": "12-15", "ISSN": "0776-8613", "ISBN": "978-2-930346-49-6", "publisher-place": "Bruxelles",
+        "edition": "2e édition"}
+    meta = biblio.citation_meta(article)
+    assert [(k, v) for k, v in meta if k in ("citation_journal_title", "citation_volume", "citation_issue",
+                                             "citation_firstpage", "citation_lastpage", "citation_isbn",
+                                             "citation_issn")] == [
+        ("citation_journal_title", "Bruxelles Santé"), ("citation_volume", "96"), ("citation_issue", "2"),
+        ("citation_firstpage", "12"), ("citation_lastpage", "15"), ("citation_isbn", "978-2-930346-49-6"),
+        ("citation_issn", "0776-8613")]
+    coins = urllib.parse.parse_qs(biblio.coins(article))
+    assert {k: coins[k] for k in ("rft.jtitle", "rft.volume", "rft.issue", "rft.pages", "rft.isbn", "rft.issn")} == {
+        "rft.jtitle": ["Bruxelles Santé"], "rft.volume": ["96"], "rft.issue": ["2"], "rft.pages": ["12-15"],
+        "rft.isbn": ["978-2-930346-49-6"], "rft.issn": ["0776-8613"]}
+    assert "Bruxelles Santé, 96(2), 12–15, 2e édition." in biblio.reference(article, "fr")
+
+
+def test_a_report_in_a_series(tmp_path: Path) -> None:
+    report = _article(tmp_path, kind="report")
+    bib = bibtexparser.parse_string(biblio.bibtex([report])).entries[0]
+    assert bib.entry_type == "techreport" and bib["series"] == "Bruxelles Santé" and "journal" not in bib.fields_dict
+    item = biblio.csljson([report])[0]
+    assert item["collection-title"] == "Bruxelles Santé" and "container-title" not in item
+    ris = rispy.loads(biblio.ris([report]))[0]
+    assert ris["secondary_title"] == "Bruxelles Santé" and "journal_name" not in ris
+    assert ris["issn"] == "978-2-930346-49-6"  # SN: the ISBN for a report
+    meta = dict(biblio.citation_meta(report))
+    assert meta["citation_series_title"] == "Bruxelles Santé" and "citation_journal_title" not in meta
+    coins = urllib.parse.parse_qs(biblio.coins(report))
+    assert coins["rft.series"] == ["Bruxelles Santé"] and coins["rft.place"] == ["Bruxelles"]
+
+
+@pytest.mark.parametrize("language,names", [
+    ("fr", ["Observatoire de la Santé et du Social de Bruxelles-Capitale", "Commission communautaire commune"]),
+    ("nl", ["Observatorium voor Gezondheid en Welzijn van Brussel-Hoofdstad"]),
+])
+def test_organisations_are_cited_in_the_entry_language(tmp_path: Path, language: str, names: list[str]) -> None:
+    entry = _article(tmp_path, language)
+    vocabularies = inventory.vocab.load()
+    expected = [vocabularies["partners"][o].label(language) for o in entry.organisations]
+    assert all(any(n in e for e in expected) for n in names)
+    bib = bibtexparser.parse_string(biblio.bibtex([entry])).entries[0]
+    assert bib["publisher"] == " and ".join(f"{{{n}}}" for n in expected)  # a biblatex list
+    assert rispy.loads(biblio.ris([entry]))[0]["publisher"] == "; ".join(expected)  # one PB: Zotero reads one
+    assert biblio.csljson([entry])[0]["publisher"] == "; ".join(expected)  # CSL: one string
+    meta = biblio.citation_meta(entry)
+    assert [v for k, v in meta if k == "citation_publisher"] == expected
+    assert "; ".join(expected) in biblio.reference(entry, "fr")  # the Cite block, whatever the interface
+    other = "nl" if language == "fr" else "fr"
+    for name in (vocabularies["partners"][o].label(other) for o in entry.organisations):
+        if name not in expected:
+            assert name not in biblio.bibtex([entry]) and name not in biblio.reference(entry, other)
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csljson"])
+def test_citation_fields_round_trip(tmp_path: Path, fmt: str) -> None:
+    article = _article(tmp_path)
+    path = tmp_path / f"export{biblio.EXTENSIONS[fmt]}"
+    path.write_text(biblio.export([article], fmt), encoding="utf-8")
+    _, records = biblio.read_records(path)
+    fields = records[0].fields
+    expected = {"container": "Bruxelles Santé", "volume": "96", "issue": "2", "pages": "12-15",
+                "publisher_place": "Bruxelles", "edition": "2e édition", "issn": "0776-8613"}
+    if fmt != "ris":  # RIS has one SN: the ISSN for an article
+        expected["isbn"] = "978-2-930346-49-6"
+    assert {k: fields.get(k) for k in expected} == expected
+    assert fields["organisations"] == ["observatoire", "cocom"]  # several publishers, read back as several
+    if fmt == "csljson":
+        assert fields["basis"] == ["statistical_units"]
+
+
+def test_import_leaves_out_a_bad_isbn_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "refs.ris"
+    path.write_text("TY  - BOOK\nTI  - Un livre\nPY  - 2020\nSN  - 978-2-930346-49-1\nER  - \n", encoding="utf-8")
+    _, records = biblio.read_records(path)
+    assert "isbn" not in records[0].fields
+    assert [w.message for w in records[0].warnings] == [
+        "record 1 ('Un livre'): isbn 978-2-930346-49-1 has a wrong check digit (the last one)"]

@@ -44,6 +44,28 @@ FR_QUERY = "medecins generalistes"  # typed without the accents
 NL_ENTRY = "bruzel-eerstelijnszone"  # Dutch
 NL_QUERY = "eerstelijnszone"
 FACET, VALUE = "scale", "bassin"
+# An entry written for these tests: French, with our Dutch translation and a basis.
+TRANSLATED = "kb-test-cartographie-maisons-medicales"
+TRANSLATED_TEXT = """---
+title: "Cartographie des maisons médicales"
+type: study
+year: 2022
+scale: [commune]
+criteria: [existing_offer]
+basis: [service_catchment]
+territories: ["21004"]
+language: fr
+summary: "Une carte des maisons médicales et de leurs zones."
+translations:
+  nl:
+    title: "Kaart van de wijkgezondheidscentra"
+    summary: "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."
+---
+
+## Contenu
+
+Une étude.
+"""
 
 PHONE = "iPhone 13"
 
@@ -61,6 +83,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in STARTER.glob("*.md"):
         if path.name != "README.md":
             shutil.copy2(path, entries / path.name)
+    (entries / f"{TRANSLATED}.md").write_text(TRANSLATED_TEXT, encoding="utf-8")
     project = Project(root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}",
                       index_dir=root / "whoosh")
     try:
@@ -357,6 +380,27 @@ def test_french_entry_found_from_the_dutch_interface(page: Any, base_url: str) -
     assert "médecins" in page.locator("h1").inner_text()
 
 
+def test_a_dutch_translation_is_found_and_shown_from_the_dutch_interface(page: Any, base_url: str) -> None:
+    page.goto(base_url + "nl/search/?q=wijkgezondheidscentra")
+    wait_for_search(page)
+    link = page.locator("#kb-results h3 a").first
+    assert urlparse(link.get_attribute("href")).path == f"/nl/entries/{TRANSLATED}/"
+    assert link.inner_text() == "Kaart van de wijkgezondheidscentra" and link.get_attribute("lang") is None
+    original = page.locator("#kb-results .original").first
+    assert original.inner_text() == "Vertaling Oorspronkelijke titel: Cartographie des maisons médicales"
+    assert original.locator("cite").get_attribute("lang") == "fr"
+    # the French interface finds it by its French words, under its French title
+    page.goto(base_url + "fr/search/?q=cartographie+maisons")
+    wait_for_search(page)
+    link = page.locator("#kb-results h3 a").first
+    assert link.inner_text() == "Cartographie des maisons médicales"
+    assert page.locator("#kb-results .original").count() == 0
+    # and a filter on the basis
+    page.goto(base_url + "nl/search/?basis=service_catchment")
+    wait_for_search(page)
+    assert [entry_id(href) for href in result_links(page)] == [TRANSLATED]
+
+
 def test_interface_words_are_not_indexed(page: Any, base_url: str) -> None:
     # "Description" heads every entry's text but is the interface's word, not the entry's: only
     # entries whose own text has the word (or its stem, as "descriptif") are found.
@@ -585,7 +629,8 @@ def test_print_hides_the_navigation(page: Any, base_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["fr/", "nl/", f"fr/entries/{FR_ENTRY}/", f"nl/entries/{NL_ENTRY}/", "fr/search/?q=sante",
+    "path", ["fr/", "nl/", f"fr/entries/{FR_ENTRY}/", f"nl/entries/{NL_ENTRY}/", f"nl/entries/{TRANSLATED}/",
+             "nl/matrix/basis/", "fr/search/?q=sante",
              "nl/search/?q=sante", f"fr/search/?{FACET}={VALUE}"]
 )
 def test_phone_has_no_horizontal_scrolling(contexts: Contexts, base_url: str, path: str) -> None:
@@ -613,6 +658,9 @@ AXE_PAGES = [
     ("search", "{lang}/search/?q=sante"),
     ("search, filters only", f"{{lang}}/search/?{FACET}={VALUE}"),
     ("matrix", "{lang}/matrix/"),
+    ("scale x basis", "{lang}/matrix/basis/"),
+    ("translated entry", f"{{lang}}/entries/{TRANSLATED}/"),
+    ("basis listing", "{lang}/basis/service_catchment/"),
     ("map", "{lang}/map/"),
     ("area", "{lang}/map/21004/"),
     ("overview", "{lang}/overview/"),

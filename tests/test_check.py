@@ -195,6 +195,63 @@ def test_near_identical_titles_among_many(here: Path) -> None:
     assert problems[0].message == f"the title is nearly the same as in entries/{original.id}.md"
 
 
+IFA = ("Note de vision de l'Inter-fédération ambulatoire : organisation de l'aide et des soins de première ligne "
+       "en Région bruxelloise")
+REWORDED = "likely the same document as {other}: the titles differ only in accents, punctuation, a subtitle, " \
+           "word order or an abbreviation, and the {same} is the same -- merge the two entries, or make the titles " \
+           "say how the documents differ"
+
+
+@pytest.mark.parametrize(
+    "title_b,extra_a,extra_b,same",
+    [
+        ("Note de vision de l'IFA", "", "", "year"),  # the subtitle dropped, the abbreviation used
+        ("Organisation de l’aide et des soins de première ligne en région bruxelloise – note de vision de l'IFA",
+         "", "", "year"),  # word order, another apostrophe, a dash, the abbreviation
+        ("NOTE DE VISION DE L'INTER-FEDERATION AMBULATOIRE", "", "", "year"),  # case and accents, no subtitle
+        ("Note de vision de l'IFA", "organisations: [ifa]\n", "organisations: [ifa]\n", "organisation"),
+    ],
+)
+def test_reworded_titles_with_the_same_year_or_organisation(here: Path, title_b: str, extra_a: str, extra_b: str,
+                                                             same: str) -> None:
+    make_entry(here, "aaa", entry(IFA, extra_a))
+    other_year = "year: 2021" if same == "year" else "year: 2023"
+    make_entry(here, "bbb", entry(title_b.replace('"', "'"), extra_b).replace("year: 2021", other_year))
+    problems = [str(p) for p in inventory.load([Path(".")]).problems]
+    assert problems == [f"bbb.md:2: warning: {REWORDED.format(other='aaa.md', same=same)}"]
+
+
+@pytest.mark.parametrize(
+    "title_a,title_b,extra_b",
+    [
+        (IFA, "Note de vision de l'IFA", "year: 2020\n"),  # another year, no organisation in common
+        ("Bassin Nord : portrait", "Bassin Nord : diagnostic", ""),  # two documents of a series
+        ("Portrait du bassin Nord", "Portrait du bassin Sud", ""),
+        ("Plan social-santé intégré", "Plan stratégique de promotion de la santé", ""),
+        ("Atlas", "Atlas : les communes", ""),  # one word is too little to tell
+    ],
+)
+def test_reworded_titles_not_reported(here: Path, title_a: str, title_b: str, extra_b: str) -> None:
+    make_entry(here, "aaa", entry(title_a))
+    front = entry(title_b)
+    if extra_b:
+        front = front.replace("year: 2021\n", extra_b)
+    make_entry(here, "bbb", front)
+    assert [str(p) for p in inventory.load([Path(".")]).problems] == []
+
+
+def test_reworded_copy_of_a_starter_entry_is_found(runner: CliRunner, here: Path) -> None:
+    target = here / "entries"
+    shutil.copytree(STARTER, target)
+    (target / "README.md").unlink()
+    make_entry(target, "zz-ifa-vision-copie", entry("Organisation de l'aide et des soins de première ligne en Région "
+                                                 "bruxelloise : note de vision de l'IFA").replace("2021", "2020"))
+    result = runner.invoke(cli, ["check", "entries"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == ("entries/zz-ifa-vision-copie.md:2: warning: " + REWORDED.format(
+        other="entries/note-vision-ifa-2020.md", same="year"))
+
+
 # --- Problem lines ---------------------------------------------------------------------------
 
 def test_problem_line_formats() -> None:

@@ -70,7 +70,7 @@ def test_minimal_entry(tmp_path: Path) -> None:
     )
     assert entry.lines == {"title": 2, "type": 3, "year": 4, "scale": 5, "criteria": 6, "language": 7, "body": 9}
     assert entry.tags() == {"type": ("study",), "scale": ("region",), "criteria": ("population_size",),
-                            "partners": (), "territories": (), "language": ("fr",)}
+                            "basis": (), "partners": (), "territories": (), "language": ("fr",)}
 
 
 def test_the_example_in_the_entries_readme_is_valid(tmp_path: Path) -> None:
@@ -183,8 +183,9 @@ def test_every_missing_field_is_listed(tmp_path: Path) -> None:
     ]
 
 
-ALL_FIELDS = ("id, title, type, year, date, authors, organisations, partners, scale, criteria, territories, language, "
-              "url, doi, summary, added")
+ALL_FIELDS = ("id, title, type, year, date, authors, organisations, partners, scale, criteria, basis, territories, "
+              "language, url, doi, summary, translations, container, volume, issue, pages, isbn, issn, publisher_place, "
+              "edition, added")
 LIST_FIX = "write it as [a, b] or one '- a' per line"
 TEXT_FIX = "write the text after the colon, in double quotes if it contains ':' or '#'"
 
@@ -683,3 +684,100 @@ def test_yaml_1_1_words_are_text_in_vocabulary_fields(tmp_path: Path, front: str
 )
 def test_yaml_tags_are_not_executed(tmp_path: Path, front: str, expected: str) -> None:
     assert problems(tmp_path, front) == [expected]
+
+
+# --- translations, basis, citation fields ----------------------------------------------------
+
+TRANSLATED = MINIMAL + """\
+basis: [statistical_units, service_catchment]
+summary: "Un résumé."
+translations:
+  nl:
+    title: "Een studie"
+    summary: "Een samenvatting."
+  en:
+    title: "A study"
+container: "Bruxelles Santé"
+volume: "96"
+issue: 2
+pages: "12-15"
+isbn: "978-2-930346-49-6"
+issn: 0776-8613
+publisher_place: Bruxelles
+edition: "2e édition"
+"""
+
+
+def test_translations_basis_and_citation_fields(tmp_path: Path) -> None:
+    parsed = parse(tmp_path, TRANSLATED)
+    assert parsed.problems == []
+    entry = parsed.entry
+    assert entry.basis == ("statistical_units", "service_catchment")
+    assert entry.tags()["basis"] == ("statistical_units", "service_catchment")
+    assert entry.translations == (("en", "A study", None), ("nl", "Een studie", "Een samenvatting."))
+    assert (entry.container, entry.volume, entry.issue, entry.pages, entry.isbn, entry.issn, entry.publisher_place,
+            entry.edition) == ("Bruxelles Santé", "96", "2", "12-15", "978-2-930346-49-6", "0776-8613", "Bruxelles",
+                               "2e édition")
+    # what a reader of each language is shown
+    assert [(entry.title_in(lang), entry.summary_in(lang), entry.is_translated(lang), entry.text_language(lang))
+            for lang in ("fr", "nl", "en")] == [
+        ("Une étude", "Un résumé.", False, "fr"),
+        ("Een studie", "Een samenvatting.", True, "nl"),
+        ("A study", "Un résumé.", True, "en"),  # no English summary: the entry's own
+    ]
+
+
+def test_no_translation_shows_the_original(tmp_path: Path) -> None:
+    entry = parse(tmp_path, MINIMAL).entry
+    assert (entry.title_in("nl"), entry.summary_in("nl"), entry.is_translated("nl"), entry.text_language("nl")) == (
+        "Une étude", None, False, "fr")
+
+
+@pytest.mark.parametrize("extra,expected", [
+    pytest.param("translations:\n  fr:\n    title: \"Une étude\"\n",
+                 ["essai.md:8: error: translations has 'fr', the entry's own language -- the fr title and summary "
+                  "are 'title' and 'summary' at the top: remove 'fr' from translations (or correct 'language')"],
+                 id="own-language"),
+    pytest.param("translations:\n  de:\n    title: \"Eine Studie\"\n",
+                 ["essai.md:9: error: translations 'de' is not a language -- use fr, nl, en"], id="unknown-language"),
+    pytest.param("translations:\n  nl:\n    summary: \"Een zin.\"\n",
+                 ["essai.md:9: error: translations nl has no title -- add '    title: ...' under '  nl:'"],
+                 id="no-title"),
+    pytest.param("translations:\n  nl: \"Een studie\"\n",
+                 ["essai.md:9: error: translations nl must hold 'title:' and 'summary:' lines, not 'Een studie' -- "
+                  "indent '    title: ...' under '  nl:'"], id="not-a-group"),
+    pytest.param("translations:\n  nl:\n    title: \"Een studie\"\n    titel: x\n",
+                 ["essai.md:11: warning: translations nl: unknown field 'titel' is ignored -- a translation has "
+                  "'title' and 'summary'"], id="unknown-subfield"),
+    pytest.param("translations: [nl]\n",
+                 ["essai.md:8: error: translations must be indented groups per language, not a list -- write "
+                  "'translations:', then '  nl:' and under it '    title: ...' and '    summary: ...'"], id="a-list"),
+    pytest.param("basis: [statistical_unit]\n",
+                 ["essai.md:8: error: basis 'statistical_unit' is not in the bases vocabulary -- did you mean "
+                  "'statistical_units'? (a new value is added to kb/vocabularies/bases.yaml)"], id="basis-typo"),
+    pytest.param("isbn: 978-2-930346-49-1\n",
+                 ["essai.md:8: error: isbn 978-2-930346-49-1 has a wrong check digit (the last one) -- copy the ISBN "
+                  "again from the document: a digit is probably mistyped"], id="isbn-check-digit"),
+    pytest.param("isbn: 12345\n",
+                 ["essai.md:8: error: isbn a number (12345) is not an ISBN -- write the 10 or 13 digits as printed, "
+                  "e.g. 978-2-87459-012-3"], id="isbn-short"),
+    pytest.param("issn: 0776-8614\n",
+                 ["essai.md:8: error: issn 0776-8614 has a wrong check digit (the last one) -- copy the ISSN again "
+                  "from the document: a digit is probably mistyped"], id="issn-check-digit"),
+])
+def test_new_field_problems(tmp_path: Path, extra: str, expected: list[str]) -> None:
+    assert problems(tmp_path, MINIMAL + extra) == expected
+
+
+@pytest.mark.parametrize("number", ["0-306-40615-2", "ISBN 978-0-306-40615-7", "0-8044-2957-X",
+                                    "ISBN: 0306406152"])
+def test_valid_isbns(tmp_path: Path, number: str) -> None:
+    from kb.entries.schema import check_digit_ok
+
+    parsed = parse(tmp_path, MINIMAL + f'isbn: "{number}"\n')
+    compact = "".join(c for c in parsed.entry.isbn if c.isdigit() or c == "X") if parsed.entry else ""
+    assert parsed.problems == [] and check_digit_ok(compact)
+
+
+def test_issn_with_x_check_digit(tmp_path: Path) -> None:
+    assert parse(tmp_path, MINIMAL + "issn: 2434-561X\n").problems == []

@@ -24,7 +24,8 @@ def test_the_form_asks_every_field_with_french_and_dutch_labels():
     form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
     questions = {q["id"]: q for q in form["body"] if q["type"] != "markdown"}
     assert set(questions) == {"title", "type", "year", "date", "authors", "organisations", "partners", "scale",
-                              "criteria", "territories", "language", "url", "doi", "summary", "body"}
+                              "criteria", "basis", "territories", "language", "url", "doi", "summary", "container",
+                              "volume", "issue", "pages", "isbn", "issn", "publisher_place", "edition", "body"}
     scale = questions["scale"]["attributes"]
     assert scale["multiple"] is True and "Bassin d'aide et de soins / Zorgzone [bassin]" in scale["options"]
     assert questions["title"]["attributes"]["label"] == "Titre du document / Titel van het document (title)"

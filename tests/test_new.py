@@ -32,12 +32,23 @@ ALL_OPTIONS = [
     "--scale", "region",
     "--scale", "quartier_social_sante",
     "--criteria", "population_size,existing_offer",
+    "--basis", "statistical_units",
     "--territory", "21004",
     "--territory", "bassin_nord",
     "--language", "fr",
     "--url", "https://example.org/etude.pdf",
     "--doi", "https://doi.org/10.1234/abcd",
     "--summary", "Deux phrases :   une\net deux.",
+    "--translation", "nl", "Studie van de wijken",
+    "--translated-summary", "nl", "Twee zinnen.",
+    "--container", "Cahiers de l'Observatoire",
+    "--volume", "3",
+    "--issue", "1",
+    "--pages", "12-15",
+    "--isbn", "978-2-930346-49-6",
+    "--issn", "0776-8613",
+    "--publisher-place", "Bruxelles",
+    "--edition", "2e édition",
     "--body", "## Contenu\n\nUne étude des quartiers.",
 ]
 
@@ -90,11 +101,24 @@ organisations: ["Université Saint-Louis – Bruxelles", observatoire]
 partners: [cbcs, brusano]
 scale: [region, quartier_social_sante]
 criteria: [population_size, existing_offer]
+basis: [statistical_units]
 territories: ["21004", bassin_nord]
 language: fr
 url: "https://example.org/etude.pdf"
 doi: "https://doi.org/10.1234/abcd"
 summary: "Deux phrases : une et deux."
+translations:
+  nl:
+    title: "Studie van de wijken"
+    summary: "Twee zinnen."
+container: "Cahiers de l'Observatoire"
+volume: "3"
+issue: "1"
+pages: 12-15
+isbn: 978-2-930346-49-6
+issn: 0776-8613
+publisher_place: Bruxelles
+edition: "2e édition"
 added: {TODAY}
 ---
 
@@ -270,8 +294,10 @@ def test_interactive(runner: CliRunner, tmp_path: Path) -> None:
         "regoin",  # Scales: a typo first...
         "region, commune",  # ...then right
         "population_size",  # Criteria
+        "statistical_units",  # Bases
         "",  # Partners: none
         "nl",  # Language
+        "Étude des quartiers",  # Title in French: the title as published is French
     ]
     result = new(runner, tmp_path, input="\n".join(answers) + "\n")
     path = tmp_path / "etude-des-quartiers.md"
@@ -284,12 +310,14 @@ def test_interactive(runner: CliRunner, tmp_path: Path) -> None:
            "Scales (comma-separated): region, commune\n" in prompts
     assert "Partners (comma-separated, optional): \n" in prompts
     assert "Language (fr, nl, en) [fr]: nl\n" in prompts
-    assert f"  to do: {path}:10: {EMPTY_BODY}" in prompts
+    assert "Title in French (our translation, optional): " in prompts
+    assert f"  to do: {path}:14: {EMPTY_BODY}" in prompts
     entry = parse_file(path, display="e.md")
     assert [p.message for p in entry.problems] == [BODY_MESSAGE]
     text = path.read_text(encoding="utf-8")
     assert text.startswith(f'---\ntitle: "Étude des quartiers"\ntype: study\nyear: 2021\nscale: [region, commune]\n'
-                           f"criteria: [population_size]\nlanguage: nl\nadded: {TODAY}\n---\n\n## Inhoud\n")
+                           f"criteria: [population_size]\nbasis: [statistical_units]\nlanguage: nl\n"
+                           f'translations:\n  fr:\n    title: "Étude des quartiers"\nadded: {TODAY}\n---\n\n## Inhoud\n')
 
 
 def test_interactive_re_asks_until_right(runner: CliRunner, tmp_path: Path) -> None:
@@ -304,10 +332,13 @@ def test_interactive_re_asks_until_right(runner: CliRunner, tmp_path: Path) -> N
         "region",
         "existing_ofer",
         "existing_offer",
+        "statistical_unit",  # Bases: a typo
+        "",  # none after all
         "cbcs, observatoir",  # Partners: one good, one typo
         "cbcs",
         "de",  # Language not offered
         "",  # default: fr
+        "Titel",  # Title in Dutch
     ]
     result = new(runner, tmp_path, "--body", "Un texte.", input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
@@ -323,6 +354,37 @@ def test_interactive_re_asks_until_right(runner: CliRunner, tmp_path: Path) -> N
     entry = parsed.entry
     assert (entry.title, entry.type, entry.year, entry.scale, entry.criteria, entry.partners, entry.language) == (
         "Titre", "study", 2021, ("region",), ("existing_offer",), ("cbcs",), "fr")
+    assert entry.basis == () and entry.translations == (("nl", "Titel", None),)
+    assert entry.title_in("nl") == "Titel" and entry.is_translated("nl") and not entry.is_translated("fr")
+
+
+def test_new_fields_from_options(runner: CliRunner, tmp_path: Path) -> None:
+    result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, "--basis", "statistical_units,service_catchment",
+                 "--translation", "nl", "Titel", "--translated-summary", "nl", "Een zin.",
+                 "--translation", "en", "Title", "--container", "Bruxelles Santé", "--volume", "96",
+                 "--issue", "2", "--pages", "12-15", "--isbn", "978-2-930346-49-6", "--issn", "0776-8613",
+                 "--publisher-place", "Bruxelles", "--edition", "2e édition", "--body", "x")
+    assert result.exit_code == 0, result.output
+    parsed = parse_file(tmp_path / "titre.md")
+    assert parsed.problems == []
+    entry = parsed.entry
+    assert entry.basis == ("statistical_units", "service_catchment")
+    assert entry.translations == (("en", "Title", None), ("nl", "Titel", "Een zin."))
+    assert (entry.container, entry.volume, entry.issue, entry.pages, entry.isbn, entry.issn, entry.publisher_place,
+            entry.edition) == ("Bruxelles Santé", "96", "2", "12-15", "978-2-930346-49-6", "0776-8613", "Bruxelles",
+                               "2e édition")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--translation", "fr", "Titre"], "the entry is in 'fr'"),
+    (["--translation", "de", "Titel"], "'de' is not fr, nl or en"),
+    (["--translated-summary", "nl", "Een zin."], "a summary in 'nl' needs its title"),
+])
+def test_new_refuses_bad_translations(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
+    result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, *args, "--body", "x")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_prompts_only_for_what_is_missing(runner: CliRunner, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import re
 import threading
 import unicodedata
 
+import click
 import pytest
 from filedata import direct_facets, entry_paths, front_matter, tags
 
@@ -560,3 +561,58 @@ def test_the_vocabulary_cache_follows_the_files(tmp_path):
     cache.write_bytes(b"not a pickle")
     assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
     assert vocab.load_cached(tmp_path / "no-such-folder" / "cache", copy).by_name.keys() == first.by_name.keys()
+
+
+# -- translations and basis -------------------------------------------------------------------------
+
+TRANSLATED_ENTRY = """---
+title: "Cartographie des maisons médicales"
+type: study
+year: 2022
+scale: [commune]
+criteria: [existing_offer]
+basis: [service_catchment]
+language: fr
+summary: "Une carte des maisons médicales et de leurs zones."
+translations:
+  nl:
+    title: "Kaart van de wijkgezondheidscentra"
+    summary: "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."
+---
+
+## Contenu
+
+Une étude.
+"""
+
+
+def test_a_translated_title_is_searched_in_its_language(sqlite_project):
+    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
+    sqlite_project.index()
+    for words in ("wijkgezondheidscentra", "werkingsgebied", '"kaart van de wijkgezondheidscentra"', "maisons médicales"):
+        results = search(sqlite_project, words)
+        assert ids(results)[:1] == ["cartographie-maisons-medicales"], words
+    hit = search(sqlite_project, "wijkgezondheidscentra").hits[0]
+    assert hit.title == "Cartographie des maisons médicales"  # the document's own title
+    assert hit.translations == {"nl": ["Kaart van de wijkgezondheidscentra",
+                                       "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."]}
+
+
+def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
+    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
+    sqlite_project.index()
+    everything = search(sqlite_project)
+    expected = direct_facets(entry_paths(sqlite_project.entries_dir))["basis"]
+    assert everything.facets["basis"] == dict(sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert everything.facets["basis"]["service_catchment"] >= 1
+    filtered = search(sqlite_project, filters=Filters(basis=("service_catchment",)))
+    assert "cartographie-maisons-medicales" in ids(filtered)
+    assert all("service_catchment" in hit.tags["basis"] for hit in filtered.hits)
+    text = kb_search(runner, sqlite_project, "wijkgezondheidscentra")
+    assert "Cartographie des maisons médicales (2022) [cartographie-maisons-medicales]\n" \
+           "   nl (translation): Kaart van de wijkgezondheidscentra\n" in click.unstyle(text.output)
+    result = kb_search(runner, sqlite_project, "--basis", "service_catchment", "--json")
+    assert result.exit_code == 0, result.output
+    assert "cartographie-maisons-medicales" in {hit["id"] for hit in json.loads(result.output)["hits"]}
+    wrong = kb_search(runner, sqlite_project, "--basis", "service_catchmen")
+    assert wrong.exit_code == 2 and "did you mean 'service_catchment'" in wrong.output

@@ -445,3 +445,80 @@ def test_gitignore_covers_every_folder_kb_leaves(tmp_path, entries_dir):
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
                             capture_output=True, text=True).stdout.splitlines()
     assert sorted({line[3:].split("/")[0] for line in status}) == [".gitignore", "entries", "public"]
+# -- translations and basis on the site ---------------------------------------------------------
+
+FRENCH_WITH_DUTCH = """---
+title: "Cartographie des maisons médicales"
+type: study
+year: 2022
+scale: [commune]
+criteria: [existing_offer]
+basis: [service_catchment]
+territories: ["21004"]
+language: fr
+summary: "Une carte des maisons médicales."
+translations:
+  nl:
+    title: "Kaart van de wijkgezondheidscentra"
+    summary: "Een kaart van de wijkgezondheidscentra."
+container: "Bruxelles Santé"
+volume: "96"
+pages: "12-15"
+---
+
+## Contenu
+
+Une étude.
+"""
+
+
+def test_pages_show_the_readers_language_and_the_original(sqlite_project):
+    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(FRENCH_WITH_DUTCH, encoding="utf-8")
+    sqlite_project.build(search=False)
+    site = sqlite_project.site_dir
+    nl = (site / "nl" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
+    assert '<h1 data-pagefind-meta="title">Kaart van de wijkgezondheidscentra</h1>' in nl
+    assert ('<p class="original"><span data-pagefind-ignore><span class="mark">Vertaling</span> titel en samenvatting '
+            'vertaald door de inventaris. Oorspronkelijke titel:</span> <cite lang="fr">Cartographie des maisons '
+            'médicales</cite></p>') in nl
+    assert '<p class="lead">Een kaart van de wijkgezondheidscentra.</p>' in nl
+    assert "<title>Kaart van de wijkgezondheidscentra" in nl
+    fr = (site / "fr" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
+    assert '<h1 data-pagefind-meta="title">Cartographie des maisons médicales</h1>' in fr
+    assert 'class="original"' not in fr
+    # the French page, which Pagefind indexes, carries the Dutch title and summary
+    languages = fr.split('<section class="languages"', 1)[1].split("</section>", 1)[0]
+    assert '<div lang="nl">' in languages and "<cite>Kaart van de wijkgezondheidscentra</cite>" in languages
+    assert "<p>Een kaart van de wijkgezondheidscentra.</p>" in languages and "Traduction" in languages
+    meta = fr.split("<div hidden data-pagefind-ignore>", 1)[1].split("</div>", 1)[0]
+    assert '<span data-pagefind-meta="title_nl">Kaart van de wijkgezondheidscentra</span>' in meta
+    assert '<span data-pagefind-meta="lang_nl:nl"></span>' in meta
+    assert '<span data-pagefind-meta="title_fr">Cartographie des maisons médicales</span>' in meta
+    # the basis and the citation fields
+    assert 'href="../../../fr/basis/service_catchment/" data-pagefind-filter="basis:service_catchment"' in fr
+    assert "<dt>Base de délimitation</dt>" in fr and "<cite>Bruxelles Santé</cite>, vol. 96, p. 12-15" in fr
+    # a card in a Dutch listing: the Dutch title, marked, with the original beside it
+    listing = (site / "nl" / "basis" / "service_catchment" / "index.html").read_text(encoding="utf-8")
+    assert ">Kaart van de wijkgezondheidscentra</a></h2>\n<p class=\"original\"><span class=\"mark\">Vertaling</span> " \
+           "Oorspronkelijke titel: <cite lang=\"fr\">Cartographie des maisons médicales</cite></p>" in listing
+    assert "<h1>Fiches &#39;Verzorgingsgebied of populatieverantwoordelijkheid&#39;</h1>" in listing
+    # an entry without a translation keeps its own title, marked with its language
+    other = (site / "nl" / "entries" / "note-vision-ifa-2020" / "index.html").read_text(encoding="utf-8")
+    assert '<h1 lang="fr" data-pagefind-meta="title">' in other and 'class="original"' not in other
+
+
+def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
+    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(FRENCH_WITH_DUTCH, encoding="utf-8")
+    sqlite_project.build(search=False)
+    site = sqlite_project.site_dir
+    for lang in ("fr", "nl"):
+        assert (site / lang / "basis" / "index.html").is_file()
+        home = (site / lang / "index.html").read_text(encoding="utf-8")
+        assert 'href="basis/service_catchment/"' in home and '<li><a href="basis/">' in home
+        search = (site / lang / "search" / "index.html").read_text(encoding="utf-8")
+        assert '<input type="checkbox" name="basis" value="service_catchment">' in search
+        matrix = (site / lang / "matrix" / "basis" / "index.html").read_text(encoding="utf-8")
+        assert 'href="commune/service_catchment/"' in matrix
+        cell = (site / lang / "matrix" / "basis" / "commune" / "service_catchment" / "index.html")
+        assert "cartographie-maisons-medicales" in cell.read_text(encoding="utf-8")
+        assert 'href="basis/"' in (site / lang / "matrix" / "index.html").read_text(encoding="utf-8")

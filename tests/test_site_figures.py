@@ -225,13 +225,15 @@ def test_entry_pages_carry_citation_metadata_zotero_can_read(site):
     from urllib.parse import parse_qs
 
     out, data = site
-    partners = {t["id"]: t["fr"] for t in yaml.safe_load((REPO / "kb/vocabularies/partners.yaml").read_text())}
+    partners = yaml.safe_load((REPO / "kb/vocabularies/partners.yaml").read_text())
     for entry_id, d in data.items():
         page = out / "fr" / "entries" / entry_id / "index.html"
         head = Head()
         head.feed(page.read_text(encoding="utf-8"))
         assert head.meta["citation_title"] == [d["title"]]
-        organisations = [partners.get(o, o) for o in d.get("organisations", [])]
+        # organisations are cited under their name in the entry's language
+        names = {t["id"]: t[d["language"]] for t in partners}
+        organisations = [names.get(o, o) for o in d.get("organisations", [])]
         assert head.meta.get("citation_author", []) == (d.get("authors") or organisations)
         assert head.meta["citation_publication_date"][0].startswith(str(d["year"]))
         assert head.meta["citation_language"] == [d["language"]]

@@ -160,7 +160,8 @@ def test_summary_totals(fronts: dict, figures: stats.Summary) -> None:
     assert [t for t, _ in figures.by_type] == ids("types")
     assert dict(figures.by_type) == {t: sum(1 for f in fronts.values() if f["type"] == t) for t in ids("types")}
     data = json.loads(json.dumps(figures.as_dict()))
-    assert set(data) == {"total", "by_language", "by_type", "matrix", "coverage", "partners_by_type", "per_year"}
+    assert set(data) == {"total", "by_language", "by_type", "matrix", "basis_matrix", "coverage", "partners_by_type",
+                         "per_year"}
 
 
 def expected_coverage(fronts: dict) -> dict[str, tuple[set, set, set]]:
@@ -683,3 +684,42 @@ def test_kb_stats_without_entries_folder(runner: Any, tmp_path: Path, monkeypatc
     result = runner.invoke(cli, ["stats", "--entries", "nowhere"])
     assert result.exit_code == 1
     assert "no entries folder" in result.output
+
+
+# --------------------------------------------------------------------------- scale x basis
+
+BASES = {"note-vision-ifa-2020": "[existing_networks]", "monitoring-des-quartiers": "[statistical_units]",
+         "bassins-aide-et-soins-pssi": "[administrative_boundaries, existing_networks]"}
+
+
+def test_scale_by_basis(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path,
+                        vocabularies: vocab.Vocabularies) -> None:
+    for entry_id, bases in BASES.items():
+        path = entries_dir / f"{entry_id}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage:", f"\nbasis: {bases}\nlanguage:", 1),
+                        encoding="utf-8")
+    fronts = read_fronts(entries_dir)
+    entries = inventory.load([entries_dir], vocabularies).entries
+    grid = stats.summary(entries, vocabularies).basis_matrix
+    assert grid.dimension == "basis" and list(grid.criteria) == ids("bases")
+    assert grid.tagged == len(BASES) and grid.total == len(fronts)
+    for scale in grid.scales:
+        for basis in grid.criteria:
+            expected = sum(1 for f in fronts.values() if scale in f["scale"] and basis in _as_list(f.get("basis")))
+            assert grid.count(scale, basis) == expected, (scale, basis)
+        assert grid.row_totals[grid.scales.index(scale)] == sum(
+            1 for f in fronts.values() if scale in f["scale"] and f.get("basis"))
+    assert dict(zip(grid.criteria, grid.column_totals))["existing_networks"] == 2
+    # the table: basis columns, its own caption, the corner counts the entries with a basis
+    table = parse(charts.matrix_table(grid, vocabularies, "nl", cell_link, link=link))
+    caption = text_of(next(e for e in table.iter() if local_name(e) == "caption"))
+    assert caption.startswith("Items per schaal (rijen) en per afbakeningsbasis (kolommen).")
+    headers = [text_of(e) for e in table.iter() if local_name(e) == "th" and e.get("scope") == "col"]
+    assert headers[0] == "Schaal \\ basis" and "Bestaande netwerken en samenwerkingsverbanden" in headers
+    # kb stats: the second matrix, and how many entries give no basis
+    monkeypatch.chdir(tmp_path)
+    out = runner.invoke(cli, ["stats", "--entries", str(entries_dir)]).stdout
+    assert "\nScale x bases: entries having both (rows: scales; columns: bases, numbered below; . = none)\n" in out
+    assert f"  entries with no basis: {len(fronts) - len(BASES)}\n" in out
+    data = json.loads(runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)]).stdout)
+    assert data["basis_matrix"]["basis"] == ids("bases") and data["basis_matrix"]["total"] == len(fronts)

@@ -36,7 +36,7 @@ def raw_items(name: str) -> list[dict]:
 
 def test_every_field_has_a_vocabulary_file() -> None:
     assert sorted(p.stem for p in VOCAB_DIR.glob("*.yaml")) == NAMES
-    assert list(DIMENSIONS) == ["type", "scale", "criteria", "partners", "territories", "language"]
+    assert list(DIMENSIONS) == ["type", "scale", "criteria", "basis", "partners", "territories", "language"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -298,7 +298,7 @@ def test_kb_vocab_lists_the_vocabularies(runner: CliRunner, vocabularies: vocab.
     result = runner.invoke(cli, ["vocab"])
     assert result.exit_code == 0
     assert result.output == "".join(f"{name} ({len(vocabularies[name])} values): kb vocab {name}\n" for name in NAMES)
-    assert result.output.splitlines()[0] == f"criteria ({len(raw_items('criteria'))} values): kb vocab criteria"
+    assert result.output.splitlines()[0] == f"bases ({len(raw_items('bases'))} values): kb vocab bases"
     assert "territories (25 values): kb vocab territories" in result.output.splitlines()
 
 
@@ -330,5 +330,5 @@ def test_kb_vocab_unknown_name(runner: CliRunner, name: str) -> None:
     result = runner.invoke(cli, ["vocab", name])
     assert result.exit_code == 2
     assert "Error: Invalid value for" in result.output
-    assert f"'{name}' is not one of 'criteria', 'languages', 'partners', 'scales', " \
+    assert f"'{name}' is not one of 'bases', 'criteria', 'languages', 'partners', 'scales', " \
            "'territories', 'types'." in result.output

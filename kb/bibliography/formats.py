@@ -17,11 +17,22 @@ Mapping choices, the same in every direction:
   ``@misc`` / ``DATA`` / CSL ``dataset``; programmes, projects, participatory processes and
   tools ``@misc`` / ``GEN`` / CSL ``document``. The kb type's label travels as the report type
   (BibTeX ``type``, RIS ``M3``, CSL ``genre``), so an import gives back the exact kb type.
-* Publishing organisations are literal names, never split into given/family: the partner's
-  French label for partner ids, the name as written otherwise. They are the institution
-  (BibTeX ``institution``/``publisher``, RIS ``PB``, CSL ``publisher``, several joined by
-  ``"; "``) and, when an entry has no personal author, the corporate author (BibTeX
-  ``{{Name}}``, RIS ``AU`` without a comma, CSL ``{"literal": ...}``).
+* Publishing organisations are literal names, never split into given/family: for partner ids,
+  the partner's name in the entry's own language (a Dutch document is cited under the Dutch
+  name), the name as written otherwise. They are the institution and, when an entry has no
+  personal author, the corporate authors (BibTeX ``{{Name}}``, RIS ``AU`` without a comma, CSL
+  ``{"literal": ...}``, one per organisation). Several publishers are several values where the
+  format has a list: BibTeX ``institution``/``publisher`` is a biblatex list (``{A} and {B}``,
+  each name braced so that an "and" inside it stays); RIS ``PB`` and CSL ``publisher`` hold one
+  value (Zotero keeps only the first of several ``PB`` lines and moves the others to a note;
+  CSL's ``publisher`` is a single string), so there they are joined by ``"; "``, which the
+  imports split again.
+* Where the document appears (``container``: journal, series, website) is BibTeX ``journal``
+  for articles and ``series`` otherwise, RIS ``T2`` (and ``JO`` for articles), CSL
+  ``container-title`` (``collection-title`` for reports, the series they are part of); volume,
+  issue, pages, ISBN/ISSN, place and edition are BibTeX ``volume``/``number``/``pages``/
+  ``isbn``/``issn``/``address``/``edition``, RIS ``VL``/``IS``/``SP``+``EP``/``SN``/``CY``/
+  ``ET``, CSL ``volume``/``issue``/``page``/``ISBN``/``ISSN``/``publisher-place``/``edition``.
 * Scale, criteria and partners travel as keywords (their French labels; RIS ``KW``, BibTeX
   ``keywords``, CSL ``keyword``) and, in CSL, exactly as ids in ``custom``. On import,
   keywords that name a vocabulary value (id or label in any language) fill those fields.
@@ -53,7 +64,9 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from kb.entries import vocab as vocab_module
 from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes, split_front_matter
-from kb.entries.inventory import display_path, entry_files, load as load_inventory, normalise_title, same_title
+from kb.entries.inventory import (
+    Reworded, display_path, entry_files, load as load_inventory, normalise_title, same_title, title_words,
+)
 from kb.entries.new import body_template, free_id, render
 from kb.entries.problems import Problem
 from kb.files import _default_mode, write_atomically
@@ -163,9 +176,21 @@ def _person(name: str) -> _Person:
 
 
 def _organisation_names(entry: Entry, vocabularies: Vocabularies) -> list[str]:
-    """Publishing organisations as names: partner ids become their (French) label."""
+    """Publishing organisations as names: partner ids become their name in the entry's
+    language (a Dutch document cites the Dutch name of its publisher)."""
     partners = vocabularies.for_field("partners")
-    return [partners[o].label(LABEL_LANG) if o in partners else o for o in entry.organisations]
+    return [partners[o].label(entry.language) if o in partners else o for o in entry.organisations]
+
+
+def _pages(text: str) -> tuple[str, str]:
+    """('12', '15') from '12-15' (or '12–15', '12--15'); (pages, '') when it is not a range."""
+    match = re.fullmatch(r"\s*(\w+)\s*(?:-+|–|—)\s*(\w+)\s*", text)
+    return (match.group(1), match.group(2)) if match else (text, "")
+
+
+def _page_range(text: str, dash: str) -> str:
+    first, last = _pages(text)
+    return f"{first}{dash}{last}" if last else first
 
 
 def _keywords(entry: Entry, vocabularies: Vocabularies) -> list[str]:
@@ -240,7 +265,15 @@ def bibtex_record(entry: Entry, vocabularies: Vocabularies | None = None) -> str
     elif organisations:
         fields.append(("author", "{" + " and ".join(f"{{{_tex(o)}}}" for o in organisations) + "}"))
     if organisations:
-        fields.append(("institution" if k.is_report else "publisher", f"{{{_tex(SEPARATOR.join(organisations))}}}"))
+        fields.append(("institution" if k.is_report else "publisher",
+                       "{" + " and ".join(f"{{{_tex(o)}}}" for o in organisations) + "}"))
+    if entry.container:
+        fields.append(("journal" if k.bibtex == "article" else "series", f"{{{_tex(entry.container)}}}"))
+    for name, value in (("volume", entry.volume), ("number", entry.issue),
+                        ("pages", entry.pages and _page_range(entry.pages, "--")), ("edition", entry.edition),
+                        ("address", entry.publisher_place), ("isbn", entry.isbn), ("issn", entry.issn)):
+        if value:
+            fields.append((name, f"{{{_tex(value) if name != 'pages' else value}}}"))
     fields.append(("type", f"{{{_tex(_type_label(entry, vocabularies))}}}"))
     parts = _date_parts(entry)
     fields.append(("year", f"{{{entry.year}}}"))
@@ -300,6 +333,25 @@ def ris_record(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[s
         record["date"] = f"{parts[0]:04d}/" + "/".join(f"{p:02d}" if p else "" for p in parts[1:3]) + "/"
     if organisations:
         record["publisher"] = SEPARATOR.join(organisations)
+    if entry.container:
+        record["secondary_title"] = entry.container  # T2: Zotero's publication or series title
+        if kind(entry.type).ris == "JOUR":
+            record["journal_name"] = entry.container  # JO
+    if entry.volume:
+        record["volume"] = entry.volume
+    if entry.issue:
+        record["number"] = entry.issue  # IS
+    if entry.pages:
+        first, last = _pages(entry.pages)
+        record["start_page"] = first
+        if last:
+            record["end_page"] = last
+    if entry.isbn or entry.issn:
+        record["issn"] = entry.issn if kind(entry.type).ris == "JOUR" and entry.issn else entry.isbn or entry.issn  # SN
+    if entry.publisher_place:
+        record["place_published"] = entry.publisher_place  # CY
+    if entry.edition:
+        record["edition"] = entry.edition  # ET
     record["type_of_work"] = _type_label(entry, vocabularies)
     record["language"] = entry.language
     if entry.url:
@@ -339,7 +391,14 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
         item["author"] = [{"literal": o} for o in organisations]
     item["issued"] = {"date-parts": [_date_parts(entry)]}
     if organisations:
-        item["publisher"] = SEPARATOR.join(organisations)
+        item["publisher"] = SEPARATOR.join(organisations)  # a single string in CSL: no list possible
+    if entry.container:
+        item["collection-title" if kind(entry.type).csl == "report" else "container-title"] = entry.container
+    for name, value in (("volume", entry.volume), ("issue", entry.issue),
+                        ("page", entry.pages and _page_range(entry.pages, "-")), ("edition", entry.edition),
+                        ("publisher-place", entry.publisher_place), ("ISBN", entry.isbn), ("ISSN", entry.issn)):
+        if value:
+            item[name] = value
     item["genre"] = _type_label(entry, vocabularies)
     item["language"] = entry.language
     if entry.url:
@@ -352,7 +411,7 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
     if keywords:
         item["keyword"] = ", ".join(keywords)
     custom: dict[str, Any] = {"type": entry.type}
-    for dimension in ("scale", "criteria", "partners", "territories"):
+    for dimension in ("scale", "criteria", "basis", "partners", "territories"):
         if getattr(entry, dimension):
             custom[dimension] = list(getattr(entry, dimension))
     item["custom"] = custom
@@ -420,6 +479,23 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     meta.append(("citation_date", date))
     publisher_tag = "citation_technical_report_institution" if kind(entry.type).is_report else "citation_publisher"
     meta.extend((publisher_tag, name) for name in organisations)
+    if entry.container:
+        # citation_journal_title makes Zotero take the page for a journal article: only for articles.
+        meta.append(("citation_journal_title" if kind(entry.type).csl == "article-journal" else "citation_series_title",
+                     entry.container))
+    if entry.volume:
+        meta.append(("citation_volume", entry.volume))
+    if entry.issue:
+        meta.append(("citation_issue", entry.issue))
+    if entry.pages:
+        first, last = _pages(entry.pages)
+        meta.append(("citation_firstpage", first))
+        if last:
+            meta.append(("citation_lastpage", last))
+    if entry.isbn:
+        meta.append(("citation_isbn", entry.isbn))
+    if entry.issn:
+        meta.append(("citation_issn", entry.issn))
     if entry.doi:
         meta.append(("citation_doi", entry.doi))
     keywords = _keywords(entry, vocabularies)
@@ -454,6 +530,8 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
         pairs += [("rft.creator", p.kb()) for p in people] or [("rft.creator", o) for o in organisations]
         pairs += [("rft.publisher", o) for o in organisations]
         pairs += [("rft.date", date), ("rft.language", entry.language)]
+        if entry.container:
+            pairs.append(("rft.source", entry.container))
         if entry.summary:
             pairs.append(("rft.description", entry.summary))
     else:
@@ -470,7 +548,18 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
             pairs += [("rft.aucorp", o) for o in organisations]
         if organisations and k.coins == "book":
             pairs.append(("rft.pub", SEPARATOR.join(organisations)))
+        if entry.publisher_place and k.coins == "book":
+            pairs.append(("rft.place", entry.publisher_place))
+        if entry.edition and k.coins == "book":
+            pairs.append(("rft.edition", entry.edition))
+        if entry.container:
+            pairs.append(("rft.jtitle" if k.coins == "journal" else "rft.series", entry.container))
         pairs.append(("rft.date", date))
+        for name, value in (("rft.volume", entry.volume), ("rft.issue", entry.issue),
+                            ("rft.pages", entry.pages and _page_range(entry.pages, "-")),
+                            ("rft.isbn", entry.isbn), ("rft.issn", entry.issn)):
+            if value:
+                pairs.append((name, value))
     return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe="")
 
 
@@ -500,6 +589,13 @@ def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, 
     if keywords:
         data["keywords"] = keywords
     data["inLanguage"] = entry.language
+    if entry.container:
+        series = "Periodical" if kind(entry.type).csl == "article-journal" else "CreativeWorkSeries"
+        data["isPartOf"] = {"@type": series, "name": entry.container, **({"issn": entry.issn} if entry.issn else {})}
+    if entry.isbn:
+        data["isbn"] = entry.isbn
+    if entry.pages:
+        data["pagination"] = entry.pages
     if entry.summary:
         data["description"] = entry.summary
     if entry.url:
@@ -559,13 +655,25 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
         parts = [f"{creators} ({entry.year}) {entry.title}."]
     else:
         parts = [f"{creators} ({entry.year}) {opening}{entry.title}{closing}."]
+    where = _where(entry)
+    if where:
+        parts.append(f"{where}.")
     if people and organisations:
-        parts.append(f"{SEPARATOR.join(organisations)}.")
+        place = f"{entry.publisher_place}: " if entry.publisher_place else ""
+        parts.append(f"{place}{SEPARATOR.join(organisations)}.")
     if entry.doi:
         parts.append(f"doi:{entry.doi}.")
     elif entry.url:
         parts.append(f"{available}: {entry.url}.")
     return " ".join(" ".join(parts).split())
+
+
+def _where(entry: Entry) -> str:
+    """'Bruxelles Santé, 96(2), 12-15' or 'Série, 3e éd.': where the document appears, for a reference."""
+    parts = [entry.container] if entry.container else []
+    number = (entry.volume or "") + (f"({entry.issue})" if entry.issue else "")
+    parts += [p for p in (number, entry.pages and _page_range(entry.pages, "–"), entry.edition) if p]
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,6 +710,13 @@ class Raw:
     abstract: str = ""
     keywords: list[str] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)
+    citation: dict[str, str] = field(default_factory=dict)  # container, volume, issue, pages, isbn...
+
+
+def _standard_number(value: str) -> tuple[str, str]:
+    """('isbn'|'issn', value) for an RIS SN or a CSL number: the digits say which."""
+    digits = re.sub(r"[^0-9Xx]", "", value)
+    return ("issn" if len(digits) == 8 else "isbn"), value
 
 
 @dataclass
@@ -787,8 +902,9 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw = Raw(number, line, block.key, source_type=block.entry_type.lower())
         raw.title = _untex(str(values.get("title", "")))
         raw.genre = _untex(str(values.get("type", "")))
-        publishers = [_untex(str(values[k])) for k in ("institution", "publisher", "organization", "school")
-                      if k in values]
+        # institution and publisher are biblatex lists ('{A} and {B}'), and may hold 'A; B' too
+        publishers = [_untex(name) for k in ("institution", "publisher", "organization", "school") if k in values
+                      for name in split_multiple_persons_names(str(values[k])) if name.strip()]
         raw.publishers = _split_publishers(publishers)
         known = {fold(p) for p in raw.publishers}
         names = values.get("author") or values.get("editor") or ""
@@ -820,6 +936,13 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw.doi = _text(values.get("doi", ""))
         raw.abstract = _untex(str(values.get("abstract", "")))
         raw.keywords = _split_list(_untex(str(values.get("keywords", ""))))
+        for name, keys in (("container", ("journal", "journaltitle", "series", "booktitle")), ("volume", ("volume",)),
+                           ("issue", ("number", "issue")), ("pages", ("pages",)), ("isbn", ("isbn",)),
+                           ("issn", ("issn",)), ("publisher_place", ("address", "location")),
+                           ("edition", ("edition",))):
+            found = next((_untex(str(values[k])) for k in keys if values.get(k)), "")
+            if found:
+                raw.citation[name] = found
         raws.append(raw)
     if not blocks:
         problems.append(Problem(path, 1, "error", "no BibTeX record found",
@@ -907,6 +1030,15 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw.doi = one("doi")
         raw.abstract = one("abstract", "notes_abstract")
         raw.keywords = [k for value in _strings(record.get("keywords")) for k in _split_list(value, ";")]
+        container = one("secondary_title", "journal_name", "alternate_title3", "alternate_title1", "tertiary_title")
+        first, last = one("start_page"), one("end_page")
+        number = one("issn")
+        for name, value in (("container", container), ("volume", one("volume")), ("issue", one("number")),
+                            ("pages", f"{first}-{last}" if first and last else first or last),
+                            ("publisher_place", one("place_published")), ("edition", one("edition")),
+                            _standard_number(number) if number else ("isbn", "")):
+            if value:
+                raw.citation[name] = value
         raws.append(raw)
     return raws, problems
 
@@ -998,6 +1130,12 @@ def _read_csljson(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw.abstract = _text(_CSL_MARKUP.sub("", str(item.get("abstract") or "")))
         raw.keywords = [k for value in _strings(item.get("keyword")) for k in _split_list(value)]
         raw.custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        for name, keys in (("container", ("container-title", "collection-title")), ("volume", ("volume",)),
+                           ("issue", ("issue",)), ("pages", ("page",)), ("isbn", ("ISBN",)),
+                           ("issn", ("ISSN",)), ("publisher_place", ("publisher-place",)), ("edition", ("edition",))):
+            found = next((_text(_CSL_MARKUP.sub("", _text(item[k]))) for k in keys if _text(item.get(k))), "")
+            if found:
+                raw.citation[name] = found
         raws.append(raw)
     return raws, problems
 
@@ -1111,12 +1249,12 @@ class _Lookups:
         self.keywords: dict[str, tuple[str, str]] = {}
         for dimension in ("scale", "criteria", "partners"):
             for term in vocabularies.for_field(dimension):
-                for text in (term.id, *term.labels.values(), term.extra.get("abbr", "")):
+                for text in (term.id, *term.labels.values(), *term.abbreviations()):
                     if text:
                         self.keywords.setdefault(_key(str(text)), (dimension, term.id))
         self.partners: dict[str, str] = {}
         for term in vocabularies.for_field("partners"):
-            for text in (*term.labels.values(), term.extra.get("abbr", "")):
+            for text in (*term.labels.values(), *term.abbreviations()):
                 if text:
                     self.partners.setdefault(_key(str(text)), term.id)
         self.types: dict[str, str] = {}
@@ -1214,7 +1352,7 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     fields["organisations"] = organisations
     custom = raw.custom if fmt == "csljson" else {}
     tags: dict[str, list[str]] = defaultdict(list)
-    for dimension in ("scale", "criteria", "partners", "territories"):
+    for dimension in ("scale", "criteria", "basis", "partners", "territories"):
         values = custom.get(dimension) if isinstance(custom, dict) else None
         for value in values if isinstance(values, list) else []:
             value = str(value)
@@ -1224,7 +1362,7 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
         found = lookups.keyword(keyword)
         if found and found[1] not in tags[found[0]]:
             tags[found[0]].append(found[1])
-    for dimension in ("partners", "scale", "criteria", "territories"):
+    for dimension in ("partners", "scale", "criteria", "basis", "territories"):
         fields[dimension] = tags[dimension]
     language = _language(raw.language) if raw.language else None
     if raw.language and language is None:
@@ -1235,6 +1373,10 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     for name, value in (("url", raw.url), ("doi", raw.doi)):
         if value:
             fields[name] = _checked(name, value, raw, path, vocabularies, warnings)
+    for name, value in raw.citation.items():
+        if name == "pages":  # '12--15' in BibTeX, '12–15' once decoded: kb writes '12-15'
+            value = re.sub(r"\s*(?:-+|–|—)\s*", "-", value)
+        fields[name] = _checked(name, value, raw, path, vocabularies, warnings)
     abstract = raw.abstract
     if abstract:
         summary = _shorten(abstract, SCHEMA["summary"].max_length)  # type: ignore[attr-defined]
@@ -1344,6 +1486,9 @@ class _Known:
     title: list[str]
     doi: str = ""
     url: str = ""
+    raw_title: str = ""
+    year: str = ""
+    organisations: tuple[str, ...] = ()
 
 
 class _Duplicates:
@@ -1351,8 +1496,11 @@ class _Duplicates:
         self.by_doi: dict[str, _Known] = {}
         self.by_url: dict[str, _Known] = {}
         self.by_word: dict[str, list[_Known]] = defaultdict(list)
+        self.reworded = Reworded()
 
     def add(self, known: _Known) -> None:
+        if known.raw_title:
+            self.reworded.add(known, title_words(known.raw_title), known.year, known.organisations)
         if known.doi:
             self.by_doi.setdefault(known.doi, known)
         if known.url:
@@ -1360,7 +1508,8 @@ class _Duplicates:
         for word in set(known.title):
             self.by_word[word].append(known)
 
-    def find(self, title: list[str], doi: str, url: str) -> tuple[str, _Known] | None:
+    def find(self, title: list[str], doi: str, url: str, raw_title: str = "", year: str = "",
+             organisations: Sequence[str] = ()) -> tuple[str, _Known] | None:
         if doi and doi in self.by_doi:
             return "same DOI as", self.by_doi[doi]
         if url and url in self.by_url:
@@ -1374,6 +1523,10 @@ class _Duplicates:
                     seen.add(id(known))
                     if same_title(title, known.title):
                         return "nearly the same title as", known
+        found = self.reworded.find(title_words(raw_title), year, organisations) if raw_title else None
+        if isinstance(found, _Known):
+            same = "year" if year and found.year == year else "organisation"
+            return (f"likely the same document (the title worded differently, the same {same}) as", found)
         return None
 
 
@@ -1386,11 +1539,14 @@ def _existing(entries_dir: Path, vocabularies: Vocabularies) -> _Duplicates:
     for path in entry_files([entries_dir]):
         entry = valid.get(path.name)
         if entry is not None:
-            title, doi, url = entry.title, entry.doi or "", entry.url or ""
+            title, doi, url, year = entry.title, entry.doi or "", entry.url or "", str(entry.year)
+            organisations = entry.organisations
         else:
             scalars = _front_scalars(path)
             title, doi, url = scalars.get("title", ""), scalars.get("doi", ""), scalars.get("url", "")
-        duplicates.add(_Known(display_path(path), normalise_title(title).split(), _norm_doi(doi), _norm_url(url)))
+            year, organisations = scalars.get("year", ""), ()
+        duplicates.add(_Known(display_path(path), normalise_title(title).split(), _norm_doi(doi), _norm_url(url),
+                              title, year, tuple(organisations)))
     return duplicates
 
 
@@ -1423,14 +1579,16 @@ def plan_import(records: Sequence[Record], entries_dir: Path,
     for record in records:
         title = normalise_title(record.title).split()
         doi, url = _norm_doi(record.fields.get("doi", "")), _norm_url(record.fields.get("url", ""))
-        found = duplicates.find(title, doi, url)
+        year = str(record.fields.get("year", ""))
+        organisations = tuple(record.fields.get("organisations", ()))
+        found = duplicates.find(title, doi, url, record.title, year, organisations)
         if found:
             skipped.append(Skipped(record, f"{found[0]} {found[1].name}"))
             continue
         entry_id = free_id(record.title, taken)
         taken.add(entry_id)
         planned.append((entry_id, record))
-        duplicates.add(_Known(record.describe(), title, doi, url))
+        duplicates.add(_Known(record.describe(), title, doi, url, record.title, year, organisations))
     return planned, skipped
 
 

@@ -167,6 +167,8 @@ def _likely_duplicates(entries: list[Entry]) -> list[Problem]:
             else:
                 first[norm] = entry
     problems.extend(_similar_titles(entries))
+    reported = {p.path for p in problems}
+    problems.extend(_reworded_titles([e for e in entries if e.path not in reported]))
     return problems
 
 
@@ -213,4 +215,101 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
                 break
         for key in keys:
             buckets[key].append(entry)
+    return problems
+
+
+# Words that a rewording adds or drops without changing the document: articles, prepositions.
+_FILLER = frozenset("""
+a au aux d de des du en et l la le les pour par sur un une dans
+de den der des het een en van voor in op met bij naar over
+a an and at by for in of on the to
+""".split())
+_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\.\s|\()")
+MAX_BUCKET = 200  # entries sharing a word and a year (or organisation) compared; more are left out
+
+
+@dataclass(frozen=True)
+class TitleWords:
+    """A title's content words: the whole title, and its main part before a subtitle."""
+
+    full: tuple[str, ...]
+    main: tuple[str, ...]
+
+
+def title_words(title: str) -> TitleWords:
+    def words(text: str) -> tuple[str, ...]:
+        return tuple(w for w in normalise_title(text).split() if w not in _FILLER)
+
+    return TitleWords(words(title), words(_SUBTITLE.split(title, 1)[0]))
+
+
+def _spelled_out(words: tuple[str, ...], other: tuple[str, ...]) -> set[str]:
+    """``words`` with each abbreviation that the initials of consecutive words of ``other`` spell
+    ('ifa' beside 'inter federation ambulatoire') replaced by those words."""
+    result = set(words)
+    missing = [w for w in words if w not in other and len(w) >= 2 and w.isalpha()]
+    for word in missing:
+        for start in range(len(other)):
+            run = other[start:start + len(word)]
+            if len(run) == len(word) and "".join(r[0] for r in run) == word:
+                result.discard(word)
+                result.update(run)
+                break
+    return result
+
+
+def reworded(a: TitleWords, b: TitleWords) -> bool:
+    """The same title but for accents, case, punctuation, small words, word order, an abbreviation
+    spelled out, or a subtitle one of them adds ('Note de vision de l'IFA' / 'Note de vision de
+    l'Inter-fédération ambulatoire : organisation de ...'). Only the main part of one title is
+    compared with the whole of the other, so two documents of a series ('Bassin Nord : portrait',
+    'Bassin Nord : diagnostic') stay apart."""
+    for x, y in ((a.full, b.full), (a.main, b.full), (a.full, b.main)):
+        if len(set(x)) >= 2 and len(set(y)) >= 2 and _spelled_out(x, y) == _spelled_out(y, x):
+            return True
+    return False
+
+
+class Reworded:
+    """Finds, among the documents added so far, one whose title is ``reworded`` from a new one and
+    that has the same year or a same organisation. Only documents sharing a word and the year (or
+    an organisation) are compared, so a large inventory stays fast."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[tuple, list[tuple[object, TitleWords]]] = defaultdict(list)
+
+    @staticmethod
+    def _keys(words: TitleWords, year: object, organisations: Iterable[str]) -> set[tuple]:
+        groups = [("year", str(year))] if year else []
+        groups += [("org", vocab.fold(o).strip()) for o in organisations if o.strip()]
+        return {(word, *group) for word in words.full for group in groups}
+
+    def find(self, words: TitleWords, year: object, organisations: Iterable[str]) -> object | None:
+        seen: set[int] = set()
+        for key in sorted(self._keys(words, year, organisations)):
+            for item, other in self.buckets.get(key, ())[:MAX_BUCKET]:
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    if reworded(words, other):
+                        return item
+        return None
+
+    def add(self, item: object, words: TitleWords, year: object, organisations: Iterable[str]) -> None:
+        for key in self._keys(words, year, organisations):
+            self.buckets[key].append((item, words))
+
+
+def _reworded_titles(entries: list[Entry]) -> list[Problem]:
+    """Titles worded differently (see ``reworded``) with the same year or organisation: likely
+    the same document entered twice, reported on the second file with the first named."""
+    finder = Reworded()
+    problems: list[Problem] = []
+    for entry in sorted(entries, key=lambda e: e.path):
+        words = title_words(entry.title)
+        other = finder.find(words, entry.year, entry.organisations)
+        if isinstance(other, Entry):
+            same = message("same.year" if other.year == entry.year else "same.organisation")
+            problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.reworded_title",
+                                       other=other.path, same=same))
+        finder.add(entry, words, entry.year, entry.organisations)
     return problems

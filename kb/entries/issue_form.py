@@ -23,7 +23,7 @@ from kb.entries.vocab import Vocabularies
 
 LANGS = ("fr", "nl")
 NO_RESPONSE = "_No response_"  # what GitHub writes for a question left empty
-_NOT_ASKED = ("id", "added")
+_NOT_ASKED = ("id", "added", "translations")  # translations: groups per language, added in review
 
 
 def _both(key: str) -> str:

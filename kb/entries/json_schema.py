@@ -38,6 +38,13 @@ def _item(option: Option, vocabularies: Vocabularies) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.\d{4,9}/\S+$"}
     if isinstance(option, schema.Text):
         return {"type": "string", "minLength": 1, "maxLength": option.max_length}
+    if isinstance(option, schema.StandardNumber):  # (digits alone are a number to YAML)
+        return {"type": ["string", "integer"]}
+    if isinstance(option, schema.Translations):
+        text = {name: _item(schema.SCHEMA[name], vocabularies) for name in schema.TRANSLATION_KEYS}
+        return {"type": "object", "propertyNames": {"enum": list(schema.LANGUAGES)},
+                "additionalProperties": {"type": "object", "properties": text, "required": ["title"],
+                                         "additionalProperties": False}}
     raise TypeError(f"the JSON Schema does not know the option {type(option).__name__}: add it to _item()")
 
 

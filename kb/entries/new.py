@@ -45,18 +45,32 @@ def _scalar(value: Any) -> str:
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 
+def _translations(value: Any) -> list[str]:
+    """``translations`` as indented groups; ``value`` maps a language to (title, summary) or is
+    ``Entry.translations`` (language, title, summary) triples."""
+    items = value.items() if isinstance(value, dict) else ((lang, (title, summary)) for lang, title, summary in value)
+    lines = ["translations:"]
+    for lang, (title, summary) in items:
+        lines += [f"  {lang}:", f"    title: {json.dumps(' '.join(title.split()), ensure_ascii=False)}"]
+        if summary:
+            lines.append(f"    summary: {json.dumps(' '.join(summary.split()), ensure_ascii=False)}")
+    return lines
+
+
 def render(fields: dict[str, Any], body: str) -> str:
     """The text of an entry file: front matter in the documented order, then the body."""
     lines = ["---"]
     for name in FIELD_ORDER:
         value = fields.get(name)
-        if value in (None, "", (), []):
+        if value is None or (not isinstance(value, int) and not value):  # nothing to write ('', [], {})
             continue
         if name == "authors":
             lines.append("authors:")
             lines.extend(f"  - {json.dumps(person, ensure_ascii=False)}" for person in value)
         elif name == "summary":
             lines.append(f"summary: {json.dumps(' '.join(str(value).split()), ensure_ascii=False)}")
+        elif name == "translations":
+            lines.extend(_translations(value))
         elif isinstance(value, (list, tuple)):
             lines.append(f"{name}: [{', '.join(_scalar(v) for v in value)}]")
         else:

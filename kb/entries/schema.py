@@ -282,6 +282,79 @@ class People(ListOf):
         return pairs
 
 
+class StandardNumber(Option):
+    """An ISBN (10 or 13 digits) or an ISSN (8), hyphens and spaces allowed, its check digit verified:
+    a number copied with one wrong digit would send a citation manager to another book."""
+
+    def __init__(self, kind: str, help: str = ""):
+        super().__init__(False, help)
+        self.kind = kind
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = " ".join(str(value).split()) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        text = re.sub(rf"^{self.kind}[:\s]*", "", text, flags=re.IGNORECASE)
+        compact = re.sub(r"[\s-]", "", text).upper()
+        lengths = (10, 13) if self.kind == "ISBN" else (8,)
+        if len(compact) not in lengths or not re.fullmatch(r"\d+X?", compact) or ("X" in compact and len(compact) == 13):
+            raise Invalid(f"check.not_{self.kind.lower()}", value=_describe(value))
+        if not check_digit_ok(compact):
+            raise Invalid("check.check_digit", value=text, kind=self.kind)
+        return text
+
+
+def check_digit_ok(number: str) -> bool:
+    """ISBN-10, ISBN-13 or ISSN check digit (``X`` stands for 10)."""
+    digits = [10 if c == "X" else int(c) for c in number]
+    if len(digits) == 13:
+        return sum(d * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+    weights = range(len(digits), 0, -1)  # ISBN-10: 10..1; ISSN: 8..1
+    return sum(d * w for d, w in zip(digits, weights)) % 11 == 0
+
+
+TRANSLATION_KEYS = ("title", "summary")
+
+
+class Translations(Option):
+    """``translations: {nl: {title: ..., summary: ...}, ...}``: our translations of the title and
+    summary, kept apart from the document's own title (which citations keep)."""
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> tuple[tuple[str, str, str | None], ...]:
+        if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+            raise Invalid("check.translations_not_group", value=_describe(value))
+        result = []
+        for key_node, group_node in node.value:
+            lang = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            line = _line(key_node)
+            if lang not in LANGUAGES:
+                ctx.report(Invalid("check.translation_language", line, value=lang, langs=", ".join(LANGUAGES)))
+                continue
+            group = value[lang]
+            if not isinstance(group, dict) or not isinstance(group_node, yaml.MappingNode):
+                ctx.report(Invalid("check.translation_not_group", line, lang=lang, value=_describe(group)))
+                continue
+            texts: dict[str, str] = {}
+            for sub_key, sub_node in group_node.value:
+                name = sub_key.value if isinstance(sub_key, yaml.ScalarNode) else None
+                if name not in TRANSLATION_KEYS:
+                    ctx.report(Invalid("check.translation_unknown_field", _line(sub_key), "warning", lang=lang,
+                                       name=name))
+                    continue
+                try:
+                    texts[name] = SCHEMA[name].convert(group[name], sub_node, ctx)
+                except Invalid as problem:  # said of 'translations', naming the language and the part
+                    where = f"{lang}.{name}"
+                    ctx.report(Invalid("check.translation_value", problem.line or _line(sub_key), problem.severity,
+                                       problem=message(problem.key, field=where, **problem.params),
+                                       fix=message(f"{problem.key}.fix", field=where, **problem.params)))
+            if "title" not in texts:
+                ctx.report(Invalid("check.translation_no_title", line, lang=lang))
+                continue
+            result.append((lang, texts["title"], texts.get("summary")))
+        return tuple(sorted(result))
+
+
+CITATION_FIELDS = ("container", "volume", "issue", "pages", "isbn", "issn", "publisher_place", "edition")
+
 SCHEMA: dict[str, Option] = {
     "id": Text(max_length=80, help="the file name without .md; optional"),
     "title": Text(required=True, help="the title as the document gives it"),
@@ -293,11 +366,21 @@ SCHEMA: dict[str, Option] = {
     "partners": ListOf(Choice("partners"), help="actor ids from the partners vocabulary"),
     "scale": ListOf(Choice("scale"), required=True, help="territorial scales"),
     "criteria": ListOf(Choice("criteria"), required=True, help="delimitation or analysis criteria"),
+    "basis": ListOf(Choice("basis"), help="what the territory is drawn from, from the bases vocabulary"),
     "territories": ListOf(Choice("territories"), help="region, commune NIS codes, bassins"),
     "language": Choice("language", required=True, help="fr, nl or en"),
     "url": URL(help="where the document can be read"),
     "doi": DOI(help="10.xxxx/yyyy"),
     "summary": Text(max_length=1000, help="one or two sentences"),
+    "translations": Translations(help="our translated title and summary per language: fr, nl, en"),
+    "container": Text(max_length=300, help="the journal, series or website the document appears in"),
+    "volume": Text(max_length=40, help="volume of the journal or series"),
+    "issue": Text(max_length=40, help="issue (number) of the journal"),
+    "pages": Text(max_length=40, help="pages, e.g. 12-15"),
+    "isbn": StandardNumber("ISBN", help="ISBN-10 or ISBN-13"),
+    "issn": StandardNumber("ISSN", help="ISSN of the journal or series"),
+    "publisher_place": Text(max_length=100, help="where it was published, e.g. Bruxelles"),
+    "edition": Text(max_length=60, help="edition, e.g. 2e édition"),
     "added": PartialDate(full=True, help="YYYY-MM-DD the entry was added"),
 }
 
@@ -320,10 +403,20 @@ class Entry:
     authors: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
+    basis: tuple[str, ...] = ()
     territories: tuple[str, ...] = ()
     url: str | None = None
     doi: str | None = None
     summary: str | None = None
+    translations: tuple[tuple[str, str, str | None], ...] = ()  # (language, title, summary), sorted
+    container: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    isbn: str | None = None
+    issn: str | None = None
+    publisher_place: str | None = None
+    edition: str | None = None
     added: str | None = None
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -333,10 +426,35 @@ class Entry:
             "type": (self.type,),
             "scale": self.scale,
             "criteria": self.criteria,
+            "basis": self.basis,
             "partners": self.partners,
             "territories": self.territories,
             "language": (self.language,),
         }
+
+
+    def translation(self, lang: str) -> tuple[str, str | None] | None:
+        """Our (title, summary) in ``lang``, when the entry has a translation into it."""
+        return next(((title, summary) for code, title, summary in self.translations if code == lang), None)
+
+    def is_translated(self, lang: str) -> bool:
+        """Whether a reader of ``lang`` is shown our translation rather than the document's own words."""
+        return lang != self.language and self.translation(lang) is not None
+
+    def title_in(self, lang: str) -> str:
+        """The title for a reader of ``lang``: the document's own in its language, else our
+        translation, else the original."""
+        found = self.translation(lang) if lang != self.language else None
+        return found[0] if found else self.title
+
+    def summary_in(self, lang: str) -> str | None:
+        """The summary for a reader of ``lang``, chosen as ``title_in`` chooses the title."""
+        found = self.translation(lang) if lang != self.language else None
+        return found[1] if found and found[1] else self.summary
+
+    def text_language(self, lang: str) -> str:
+        """The language of what ``title_in(lang)`` shows (for ``lang`` attributes)."""
+        return lang if self.is_translated(lang) else self.language
 
 
 @dataclass
@@ -552,6 +670,10 @@ def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: 
     if "date" in values and "year" in values and not values["date"].startswith(str(values["year"])):
         problems.append(Problem.of(path, key_lines["date"], "error", "check.date_not_in_year", date=values["date"],
                                    year=values["year"]))
+    own = values.get("language")
+    if own and any(code == own for code, _, _ in values.get("translations", ())):
+        problems.append(Problem.of(path, key_lines["translations"], "error", "check.translation_own_language",
+                                   field="translations", lang=own))
     if not _has_content(body):
         problems.append(Problem.of(path, body_line, "error", "check.empty_body"))
 

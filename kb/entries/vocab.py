@@ -26,6 +26,7 @@ DIMENSIONS: dict[str, str] = {
     "type": "types",
     "scale": "scales",
     "criteria": "criteria",
+    "basis": "bases",
     "partners": "partners",
     "territories": "territories",
     "language": "languages",
@@ -65,8 +66,20 @@ class Term:
         return self.labels.get(lang) or self.labels["fr"]
 
     def short(self, lang: str = "fr") -> str:
-        """The abbreviation where there is one (partners), else the label."""
-        return self.extra.get("abbr") or self.label(lang)
+        """The abbreviation in ``lang`` where there is one (partners), else the label.
+
+        ``abbr`` is one text for every language (``BruZEL``) or one per language
+        (``{fr: COCOM, nl: GGC}``; a language it does not name takes the French one)."""
+        abbr = self.extra.get("abbr")
+        if isinstance(abbr, dict):
+            abbr = abbr.get(lang) or abbr.get("fr")
+        return abbr or self.label(lang)
+
+    def abbreviations(self) -> tuple[str, ...]:
+        """Every abbreviation of the term, in any language (to recognise a name as this term)."""
+        abbr = self.extra.get("abbr")
+        values = abbr.values() if isinstance(abbr, dict) else [abbr]
+        return tuple(dict.fromkeys(str(v) for v in values if v))
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ class Vocabulary:
         candidates: dict[str, str] = {}
         for term in self:
             candidates.setdefault(fold(term.id), term.id)
-            for text in (*term.labels.values(), term.extra.get("abbr", ""), term.extra.get("nis", "")):
+            for text in (*term.labels.values(), *term.abbreviations(), term.extra.get("nis", "")):
                 if text:
                     candidates.setdefault(fold(text), term.id)
         if wanted in candidates:
@@ -144,6 +157,12 @@ def _load_file(path: Path) -> Vocabulary:
         if missing:
             raise VocabularyError(path, _item_line(text, number),
                                   f"'{item['id']}' has no label for {', '.join(missing)} -- add them")
+        abbr = item.get("abbr")
+        if abbr is not None and not (isinstance(abbr, str) and abbr) and not (
+                isinstance(abbr, dict) and abbr and all(k in LANGS and isinstance(v, str) and v for k, v in abbr.items())):
+            raise VocabularyError(path, _item_line(text, number),
+                                  f"'{item['id']}' has an abbr that is neither a text nor {{fr: ..., nl: ..., en: ...}} "
+                                  f"-- write 'abbr: COCOM' or 'abbr: {{fr: COCOM, nl: GGC}}'")
         if item["id"] in terms:
             raise VocabularyError(path, _item_line(text, number), f"'{item['id']}' is listed twice -- keep one")
         extra = {k: v for k, v in item.items() if k != "id" and k not in LANGS}
@@ -190,7 +209,7 @@ def _read(directory: Path) -> Vocabularies:
     return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
 
 
-CACHE_VERSION = 1  # of load_cached's file: bump when these classes change
+CACHE_VERSION = 2  # of load_cached's file: bump when these classes change
 
 
 def load_cached(cache: Path, directory: Path = VOCAB_DIR) -> Vocabularies:

@@ -124,7 +124,7 @@ from kb.entries.vocab import LANGS, Vocabularies, fold
 if TYPE_CHECKING:
     from kb.entries.schema import Entry
 
-FORMAT = "5"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
+FORMAT = "6"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500
 PRUNE_FROM = 1000  # matches in a segment before some are left unscored (see _Evaluation.candidates)
 SEED = 3  # times the hits asked for: the documents scored first, for a threshold
@@ -383,6 +383,7 @@ class Hit:
     summary: str | None
     snippet: str
     score: float | None
+    translations: dict[str, list[str | None]] = field(default_factory=dict)  # language -> [title, summary]
 
 
 @dataclass
@@ -1386,22 +1387,29 @@ class SearchIndex:
         }
         tags = {name: list(values) for name, values in entry.tags().items()}
         own = [_unsectioned(text) for text in (entry.title, entry.summary or "", body)]
+        # Our translations are searched in their own language's fields, weighted as title and summary.
+        translated = {lang_: [_unsectioned(title), _unsectioned(summary or ""), ""]
+                      for lang_, title, summary in entry.translations}
         doc = {
             "id": entry.id,
             f"phrase_{lang}": SECTION.join(own),
             "names": " ".join((*entry.authors, *entry.organisations)),
             # Each word once: 'did you mean' asks only whether a word is indexed and which are close.
-            "words": " ".join(dict.fromkeys(re.findall(TOKENS, " ".join(own)))),
+            "words": " ".join(dict.fromkeys(re.findall(TOKENS, " ".join(
+                [*own, *(t for parts in translated.values() for t in parts)])))),
             "year": entry.year,
             "sort_title": fold(entry.title).encode(),
             "title_exact": exact_key(entry.title),
             "key": f"{entry.id}{SEP}{entry.digest}".encode(),
             "facets": SEP.join(f"{d}={v}" for d, vs in tags.items() for v in vs).encode() + f"{SEP}year={entry.year}".encode(),
             "data": {"title": entry.title, "year": entry.year, "type": entry.type, "language": lang,
-                     "tags": tags, "summary": entry.summary, "text": body},
+                     "tags": tags, "summary": entry.summary, "text": body,
+                     "translations": {code: [title, summary] for code, title, summary in entry.translations}},
         }
+        for other, parts in translated.items():
+            doc[f"phrase_{other}"] = SECTION.join(parts)
         for other in LANGS:  # the labels in every language: a Dutch word finds a French entry
-            parts = [*own, labels[other]] if other == lang else ["", "", "", labels[other]]
+            parts = [*own, labels[other]] if other == lang else [*translated.get(other, ["", "", ""]), labels[other]]
             doc[f"text_{other}"] = SECTION.join(_unsectioned(p) for p in parts)
         doc.update({name: ",".join(values) for name, values in tags.items() if values})
         return doc
@@ -1525,7 +1533,7 @@ class SearchIndex:
         if not snippet:
             snippet = html.escape(_shorten(data["summary"] or data["text"], 200))
         return Hit(stored["id"], data["title"], data["year"], data["type"], data["language"], data["tags"],
-                   data["summary"], snippet, None if listing else round(score, 3))
+                   data["summary"], snippet, None if listing else round(score, 3), data.get("translations", {}))
 
     def _suggest(self, searcher, cleaned: str) -> str | None:
         """'Did you mean': each word the index does not know replaced by its closest known word."""

@@ -59,7 +59,7 @@ from kb import i18n
 from kb import stats
 from kb.config import Config
 from kb.entries import json_schema
-from kb.entries.schema import Entry
+from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.site import propose
 from kb.site.markup import Renderer
 from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
@@ -70,7 +70,7 @@ RARE_VALUES = 4  # related entries are found through an entry's rarest values...
 CANDIDATES = 50  # ...taking this many entries from each
 WORKERS = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 400  # pages to render before it pays to fork workers
-BROWSE = ("type", "scale", "criteria", "partners", "territories", "year", "language")
+BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
 EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
@@ -148,11 +148,15 @@ class Catalogue:
             self.values[dimension] = {v: buckets[v] for v in order}
         self.related, self.figures = self._cached_derived(cache) if cache else self._derived()
         self.cards = {e.id: _hash(self._card(e)) for e in self.entries}
+        # (scale, criterion) and (scale, basis) -> the entries having both: the two matrices' cells
         self.matrix_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self.basis_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for entry in self.entries:
             for scale in entry.scale:
                 for criterion in entry.criteria:
                     self.matrix_cells[scale, criterion].append(entry)
+                for basis in entry.basis:
+                    self.basis_cells[scale, basis].append(entry)
 
     @classmethod
     def around(cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list]) -> Catalogue:
@@ -181,7 +185,7 @@ class Catalogue:
     def _card(entry: Entry) -> tuple:
         """What an entry's card in a listing shows."""
         return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
-                entry.criteria)
+                entry.criteria, entry.translations)
 
     def _derived(self) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
         return self._related(), stats.summary(self.entries, self.vocabularies)
@@ -192,8 +196,8 @@ class Catalogue:
         entries' ids, years, types, languages and tags alone (and on the vocabularies), so
         editing a text or a title does not recompute them."""
         key = _hash(RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
-                    sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.partners, e.territories)
-                           for e in self.entries))
+                    sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners,
+                            e.territories) for e in self.entries))
         stored = cache_file.read(cache)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             return stored[1]
@@ -202,13 +206,13 @@ class Catalogue:
         return derived
 
     def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
-        """For each entry, up to RELATED others sharing its rarest scales, criteria, partners and
+        """For each entry, up to RELATED others sharing its rarest scales, criteria, bases, partners and
         territories (a shared value weighs more the fewer entries have it), newest first on a tie.
         Only the entry's rarest values are followed, so the cost stays linear on a large inventory."""
         postings: dict[tuple[str, str], list[str]] = defaultdict(list)
         tagsets: dict[str, set[tuple[str, str]]] = {}
         for entry in sorted(self.entries, key=lambda e: (-e.year, e.id)):
-            tags = {(d, v) for d in ("scale", "criteria", "partners", "territories") for v in entry.tags()[d]}
+            tags = {(d, v) for d in ("scale", "criteria", "basis", "partners", "territories") for v in entry.tags()[d]}
             tags.discard(("territories", "region"))
             tagsets[entry.id] = tags
             for tag in tags:
@@ -277,6 +281,16 @@ class Site:
         partners = self.vocabularies.for_field("partners")
         return (partners.label(name, lang), name) if name in partners else (name, None)
 
+    @staticmethod
+    def other_languages(entry: Entry, lang: str) -> list[tuple[str, str, str | None, bool]]:
+        """(language, title, summary, is our translation) in the languages the page does not show:
+        the original when the page shows a translation, and the other translations. On the French
+        pages, which Pagefind indexes, this makes the Dutch title and summary searchable."""
+        shown = entry.text_language(lang)
+        others = [] if shown == entry.language else [(entry.language, entry.title, entry.summary, False)]
+        others += [(code, title, summary, True) for code, title, summary in entry.translations if code != shown]
+        return others
+
     def shared_labels(self, shared: tuple[tuple[str, str], ...], lang: str, most: int = 3) -> str:
         return ", ".join(self.label(d, v, lang) for d, v in shared[:most])
 
@@ -284,9 +298,9 @@ class Site:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
         data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed",
-                                                   "compare_empty", "year", "method")}
-        data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "partners",
-                                                                          "territories")})
+                                                   "compare_empty", "year", "method", "translation", "original_title")}
+        data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "basis",
+                                                                          "partners", "territories")})
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
@@ -294,16 +308,24 @@ class Site:
         language and page depth, in Python, as Jinja macros were the build's largest cost."""
         key = (entry.id, lang, root, level)
         if key not in self._cards:
-            other = f' lang="{entry.language}"' if entry.language != lang else ""
+            shown = entry.text_language(lang)
+            other = f' lang="{shown}"' if shown != lang else ""
             scale = escape(self.label("scale", entry.scale[0], lang))
             more = f" +{len(entry.scale) - 1}" if len(entry.scale) > 1 else ""
+            original = ""
+            if entry.is_translated(lang):  # our translation, with the title as published beside it
+                original = (f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
+                            f'{escape(i18n.t(lang, "original_title"))}{" :" if lang == "fr" else ":"} '
+                            f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>')
             summary = ""
-            if entry.summary:
-                short = jinja2.filters.do_truncate(self.env, entry.summary, 220)
-                summary = f'\n<p class="summary"{other}>{escape(short)}</p>'
+            text = entry.summary_in(lang)
+            if text:
+                short = jinja2.filters.do_truncate(self.env, text, 220)
+                own = f' lang="{entry.language}"' if text == entry.summary and entry.language != lang else other
+                summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
             self._cards[key] = Markup(
-                f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>{escape(entry.title)}'
-                f'</a></h{level}>\n<p class="meta"><span>{entry.year}</span> · '
+                f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>'
+                f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta"><span>{entry.year}</span> · '
                 f'<span>{escape(self.label("type", entry.type, lang))}</span> · <span>{scale}{more}</span></p>'
                 f"{summary}\n</li>"
             )
@@ -433,7 +455,8 @@ class Site:
             self._export_keys[entry.id] = _hash(
                 entry.id, entry.title, entry.type, entry.year, entry.language, entry.scale, entry.criteria,
                 entry.date, entry.authors, entry.organisations, entry.partners, entry.territories, entry.url,
-                entry.doi, entry.summary, entry.added)
+                entry.doi, entry.summary, entry.added, entry.basis, entry.translations,
+                *(getattr(entry, name) for name in CITATION_FIELDS))
         return self._export_keys[entry.id]
 
     def _entry_key(self, entry: Entry) -> str:
@@ -451,10 +474,16 @@ class Site:
         c = self.catalogue
         figures = c.figures.as_dict()
         yield self._page(f"{lang}/matrix/index.html", "matrix.html", 2, lang, key=(figures["matrix"],),
-                         extra={"matrix": c.figures.matrix})
+                         extra={"matrix": c.figures.matrix, "columns": "criteria"})
+        yield self._page(f"{lang}/matrix/basis/index.html", "matrix.html", 3, lang, key=(figures["basis_matrix"],),
+                         extra={"matrix": c.figures.basis_matrix, "columns": "basis"})
         for (scale, criterion), entries in sorted(c.matrix_cells.items()):
             title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
             yield from self._listing(lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4,
+                                     crumbs=())
+        for (scale, basis), entries in sorted(c.basis_cells.items()):
+            title = f"{self.label('scale', scale, lang)} × {self.label('basis', basis, lang)}"
+            yield from self._listing(lang, f"{lang}/matrix/basis/{scale}/{basis}", entries, title=title, depth=5,
                                      crumbs=())
         yield self._page(f"{lang}/map/index.html", "map.html", 2, lang, key=(figures["coverage"],),
                          extra={"coverage": c.figures.coverage})
@@ -492,6 +521,9 @@ class Site:
 
     def matrix_link(self, scale: str, criterion: str) -> str | None:
         return f"{scale}/{criterion}/" if (scale, criterion) in self.catalogue.matrix_cells else None
+
+    def basis_link(self, scale: str, basis: str) -> str | None:
+        return f"{scale}/{basis}/" if (scale, basis) in self.catalogue.basis_cells else None
 
     def _listing(self, lang: str, base: str, entries: list[Entry], title: str, depth: int,
                  crumbs: tuple) -> Iterator[Page]:

@@ -97,6 +97,9 @@ UI = {
         "matrix_caption": "Fiches par échelle (lignes) et par critère (colonnes). Chaque case compte les "
                           "fiches qui ont l'une et l'autre ; 0 : aucune fiche, rien d'étudié.",
         "matrix_corner": "Échelle \\ critère",
+        "basis_caption": "Fiches par échelle (lignes) et par base de délimitation (colonnes). Chaque case compte "
+                         "les fiches qui ont l'une et l'autre ; 0 : aucune fiche.",
+        "basis_corner": "Échelle \\ base",
         "cell": "{count} : {row} × {column}",
         "map_title": "Où : fiches par commune",
         "map_desc": "Carte en tuiles des 19 communes de la Région de Bruxelles-Capitale, placées à peu près "
@@ -137,6 +140,9 @@ UI = {
         "matrix_caption": "Items per schaal (rijen) en per criterium (kolommen). Elke cel telt de items "
                           "die beide hebben; 0: geen enkel item, niets bestudeerd.",
         "matrix_corner": "Schaal \\ criterium",
+        "basis_caption": "Items per schaal (rijen) en per afbakeningsbasis (kolommen). Elke cel telt de items "
+                         "die beide hebben; 0: geen enkel item.",
+        "basis_corner": "Schaal \\ basis",
         "cell": "{count}: {row} × {column}",
         "map_title": "Waar: items per gemeente",
         "map_desc": "Tegelkaart van de 19 gemeenten van het Brussels Hoofdstedelijk Gewest, ongeveer zoals "
@@ -177,6 +183,9 @@ UI = {
         "matrix_caption": "Entries by scale (rows) and criterion (columns). Each cell counts the entries "
                           "that have both; 0: no entry, nothing studied.",
         "matrix_corner": "Scale \\ criterion",
+        "basis_caption": "Entries by scale (rows) and basis of delimitation (columns). Each cell counts the entries "
+                         "that have both; 0: no entry.",
+        "basis_corner": "Scale \\ basis",
         "cell": "{count}: {row} × {column}",
         "map_title": "Where: entries by municipality",
         "map_desc": "Tile map of the 19 municipalities of the Brussels-Capital Region, placed roughly as on "
@@ -361,7 +370,8 @@ def _cross_table(table_id: str, classes: str, caption: str, corner: str,
 
 def matrix_table(matrix: Matrix, vocabularies: Vocabularies, lang: str = "fr",
                  cell_link: CellLink | None = None, *, link: Link | None = None, id_prefix: str = "matrix") -> str:
-    """The scale x criteria matrix as an HTML ``<table>``: one row per scale, one column per criterion.
+    """The scale x criteria matrix as an HTML ``<table>``: one row per scale, one column per criterion
+    (per basis for a ``matrix.dimension == "basis"`` matrix, with its own caption).
 
     Non-zero cells link to ``cell_link(scale, criterion)``; empty cells show ``0`` with classes
     ``n0 empty``, the others ``n1``..``n4`` (heat map, by rank). Row and column headers link to
@@ -370,9 +380,10 @@ def matrix_table(matrix: Matrix, vocabularies: Vocabularies, lang: str = "fr",
     """
     ui = _ui(lang)
     columns = []
+    dimension = matrix.dimension
     for criterion in matrix.criteria:
-        plain = _label(vocabularies, "criteria", criterion, lang)
-        columns.append((_e(plain), _href(link, "criteria", criterion), plain))
+        plain = _label(vocabularies, dimension, criterion, lang)
+        columns.append((_e(plain), _href(link, dimension, criterion), plain))
     rows = []
     for scale, counts, total in zip(matrix.scales, matrix.counts, matrix.row_totals):
         plain = _label(vocabularies, "scale", scale, lang)
@@ -382,8 +393,13 @@ def matrix_table(matrix: Matrix, vocabularies: Vocabularies, lang: str = "fr",
     def cell_label(count: int, row: str, column: str) -> str:
         return ui["cell"].format(count=_n(count, lang), row=row, column=column)
 
-    return _cross_table(_prefix(id_prefix), "kb-matrix", ui["matrix_caption"], ui["matrix_corner"], columns, rows,
-                        (ui["total"], list(matrix.column_totals), matrix.total), lang, cell_label)
+    # The corner counts the entries the table shows: all of them, or those with a basis.
+    if dimension == "basis":
+        caption, corner, shown = ui["basis_caption"], ui["basis_corner"], matrix.tagged
+    else:
+        caption, corner, shown = ui["matrix_caption"], ui["matrix_corner"], matrix.total
+    return _cross_table(_prefix(id_prefix), "kb-matrix", caption, corner, columns, rows,
+                        (ui["total"], list(matrix.column_totals), shown), lang, cell_label)
 
 
 # --------------------------------------------------------------------------- where

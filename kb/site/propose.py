@@ -19,8 +19,9 @@ from kb.entries.vocab import Vocabularies
 
 # The catalogue keys the page's script may render (messages, their fixes and the words in them).
 _MESSAGE_PREFIXES = ("check.", "value.", "shape.", "severity.", "help.", "propose.")
-# Fields the form leaves out: the id comes from the title, `added` from the day of the proposal.
-_NOT_ASKED = ("id", "added")
+# Fields the form leaves out: the id comes from the title, `added` from the day of the proposal;
+# translations (groups per language) are added in review.
+_NOT_ASKED = ("id", "added", "translations")
 
 
 def describe(option: Option) -> dict[str, Any]:
@@ -41,6 +42,8 @@ def describe(option: Option) -> dict[str, Any]:
         return {"kind": "doi", "pattern": schema.DOI.PATTERN.pattern}
     if isinstance(option, schema.Text):
         return {"kind": "text", "max": option.max_length}
+    if isinstance(option, schema.StandardNumber):  # (its check digit is kb check's)
+        return {"kind": "text", "max": 40}
     raise TypeError(f"the proposal form does not know the option {type(option).__name__}: add it to describe()")
 
 

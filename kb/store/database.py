@@ -20,11 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kb.entries.schema import Entry
+from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.store.filters import TAG_FIELDS, Filters
 from kb.entries.inventory import Changes, FileState
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class Base(DeclarativeBase):
@@ -49,6 +49,14 @@ class EntryRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
+    container: Mapped[str | None] = mapped_column(Text)
+    volume: Mapped[str | None] = mapped_column(String(40))
+    issue: Mapped[str | None] = mapped_column(String(40))
+    pages: Mapped[str | None] = mapped_column(String(40))
+    isbn: Mapped[str | None] = mapped_column(String(40))
+    issn: Mapped[str | None] = mapped_column(String(40))
+    publisher_place: Mapped[str | None] = mapped_column(Text)
+    edition: Mapped[str | None] = mapped_column(Text)
     added: Mapped[str | None] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
@@ -64,6 +72,16 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(12), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
+
+
+class Translation(Base):
+    """Our translation of an entry's title and summary into one language."""
+
+    __tablename__ = "entry_translations"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
 
 
 class Tag(Base):
@@ -146,12 +164,12 @@ class Store:
         """Write ``changes`` in one transaction: all of it lands, or none of it."""
         with self.engine.begin() as conn:
             if full:
-                for table in (Tag, Person, EntryRow):
+                for table in (Tag, Person, Translation, EntryRow):
                     conn.execute(delete(table))
             stale = changes.removed + changes.changed
             for start in range(0, len(stale), 500):
                 chunk = stale[start : start + 500]
-                for table in (Tag, Person):
+                for table in (Tag, Person, Translation):
                     conn.execute(delete(table).where(table.entry_id.in_(chunk)))
                 conn.execute(delete(EntryRow).where(EntryRow.id.in_(chunk)))
             self._insert(conn, list(upserts), states)
@@ -166,17 +184,19 @@ class Store:
     def _insert(conn, entries: list[Entry], states: dict[str, FileState]) -> None:
         if not entries:
             return
-        rows, people, tags = [], [], []
+        rows, people, tags, translations = [], [], [], []
         for e in entries:
             rows.append({
                 "id": e.id, "path": e.path, "title": e.title, "type": e.type, "year": e.year, "date": e.date,
                 "language": e.language, "url": e.url, "doi": e.doi, "summary": e.summary, "added": e.added,
-                "body": e.body, "digest": e.digest,
+                "body": e.body, "digest": e.digest, **{name: getattr(e, name) for name in CITATION_FIELDS},
                 "mtime_ns": states[e.id].mtime_ns if e.id in states else 0,
                 "size": states[e.id].size if e.id in states else 0,
             })
             for role, names in (("author", e.authors), ("organisation", e.organisations)):
                 people.extend({"entry_id": e.id, "role": role, "position": i, "name": n} for i, n in enumerate(names))
+            translations.extend({"entry_id": e.id, "language": lang, "title": title, "summary": summary}
+                                for lang, title, summary in e.translations)
             for dimension, values in e.tags().items():
                 tags.extend({"entry_id": e.id, "dimension": dimension, "position": i, "value": v}
                             for i, v in enumerate(values))
@@ -184,6 +204,8 @@ class Store:
         if people:
             conn.execute(insert(Person), people)
         conn.execute(insert(Tag), tags)
+        if translations:
+            conn.execute(insert(Translation), translations)
 
     def _filtered_ids(self, filters: Filters):
         """A SELECT of the ids of entries passing ``filters`` (one EXISTS-style IN per value)."""
@@ -243,12 +265,20 @@ class Store:
                 .order_by(Person.entry_id, Person.role, Person.position)
             ):
                 people[entry_id][role].append(name)
+            translated: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+            for entry_id, lang, title, summary in conn.execute(
+                select(Translation.entry_id, Translation.language, Translation.title, Translation.summary)
+                .where(Translation.entry_id.in_(ids)).order_by(Translation.entry_id, Translation.language)
+            ):
+                translated[entry_id].append((lang, title, summary))
         result = []
         for row in rows:
             t, p = tags[row["id"]], people[row["id"]]
             result.append(Entry(
                 id=row["id"], path=row["path"], title=row["title"], type=row["type"], year=row["year"],
                 language=row["language"], scale=tuple(t["scale"]), criteria=tuple(t["criteria"]),
+                basis=tuple(t["basis"]), translations=tuple(translated[row["id"]]),
+                **{name: row[name] for name in CITATION_FIELDS},
                 body=row["body"], digest=row["digest"], date=row["date"], authors=tuple(p["author"]),
                 organisations=tuple(p["organisation"]), partners=tuple(t["partners"]),
                 territories=tuple(t["territories"]), url=row["url"], doi=row["doi"], summary=row["summary"],

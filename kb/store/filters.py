@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:  # kb search imports this module and needs no entry parsing
     from kb.entries.schema import Entry
 
-TAG_FIELDS = ("type", "scale", "criteria", "partners", "territories", "language")
+TAG_FIELDS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Filters:
     type: tuple[str, ...] = ()
     scale: tuple[str, ...] = ()
     criteria: tuple[str, ...] = ()
+    basis: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
     territories: tuple[str, ...] = ()
     language: tuple[str, ...] = ()

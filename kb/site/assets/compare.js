@@ -2,7 +2,7 @@
 // Entry pages add to the list with a plain GET form (?add=id); the list is kept in the URL
 // and in localStorage; each entry's data comes from its CSL-JSON download (export/entries/).
 const MAX = 5;
-const DIMENSIONS = ["scale", "criteria", "territories", "partners"];
+const DIMENSIONS = ["scale", "criteria", "basis", "territories", "partners"];
 const root = new URL("../", import.meta.url);
 const labels = JSON.parse(document.getElementById("kb-labels").textContent);
 const section = document.getElementById("kb-compare");

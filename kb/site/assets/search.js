@@ -5,7 +5,7 @@
 // What a reader downloads is kept small (a phone on a slow network is a first-class reader):
 // Pagefind loads only when something is asked, a page of results is 10 excerpts, and the filter
 // counts of dimensions not in the query load only when the reader turns to the filters.
-const DIMENSIONS = ["scale", "criteria", "partners", "type", "language"];
+const DIMENSIONS = ["scale", "criteria", "basis", "partners", "type", "language"];
 const PAGE = 10;
 // Every entry page holds this word (kb.site.EVERY_ENTRY): searching it lists entries by filters
 // alone. Pagefind's own filter-only search (a null term) loads every index chunk, 7 MB at
@@ -69,12 +69,21 @@ async function render(results, token) {
   for (const item of data) {
     const url = item.url.replace(/\/fr\/entries\//, `/${lang}/entries/`);
     const type = (item.filters.type || []).map((v) => labels.type[v] || v).join(", ");
-    // Text in the entry's language is marked as such (titles and excerpts are not translated).
+    // The title in the reader's language (our translation when there is one), marked with its
+    // language when it is another; excerpts are in the entry's language.
     const language = (item.filters.language || [])[0];
     const other = language && language !== lang ? ` lang="${escape(language)}"` : "";
+    const titleLang = item.meta[`lang_${lang}`] || language;
+    const titleAttr = titleLang && titleLang !== lang ? ` lang="${escape(titleLang)}"` : "";
+    const title = item.meta[`title_${lang}`] || item.meta.title || url;
+    // Our translation is marked as such, with the title as published beside it.
+    const original = language && titleLang !== language && item.meta.original
+      ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
+        `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(item.meta.original)}</cite></p>`
+      : "";
     const li = document.createElement("li");
     li.className = "card";
-    li.innerHTML = `<h3><a href="${escape(url)}"${other}>${escape(item.meta.title || url)}</a></h3>` +
+    li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>${original}` +
       `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
       `<p class="summary"${other}>${excerpt(item)}</p>`;
     list.append(li);
