@@ -114,6 +114,13 @@ CATALOGUE = [
     pytest.param({**GOOD, "url": "javascript:alert(1)", "title": '<script>alert("x")</script>'}, id="hostile"),
     pytest.param({**GOOD, "body": "## Contenu\n\n<!-- rien -->\n"}, id="empty-body"),
     pytest.param({**GOOD, "body": "x" * 1_100_000}, id="one-megabyte"),
+    pytest.param({**GOOD, "translations.nl.title": "Sociaal-gezondheidsdiagnose van de Noordwijk",
+                  "translations.nl.summary": "Een lokale diagnose.", "translations.en.summary": "A local diagnosis.",
+                  "translations.fr.title": "T" * 501}, id="translations"),
+    pytest.param({**GOOD, "isbn": "978-2-930346-49-5", "issn": "0776 861X", "container": "Bruxelles Santé",
+                  "url": 'https://example.org/a"b', "doi": "10.1234/ab\u0001"}, id="citation-fields"),
+    pytest.param({**GOOD, "isbn": "978-2-930346-49-6", "issn": "0776-8613", "basis": ["service_catchment"]},
+                 id="good-citation"),
 ]
 
 

@@ -19,9 +19,8 @@ from kb.entries.vocab import Vocabularies
 
 # The catalogue keys the page's script may render (messages, their fixes and the words in them).
 _MESSAGE_PREFIXES = ("check.", "value.", "shape.", "severity.", "help.", "propose.")
-# Fields the form leaves out: the id comes from the title, `added` from the day of the proposal;
-# translations (groups per language) are added in review.
-_NOT_ASKED = ("id", "added", "translations")
+# Fields the form leaves out: the id comes from the title, `added` from the day of the proposal.
+_NOT_ASKED = ("id", "added")
 
 
 def describe(option: Option) -> dict[str, Any]:
@@ -37,13 +36,16 @@ def describe(option: Option) -> dict[str, Any]:
     if isinstance(option, schema.PartialDate):
         return {"kind": "date", "full": option.full}
     if isinstance(option, schema.URL):
-        return {"kind": "url"}
+        return {"kind": "url", "unsafe": schema.URL.UNSAFE.pattern}
     if isinstance(option, schema.DOI):
         return {"kind": "doi", "pattern": schema.DOI.PATTERN.pattern}
+    if isinstance(option, schema.Translations):
+        return {"kind": "translations", "langs": list(schema.LANGUAGES),
+                "parts": {name: describe(SCHEMA[name]) for name in schema.TRANSLATION_KEYS}}
     if isinstance(option, schema.Text):
         return {"kind": "text", "max": option.max_length}
-    if isinstance(option, schema.StandardNumber):  # (its check digit is kb check's)
-        return {"kind": "text", "max": 40}
+    if isinstance(option, schema.StandardNumber):
+        return {"kind": "standard_number", "number": option.kind}
     raise TypeError(f"the proposal form does not know the option {type(option).__name__}: add it to describe()")
 
 
@@ -73,6 +75,7 @@ def form_data(vocabularies: Vocabularies, lang: str) -> str:
         "bodies": {code: body_template(code) for code in ("fr", "nl", "en")},
         "id": {"pattern": schema.ID_RE.pattern, "min": schema.ID_LENGTH[0], "max": schema.ID_LENGTH[1]},
         "maxBytes": schema.MAX_BYTES,
+        "control": schema.CONTROL.pattern,
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 

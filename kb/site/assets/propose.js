@@ -43,7 +43,15 @@ function fileText(values) {
   for (const rule of data.fields) {
     const value = values[rule.name];
     if (value === undefined || value === "" || (Array.isArray(value) && !value.length)) continue;
-    if (rule.name === "authors") {
+    if (rule.kind === "translations") {
+      lines.push("translations:");
+      for (const [lang, parts] of value) {
+        lines.push(`  ${lang}:`);
+        for (const part of Object.keys(rule.parts)) {
+          if (parts[part]) lines.push(`    ${part}: ${JSON.stringify(words(parts[part]))}`);
+        }
+      }
+    } else if (rule.name === "authors") {
       lines.push("authors:", ...value.map((person) => `  - ${JSON.stringify(person)}`));
     } else if (rule.name === "summary") {
       lines.push(`summary: ${JSON.stringify(words(value))}`);
@@ -62,7 +70,17 @@ function read() {
   const values = {};
   for (const rule of data.fields) {
     const name = rule.name;
-    if (rule.kind === "list" && rule.item.kind === "choice") {
+    if (rule.kind === "translations") {
+      values[name] = [];
+      for (const lang of rule.langs) {
+        const parts = {};
+        for (const part of Object.keys(rule.parts)) {
+          const text = form.elements[`translations.${lang}.${part}`].value.trim();
+          if (text) parts[part] = text;
+        }
+        if (Object.keys(parts).length) values[name].push([lang, parts]);
+      }
+    } else if (rule.kind === "list" && rule.item.kind === "choice") {
       values[name] = [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => box.value);
     } else if (rule.kind === "list" || rule.kind === "people") {
       values[name] = form.elements[name].value.split("\n").map((line) => line.trim()).filter(Boolean);
@@ -82,13 +100,21 @@ function describe(value) {
   return msg("value.text", { value });
 }
 const length = (text) => [...text].length;
+function controlled(text) {
+  const control = new RegExp(data.control).exec(text);
+  if (control) throw new Invalid("check.control_character", { code: control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") });
+}
+function checkDigit(number) { // ISBN-10, ISBN-13 or ISSN; X stands for 10
+  const digits = [...number].map((c) => (c === "X" ? 10 : Number(c)));
+  if (digits.length === 13) return digits.reduce((sum, d, i) => sum + d * (i % 2 ? 3 : 1), 0) % 10 === 0;
+  return digits.reduce((sum, d, i) => sum + d * (digits.length - i), 0) % 11 === 0;
+}
 class Invalid { constructor(key, params = {}, severity = "error") { Object.assign(this, { key, params, severity }); } }
 
 function convert(rule, value) {
   switch (rule.kind) {
     case "text": {
-      const control = /[\x00-\x08\x0e-\x1f\x7f-\x9f]/.exec(String(value));
-      if (control) throw new Invalid("check.control_character", { code: control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") });
+      controlled(String(value));
       const text = words(String(value));
       if (!text) throw new Invalid("check.empty_optional");
       if (length(text) > rule.max) throw new Invalid("check.too_long", { length: length(text), max: rule.max });
@@ -114,6 +140,8 @@ function convert(rule, value) {
     }
     case "url": {
       const text = value.trim();
+      controlled(text);
+      if (new RegExp(rule.unsafe).test(text)) throw new Invalid("check.url_unsafe", { value: describe(value) });
       const parts = /^([A-Za-z][A-Za-z0-9+.\-]*):(?:\/\/([^/?#]*))?/.exec(text);
       if (!parts || !["http", "https"].includes(parts[1].toLowerCase()) || !(parts[2] || "").includes(".") || /\s/.test(text)) {
         throw new Invalid("check.not_url", { value: describe(value) });
@@ -122,7 +150,19 @@ function convert(rule, value) {
     }
     case "doi": {
       const text = value.trim().replace(/^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)/i, "");
+      controlled(text);
       if (!new RegExp(rule.pattern).test(text)) throw new Invalid("check.not_doi", { value: describe(value) });
+      return text;
+    }
+    case "standard_number": {
+      const kind = rule.number;
+      const text = words(String(value)).replace(new RegExp(`^${kind}[:\\s]*`, "i"), "");
+      const compact = text.replace(/[\s-]/g, "").toUpperCase();
+      const lengths = kind === "ISBN" ? [10, 13] : [8];
+      if (!lengths.includes(compact.length) || !/^\d+X?$/.test(compact) || (compact.includes("X") && compact.length === 13)) {
+        throw new Invalid(`check.not_${kind.toLowerCase()}`, { value: describe(value) });
+      }
+      if (!checkDigit(compact)) throw new Invalid("check.check_digit", { value: text, kind });
       return text;
     }
     case "choice":
@@ -147,6 +187,28 @@ function check(values) {
       if (rule.required) add(rule.name, "check.missing", { help: msg(`help.${rule.name}`) });
       continue;
     }
+    if (rule.kind === "translations") {
+      const kept = [];
+      for (const [lang, parts] of value) {
+        let titled = false;
+        for (const [part, partRule] of Object.entries(rule.parts)) {
+          if (!(part in parts)) continue;
+          try {
+            convert(partRule, parts[part]);
+            if (part === "title") titled = true;
+          } catch (error) {
+            if (!(error instanceof Invalid)) throw error;
+            const where = { field: `${lang}.${part}`, ...error.params };
+            add(rule.name, "check.translation_value", { problem: msg(error.key, where), fix: msg(`${error.key}.fix`, where) },
+              error.severity);
+          }
+        }
+        if (titled) kept.push(lang);
+        else add(rule.name, "check.translation_no_title", { lang }); // missing, or refused above
+      }
+      converted[rule.name] = kept;
+      continue;
+    }
     if (rule.kind === "list" || rule.kind === "people") {
       const kept = [];
       for (const item of value) {
@@ -168,6 +230,9 @@ function check(values) {
       if (!(error instanceof Invalid)) throw error;
       add(rule.name, error.key, error.params, error.severity);
     }
+  }
+  if (converted.language && (converted.translations || []).includes(converted.language)) {
+    add("translations", "check.translation_own_language", { lang: converted.language });
   }
   if (converted.date && converted.year !== undefined && !converted.date.startsWith(String(converted.year))) {
     add("date", "check.date_not_in_year", { date: converted.date, year: converted.year });
@@ -276,7 +341,7 @@ function preview(values) {
   const facts = [];
   for (const rule of data.fields) {
     const value = values[rule.name];
-    if (["title", "summary"].includes(rule.name) || value === "" || (Array.isArray(value) && !value.length)) continue;
+    if (["title", "summary", "translations"].includes(rule.name) || value === "" || (Array.isArray(value) && !value.length)) continue;
     const vocabulary = rule.vocabulary || (rule.item && rule.item.vocabulary);
     const shown = [].concat(value).map((v) => (vocabulary ? data.labels[vocabulary][v] || v : v));
     facts.push(`<dt>${escapeHtml(form.querySelector(`#kb-field-${rule.name} label, #kb-field-${rule.name} legend`).firstChild.textContent.trim())}</dt><dd>${escapeHtml(shown.join("; "))}</dd>`);
