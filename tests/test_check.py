@@ -488,3 +488,14 @@ def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(tmp_pat
         assert not (tmp_path / "site").exists()
     finally:
         server.close()
+
+
+def test_editions_of_one_work_are_not_duplicates(tmp_path: Path) -> None:
+    """Same title, another year and an edition named: two editions, not the same document twice."""
+    front = "title: Analyse dynamique des quartiers en difficulté\ntype: atlas\nscale: [secteur_statistique]\n" \
+            "criteria: [socio_economic_deprivation]\nlanguage: fr\norganisations: [Université libre de Bruxelles]\n"
+    make_entry(tmp_path, "analyse-2006", front + "year: 2006")
+    make_entry(tmp_path, "analyse-2015", front + "year: 2015\nedition: 3e édition")
+    assert inventory.load([tmp_path]).problems == []
+    make_entry(tmp_path, "analyse-2015-bis", front + "year: 2015\nedition: 3e édition")
+    assert [p.key for p in (x.what for x in inventory.load([tmp_path]).problems)] == ["check.similar_title"]

@@ -191,6 +191,12 @@ def same_title(a: list[str], b: list[str]) -> bool:
     return True
 
 
+def editions(a: Entry, b: Entry) -> bool:
+    """Two editions of one work (the 2006 and the 2015 'Analyse dynamique des quartiers en
+    difficulté'): one names its edition, and the editions or the years differ."""
+    return bool(a.edition or b.edition) and (a.edition != b.edition or a.year != b.year)
+
+
 def _similar_titles(entries: list[Entry]) -> list[Problem]:
     """Compare only titles that share one of their three rarest words, so large inventories stay fast.
 
@@ -209,7 +215,7 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
         keys = sorted(set(tokens), key=lambda t: (frequency[t], t))[:3]
         candidates = {other.id: other for key in keys for other in buckets[key]}
         for other in candidates.values():
-            if same_title(tokens, words[other.id]):
+            if same_title(tokens, words[other.id]) and not editions(entry, other):
                 problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.similar_title",
                                            other=other.path))
                 break
@@ -307,7 +313,7 @@ def _reworded_titles(entries: list[Entry]) -> list[Problem]:
     for entry in sorted(entries, key=lambda e: e.path):
         words = title_words(entry.title)
         other = finder.find(words, entry.year, entry.organisations)
-        if isinstance(other, Entry):
+        if isinstance(other, Entry) and not editions(entry, other):
             same = message("same.year" if other.year == entry.year else "same.organisation")
             problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.reworded_title",
                                        other=other.path, same=same))
