@@ -24,8 +24,7 @@ from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
-from kb.entries.schema import Entry, digest, parse_bytes
-from kb.entries.inventory import Changes, FileState, Inventory, display_path
+from kb.entries.schema import Entry
 from kb.entries.problems import Problem
 
 if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to import

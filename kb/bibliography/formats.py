@@ -394,11 +394,10 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
         item["publisher"] = SEPARATOR.join(organisations)  # a single string in CSL: no list possible
     if entry.container:
         item["collection-title" if kind(entry.type).csl == "report" else "container-title"] = entry.container
-    for name, value in (("volume", entry.volume), ("issue", entry.issue),
-                        ("page", entry.pages and _page_range(entry.pages, "-")), ("edition", entry.edition),
-                        ("publisher-place", entry.publisher_place), ("ISBN", entry.isbn), ("ISSN", entry.issn)):
-        if value:
-            item[name] = value
+    item.update({name: value for name, value in (
+        ("volume", entry.volume), ("issue", entry.issue), ("page", entry.pages and _page_range(entry.pages, "-")),
+        ("edition", entry.edition), ("publisher-place", entry.publisher_place), ("ISBN", entry.isbn),
+        ("ISSN", entry.issn)) if value})
     item["genre"] = _type_label(entry, vocabularies)
     item["language"] = entry.language
     if entry.url:

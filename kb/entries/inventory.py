@@ -229,7 +229,7 @@ _FILLER = frozenset("""
 a au aux d de des du en et l la le les pour par sur un une dans
 de den der des het een en van voor in op met bij naar over
 a an and at by for in of on the to
-""".split())
+""".split())  # noqa: SIM905 - one line per language reads better than a list
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\.\s|\()")
 MAX_BUCKET = 200  # entries sharing a word and a year (or organisation) compared; more are left out
 

@@ -35,7 +35,6 @@ import bisect
 import functools
 import heapq
 import html
-import os
 import re
 import sys
 import types
