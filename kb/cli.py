@@ -751,42 +751,60 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), default=None,
               help="Format of FILE [default: from its extension or its content].")
 @click.option("--dry-run", is_flag=True, help="Check the file and list what would be written, without writing.")
-def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool) -> None:
+@lang_option
+def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool, langs: tuple[str, ...]) -> None:
     """Import references exported by Zotero (or another manager) as BibTeX, RIS or CSL JSON.
 
     Writes one entry file per new record into entries/; records that duplicate an entry (same
     DOI or URL, nearly the same title) are skipped and listed. Every record is read before any
     file is written: a bad file writes nothing. Scale and criteria are left for you to add:
-    'kb check' lists them.
+    'kb check' lists them. Messages speak the language of --lang, as 'kb check' does.
     """
     from kb.bibliography import formats as biblio
+    from kb.i18n import message
+
+    def say(key: str, err: bool = False, **params: object) -> None:
+        for lang in langs:
+            click.echo(message(key, **params).render(lang), err=err)
+
+    def problems(found: list) -> None:
+        for problem in found:
+            for lang in langs:
+                click.echo(problem.render(lang), err=True)
+
+    def counted(key: str, n: int) -> Any:
+        return message(f"{key}_one") if n == 1 else message(key, n=n)
+
+    def refused(key: str, **params: object) -> click.ClickException:
+        return click.ClickException("\n".join(message(key, **params).render(lang) for lang in langs))
 
     project = _project(entries_dir=entries_dir)
     try:
         report = biblio.import_file(file, project.entries_dir, fmt, dry_run=dry_run,
                                     vocabularies=project.vocabularies)
     except biblio.ImportFailed as failed:
-        _print_problems(failed.problems)
+        problems(failed.problems)
         errors = sum(1 for p in failed.problems if p.is_error)
-        raise click.ClickException(f"nothing imported: {errors} error{'s' if errors != 1 else ''} in {file} "
-                                   "(see above)") from None
+        raise refused("importing.nothing", errors=counted("importing.errors", errors), file=file) from None
     except OSError as exc:
-        raise click.ClickException(f"nothing imported: {exc}") from None
-    _print_problems(report.warnings)
+        raise refused("importing.failed", reason=exc) from None
+    problems(report.warnings)
     for skipped in report.skipped:
-        click.echo(f"skipped {skipped}")
+        for lang in langs:
+            click.echo(skipped.render(lang))
     if dry_run:
         for entry_id, record in report.planned:
-            click.echo(f"would create {project.entries_dir / (entry_id + '.md')} from {record.describe()}")
+            say("importing.would_create", path=project.entries_dir / (entry_id + ".md"), record=record.what())
     todo = 0
     for path in report.written:
-        click.echo(f"created {path}")
+        say("importing.created", path=path)
         for problem in biblio.todo(path, project.vocabularies):
-            click.echo(f"  to do: {problem}", err=True)
+            for lang in langs:
+                click.echo(message("importing.to_do", problem=problem.render(lang)).render(lang), err=True)
             todo += 1
     done = len(report.planned) if dry_run else len(report.written)
-    click.echo(f"{'would import' if dry_run else 'imported'} {done} records, skipped {len(report.skipped)} "
-               f"duplicates ({biblio.FORMAT_NAMES[report.format]})", err=True)
+    say("importing.would_import" if dry_run else "importing.imported", err=True,
+        records=counted("importing.records", done), duplicates=counted("importing.duplicates", len(report.skipped)),
+        format=biblio.FORMAT_NAMES[report.format])
     if todo:
-        click.echo("next: complete the new files as each 'to do' says (scale, criteria, a description), "
-                   "then run 'kb check'", err=True)
+        say("importing.next", err=True)

@@ -624,7 +624,7 @@ def test_kb_import_skips_and_lists_duplicates(runner, entries_dir: Path, tmp_pat
     assert "record 5" in skipped[3] and "nearly the same title as record 4" in skipped[3]
     created = [line for line in result.stdout.splitlines() if line.startswith("created ")]
     assert len(created) == 1 and created[0].endswith("un-document-vraiment-nouveau-sur-les-quartiers.md")
-    assert "imported 1 records, skipped 4 duplicates" in result.stderr
+    assert "imported 1 record, skipped 4 duplicates" in result.stderr
     # the new file has no scale yet (kb check rejects it) and still counts as a duplicate
     again = runner.invoke(cli, ["import", str(source), "--entries", str(entries_dir)])
     assert again.exit_code == 0
@@ -711,6 +711,38 @@ def test_bibtex_record_without_title(runner, entries_dir: Path, tmp_path: Path) 
     path.write_text("@misc{a, title={Un}, year={2020}}\n\n% comment\n@article{Smith2020,\n  year = {2020},\n}\n",
                     encoding="utf-8")
     assert_refused(runner, path, entries_dir, "refs.bib:4: error: record 2 ('Smith2020') has no title -- ")
+
+
+def test_kb_import_speaks_french_and_dutch(runner, entries_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "refs.bib"
+    bad.write_text("@article{Smith2020,\n  year = {2020},\n}\n", encoding="utf-8")
+    before = listing(entries_dir)
+
+    def refused(lang: str) -> str:
+        result = runner.invoke(cli, ["import", str(bad), "--entries", str(entries_dir), "--lang", lang])
+        assert result.exit_code == 1 and listing(entries_dir) == before, result.output
+        return result.output
+
+    french = refused("fr")
+    assert "refs.bib:1: erreur: la notice 1 ('Smith2020') n'a pas de titre -- ajoutez le titre dans votre " \
+           "gestionnaire de références" in french
+    assert "rien n'a été importé : 1 erreur dans" in french
+    dutch = refused("nl")
+    assert "refs.bib:1: fout: record 1 ('Smith2020') heeft geen titel -- voeg de titel toe in uw " \
+           "referentiebeheerder" in dutch
+    assert "niets geïmporteerd: 1 fout in" in dutch
+    good = tmp_path / "new.ris"
+    good.write_text("TY  - RPRT\nTI  - Une étude toute nouvelle des quartiers\nPY  - 2022\nER  - \n", encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(good), "--entries", str(entries_dir), "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("créé : ")
+    assert "  à faire : " in result.stderr and "erreur: scale" in result.stderr
+    assert "1 notice importée, 0 doublons ignorés (RIS)" in result.stderr
+    assert "ensuite : complétez les nouveaux fichiers" in result.stderr
+    again = runner.invoke(cli, ["import", str(good), "--entries", str(entries_dir), "--lang", "fr", "--dry-run"])
+    assert again.stdout.startswith("ignorée : la notice 1 ('Une étude toute nouvelle des quartiers'), ligne 1 : " \
+                                   "presque le même titre que ")
+    assert "à importer : 0 notices importées, 1 doublon ignoré (RIS)" in again.stderr
 
 
 def test_latin1_file(runner, entries_dir: Path, tmp_path: Path) -> None:

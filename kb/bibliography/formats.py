@@ -70,6 +70,7 @@ from kb.entries.inventory import (
 from kb.entries.new import body_template, free_id, render
 from kb.entries.problems import Problem
 from kb.files import _default_mode, write_atomically
+from kb.i18n import Message, message
 from kb.entries.vocab import Vocabularies, fold
 
 FORMATS = ("bibtex", "ris", "csljson")
@@ -711,6 +712,10 @@ class Raw:
     custom: dict[str, Any] = field(default_factory=dict)
     citation: dict[str, str] = field(default_factory=dict)  # container, volume, issue, pages, isbn...
 
+    def what(self) -> Message:
+        """"record N ('label')" in the catalogue's words."""
+        return message("import.record", number=self.number, label=self.label)
+
 
 def _standard_number(value: str) -> tuple[str, str]:
     """('isbn'|'issn', value) for an RIS SN or a CSL number: the digits say which."""
@@ -733,8 +738,12 @@ class Record:
     def title(self) -> str:
         return self.fields["title"]
 
-    def describe(self) -> str:
-        return f"record {self.number} ('{self.label}')"
+    def what(self) -> Message:
+        """"record N ('label')" in the catalogue's words."""
+        return message("import.record", number=self.number, label=self.label)
+
+    def describe(self, lang: str = "en") -> str:
+        return self.what().render(lang)
 
 
 def _text(value: Any) -> str:
@@ -892,10 +901,9 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
             reason = getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error"
             reason = " ".join(reason.split()).rstrip(".")
             truncated = "end of file" in reason.lower()
-            problems.append(Problem(
-                path, line, "error", f"record {number} ('{head}') cannot be read: {reason}",
-                "the file looks cut short: export it again" if truncated else
-                "check the braces and commas of this record (each field is 'name = {value},'), or export it again"))
+            problems.append(Problem.of(path, line, "error",
+                                       "import.cut_short_record" if truncated else "import.unreadable_record",
+                                       number=number, head=head, reason=reason))
             continue
         values = {f.key.lower(): f.value for f in block.fields}
         raw = Raw(number, line, block.key, source_type=block.entry_type.lower())
@@ -944,8 +952,7 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
                 raw.citation[name] = found
         raws.append(raw)
     if not blocks:
-        problems.append(Problem(path, 1, "error", "no BibTeX record found",
-                                "a BibTeX record starts with '@type{key,' (e.g. '@techreport{smith2020,')"))
+        problems.append(Problem.of(path, 1, "error", "import.no_bibtex", example="@techreport{smith2020,"))
     return raws, problems
 
 
@@ -976,10 +983,8 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         tag = match.group(1) if match else None
         if tag == "TY":
             if current is not None:
-                problems.append(Problem(path, start, "error",
-                                        f"record {len(chunks) + 1} has no end line 'ER  - ' before the next "
-                                        f"record on line {number}",
-                                        "each record ends with a line 'ER  - ': export the file again"))
+                problems.append(Problem.of(path, start, "error", "import.ris_no_end_before",
+                                           number=len(chunks), next_line=number))
             current, start = [line], number
             chunks.append((start, current))
         elif tag == "ER":
@@ -989,12 +994,9 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         elif current is not None:
             current.append(line)
     if current is not None:
-        problems.append(Problem(path, start, "error",
-                                f"record {len(chunks)} has no end line 'ER  - ': the file looks cut short",
-                                "export the file again"))
+        problems.append(Problem.of(path, start, "error", "import.ris_no_end", number=len(chunks)))
     if not chunks:
-        problems.append(Problem(path, 1, "error", "no RIS record found",
-                                "a RIS record starts with a line 'TY  - ' (e.g. 'TY  - RPRT') and ends with 'ER  - '"))
+        problems.append(Problem.of(path, 1, "error", "import.no_ris"))
     raws: list[Raw] = []
     for number, (line, lines) in enumerate(chunks, 1):
         parsed = rispy.loads("\n".join(lines), delimiter_tags_mapping={}, enforce_list_tags=False)
@@ -1081,27 +1083,23 @@ def _read_csljson(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [], [Problem(path, exc.lineno, "error", f"the file is not valid JSON: {exc.msg} (column {exc.colno})",
-                            "export it again as CSL JSON; if you edited it, check the commas and quotes")]
+        return [], [Problem.of(path, exc.lineno, "error", "import.invalid_json", reason=exc.msg, column=exc.colno)]
     except RecursionError:
-        return [], [Problem(path, 1, "error", "the JSON is nested too deeply", "export it again as CSL JSON")]
+        return [], [Problem.of(path, 1, "error", "import.json_too_deep")]
     if isinstance(data, dict) and "type" in data:
         data, offsets = [data], [text.index("{")]
     elif isinstance(data, list):
         offsets = _json_offsets(text)
     else:
-        return [], [Problem(path, 1, "error",
-                            "this JSON is not CSL JSON (a list of items with 'id', 'type' and 'title')",
-                            "export the references as 'CSL JSON' from your reference manager")]
+        return [], [Problem.of(path, 1, "error", "import.not_csl_json")]
     if not data:
-        return [], [Problem(path, 1, "error", "the file has no records (an empty list)", "export some references")]
+        return [], [Problem.of(path, 1, "error", "import.empty_list")]
     problems: list[Problem] = []
     raws: list[Raw] = []
     for number, (item, offset) in enumerate(zip(data, offsets, strict=True), 1):
         line = text.count("\n", 0, offset) + 1
         if not isinstance(item, dict):
-            problems.append(Problem(path, line, "error", f"record {number} is not a JSON object",
-                                    "each CSL JSON item is an object {\"id\": ..., \"type\": ..., \"title\": ...}"))
+            problems.append(Problem.of(path, line, "error", "import.not_object", number=number))
             continue
         title = _text(_CSL_MARKUP.sub("", str(item.get("title") or "")))
         raw = Raw(number, line, _text(item.get("id")) or title[:40] or "untitled",
@@ -1178,21 +1176,15 @@ def decode(data: bytes, path: str) -> str:
     """The file's text; ImportFailed (with line and record) when it is not UTF-8 text."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ImportFailed([Problem(path, line, "error", "this is not a text file (it contains NUL bytes)",
-                                    "export the references as BibTeX, RIS or CSL JSON text")])
+        raise ImportFailed([Problem.of(path, line, "error", "import.nul_bytes")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8-sig", errors="replace")
         line = before.count("\n") + 1
         record = len(_record_starts(before))
-        where = f", in record {record}" if record else ""
-        raise ImportFailed([Problem(
-            path, line, "error",
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}{where}); "
-            "it is probably Latin-1 or Windows-1252",
-            "export it again choosing the UTF-8 encoding (Zotero: Character Encoding 'Unicode (UTF-8)'), "
-            "or convert it: iconv -f windows-1252 -t utf-8 FILE > FILE.utf8")]) from None
+        raise ImportFailed([Problem.of(path, line, "error", "import.not_utf8_in_record" if record else "import.not_utf8",
+                                       byte=f"{data[exc.start]:02x}", position=exc.start, record=record)]) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -1203,32 +1195,24 @@ def read_raw(path: Path, fmt: str | None = None, max_bytes: int = MAX_IMPORT_BYT
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ImportFailed([Problem(shown, 1, "error",
-                                        f"the file is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:g} MB "
-                                        "'kb import' reads",
-                                        "export fewer references at a time (one collection, a year...) and import "
-                                        "each file")])
+            raise ImportFailed([Problem.of(shown, 1, "error", "import.too_large", size=f"{size / 1e6:.1f}",
+                                           limit=f"{max_bytes / 1e6:g}")])
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise ImportFailed([Problem(shown, 1, "error", f"cannot read the file ({exc.strerror})",
-                                    "check that it exists and is readable")]) from None
+        raise ImportFailed([Problem.of(shown, 1, "error", "import.cannot_read", reason=exc.strerror)]) from None
     if len(data) > max_bytes:
-        raise ImportFailed([Problem(shown, 1, "error", f"the file is larger than the {max_bytes / 1e6:g} MB "
-                                    "'kb import' reads", "export fewer references at a time")])
+        raise ImportFailed([Problem.of(shown, 1, "error", "import.grew_too_large", limit=f"{max_bytes / 1e6:g}")])
     text = decode(data, shown)
     named = fmt or format_from_name(path)
     looks = sniff(text)
     if named is None:
         if not looks:
-            raise ImportFailed([Problem(shown, 1, "error", "cannot tell the format of this file",
-                                        "name it .bib, .ris or .json, or give --format bibtex|ris|csljson")])
+            raise ImportFailed([Problem.of(shown, 1, "error", "import.unknown_format")])
         named = looks[0]
     elif looks and named not in looks:
-        raise ImportFailed([Problem(shown, 1, "error",
-                                    f"this file looks like {FORMAT_NAMES[looks[0]]}, not {FORMAT_NAMES[named]}",
-                                    f"run 'kb import {path.name} --format {looks[0]}', or export the references as "
-                                    f"{FORMAT_NAMES[named]}")])
+        raise ImportFailed([Problem.of(shown, 1, "error", "import.other_format", looks=FORMAT_NAMES[looks[0]],
+                                       named=FORMAT_NAMES[named], file=path.name, option=looks[0])])
     raws, problems = _READERS[named](text, shown)
     if any(p.is_error for p in problems):
         raise ImportFailed(problems)
@@ -1307,9 +1291,9 @@ def _checked(name: str, value: Any, raw: Raw, path: str, vocabularies: Vocabular
     try:
         return option.convert(value, None, Context(vocabularies, lambda problem: None))  # type: ignore[arg-type]
     except Invalid as invalid:
-        said = Problem.of(path, raw.line, "warning", invalid.key, field=name, **invalid.params)
-        warnings.append(Problem(path, raw.line, "warning", f"record {raw.number} ('{raw.label}'): {said.message}",
-                                f"left out of the entry; {said.fix}"))
+        warnings.append(Problem.of(path, raw.line, "warning", "import.left_out", record=raw.what(),
+                                   problem=message(invalid.key, field=name, **invalid.params),
+                                   fix=message(f"{invalid.key}.fix", field=name, **invalid.params)))
         return None
 
 
@@ -1319,17 +1303,14 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     vocabularies = _vocabularies(vocabularies)
     lookups = lookups or _Lookups(vocabularies)
     warnings: list[Problem] = []
-    where = f"record {raw.number} ('{raw.label}')"
+    where = raw.what()
     if not raw.title:
-        raise ImportFailed([Problem(path, raw.line, "error", f"{where} has no title",
-                                    "add the title in your reference manager and export again, "
-                                    "or leave the record out")])
+        raise ImportFailed([Problem.of(path, raw.line, "error", "import.no_title", record=where)])
     fields: dict[str, Any] = {}
     title = _checked("title", raw.title, raw, path, vocabularies, [])
     if title is None:
-        raise ImportFailed([Problem(path, raw.line, "error", f"{where}: the title is {len(raw.title)} characters long, "
-                                    "more than the 500 an entry allows",
-                                    "shorten it in your reference manager (the subtitle can go in the summary)")])
+        raise ImportFailed([Problem.of(path, raw.line, "error", "import.title_too_long", record=where,
+                                       length=len(raw.title))])
     fields["title"] = title
     fields["type"] = _entry_type(raw, fmt, lookups)
     year = _checked("year", raw.year, raw, path, vocabularies, warnings) if raw.year else None
@@ -1365,9 +1346,7 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
         fields[dimension] = tags[dimension]
     language = _language(raw.language) if raw.language else None
     if raw.language and language is None:
-        warnings.append(Problem(path, raw.line, "warning",
-                                f"{where}: language '{raw.language}' is not fr, nl or en",
-                                "the entry is marked 'fr': change 'language' if you describe it in nl or en"))
+        warnings.append(Problem.of(path, raw.line, "warning", "import.language", record=where, language=raw.language))
     fields["language"] = language or "fr"
     for name, value in (("url", raw.url), ("doi", raw.doi)):
         if value:
@@ -1380,8 +1359,8 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     if abstract:
         summary = _shorten(abstract, SCHEMA["summary"].max_length)  # type: ignore[attr-defined]
         if summary != abstract:
-            warnings.append(Problem(path, raw.line, "warning", f"{where}: the abstract is {len(abstract)} characters "
-                                    "long; the summary keeps its beginning", "the body has the whole abstract"))
+            warnings.append(Problem.of(path, raw.line, "warning", "import.abstract_too_long", record=where,
+                                       length=len(abstract)))
         fields["summary"] = _checked("summary", summary, raw, path, vocabularies, warnings)
     fields = {k: v for k, v in fields.items() if v not in (None, "", [], ())}
     return Record(raw.number, raw.line, raw.label, fields, _body(fields["language"], abstract), warnings)
@@ -1420,8 +1399,9 @@ def read_records(path: Path, fmt: str | None = None, vocabularies: Vocabularies 
         checked = parse_bytes(text.encode("utf-8"), "imported-entry", shown, vocabularies)
         unexpected = [p for p in checked.problems if p.is_error and not _TODO.match(p.message)]
         if unexpected:
-            problems.extend(Problem(shown, raw.line, "error", f"{record.describe()}: {p.message}", p.fix)
-                            for p in unexpected)
+            problems.extend(Problem.of(shown, raw.line, "error", "import.record_problem", record=record.what(),
+                                       problem=p.what, fix=message(f"{p.what.key}.fix", **dict(p.what.params)))
+                            for p in unexpected if p.what is not None)
             continue
         records.append(record)
     if problems:
@@ -1481,7 +1461,7 @@ def _front_scalars(path: Path) -> dict[str, str]:
 class _Known:
     """What a new record is compared with: existing entry files and the records before it."""
 
-    name: str
+    name: str | Message  # an entry file, or an earlier record of the same import
     title: list[str]
     doi: str = ""
     url: str = ""
@@ -1509,10 +1489,11 @@ class _Duplicates:
 
     def find(self, title: list[str], doi: str, url: str, raw_title: str = "", year: str = "",
              organisations: Sequence[str] = ()) -> tuple[str, _Known] | None:
+        """(the catalogue key saying why, the entry or record it duplicates), or None."""
         if doi and doi in self.by_doi:
-            return "same DOI as", self.by_doi[doi]
+            return "importing.same_doi", self.by_doi[doi]
         if url and url in self.by_url:
-            return "same URL as", self.by_url[url]
+            return "importing.same_url", self.by_url[url]
         # same_title allows at most two differing words: a match shares one of any three of ours
         words = sorted(set(title), key=lambda w: (len(self.by_word.get(w, ())), w))[:3]
         seen: set[int] = set()
@@ -1521,11 +1502,11 @@ class _Duplicates:
                 if id(known) not in seen:
                     seen.add(id(known))
                     if same_title(title, known.title):
-                        return "nearly the same title as", known
+                        return "importing.same_title", known
         found = self.reworded.find(title_words(raw_title), year, organisations) if raw_title else None
         if isinstance(found, _Known):
             same = "year" if year and found.year == year else "organisation"
-            return (f"likely the same document (the title worded differently, the same {same}) as", found)
+            return f"importing.reworded_{same}", found
         return None
 
 
@@ -1552,10 +1533,14 @@ def _existing(entries_dir: Path, vocabularies: Vocabularies) -> _Duplicates:
 @dataclass
 class Skipped:
     record: Record
-    reason: str
+    reason: Message  # why: the same DOI as ..., nearly the same title as ...
+
+    def render(self, lang: str = "en") -> str:
+        return message("importing.skipped", record=self.record.what(), line=self.record.line,
+                       reason=self.reason).render(lang)
 
     def __str__(self) -> str:
-        return f"{self.record.describe()}, line {self.record.line}: {self.reason}"
+        return self.render("en")
 
 
 @dataclass
@@ -1582,12 +1567,12 @@ def plan_import(records: Sequence[Record], entries_dir: Path,
         organisations = tuple(record.fields.get("organisations", ()))
         found = duplicates.find(title, doi, url, record.title, year, organisations)
         if found:
-            skipped.append(Skipped(record, f"{found[0]} {found[1].name}"))
+            skipped.append(Skipped(record, message(found[0], other=found[1].name)))
             continue
         entry_id = free_id(record.title, taken)
         taken.add(entry_id)
         planned.append((entry_id, record))
-        duplicates.add(_Known(record.describe(), title, doi, url, record.title, year, organisations))
+        duplicates.add(_Known(record.what(), title, doi, url, record.title, year, organisations))
     return planned, skipped
 
 
