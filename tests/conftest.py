@@ -17,6 +17,7 @@ from kb.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 STARTER = REPO / "entries"
+STARTER_COUNT = sum(1 for p in STARTER.glob("*.md") if p.name != "README.md")  # the shipped entries
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 

@@ -24,7 +24,7 @@ import yaml
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
-from conftest import MINIMAL, make_entry
+from conftest import MINIMAL, make_entry, STARTER_COUNT
 from kb.bibliography import formats as biblio
 from kb.entries import inventory
 from kb.cli import cli
@@ -51,12 +51,13 @@ def export_file(tmp_path: Path, entries: list[Entry], fmt: str, name: str = "exp
 
 
 def imported(path: Path, target: Path, fmt: str | None = None) -> dict[str, Entry | None]:
-    """Import ``path`` into ``target``; title -> the parsed entry (None if 'kb check' rejects it)."""
+    """Import ``path`` into ``target``; (title, year) -> the parsed entry (None if 'kb check'
+    rejects it): two editions of one work share their title."""
     report = biblio.import_file(path, target, fmt)
     result = {}
     for written in report.written:
         parsed = parse_file(written)
-        result[front(written)["title"]] = parsed.entry
+        result[front(written)["title"], front(written)["year"]] = parsed.entry
     return result
 
 
@@ -80,14 +81,14 @@ def metadata(entry: Entry, names: tuple[str, ...] = COMPARED) -> dict:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_round_trip_gives_back_every_starter_entry(fmt: str, entries_dir: Path, tmp_path: Path) -> None:
     entries = starter(entries_dir)
-    assert len(entries) == 44
+    assert len(entries) == STARTER_COUNT
     path = export_file(tmp_path, entries, fmt)
     target = tmp_path / "imported"
     back = imported(path, target)
     assert len(back) == len(entries)
     names = COMPARED + (("territories",) if fmt == "csljson" else ())
     for entry in entries:
-        again = back[entry.title]
+        again = back[entry.title, entry.year]
         assert again is not None, f"{entry.id}: the imported file has errors: {parse_file(target)}"
         assert metadata(again, names) == metadata(entry, names), entry.id
     # with scale and criteria given back by keywords, the imported inventory passes kb check
@@ -111,7 +112,7 @@ def test_round_trip_without_kb_type_labels_keeps_the_type_class(fmt: str, entrie
     path.write_text(text, encoding="utf-8")
     back = imported(path, tmp_path / "imported")
     for entry in entries:
-        again = back[entry.title]
+        again = back[entry.title, entry.year]
         assert again is not None
         if entry.type in REPORT_LIKE or biblio.kind(entry.type).csl == "document":
             assert again.type == "report", entry.id
@@ -156,7 +157,7 @@ def test_accents_and_special_characters_survive(fmt: str, tmp_path: Path) -> Non
     for word in ("é", "ë", "’", "«", "»", "–"):
         assert word in text  # written as UTF-8, not escaped
     back = imported(path, tmp_path / "imported")
-    again = back[entry.title]
+    again = back[entry.title, entry.year]
     assert again is not None
     names = COMPARED + (("territories",) if fmt == "csljson" else ())
     assert metadata(again, names) == metadata(entry, names)
@@ -271,11 +272,12 @@ def test_csl_items_map_types_names_and_dates(entries_dir: Path, tmp_path: Path) 
                               {"literal": "Conseil bruxellois de coordination sociopolitique"}]
     assert note["custom"] == {"type": "vision_note", "scale": ["region"],
                               "criteria": ["accessibility_proximity", "needs_demography", "institutional_competence"],
-                              "partners": ["ifa", "cbcs"], "territories": ["region"]}
+                              "partners": ["ifa", "cbcs"], "territories": ["region"], "basis": ["not_stated"]}
     assert note["keyword"].startswith("Région, Accessibilité et proximité, ")
     assert items["care-in-the-city"]["type"] == "document"
     assert items["conception-monitoring-des-quartiers-2006"]["issued"] == {"date-parts": [[2006]]}
-    assert "author" not in items["conception-monitoring-des-quartiers-2006"]
+    anonymous = parse_file(make_entry(tmp_path, "sans-auteur", MINIMAL)).entry
+    assert "author" not in biblio.csljson([anonymous])[0]
 
 
 # ------------------------------------------------------------------------------------------
@@ -373,6 +375,8 @@ def test_reference_agrees_with_citeproc(entries_dir: Path) -> None:
     for entry in starter(entries_dir):
         if not (entry.authors or entry.organisations) or entry.doi:
             continue
+        if biblio.csl_item(entry)["type"] == "dataset" and entry.container:
+            continue  # Harvard (CTR) drops a dataset's volume; kb keeps it (the BIMD entry)
         for lang in ("fr", "nl", "en"):
             assert biblio.reference(entry, lang) == citeproc_reference(entry, lang), (entry.id, lang)
 
@@ -387,8 +391,8 @@ def test_reference_is_one_formatted_line(entries_dir: Path, tmp_path: Path) -> N
     assert "Available at" in biblio.reference(barometre, "en")
     assert "Beschikbaar op" in biblio.reference(barometre, "nl")
     assert biblio.reference(entries["moriau-plan-social-sante-integre-2023"], "fr").startswith("Moriau, J. (2023) ")
-    no_creator = biblio.reference(entries["conception-monitoring-des-quartiers-2006"], "fr")
-    assert no_creator == f"{entries['conception-monitoring-des-quartiers-2006'].title} (2006)."
+    anonymous = parse_file(make_entry(tmp_path, "sans-auteur", MINIMAL)).entry
+    assert biblio.reference(anonymous, "fr") == f"{anonymous.title} ({anonymous.year})."
     for entry in entries.values():
         for lang in ("fr", "nl", "en"):
             text = biblio.reference(entry, lang)
@@ -414,7 +418,7 @@ def test_kb_export_each_format(runner, entries_dir: Path, tmp_path: Path, databa
     assert result.stdout == biblio.bibtex(entries)
     result = runner.invoke(cli, ["export", "--format", "ris", *args])
     assert result.exit_code == 0, result.output
-    assert len(rispy.loads(result.stdout)) == 44
+    assert len(rispy.loads(result.stdout)) == STARTER_COUNT
     result = runner.invoke(cli, ["export", "--format", "csljson", *args])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == biblio.csljson(entries)
@@ -447,8 +451,8 @@ def test_kb_export_to_a_file_guesses_the_format(runner, entries_dir: Path, tmp_p
         result = runner.invoke(cli, ["export", "-o", str(target), *args])
         assert result.exit_code == 0, result.output
         assert result.stdout == ""
-        assert "exported 44 entries" in result.stderr
-        assert len(check(target.read_text(encoding="utf-8"))) == 44
+        assert f"exported {STARTER_COUNT} entries" in result.stderr
+        assert len(check(target.read_text(encoding="utf-8"))) == STARTER_COUNT
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, REPO, make_entry
+from conftest import MINIMAL, REPO, make_entry, STARTER_COUNT
 from filedata import direct_facets, entry_paths, file_digests
 from sqlalchemy import create_engine, text
 
@@ -44,14 +44,14 @@ def found(project, words: str) -> list[str]:
 
 def test_first_run_adds_everything_and_the_second_nothing(project):
     first = project.index()
-    assert len(first.changes.added) == 44 and first.search_written == 44
+    assert len(first.changes.added) == STARTER_COUNT and first.search_written == STARTER_COUNT
     assert not (first.changes.changed or first.changes.removed or first.changes.touched)
     assert project.store.digests() == file_digests(project.entries_dir) == index_digests(project)
 
     second = project.index()
     assert not second.changes
-    assert (second.changes.unchanged, second.search_written, second.search_removed) == (44, 0, 0)
-    assert str(second) == "store: 0 added, 0 changed, 0 removed, 44 unchanged; search index: 0 written, 0 removed"
+    assert (second.changes.unchanged, second.search_written, second.search_removed) == (STARTER_COUNT, 0, 0)
+    assert str(second) == f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed"
 
 
 def test_only_added_changed_and_removed_files_are_rewritten(project):
@@ -99,16 +99,16 @@ def test_a_same_size_edit_is_seen_and_a_touch_is_not_a_change(project):
 def test_full_rebuilds_store_and_search_index(project):
     project.index()
     report = project.index(full=True)
-    assert len(report.changes.added) == 44 and report.search_written == 44
+    assert len(report.changes.added) == STARTER_COUNT and report.search_written == STARTER_COUNT
     assert project.store.digests() == file_digests(project.entries_dir) == index_digests(project)
-    assert project.search_index.search("").total == 44
+    assert project.search_index.search("").total == STARTER_COUNT
 
 
 def test_a_deleted_or_stale_search_index_is_rebuilt(project):
     project.index()
     shutil.rmtree(project.index_dir)
     project.__dict__.pop("search_index", None)
-    assert project.index().search_written == 44
+    assert project.index().search_written == STARTER_COUNT
     assert index_digests(project) == file_digests(project.entries_dir)
 
     # An index left behind by an interrupted run: an older copy of it, put back.
@@ -126,7 +126,7 @@ def test_a_deleted_or_stale_search_index_is_rebuilt(project):
     # An index written by another version of kb (another schema or analysis) is rebuilt whole.
     (project.index_dir / "kb-format").write_text("0\n")
     project.__dict__.pop("search_index", None)
-    assert project.index().search_written == 44
+    assert project.index().search_written == STARTER_COUNT
 
 
 def test_the_index_records_the_store_revision_it_matches(project):
@@ -221,11 +221,12 @@ def kb_index_args(project, *extra: str) -> list[str]:
 def test_cli_index_reports_and_is_incremental(project, runner):
     result = runner.invoke(cli, kb_index_args(project))
     assert result.exit_code == 0, result.output
-    assert "store: 44 added, 0 changed, 0 removed, 0 unchanged; search index: 44 written, 0 removed" in result.output
+    assert (f"store: {STARTER_COUNT} added, 0 changed, 0 removed, 0 unchanged; search index: {STARTER_COUNT} written, "
+            "0 removed") in result.output
     again = runner.invoke(cli, kb_index_args(project))
-    assert "store: 0 added, 0 changed, 0 removed, 44 unchanged; search index: 0 written, 0 removed" in again.output
+    assert f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed" in again.output
     full = runner.invoke(cli, kb_index_args(project, "--full"))
-    assert full.exit_code == 0 and "44 added" in full.output and "44 written" in full.output
+    assert full.exit_code == 0 and f"{STARTER_COUNT} added" in full.output and f"{STARTER_COUNT} written" in full.output
     assert project.store.digests() == file_digests(project.entries_dir)
 
 

@@ -649,13 +649,14 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
         creators = names[0] if names else ""
     if not creators:
         parts = [f"{entry.title} ({entry.year})."]
-    elif kind(entry.type).csl == "report":
-        parts = [f"{creators} ({entry.year}) {entry.title}. {_type_label(entry, vocabularies)}."]
+    elif kind(entry.type).csl == "report":  # the edition before the genre, as citeproc places it
+        edition = f" {entry.edition}." if entry.edition else ""
+        parts = [f"{creators} ({entry.year}) {entry.title}.{edition} {_type_label(entry, vocabularies)}."]
     elif kind(entry.type).csl == "legislation":
         parts = [f"{creators} ({entry.year}) {entry.title}."]
     else:
         parts = [f"{creators} ({entry.year}) {opening}{entry.title}{closing}."]
-    where = _where(entry)
+    where = _where(entry, edition=kind(entry.type).csl != "report" or not creators)
     if where:
         parts.append(f"{where}.")
     if people and organisations:
@@ -668,11 +669,11 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
     return " ".join(" ".join(parts).split())
 
 
-def _where(entry: Entry) -> str:
+def _where(entry: Entry, edition: bool = True) -> str:
     """'Bruxelles Santé, 96(2), 12-15' or 'Série, 3e éd.': where the document appears, for a reference."""
     parts = [entry.container] if entry.container else []
     number = (entry.volume or "") + (f"({entry.issue})" if entry.issue else "")
-    parts += [p for p in (number, entry.pages and _page_range(entry.pages, "–"), entry.edition) if p]
+    parts += [p for p in (number, entry.pages and _page_range(entry.pages, "–"), edition and entry.edition) if p]
     return ", ".join(parts)
 
 
@@ -1468,6 +1469,11 @@ class _Known:
     raw_title: str = ""
     year: str = ""
     organisations: tuple[str, ...] = ()
+    edition: str = ""
+
+    def another_edition(self, year: str, edition: str) -> bool:
+        """Two editions of one work, not the same document twice (as inventory.editions says)."""
+        return bool(self.edition or edition) and (self.edition != edition or self.year != year)
 
 
 class _Duplicates:
@@ -1488,7 +1494,7 @@ class _Duplicates:
             self.by_word[word].append(known)
 
     def find(self, title: list[str], doi: str, url: str, raw_title: str = "", year: str = "",
-             organisations: Sequence[str] = ()) -> tuple[str, _Known] | None:
+             organisations: Sequence[str] = (), edition: str = "") -> tuple[str, _Known] | None:
         """(the catalogue key saying why, the entry or record it duplicates), or None."""
         if doi and doi in self.by_doi:
             return "importing.same_doi", self.by_doi[doi]
@@ -1501,10 +1507,10 @@ class _Duplicates:
             for known in self.by_word.get(word, ()):
                 if id(known) not in seen:
                     seen.add(id(known))
-                    if same_title(title, known.title):
+                    if same_title(title, known.title) and not known.another_edition(year, edition):
                         return "importing.same_title", known
         found = self.reworded.find(title_words(raw_title), year, organisations) if raw_title else None
-        if isinstance(found, _Known):
+        if isinstance(found, _Known) and not found.another_edition(year, edition):
             same = "year" if year and found.year == year else "organisation"
             return f"importing.reworded_{same}", found
         return None
@@ -1520,13 +1526,13 @@ def _existing(entries_dir: Path, vocabularies: Vocabularies) -> _Duplicates:
         entry = valid.get(path.name)
         if entry is not None:
             title, doi, url, year = entry.title, entry.doi or "", entry.url or "", str(entry.year)
-            organisations = entry.organisations
+            organisations, edition = entry.organisations, entry.edition or ""
         else:
             scalars = _front_scalars(path)
             title, doi, url = scalars.get("title", ""), scalars.get("doi", ""), scalars.get("url", "")
-            year, organisations = scalars.get("year", ""), ()
+            year, organisations, edition = scalars.get("year", ""), (), scalars.get("edition", "")
         duplicates.add(_Known(display_path(path), normalise_title(title).split(), _norm_doi(doi), _norm_url(url),
-                              title, year, tuple(organisations)))
+                              title, year, tuple(organisations), edition))
     return duplicates
 
 
@@ -1565,14 +1571,15 @@ def plan_import(records: Sequence[Record], entries_dir: Path,
         doi, url = _norm_doi(record.fields.get("doi", "")), _norm_url(record.fields.get("url", ""))
         year = str(record.fields.get("year", ""))
         organisations = tuple(record.fields.get("organisations", ()))
-        found = duplicates.find(title, doi, url, record.title, year, organisations)
+        edition = str(record.fields.get("edition", ""))
+        found = duplicates.find(title, doi, url, record.title, year, organisations, edition)
         if found:
             skipped.append(Skipped(record, message(found[0], other=found[1].name)))
             continue
         entry_id = free_id(record.title, taken)
         taken.add(entry_id)
         planned.append((entry_id, record))
-        duplicates.add(_Known(record.what(), title, doi, url, record.title, year, organisations))
+        duplicates.add(_Known(record.what(), title, doi, url, record.title, year, organisations, edition))
     return planned, skipped
 
 
