@@ -126,11 +126,13 @@ def test_vocabulary_labels_are_searchable_in_every_language(searched):
 def test_an_exact_title_ranks_its_entry_first(searched):
     paths = entry_paths(searched.entries_dir)
     assert len(paths) == STARTER_COUNT
+    titles = {path.stem: front_matter(path)["title"] for path in paths}
     misses = []
     for path in paths:
-        title = front_matter(path)["title"]
+        title = titles[path.stem]
+        sharing = {other for other, same in titles.items() if same == title}  # editions of one work
         found = ids(search(searched, title, limit=3))
-        if not found or found[0] != path.stem:
+        if not found or found[0] not in sharing or path.stem not in found[:len(sharing)]:
             misses.append((path.stem, title, found))
     assert misses == []
 
@@ -317,7 +319,7 @@ def test_odd_queries_are_answered_sensibly_and_say_what_was_changed(searched):
 
     for text in ("AND OR", "(((", "NOT", "de la du et"):
         listed = index.search(text, limit=100)
-        assert listed.total == 44 and listed.notes, text
+        assert listed.total == STARTER_COUNT and listed.notes, text
 
     unclosed = index.search('"accessibilité', limit=100)
     assert any("quote" in note for note in unclosed.notes)
@@ -590,7 +592,8 @@ Une étude.
 def test_a_translated_title_is_searched_in_its_language(sqlite_project):
     (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
     sqlite_project.index()
-    for words in ("wijkgezondheidscentra", "werkingsgebied", '"kaart van de wijkgezondheidscentra"', "maisons médicales"):
+    for words in ("wijkgezondheidscentra", "werkingsgebied", '"kaart van de wijkgezondheidscentra"',
+                  "cartographie maisons médicales"):
         results = search(sqlite_project, words)
         assert ids(results)[:1] == ["cartographie-maisons-medicales"], words
     hit = search(sqlite_project, "wijkgezondheidscentra").hits[0]

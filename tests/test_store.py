@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from conftest import MINIMAL, make_entry
+from conftest import MINIMAL, make_entry, STARTER_COUNT
 from filedata import direct_facets, entry_paths, file_digests, front_matter, tags
 from sqlalchemy import text
 
@@ -48,7 +48,7 @@ def stored(project):
 
 def test_store_holds_every_file_with_its_digest(indexed):
     assert indexed.store.digests() == file_digests(indexed.entries_dir)
-    assert indexed.store.count() == len(entry_paths(indexed.entries_dir)) == 44
+    assert indexed.store.count() == len(entry_paths(indexed.entries_dir)) == STARTER_COUNT
 
 
 def test_entries_come_back_as_the_files_parse(stored):

@@ -580,6 +580,7 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY].rsplit(" ", 1)[0]
         notes.append(f"the query was cut to its first {MAX_QUERY} characters")
+    text = re.sub(r"(?<=\w)\?+(?=[\s\W]|$)", " ", text)  # 'Brussel?' ends a question: not a wildcard
     stripped = re.sub(r"(?<![\w])[*?]+", " ", text)
     if stripped != text and stripped.strip():
         notes.append("wildcards are only allowed at the end of a word (accessib*)")
