@@ -514,7 +514,7 @@ class Site:
                 entry.id, entry.title, entry.type, entry.year, entry.language, entry.scale, entry.criteria,
                 entry.date, entry.authors, entry.organisations, entry.partners, entry.territories, entry.url,
                 entry.doi, entry.summary, entry.added, entry.basis, entry.translations,
-                *(getattr(entry, name) for name in CITATION_FIELDS))
+                *(getattr(entry, name) for name in CITATION_FIELDS), entry.archive, entry.url_status)
         return self._export_keys[entry.id]
 
     def _entry_key(self, entry: Entry) -> str:
