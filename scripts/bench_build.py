@@ -458,8 +458,12 @@ def make_history(work: Workdir) -> dict[str, int]:
         git("commit", "-q", "-am", f"change {number}", month=month + number // 20)
         counts["commits"] += 1
     for number, name in enumerate(names[-50:]):
-        git("mv", f"entries/{name}", f"entries/renamed-{name}")
-        git("commit", "-q", "-m", f"rename {number}", month=month + 10)
+        new = f"moved-{number:03d}-{name[4:10]}"  # a new id: the file is renamed and its id line follows
+        git("mv", f"entries/{name}", f"entries/{new}.md")
+        path = work.entries / f"{new}.md"
+        path.write_text(re.sub(r"(?m)^id: .*$", f"id: {new}", path.read_text(encoding="utf-8"), count=1),
+                        encoding="utf-8")
+        git("commit", "-q", "-am", f"rename {number}", month=month + 10)
         counts["commits"] += 1
     git("repack", "-adq")  # packed, as a clone is (loose objects cost about ten times more to read)
     return counts
