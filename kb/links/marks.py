@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from kb.entries.schema import split_front_matter
+from kb.files import write_atomically
 from kb.links.run import Finding
 
 MARK = re.compile(r"^url_status:\s*['\"]?dead['\"]?\s*(#.*)?$")
@@ -58,7 +59,7 @@ def _mark(path: Path, url_line: int, archive: str) -> bool:
         added.append(f"archive: {json.dumps(archive)}{newline}")
     at = url_line if 0 < url_line <= end else end  # after the url line (1-based: its index + 1)
     lines[at:at] = added
-    path.write_bytes("".join(lines).encode("utf-8"))
+    write_atomically(path, "".join(lines).encode("utf-8"))
     return True
 
 
@@ -70,5 +71,5 @@ def _unmark(path: Path) -> bool:
     kept = [line for number, line in enumerate(lines) if not (0 < number < end and MARK.match(line.rstrip("\r\n")))]
     if len(kept) == len(lines):
         return False
-    path.write_bytes("".join(kept).encode("utf-8"))
+    write_atomically(path, "".join(kept).encode("utf-8"))
     return True

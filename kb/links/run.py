@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from kb.entries.schema import Entry
+from kb.files import write_atomically
 from kb.links import archive
 from kb.links.check import Checker, Result, Settings
 
@@ -138,8 +138,5 @@ def _read_cache(path: Path) -> dict[str, dict]:
 
 
 def _write_cache(path: Path, links: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}-{os.getpid()}")
-    partial.write_text(json.dumps({"version": CACHE_VERSION, "links": dict(sorted(links.items()))}, indent=1,
-                                  ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, partial.with_name(path.name))
+    write_atomically(path, json.dumps({"version": CACHE_VERSION, "links": dict(sorted(links.items()))}, indent=1,
+                                      ensure_ascii=False))
