@@ -71,7 +71,7 @@ def links_of(entries: Iterable[Entry], resolver: str = DOI_RESOLVER) -> list[Lin
     """Every address of the entries, in file and line order."""
     found = []
     for entry in entries:
-        dead = getattr(entry, "url_status", None) == "dead"
+        dead = entry.url_status == "dead"
         if entry.url:
             found.append(Link(entry.path, entry.lines.get("url", 1), entry.id, "url", entry.url, entry.url, dead))
         if entry.doi:
