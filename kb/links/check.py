@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 USER_AGENT = "kb-links/1 (checks the sources cited by an open inventory of studies)"
 DEAD = frozenset({404, 410})
@@ -121,15 +121,10 @@ class Checker:
         context = ssl.create_default_context()  # certificates checked against the system's authorities
         self.opener = urllib.request.build_opener(_Manual(), urllib.request.HTTPSHandler(context=context))
 
-    def check_all(self, urls: Iterable[str], done: Callable[[str, Result], None] | None = None) -> dict[str, Result]:
+    def check_all(self, urls: Iterable[str]) -> dict[str, Result]:
         urls = sorted(set(urls))
-        results: dict[str, Result] = {}
         with concurrent.futures.ThreadPoolExecutor(max(1, self.settings.workers)) as pool:
-            for url, result in zip(urls, pool.map(self.check, urls)):
-                results[url] = result
-                if done:
-                    done(url, result)
-        return results
+            return dict(zip(urls, pool.map(self.check, urls)))
 
     def check(self, url: str) -> Result:
         """Follow ``url`` to its end: alive, moved (a permanent redirect on the way), dead or unchecked."""

@@ -72,7 +72,9 @@ def _cell(value: str) -> str:
 
 def markdown(report: Report, lang: str, file_url: Callable[[str, int], str] | None = None) -> str:
     """The report in ``lang`` as Markdown: a summary, then a table per kind of finding."""
-    t = lambda key, **values: i18n.t(lang, key, **values)  # noqa: E731
+    def t(key: str, **values: object) -> str:
+        return i18n.t(lang, key, **values)
+
     lines = [f"## {t('links.title')}", "", summary(report, lang), ""]
     if not _listed(report):
         lines += [t("links.all_alive"), ""]
@@ -80,9 +82,9 @@ def markdown(report: Report, lang: str, file_url: Callable[[str, int], str] | No
         found = [f for f in report.findings if f.result.outcome == outcome]
         if not found:
             continue
-        lines += [f"### {t('links.heading.' + outcome)} ({len(found)})", "",
-                  f"| {t('links.column.entry')} | {t('links.column.address')} | {t('links.column.state')} "
-                  f"| {t('links.column.next')} |", "|---|---|---|---|"]
+        header = (f"| {t('links.column.entry')} | {t('links.column.address')} | {t('links.column.state')} "
+                  f"| {t('links.column.next')} |")
+        lines += [f"### {t('links.heading.' + outcome)} ({len(found)})", "", header, "|---|---|---|---|"]
         for f in found:
             where = f"{f.link.path}:{f.link.line}"
             if file_url:

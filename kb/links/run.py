@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from kb.entries.schema import Entry
 from kb.files import write_atomically
@@ -80,8 +80,7 @@ def links_of(entries: Iterable[Entry], resolver: str = DOI_RESOLVER) -> list[Lin
     return sorted(found, key=lambda link: (link.path, link.line))
 
 
-def run(links: list[Link], cache_path: Path, options: Options, now: dt.datetime | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Report:
+def run(links: list[Link], cache_path: Path, options: Options, now: dt.datetime | None = None) -> Report:
     """Check the links (each address once), through the cache; returns every link's finding."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cache = _read_cache(cache_path)
@@ -92,14 +91,7 @@ def run(links: list[Link], cache_path: Path, options: Options, now: dt.datetime 
             kept[address] = Result(known["outcome"], int(known.get("status", 0)), str(known.get("reason", "")),
                                    str(known.get("target", "")))
     asked = sorted({link.address for link in links} - kept.keys())
-    done = [0]
-
-    def tick(_: str, __: Result) -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], len(asked))
-
-    fresh = Checker(options.settings).check_all(asked, tick)
+    fresh = Checker(options.settings).check_all(asked)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     for address, result in fresh.items():
         cache[address] = {**result.as_dict(), "checked": stamp}
