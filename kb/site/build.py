@@ -435,8 +435,9 @@ class Site:
         yield Page("schema/entry.json", _hash(entry_schema), lambda: entry_schema)
         ids = json.dumps(sorted(e.id for e in c.entries))
         yield Page("propose/ids.json", _hash(ids), lambda ids=ids: ids)
-        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], c.dates.get(e.id)) for e in c.latest(50)],
-                         extra={"entries": c.latest(50)})
+        latest = c.latest(50)
+        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], c.dates.get(e.id)) for e in latest],
+                         extra={"entries": latest})
 
     def _exports(self) -> Iterator[Page]:
         """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
