@@ -152,3 +152,17 @@ def test_a_rewritten_history_is_read_whole_again(repository, tmp_path):
     git(repository, "commit", "-q", "--allow-empty", "-m", "other", date="2024-09-01T10:00:00+02:00")
     found = history.load(repository / "entries", state)
     assert "etude" in found.dates and "etude-2" not in found.dates
+
+
+def test_a_text_edit_in_a_checkout_rewrites_only_that_entry_pages(repository, tmp_path):
+    project = Project(root=repository)
+    try:
+        project.build(search=False)
+        kept = (repository / ".kb" / "history.pickle").stat().st_mtime_ns
+        path = repository / "entries" / "plan.md"
+        path.write_text(path.read_text() + "\nUne phrase de plus.\n")
+        report = project.build(search=False)
+    finally:
+        project.close()
+    assert sorted(report.written) == ["fr/entries/plan/index.html", "nl/entries/plan/index.html"]
+    assert (repository / ".kb" / "history.pickle").stat().st_mtime_ns == kept  # no git log: HEAD did not move
