@@ -181,7 +181,7 @@ class Checker:
                 return answer.code, answer.headers.get("Location", ""), "", _retry_after(answer.headers.get("Retry-After"))
         except urllib.error.URLError as error:
             return 0, "", _reason(error.reason), None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:  # (socket.timeout is TimeoutError)
             return 0, "", "links.reason.timeout", None
         except (http.client.HTTPException, OSError, ValueError) as error:
             return 0, "", _reason(error), None
@@ -193,7 +193,7 @@ def _reason(error: object) -> str:
     """The catalogue key for why no HTTP answer came."""
     if isinstance(error, ssl.SSLCertVerificationError):
         return "links.reason.certificate"
-    if isinstance(error, (TimeoutError, socket.timeout)):
+    if isinstance(error, TimeoutError):
         return "links.reason.timeout"
     if isinstance(error, ConnectionRefusedError):
         return "links.reason.refused"
