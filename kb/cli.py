@@ -231,6 +231,88 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
         sys.exit(1)
 
 
+@cli.command("links")
+@entries_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "github"]), default="text",
+              help="text: file:line lines; json; markdown: a report (the links workflow's issue); github: annotations.")
+@click.option("--strict", is_flag=True, help="Fail on unchecked links too.")
+@click.option("--write", is_flag=True, help="Mark dead urls in their entries (url_status: dead, archive:), "
+                                            "and unmark those that answer again.")
+@click.option("--max-age", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+              help="Days a link that answered is not asked again [default: $KB_LINKS_MAX_AGE, else links_max_age "
+                   "in kb.yml, else 7]; 0 asks about every link.")
+@click.option("--archive", metavar="URL", default=None,
+              help="The archive's availability lookup [default: $KB_ARCHIVE_URL, else links_archive in kb.yml, "
+                   "else https://archive.org/wayback/available].")
+@click.option("--doi-resolver", metavar="URL", default=None,
+              help="Where DOIs are resolved [default: $KB_DOI_RESOLVER, else doi_resolver in kb.yml, "
+                   "else https://doi.org/].")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Seconds to wait for a server.")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="New attempts after no answer, a 5xx or a 429.")
+@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Requests at once to one host.")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to one host.")
+@lang_option
+def links_command(entries_dir: Path, output_format: str, strict: bool, write: bool, max_age: float | None,
+                  archive: str | None, doi_resolver: str | None, timeout: float, retries: int, per_host: int,
+                  delay: float, langs: tuple[str, ...]) -> None:
+    """Check every url and DOI of the entries: which answer, which moved, which are dead.
+
+    Dead links are printed with file:line, the status and an archived copy to use. Results
+    are cached in .kb/links.json: within --max-age days only links that failed or are new
+    are asked again. Without network, links are "unchecked", never dead. Exits with 1 when
+    a link is dead (or unchecked, with --strict), 2 on a usage error. kb check never fails
+    on a dead link.
+    """
+    from kb import config as config_module
+    from kb.entries import inventory
+    from kb.i18n import t
+    from kb.links import marks, report, run
+    from kb.links.check import Settings, user_agent
+
+    if not entries_dir.is_dir():
+        raise click.UsageError(f"no entries folder at {entries_dir} -- give one with --entries")
+    try:
+        config = config_module.load(Path.cwd()).overriding(repository=os.environ.get("KB_REPOSITORY") or None)
+    except config_module.ConfigError as bad:
+        _print_problems(bad.problems)
+        sys.exit(2)
+    ages = (max_age, os.environ.get("KB_LINKS_MAX_AGE"), config.links_max_age)
+    try:
+        age = next(float(a) for a in ages if a is not None and a != "")
+    except ValueError:
+        raise click.BadParameter("KB_LINKS_MAX_AGE must be a number of days", param_hint="--max-age") from None
+    options = run.Options(
+        Settings(timeout=timeout, retries=retries, per_host=per_host, delay=delay,
+                 user_agent=user_agent(config.repository)),
+        max_age=age,
+        archive=_setting("links_archive", archive or os.environ.get("KB_ARCHIVE_URL")) or config.links_archive,
+        resolver=_setting("doi_resolver", doi_resolver or os.environ.get("KB_DOI_RESOLVER")) or config.doi_resolver)
+    entries = inventory.load([entries_dir]).entries
+    result = run.run(run.links_of(entries, options.resolver), Path(".kb") / "links.json", options)
+    if output_format == "json":
+        click.echo(report.as_json(result))
+    elif output_format == "markdown":
+        source = config.source_url if config.repository else None
+        click.echo("\n".join(report.markdown(result, lang, source) for lang in langs), nl=False)
+    else:
+        lines = report.github(result, langs) if output_format == "github" else report.text(result, langs)
+        for line in lines:
+            click.echo(line)
+    if output_format != "json":
+        for lang in langs:
+            click.echo(report.summary(result, lang), err=True)
+    if write:
+        changed = marks.write(result.findings)
+        for lang in langs:
+            click.echo(t(lang, "links.written", files=len(changed)), err=True)
+    if result.count("dead") or (strict and result.count("unchecked")):
+        sys.exit(1)
+
+
 @cli.command("diff")
 @click.argument("base")
 @entries_option

@@ -18,7 +18,7 @@ import yaml
 from kb import i18n
 from kb.entries import vocab
 from kb.entries.problems import Problem
-from kb.entries.schema import URL, Context, Invalid, Option, Text, _compose, convert_fields
+from kb.entries.schema import URL, Context, Integer, Invalid, Option, Text, _compose, convert_fields
 
 FILE_NAME = "kb.yml"
 UI_LANGS = i18n.UI_LANGS
@@ -78,6 +78,9 @@ SETTINGS: dict[str, Option] = {
     "entries_folder": Folder(max_length=200, help="where the entries live in the repository"),
     "contact": Email(help="an e-mail address for proposals from people without a forge account"),
     "default_language": UiLanguage(help="the interface language the site's root page opens"),
+    "links_max_age": Integer(0, lambda: 365, help="days kb links trusts a link that answered"),
+    "links_archive": URL(help="the archive's availability lookup kb links asks for copies of dead links"),
+    "doi_resolver": URL(help="the address DOIs are resolved at, for kb links"),
 }
 
 
@@ -93,6 +96,9 @@ class Config:
     entries_folder: str = "entries"
     contact: str = ""
     default_language: str = "fr"
+    links_max_age: int = 7
+    links_archive: str = "https://archive.org/wayback/available"
+    doi_resolver: str = "https://doi.org/"
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or i18n.t(lang, "site")
@@ -110,6 +116,12 @@ class Config:
         if not self.repository:
             return ""
         return f"{self.repository.rstrip('/')}/commits/{self.branch}/{self.entries_folder}/{entry_id}.md"
+
+    def source_url(self, entry_id: str, line: int) -> str:
+        """An entry's file on the forge, at a line (for reports read on the forge)."""
+        if not self.repository:
+            return ""
+        return f"{self.repository.rstrip('/')}/blob/{self.branch}/{self.entries_folder}/{entry_id}.md#L{line}"
 
     def new_file_url(self) -> str:
         """The forge's 'new file' page in the entries folder (forks for people without write access)."""

@@ -282,17 +282,20 @@ class Project:
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
         ``kb index``'s job and is not needed here.
         """
+        from kb import history
         from kb.site import build as site
 
         with self.exclusive(), self._space(Path(output or self.site_dir)):
             self.index(search=False)
             state = self.root / ".kb" / "site"
+            dates = history.load(self.entries_dir, self.root / ".kb")
+            history.note_once(dates)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
                 repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
             return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
                               Path(output or self.site_dir), state, progress=progress, search=search, config=config,
-                              search_limit=self.pagefind_timeout)
+                              search_limit=self.pagefind_timeout, history=dates)
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""

@@ -9,6 +9,11 @@ bytes a browser downloads for a first search, and MkDocs on the same corpus as a
 A developer tool: it prints figures and never asserts. For each size (``--sizes``) and place
 (``--where``: ``shm`` = tmpfs under /dev/shm, ``disk`` = the VM disk under /var/tmp) it measures:
 
+0. **history**: the project is made a git repository with a history (entries added in batches
+   of 500 month after month, 200 commits changing 5 entries each, 50 renames; then packed, as
+   a clone is; untimed), then
+   ``kb.history.load`` is timed: the one ``git log`` pass a build makes after HEAD moved, and
+   the cached read a rebuild after an edit makes. The later steps then build in that repository.
 1. **full build**: ``python -m kb build --quiet`` in a fresh project (no store, no site), the
    median of N runs (``--runs``; default 3 below 5,000 entries, else 1). *wall* is elapsed
    time; *cpu* is user+sys of the process and everything it waited for (fork workers,
@@ -95,7 +100,7 @@ KB_ROOT = ROOT  # the checkout whose kb package is measured (--kb)
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 PLACES = {"shm": Path("/dev/shm/kb-bench-build"), "disk": Path("/var/tmp/kb-bench-build")}
-STEPS = ("build", "parts", "incremental", "size", "browser", "mkdocs")
+STEPS = ("history", "build", "parts", "incremental", "size", "browser", "mkdocs")
 TARGETS = "Targets at 10,000 entries, 2 cores: full build <= 60 s, incremental rebuild <= 3 s, " \
           "first query <= 300 KB transferred."
 TARGET_FULL_S, TARGET_INCREMENTAL_S, TARGET_QUERY_BYTES = 60.0, 3.0, 300_000
@@ -422,6 +427,70 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
         if "written" in run.extra:
             say(f"      {run.extra['written']} files written; "
                 + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items()))
+    return results
+
+
+# -- 0. provenance from git ----------------------------------------------------------------------
+
+
+def make_history(work: Workdir) -> dict[str, int]:
+    """Make the project a git repository whose entries have a history: added in batches of 500
+    over the months, then 200 commits changing 5 entries each, and 50 renames (untimed)."""
+    names = sorted(p.name for p in work.entries.glob("*.md"))
+    counts = {"commits": 0}
+
+    def git(*args: str, month: int = 0) -> None:
+        date = f"{2020 + month // 12}-{month % 12 + 1:02d}-15T12:00:00+01:00"
+        env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        subprocess.run(["git", "-C", str(work.base), "-c", "user.name=bench", "-c", "user.email=bench@example.org",
+                        *args], check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    for number, start in enumerate(range(0, len(names), 500)):
+        git("add", *(f"entries/{n}" for n in names[start:start + 500]))
+        git("commit", "-q", "-m", f"batch {number}", month=number)
+        counts["commits"] += 1
+    month = len(names) // 500 + 1
+    for number in range(200):
+        for name in names[number * 5 % len(names):][:5]:
+            with open(work.entries / name, "a", encoding="utf-8") as file:
+                file.write(f"\nRévision {number}.\n")
+        git("commit", "-q", "-am", f"change {number}", month=month + number // 20)
+        counts["commits"] += 1
+    for number, name in enumerate(names[-50:]):
+        new = f"moved-{number:03d}-{name[4:10]}"  # a new id: the file is renamed and its id line follows
+        git("mv", f"entries/{name}", f"entries/{new}.md")
+        path = work.entries / f"{new}.md"
+        path.write_text(re.sub(r"(?m)^id: .*$", f"id: {new}", path.read_text(encoding="utf-8"), count=1),
+                        encoding="utf-8")
+        git("commit", "-q", "-am", f"rename {number}", month=month + 10)
+        counts["commits"] += 1
+    git("repack", "-adq")  # packed, as a clone is (loose objects cost about ten times more to read)
+    return counts
+
+
+def history_pass(work: Workdir, policy: Policy) -> dict[str, Any]:
+    """The git log pass of a build (``kb.history.load``): uncached (after a commit), and from
+    its cache under .kb/ (what a rebuild after an edit pays: one ``git rev-parse``)."""
+    from kb import history
+
+    made = make_history(work)
+    say(f"    history made: {made['commits']} commits")
+    state = work.base / ".kb"
+    results: dict[str, Any] = {}
+
+    def attempt(cached: bool) -> Callable[[], Run]:
+        def run() -> Run:
+            if not cached:
+                (state / "history.pickle").unlink(missing_ok=True)
+            found, timed = run_inprocess(lambda: history.load(work.entries, state))
+            timed.extra["dated"] = len(found.dates)
+            return timed
+        return run
+
+    for label, cached in (("git log pass", False), ("from the cache", True)):
+        run = policy.measure(f"history, {label}", attempt(cached))
+        results[label] = asdict(run)
     return results
 
 
@@ -797,6 +866,9 @@ def final_table(results: dict[str, Any]) -> None:
     for key, r in results["runs"].items():
         size, where = key.split("/")
         rows: list[tuple[str, str]] = []
+        for label, h in r.get("history", {}).items():
+            rows.append((f"history, {label}", f"{h['wall']:.3f}s wall, {h['cpu']:.3f}s cpu "
+                                              f"({h['extra']['dated']:,} entries dated)"))
         if "full" in r:
             f = r["full"]
             rows.append(("full build (kb build process)", (f"{f['wall']:.2f}s wall, {f['cpu']:.2f}s cpu, "
@@ -961,6 +1033,9 @@ def main(argv: list[str] | None = None) -> int:
                 r: dict[str, Any] = results["runs"].setdefault(f"{size}/{where}", {})
                 say(f"\n== {size:,} entries on {where} ({work.base}) ==")
                 work.create()
+                if "history" not in args.skip:
+                    say("  0. provenance: the entries' dates from git")
+                    r["history"] = history_pass(work, policy)
                 if "build" not in args.skip:
                     say("  1. full build, kb build --quiet process")
                     r["full"] = asdict(full_builds(work, runs, policy))

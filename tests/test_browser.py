@@ -667,6 +667,7 @@ AXE_PAGES = [
     ("map", "{lang}/map/"),
     ("area", "{lang}/map/21004/"),
     ("overview", "{lang}/overview/"),
+    ("what's new", "{lang}/news/"),
     ("compare", f"{{lang}}/compare/?ids={NL_ENTRY},{FR_ENTRY}"),
 ]
 

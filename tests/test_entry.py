@@ -185,7 +185,7 @@ def test_every_missing_field_is_listed(tmp_path: Path) -> None:
 
 ALL_FIELDS = ("id, title, type, year, date, authors, organisations, partners, scale, criteria, basis, territories, "
               "language, url, doi, summary, translations, container, volume, issue, pages, isbn, issn, publisher_place, "
-              "edition, added")
+              "edition, added, archive, url_status")
 LIST_FIX = "write it as [a, b] or one '- a' per line"
 TEXT_FIX = "write the text after the colon, in double quotes if it contains ':' or '#'"
 

@@ -155,7 +155,8 @@ def test_fields_are_written_in_the_documented_order(runner: CliRunner, tmp_path:
     written = [line.split(":")[0] for line in text.split("---")[1].splitlines() if line and not line.startswith(" ")]
     readme = (REPO / "entries" / "README.md").read_text(encoding="utf-8")
     documented = [line.split("`")[1] for line in readme.splitlines() if line.startswith("| `")]
-    assert written == documented
+    maintainers = ("archive", "url_status")  # set when a link dies (kb links --write), never by kb new
+    assert written == [name for name in documented if name not in maintainers]
 
 
 @pytest.mark.parametrize(

@@ -23,3 +23,17 @@ def test_issue_text_never_enters_a_shell_expression():
         for number, line in enumerate(workflow.read_text(encoding="utf-8").splitlines(), 1):
             if "github.event.issue" in line or "github.event.pull_request.title" in line:
                 assert line.strip().startswith(("ISSUE", "BRANCH:", "group:", "if:", "ENTRY")), f"{workflow.name}:{number}"
+
+
+def test_links_workflow_runs_weekly_and_on_demand_and_may_only_write_issues():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "links.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"schedule", "workflow_dispatch"} and len(triggers["schedule"]) == 1
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "kb links --format markdown" in script and "--body-file links-report.md" in script
+    assert "gh issue close" in script and "gh issue edit" in script and "gh issue create" in script

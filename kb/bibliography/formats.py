@@ -282,8 +282,8 @@ def bibtex_record(entry: Entry, vocabularies: Vocabularies | None = None) -> str
         fields.append(("month", _MONTHS[parts[1] - 1]))
         fields.append(("date", f"{{{entry.date}}}"))
     fields.append(("language", f"{{{entry.language}}}"))
-    if entry.url:
-        fields.append(("url", f"{{{_verbatim(entry.url)}}}"))
+    if url := readable_url(entry):
+        fields.append(("url", f"{{{_verbatim(url)}}}"))
     if entry.doi:
         fields.append(("doi", f"{{{_verbatim(entry.doi)}}}"))
     if entry.summary:
@@ -293,6 +293,14 @@ def bibtex_record(entry: Entry, vocabularies: Vocabularies | None = None) -> str
         fields.append(("keywords", f"{{{_tex(', '.join(keywords))}}}"))
     body = "".join(f"  {name} = {value},\n" for name, value in fields)
     return f"@{k.bibtex}{{{entry.id},\n{body}}}\n"
+
+
+def readable_url(entry: Entry) -> str | None:
+    """Where the document can be read: its archived copy once its url is marked dead
+    (``url_status: dead``), so citations and downloads never send readers to a dead link."""
+    if entry.url_status == "dead" and entry.archive:
+        return entry.archive
+    return entry.url
 
 
 def bibtex(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -> str:
@@ -355,8 +363,8 @@ def ris_record(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[s
         record["edition"] = entry.edition  # ET
     record["type_of_work"] = _type_label(entry, vocabularies)
     record["language"] = entry.language
-    if entry.url:
-        record["urls"] = [entry.url]
+    if url := readable_url(entry):
+        record["urls"] = [url]
     if entry.doi:
         record["doi"] = entry.doi
     if entry.summary:
@@ -401,8 +409,8 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
         ("ISSN", entry.issn)) if value})
     item["genre"] = _type_label(entry, vocabularies)
     item["language"] = entry.language
-    if entry.url:
-        item["URL"] = entry.url
+    if url := readable_url(entry):
+        item["URL"] = url
     if entry.doi:
         item["DOI"] = entry.doi
     if entry.summary:
@@ -502,9 +510,9 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     if keywords:
         meta.append(("citation_keywords", "; ".join(keywords)))
     meta.append(("citation_language", entry.language))
-    if entry.url:
-        path = urllib.parse.urlsplit(entry.url).path
-        meta.append(("citation_pdf_url" if path.lower().endswith(".pdf") else "citation_abstract_html_url", entry.url))
+    if url := readable_url(entry):
+        path = urllib.parse.urlsplit(url).path
+        meta.append(("citation_pdf_url" if path.lower().endswith(".pdf") else "citation_abstract_html_url", url))
     return meta
 
 
@@ -522,8 +530,8 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
     pairs: list[tuple[str, str]] = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", f"info:ofi/fmt:kev:mtx:{k.coins}")]
     if entry.doi:
         pairs.append(("rft_id", f"info:doi/{entry.doi}"))
-    if entry.url:
-        pairs.append(("rft_id", entry.url))
+    if url := readable_url(entry):
+        pairs.append(("rft_id", url))
     date = _date_text(entry, "-")
     if k.coins == "dc":
         pairs += [("rft.type", k.csl), ("rft.title", entry.title)]
@@ -598,8 +606,8 @@ def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, 
         data["pagination"] = entry.pages
     if entry.summary:
         data["description"] = entry.summary
-    if entry.url:
-        data["url"] = entry.url
+    if url := readable_url(entry):
+        data["url"] = url
     if entry.doi:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": entry.doi}
         data["sameAs"] = f"https://doi.org/{entry.doi}"
@@ -664,8 +672,8 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
         parts.append(f"{place}{SEPARATOR.join(organisations)}.")
     if entry.doi:
         parts.append(f"doi:{entry.doi}.")
-    elif entry.url:
-        parts.append(f"{available}: {entry.url}.")
+    elif url := readable_url(entry):
+        parts.append(f"{available}: {url}.")
     return " ".join(" ".join(parts).split())
 
 

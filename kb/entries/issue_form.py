@@ -23,7 +23,9 @@ from kb.entries.vocab import Vocabularies
 
 LANGS = ("fr", "nl")
 NO_RESPONSE = "_No response_"  # what GitHub writes for a question left empty
-_NOT_ASKED = ("id", "added", "translations")  # translations: groups per language, added in review
+# translations: groups per language, added in review; archive and url_status: set by
+# maintainers when a link dies (kb links --write)
+_NOT_ASKED = ("id", "added", "translations", "archive", "url_status")
 
 
 def _both(key: str) -> str:

@@ -36,6 +36,8 @@ def _item(option: Option, vocabularies: Vocabularies) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+\.[^\s]+$"}
     if isinstance(option, schema.DOI):
         return {"type": "string", "pattern": r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.\d{4,9}/\S+$"}
+    if isinstance(option, schema.Mark):
+        return {"enum": list(option.values)}
     if isinstance(option, schema.Text):
         return {"type": "string", "minLength": 1, "maxLength": option.max_length}
     if isinstance(option, schema.StandardNumber):  # (digits alone are a number to YAML)

@@ -45,12 +45,12 @@ class Problem:
     def __str__(self) -> str:
         return self.render("en")
 
-    def github(self, langs: tuple[str, ...] = ("en",)) -> str:
+    def github(self, langs: tuple[str, ...] = ("en",), title: str = "kb check") -> str:
         """A GitHub Actions workflow command, shown as an annotation on the pull request."""
         text = " / ".join(" -- ".join(self.texts(lang)) for lang in langs)
         return (
             f"::{self.severity} file={_escape(self.path, True)},line={self.line},"
-            f"title=kb check::{_escape(text)}"
+            f"title={_escape(title, True)}::{_escape(text)}"
         )
 
     @property

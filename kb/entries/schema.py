@@ -208,6 +208,20 @@ class DOI(Option):
         return text
 
 
+class Mark(Text):
+    """One of a few fixed words that kb itself writes (``url_status: dead``), no vocabulary."""
+
+    def __init__(self, values: tuple[str, ...], help: str = ""):
+        super().__init__(max_length=20, help=help)
+        self.values = values
+
+    def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
+        text = super().convert(value, node, ctx)
+        if text not in self.values:
+            raise Invalid("check.not_mark", value=text, choices=", ".join(self.values))
+        return text
+
+
 class Choice(Option):
     """One value from a vocabulary; ids that YAML read as numbers (NIS codes) are taken as text."""
 
@@ -382,6 +396,8 @@ SCHEMA: dict[str, Option] = {
     "publisher_place": Text(max_length=100, help="where it was published, e.g. Bruxelles"),
     "edition": Text(max_length=60, help="edition, e.g. 2e édition"),
     "added": PartialDate(full=True, help="YYYY-MM-DD the entry was added"),
+    "archive": URL(help="an archived copy of the document (web.archive.org...)"),
+    "url_status": Mark(("dead",), help="dead: the url no longer answers; readers and exports get the archive"),
 }
 
 
@@ -418,6 +434,8 @@ class Entry:
     publisher_place: str | None = None
     edition: str | None = None
     added: str | None = None
+    archive: str | None = None
+    url_status: str | None = None
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def tags(self) -> dict[str, tuple[str, ...]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import datetime as dt
 import errno
 import gc
 import gzip
@@ -58,6 +59,7 @@ from kb.site import charts
 from kb import i18n
 from kb import stats
 from kb.config import Config
+from kb.history import Dates, History
 from kb.entries import json_schema
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.site import propose
@@ -115,6 +117,13 @@ class BuildReport:
                 f"{self.removed} removed ({parts}; live after {self.live:.2f}s)")
 
 
+def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, Dates]:
+    """Each entry's dates from the repository's history, else from its ``added`` field (a date
+    only, with no change known), else none."""
+    known = history.dates if history else {}
+    return {e.id: known.get(e.id) or Dates(e.added, "") for e in entries if e.id in known or e.added}
+
+
 def _order(entry: Entry) -> tuple:
     """Listing order: newest first, then by title (accents and case aside), then id."""
     return (-entry.year, fold(entry.title), entry.id)
@@ -129,8 +138,10 @@ def _hash(*parts: object) -> str:
 class Catalogue:
     """The entries arranged as the site shows them: sorted lists per value, related entries."""
 
-    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies, cache: Path | None = None):
+    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies, cache: Path | None = None,
+                 history: History | None = None):
         self.vocabularies = vocabularies
+        self.dates = _provenance(entries, history)
         self.order = {e.id: _order(e) for e in entries}  # folding titles is costly: once per entry
         self.entries = sorted(entries, key=lambda e: self.order[e.id])
         self.by_id = {e.id: e for e in self.entries}
@@ -159,12 +170,14 @@ class Catalogue:
                     self.basis_cells[scale, basis].append(entry)
 
     @classmethod
-    def around(cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list]) -> Catalogue:
+    def around(cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list],
+               history: History | None = None) -> Catalogue:
         """Only what the pages of a few entries need (themselves and the entries they link to),
         with their related entries as a whole catalogue found them: for an incremental build
         in which no entry changed anything but its own pages."""
         catalogue = cls.__new__(cls)
         catalogue.vocabularies = vocabularies
+        catalogue.dates = _provenance(entries, history)
         catalogue.entries = entries
         catalogue.by_id = {e.id: e for e in entries}
         catalogue.related = related
@@ -176,7 +189,32 @@ class Catalogue:
         return (str(entry.year),) if dimension == "year" else entry.tags()[dimension]
 
     def latest(self, n: int = 10) -> list[Entry]:
-        return sorted(self.entries, key=lambda e: (e.added or "", e.year, e.id), reverse=True)[:n]
+        """The entries added last (by the repository's history, else their ``added`` field)."""
+        return sorted(self.entries, key=lambda e: (self.added(e.id), e.year, e.id), reverse=True)[:n]
+
+    def added(self, entry_id: str) -> str:
+        dates = self.dates.get(entry_id)
+        return dates.added if dates else ""
+
+    def news(self, months: int = 12, most: int = 100) -> list[tuple[str, list[Entry], int, list[Entry], int]]:
+        """The last ``months`` months with additions or changes, newest first: (YYYY-MM, entries
+        added, how many, entries last changed that month after being added before, how many),
+        each list newest first and cut at ``most``."""
+        added: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        changed: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        for entry in self.entries:
+            dates = self.dates.get(entry.id)
+            if not dates:
+                continue
+            added[dates.added[:7]].append((dates.added, entry))
+            if dates.changed and dates.changed[:10] != dates.added[:10]:
+                changed[dates.changed[:7]].append((dates.changed, entry))
+        result = []
+        for month in sorted(added.keys() | changed.keys(), reverse=True)[:months]:
+            new = [e for _, e in sorted(added[month], key=lambda p: (p[0], p[1].id), reverse=True)]
+            edited = [e for _, e in sorted(changed[month], key=lambda p: (p[0], p[1].id), reverse=True)]
+            result.append((month, new[:most], len(new), edited[:most], len(edited)))
+        return result
 
     def label(self, dimension: str, value: str, lang: str) -> str:
         return value if dimension == "year" else self.vocabularies.label(dimension, value, lang)
@@ -331,6 +369,21 @@ class Site:
             )
         return self._cards[key]
 
+    def feed_dates(self, entry: Entry) -> tuple[str, str]:
+        """(published, updated) of an entry in the Atom feed: when it was added and last changed
+        as the history says (RFC 3339); from its ``added`` field, else its year, without one."""
+        dates = self.catalogue.dates.get(entry.id)
+        if dates is None:
+            return "", f"{entry.year}-01-01T00:00:00Z"
+        added = dates.added if "T" in dates.added else f"{dates.added}T00:00:00Z"
+        return added, dates.changed or added
+
+    def feed_updated(self, entries: list[Entry]) -> str:
+        """The feed's own date: its latest entry's, as a UTC instant (offsets differ between commits)."""
+        instants = [dt.datetime.fromisoformat(self.feed_dates(e)[1].replace("Z", "+00:00")) for e in entries]
+        latest = max(instants, default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        return latest.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
     def bibtex(self, entry: Entry) -> str:
         """The entry's BibTeX, shown on its two pages and written as its .bib download."""
         if entry.id not in self._bibtex:
@@ -382,8 +435,9 @@ class Site:
         yield Page("schema/entry.json", _hash(entry_schema), lambda: entry_schema)
         ids = json.dumps(sorted(e.id for e in c.entries))
         yield Page("propose/ids.json", _hash(ids), lambda ids=ids: ids)
-        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], e.added) for e in c.latest(50)],
-                         extra={"entries": c.latest(50)})
+        latest = c.latest(50)
+        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], c.dates.get(e.id)) for e in latest],
+                         extra={"entries": latest})
 
     def _exports(self) -> Iterator[Page]:
         """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
@@ -419,6 +473,11 @@ class Site:
                          extra={"latest": latest, "counts": counts, "total": len(c.entries)})
         yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,),
                          extra={"counts": counts})
+        news = c.news()
+        yield self._page(f"{lang}/news/index.html", "news.html", 2, lang,
+                         key=[(month, [c.cards[e.id] for e in new], n, [c.cards[e.id] for e in edited], m)
+                              for month, new, n, edited, m in news],
+                         extra={"news": news})
         yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2,
                                  crumbs=())
         for dimension, values in c.values.items():
@@ -456,7 +515,7 @@ class Site:
                 entry.id, entry.title, entry.type, entry.year, entry.language, entry.scale, entry.criteria,
                 entry.date, entry.authors, entry.organisations, entry.partners, entry.territories, entry.url,
                 entry.doi, entry.summary, entry.added, entry.basis, entry.translations,
-                *(getattr(entry, name) for name in CITATION_FIELDS))
+                *(getattr(entry, name) for name in CITATION_FIELDS), entry.archive, entry.url_status)
         return self._export_keys[entry.id]
 
     def _entry_key(self, entry: Entry) -> str:
@@ -466,7 +525,8 @@ class Site:
             cards = self.catalogue.cards  # (a related entry's link shows what its card shows)
             related = "|".join(cards[i] + ":" + ",".join(f"{d}={v}" for d, v in shared)
                                for i, shared in self.catalogue.related[entry.id])
-            self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}".encode()).hexdigest()
+            dates = self.catalogue.dates.get(entry.id)  # (from the history: not in the file's digest)
+            self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}|{dates}".encode()).hexdigest()
         return self._entry_keys[entry.id]
 
     def _figure_pages(self, lang: str) -> Iterator[Page]:
@@ -578,10 +638,12 @@ class Tree:
         self.design = design
         self.manifest: dict[str, list] = {}
         self.outline: dict[str, tuple[str, str, list]] = {}  # Site.outline() of the entries its pages show
+        self.history = ""  # History.key() of the dates its pages show
         if path.is_dir():
             stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
             if isinstance(stored, dict) and stored.get("design") == design:
                 self.manifest, self.outline = stored["files"], stored.get("outline", {})
+                self.history = stored.get("history", "")
 
     def _manifest_file(self) -> Path:
         # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
@@ -639,7 +701,7 @@ class Tree:
 
     def save(self) -> None:
         cache_file.write(self._manifest_file(), {"design": self.design, "files": self.manifest,
-                                                 "outline": self.outline})
+                                                 "outline": self.outline, "history": self.history})
         self._marker().unlink(missing_ok=True)
 
     def moved(self, path: Path) -> None:
@@ -984,7 +1046,8 @@ def _render_bodies(bounds: tuple[int, int]) -> dict[str, str]:
     return {e.id: _body(renderer, e) for e in _ENTRIES[slice(*bounds)]}
 
 
-def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config) -> Plan:
+def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config,
+                history: History) -> Plan:
     """Every page of the site, keyed; those the tree does not hold under the same key are to write.
 
     When the tree holds nothing to keep (a first build, a new design), every body is needed:
@@ -997,7 +1060,7 @@ def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_di
         pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
         bodies = pool.map(_render_bodies, [(start, start + 250) for start in range(0, len(entries), 250)])
     try:
-        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle"), config)
+        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history), config)
         pages = list(site.pages())
         pages.append(site.sitemap(page.path for page in pages))
         todo = [page for page in pages if not tree.current(page.path, page.key)]
@@ -1011,16 +1074,18 @@ def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_di
     return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 
-def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: Config) -> Plan | None:
+def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: Config,
+                history: History) -> Plan | None:
     """The changed entries' own pages, when no entry changed anything else since the tree was
-    built: same entries, same metadata, only texts edited (see Site.outline). None otherwise."""
+    built: same entries, same metadata, same dates in the history, only texts edited (see
+    Site.outline). None otherwise."""
     digests = source.digests()
-    if not tree.outline or digests.keys() != tree.outline.keys():
+    if not tree.outline or digests.keys() != tree.outline.keys() or tree.history != history.key:
         return None
     changed = sorted(i for i, d in digests.items() if tree.outline[i][0] != d)
     related = {i: tree.outline[i][2] for i in changed}
     shown = source.entries(sorted({*changed, *(other for i in changed for other, _ in related[i])}))
-    site = Site(Catalogue.around(shown, vocabularies, related), config)
+    site = Site(Catalogue.around(shown, vocabularies, related, history), config)
     outline = dict(tree.outline)
     for entry in (e for e in shown if e.id in related):
         if site._export_key(entry) != outline[entry.id][1]:
@@ -1031,9 +1096,9 @@ def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: 
                 total=len(tree.manifest) - (SEARCH_MARK in tree.manifest))
 
 
-def _search_key(site: Site, outline: dict[str, tuple[str, str, list]]) -> str:
-    """What the French entry pages show: the design and every entry's text and metadata."""
-    return _hash(site.design, sorted((i, digest, metadata) for i, (digest, metadata, _) in outline.items()))
+def _search_key(site: Site, outline: dict[str, tuple[str, str, list]], history: str) -> str:
+    """What the French entry pages show: the design, every entry's text and metadata, and dates."""
+    return _hash(site.design, history, sorted((i, digest, metadata) for i, (digest, metadata, _) in outline.items()))
 
 
 @contextlib.contextmanager
@@ -1064,13 +1129,13 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
     # The first incremental build starts from the live site: its files, linked (see _put).
     shutil.copytree(output, back, symlinks=True, copy_function=_link_or_copy)
     staging = Tree(back, state_dir, design)
-    staging.manifest, staging.outline = dict(live.manifest), dict(live.outline)
+    staging.manifest, staging.outline, staging.history = dict(live.manifest), dict(live.outline), live.history
     return staging, True
 
 
 def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
           progress: Progress | None = None, search: bool = True, config: Config | None = None,
-          search_limit: float = 600.0) -> BuildReport:
+          search_limit: float = 600.0, history: History | None = None) -> BuildReport:
     """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
     that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
     the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
@@ -1081,7 +1146,8 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
         raise BuildError(f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
                          f"folder inside it (kb build -o {output / 'site'}) and publish that folder")
     try:
-        return _build(source, vocabularies, output, state_dir, progress, search, config or Config(), search_limit)
+        return _build(source, vocabularies, output, state_dir, progress, search, config or Config(), search_limit,
+                      history or History({}))
     except OSError as error:
         if error.errno in faults.RAN_OUT:
             _discard(output.with_name(f".{output.name}.next"), state_dir)
@@ -1114,7 +1180,8 @@ def _discard(tree: Path, state_dir: Path) -> None:
 
 
 def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-           progress: Progress | None, search: bool, config: Config, search_limit: float) -> BuildReport:
+           progress: Progress | None, search: bool, config: Config, search_limit: float,
+           history: History) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
@@ -1127,13 +1194,13 @@ def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: 
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
-        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config)) \
-            or _whole_plan(source, vocabularies, staging, state_dir, config)
+        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config, history)) \
+            or _whole_plan(source, vocabularies, staging, state_dir, config, history)
     report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    search_key = _search_key(plan.site, plan.outline)
+    search_key = _search_key(plan.site, plan.outline, history.key)
     index = search and not staging.current(SEARCH_MARK, search_key)
     live_bundle = output / "pagefind"
     pages_first = index and (output / SEARCH_MARK).is_file() and len(plan.pages) < PARALLEL_FROM
@@ -1162,7 +1229,7 @@ def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: 
             if page.late:
                 staging.write(page.path, page.key, page.render(back))
                 report.written.append(page.path)
-        staging.outline = plan.outline
+        staging.outline, staging.history = plan.outline, history.key
         report.timings["pages"] = time.perf_counter() - started
         if indexing:
             started = time.perf_counter()

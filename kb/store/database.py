@@ -24,7 +24,7 @@ from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.store.filters import TAG_FIELDS, Filters
 from kb.entries.inventory import Changes, FileState
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 2: translations, basis, citation fields; 3: archive, url_status
 
 
 class Base(DeclarativeBase):
@@ -58,6 +58,8 @@ class EntryRow(Base):
     publisher_place: Mapped[str | None] = mapped_column(Text)
     edition: Mapped[str | None] = mapped_column(Text)
     added: Mapped[str | None] = mapped_column(String(10))
+    archive: Mapped[str | None] = mapped_column(Text)
+    url_status: Mapped[str | None] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -189,6 +191,7 @@ class Store:
             rows.append({
                 "id": e.id, "path": e.path, "title": e.title, "type": e.type, "year": e.year, "date": e.date,
                 "language": e.language, "url": e.url, "doi": e.doi, "summary": e.summary, "added": e.added,
+                "archive": e.archive, "url_status": e.url_status,
                 "body": e.body, "digest": e.digest, **{name: getattr(e, name) for name in CITATION_FIELDS},
                 "mtime_ns": states[e.id].mtime_ns if e.id in states else 0,
                 "size": states[e.id].size if e.id in states else 0,
@@ -282,7 +285,7 @@ class Store:
                 body=row["body"], digest=row["digest"], date=row["date"], authors=tuple(p["author"]),
                 organisations=tuple(p["organisation"]), partners=tuple(t["partners"]),
                 territories=tuple(t["territories"]), url=row["url"], doi=row["doi"], summary=row["summary"],
-                added=row["added"],
+                added=row["added"], archive=row["archive"], url_status=row["url_status"],
             ))
         return result
 
