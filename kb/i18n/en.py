@@ -98,6 +98,11 @@ EN: dict[str, str] = {
     "copied": "Copied",
     "download": "Download the reference",
     "method": "Method (summary)",
+    "compare_remove": "Remove",
+    "compare_full": "Five entries at most: remove one to add another.",
+    "compare_go": "See the comparison ({n})",
+    "more_scales_one": "+1 other scale",
+    "more_scales": "+{n} other scales",
     "more": "Show more results",
     "failed": "Search could not load; browse the entries by scale or criterion.",
     # --- the headings of a new entry's text (kb new, the proposal form, imports) ---

@@ -98,6 +98,11 @@ FR: dict[str, str] = {
     "copied": "Copié",
     "download": "Télécharger la référence",
     "method": "Méthode (résumé)",
+    "compare_remove": "Retirer",
+    "compare_full": "Cinq fiches au plus : retirez-en une pour en ajouter une autre.",
+    "compare_go": "Voir la comparaison ({n})",
+    "more_scales_one": "+1 autre échelle",
+    "more_scales": "+{n} autres échelles",
     "more": "Afficher plus de résultats",
     "failed": "La recherche n'a pas pu se charger ; parcourez les fiches par échelle ou critère.",
     # --- the headings of a new entry's text (kb new, the proposal form, imports) ---

@@ -98,6 +98,11 @@ NL: dict[str, str] = {
     "copied": "Gekopieerd",
     "download": "Referentie downloaden",
     "method": "Methode (samenvatting)",
+    "compare_remove": "Verwijderen",
+    "compare_full": "Hoogstens vijf fiches: verwijder er een om een andere toe te voegen.",
+    "compare_go": "Naar de vergelijking ({n})",
+    "more_scales_one": "+1 andere schaal",
+    "more_scales": "+{n} andere schalen",
     "more": "Meer resultaten tonen",
     "failed": "Het zoeken kon niet geladen worden; blader door de fiches per schaal of criterium.",
     # --- the headings of a new entry's text (kb new, the proposal form, imports) ---

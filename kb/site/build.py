@@ -298,7 +298,8 @@ class Site:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
         data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed",
-                                                   "compare_empty", "year", "method", "translation", "original_title")}
+                                                   "compare_empty", "year", "method", "translation", "original_title",
+                                                   "compare_add", "compare_remove", "compare_full", "compare_go")}
         data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "basis",
                                                                           "partners", "territories")})
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
@@ -311,7 +312,9 @@ class Site:
             shown = entry.text_language(lang)
             other = f' lang="{shown}"' if shown != lang else ""
             scale = escape(self.label("scale", entry.scale[0], lang))
-            more = f" +{len(entry.scale) - 1}" if len(entry.scale) > 1 else ""
+            others = len(entry.scale) - 1
+            more = (f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+                    if others else "")
             original = ""
             if entry.is_translated(lang):  # our translation, with the title as published beside it
                 original = (f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '

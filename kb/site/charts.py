@@ -343,10 +343,10 @@ def _cross_table(table_id: str, classes: str, caption: str, corner: str,
     ui = _ui(lang)
     mapping = levels([n for row in rows for n in row[2]])
     out = [f'<table class="kb-chart {classes}" id="{table_id}">', f"<caption>{_e(caption)}</caption>",
-           f'<thead><tr><th scope="col" class="corner">{_e(corner)}</th>']
+           f'<thead><tr><th scope="col" class="corner"><span>{_e(corner)}</span></th>']
     for label_html, url, _plain in columns:
-        out.append(f'<th scope="col">{_a(url, label_html)}</th>')
-    out.append(f'<th scope="col" class="total">{_e(ui["total"])}</th></tr></thead>\n<tbody>')
+        out.append(f'<th scope="col"><span>{_a(url, label_html)}</span></th>')
+    out.append(f'<th scope="col" class="total"><span>{_e(ui["total"])}</span></th></tr></thead>\n<tbody>')
     for label_html, url, counts, urls, total, plain in rows:
         out.append(f'<tr><th scope="row">{_a(url, label_html)}</th>')
         for (_, _, column_plain), count, cell_url in zip(columns, counts, urls):

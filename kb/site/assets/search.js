@@ -5,6 +5,8 @@
 // What a reader downloads is kept small (a phone on a slow network is a first-class reader):
 // Pagefind loads only when something is asked, a page of results is 10 excerpts, and the filter
 // counts of dimensions not in the query load only when the reader turns to the filters.
+import { MAX, address, chosen, keep } from "./compare-list.js";
+
 const DIMENSIONS = ["scale", "criteria", "basis", "partners", "type", "language"];
 const PAGE = 10;
 // Every entry page holds this word (kb.site.EVERY_ENTRY): searching it lists entries by filters
@@ -81,12 +83,16 @@ async function render(results, token) {
       ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
         `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(item.meta.original)}</cite></p>`
       : "";
+    const id = (url.match(/\/entries\/([^/]+)\/$/) || [])[1] || "";
     const li = document.createElement("li");
     li.className = "card";
     li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>${original}` +
-      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
+      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)} ` +
+      `<button type="button" class="compare-toggle" data-id="${escape(id)}" aria-pressed="false">` +
+      `${escape(labels.ui.compare_add)}<span class="visually-hidden"> : ${escape(title)}</span></button></p>` +
       `<p class="summary"${other}>${excerpt(item)}</p>`;
     list.append(li);
+    showChosen(li);
     first = first || li.querySelector("a");
   }
   more.hidden = shown >= results.length;
@@ -95,13 +101,64 @@ async function render(results, token) {
 
 // The excerpt around the words found; with filters alone, the text's beginning after the title.
 function excerpt(item) {
+  const title = item.meta.title || "";
   if (!words) {
     let text = item.content.replace(EVERY_ENTRY, "").trim();
-    const title = item.meta.title || "";
     if (text.startsWith(title)) text = text.slice(title.length).replace(/^[.\s]+/, "");
     return escape(text.length > 220 ? `${text.slice(0, text.lastIndexOf(" ", 220))}…` : text);
   }
-  return item.excerpt.replace(EVERY_ENTRY, "");
+  // The section of the body where most searched words are, under its own heading: Pagefind runs
+  // a heading into its first sentence ("Contenu. Dans le n°104..."), so the heading is set apart.
+  const marks = (text) => (text.match(/<mark>/g) || []).length;
+  const sections = item.sub_results && item.sub_results.length ? item.sub_results : [{ title, excerpt: item.excerpt }];
+  const best = sections.reduce((a, b) => (marks(b.excerpt) > marks(a.excerpt) ? b : a));
+  const excerpt = best.excerpt.replace(EVERY_ENTRY, "");
+  if (best.title === title) { // the title is shown above: the text after it, unless the words are only in it
+    const rest = withoutHeading(excerpt, title);
+    return marks(rest) ? rest : excerpt;
+  }
+  return `<span class="section">${escape(best.title)}</span> ${withoutHeading(excerpt, best.title)}`;
+}
+
+// An excerpt that starts with its section's heading (marks and all), without it.
+function withoutHeading(html, heading) {
+  const plain = html.replace(/<\/?mark>/g, "");
+  if (!heading || !plain.startsWith(heading)) return html;
+  let seen = 0;
+  let i = 0;
+  while (seen < heading.length && i < html.length) {
+    if (html.startsWith("<mark>", i)) i += 6;
+    else if (html.startsWith("</mark>", i)) i += 7;
+    else { i += 1; seen += 1; }
+  }
+  if (html.startsWith("</mark>", i)) i += 7;
+  return html.slice(i).replace(/^[.\s]+/, "");
+}
+
+// Result cards: a "Compare" button each, pressed when the entry is in the list to compare, and
+// a bar under the results that leads to the comparison.
+const compareBar = document.getElementById("kb-compare-bar");
+
+function showChosen(scope = list) {
+  const ids = chosen();
+  for (const button of scope.querySelectorAll("button.compare-toggle")) {
+    button.setAttribute("aria-pressed", String(ids.includes(button.dataset.id)));
+  }
+  const link = compareBar.querySelector("a");
+  link.href = `../compare/${address(ids)}`;
+  link.textContent = labels.ui.compare_go.replace("{n}", ids.length);
+  compareBar.hidden = ids.length === 0;
+}
+
+function toggleCompare(button) {
+  const ids = chosen();
+  const id = button.dataset.id;
+  const note = compareBar.querySelector(".note");
+  note.textContent = "";
+  if (ids.includes(id)) keep(ids.filter((other) => other !== id));
+  else if (ids.length >= MAX) note.textContent = labels.ui.compare_full;
+  else keep([...ids, id]);
+  showChosen();
 }
 
 // Counts of the dimensions Pagefind has loaded; the others are left blank until loaded.
@@ -223,6 +280,11 @@ async function start() {
   form.addEventListener("submit", (event) => { event.preventDefault(); changed(); });
   form.addEventListener("input", changed);
   // The button hides itself after the last results: move focus to the first new result.
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button.compare-toggle");
+    if (button) toggleCompare(button);
+  });
+  addEventListener("storage", () => showChosen());
   more.addEventListener("click", async () => {
     const first = await render(current, generation);
     if (first) first.focus();
