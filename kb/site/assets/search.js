@@ -46,7 +46,28 @@ function query() {
   if (form.elements.year.value) filters.year = form.elements.year.value;
   // Typographic apostrophes are indexed as plain ones.
   const term = form.elements.q.value.replace(/[\u2019\u2018]/g, "'").trim();
-  return { term: term || null, filters };
+  const places = [...form.querySelectorAll('input[name="territory"]:checked')].map((b) => b.value);
+  return { term: term || null, filters, places, ownOnly: form.elements.own.checked };
+}
+
+// With territories asked for, the entries about them first, then (unless "only these") those
+// about a broader territory, marked: the rule of kb.entries.territories, as `kb search
+// --territory` applies it. Each entry page carries `place` filters (the territories it is
+// about) and `territories` filters (the ones it lists).
+async function findNear({ term, filters, places, ownOnly }) {
+  if (!places.length) {
+    const search = await find(term, filters);
+    return { results: search.results, filters: search.filters, asked: filters, broader: 0 };
+  }
+  const own = new Set(places.flatMap((p) => labels.reach[p].own));
+  const around = new Set(places.flatMap((p) => labels.reach[p].broader).filter((p) => !own.has(p)));
+  const ownFilters = { ...filters, place: { any: places } };
+  const first = await find(term, ownFilters);
+  if (ownOnly || !around.size) return { results: first.results, filters: first.filters, asked: ownFilters, broader: 0 };
+  const second = await find(term, { ...filters, territories: { any: [...around], none: [...own] } });
+  for (const result of second.results) result.broader = true;
+  return { results: [...first.results, ...second.results], filters: first.filters, asked: ownFilters,
+           broader: second.results.length };
 }
 
 // As kb.i18n.count: "1 fiche", "12 fiches", "1\u202f234 fiches".
@@ -68,7 +89,8 @@ async function render(results, token) {
   const data = await Promise.all(batch.map((r) => r.data()));
   if (token !== generation) return null;
   let first = null;
-  for (const item of data) {
+  for (const [index, item] of data.entries()) {
+    const badge = batch[index].broader ? ` <span class="badge">${escape(labels.ui.broader_badge)}</span>` : "";
     const url = item.url.replace(/\/fr\/entries\//, `/${lang}/entries/`);
     const type = (item.filters.type || []).map((v) => labels.type[v] || v).join(", ");
     // The title in the reader's language (our translation when there is one), marked with its
@@ -87,7 +109,7 @@ async function render(results, token) {
     const li = document.createElement("li");
     li.className = "card";
     li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>${original}` +
-      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)} ` +
+      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}${badge} ` +
       `<button type="button" class="compare-toggle" data-id="${escape(id)}" aria-pressed="false">` +
       `${escape(labels.ui.compare_add)}<span class="visually-hidden"> : ${escape(title)}</span></button></p>` +
       `<p class="summary"${other}>${excerpt(item)}</p>`;
@@ -193,8 +215,8 @@ async function loadPagefind() {
   return pagefind;
 }
 
-function asked({ term, filters }) {
-  return Boolean(term) || Object.keys(filters).length > 0;
+function asked({ term, filters, places }) {
+  return Boolean(term) || Object.keys(filters).length > 0 || places.length > 0;
 }
 
 async function run(token) {
@@ -208,16 +230,17 @@ async function run(token) {
   }
   section.hidden = false;
   await loadPagefind();
-  const search = await find(asking.term, asking.filters);
+  const search = await findNear(asking);
   if (token !== generation) return;
   words = Boolean(asking.term);
   current = search.results;
   list.replaceChildren();
   shown = 0;
-  updateCounts(allFilters ? search.filters || {} : loaded(search.filters || {}, asking.filters));
+  updateCounts(allFilters ? search.filters || {} : loaded(search.filters || {}, search.asked));
   await render(current, token);
   if (token !== generation) return;
-  status.textContent = current.length ? count(current.length) : labels.ui.no_results;
+  const broader = search.broader ? ` (${labels.ui.broader_count.replace("{n}", search.broader)})` : "";
+  status.textContent = current.length ? count(current.length) + broader : labels.ui.no_results;
   list.removeAttribute("aria-busy");
 }
 
@@ -237,7 +260,7 @@ async function loadAllFilters() {
   const asking = query();
   if (!asked(asking)) return;
   const token = generation;
-  const search = await find(asking.term, asking.filters);
+  const search = await findNear(asking);
   if (token === generation) updateCounts(search.filters || {});
 }
 
