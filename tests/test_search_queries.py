@@ -10,8 +10,6 @@ carried its tags' labels and its territories' names in both languages (kb.site.b
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from test_browser import (  # noqa: F401  (module fixtures: one build and one browser here)
     Contexts,

@@ -119,7 +119,7 @@ def test_the_site_search_listings_and_map_agree_with_the_cli(contexts: Contexts,
         found = [(re.search(r"/entries/([^/]+)/", c.locator("h3 a").get_attribute("href")).group(1),
                   c.locator(".badge").count() > 0) for c in cards.all()]
         assert {i for i, b in found if not b} == set(own), area
-        assert set(i for i, b in found if b) == set(broader), area
+        assert {i for i, b in found if b} == set(broader), area
         assert [b for _, b in found] == sorted(b for _, b in found), f"{area}: broader entries come after"
         listing = (site / "fr" / "territories" / area / "index.html")
         listed = set(re.findall(r'href="[^"]*/entries/([^/"]+)/"', listing.read_text())) if own else set()
