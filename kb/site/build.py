@@ -30,6 +30,7 @@ import ctypes
 import errno
 import gc
 import gzip
+import functools
 import hashlib
 import heapq
 import json
@@ -60,7 +61,7 @@ from kb import stats
 from kb.config import Config
 from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
-from kb.site import propose
+from kb.site import opendata, propose
 from kb.site.markup import Renderer
 from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
 
@@ -324,7 +325,7 @@ class Site:
         """Words the search finds the entry by in either language: its vocabulary labels in
         French and Dutch, the French and Dutch names and NIS codes of its territories."""
         words = []
-        for dimension in ("type", "scale", "criteria", "partners", "territories"):
+        for dimension in ("type", "scale", "criteria", "basis", "partners", "territories"):
             vocabulary = self.vocabularies.for_field(dimension)
             for value in entry.tags()[dimension]:
                 term = vocabulary.terms.get(value)
@@ -449,6 +450,18 @@ class Site:
                 return biblio.join(fmt, (_read(os.path.join(folder, i + suffix)) for i in ids))
 
             yield Page(f"export/kb{suffix}", everything, join, late=True)
+        yield from self._open_data(everything)
+
+    def _open_data(self, everything: str) -> Iterator[Page]:
+        """The inventory for analysts (kb.site.opendata): SQLite for Datasette, CSV, JSON."""
+        c, v = self.catalogue, self.vocabularies
+        key = _hash(SITE_VERSION, everything, _vocabulary_fingerprint(v))
+        records = functools.cache(lambda: opendata.rows(c.entries, v))
+        yield Page("data/kb.sqlite", key, lambda: opendata.sqlite_bytes(records(), v))
+        yield Page("data/kb.csv", key, lambda: opendata.csv_text(records()))
+        yield Page("data/kb.json", key, lambda: opendata.json_text(records()))
+        meta = opendata.metadata(self.config.site_title("en"), self.config.site_tagline("en"))
+        yield Page("data/metadata.json", _hash(meta), lambda: meta)
 
     def sitemap(self, paths: Iterable[str]) -> Page:
         """sitemap.xml over every HTML page; absolute when the site has a base URL."""
