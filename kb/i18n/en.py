@@ -103,6 +103,7 @@ EN: dict[str, str] = {
     "compare_go": "See the comparison ({n})",
     "more_scales_one": "+1 other scale",
     "more_scales": "+{n} other scales",
+    "found_by": "Found through its labels:",
     "open_data": "Open data",
     "open_data_intro": "The whole inventory as one table, for analysis: one row per entry, the French labels and the vocabulary ids.",
     "open_data_sqlite": "SQLite database ready for Datasette (datasette kb.sqlite -m metadata.json)",

@@ -103,6 +103,7 @@ FR: dict[str, str] = {
     "compare_go": "Voir la comparaison ({n})",
     "more_scales_one": "+1 autre échelle",
     "more_scales": "+{n} autres échelles",
+    "found_by": "Trouvée par ses étiquettes :",
     "open_data": "Données ouvertes",
     "open_data_intro": "Tout l'inventaire en une table, pour l'analyse : une ligne par fiche, les étiquettes en français et les identifiants des vocabulaires.",
     "open_data_sqlite": "base SQLite prête pour Datasette (datasette kb.sqlite -m metadata.json)",

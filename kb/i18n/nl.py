@@ -103,6 +103,7 @@ NL: dict[str, str] = {
     "compare_go": "Naar de vergelijking ({n})",
     "more_scales_one": "+1 andere schaal",
     "more_scales": "+{n} andere schalen",
+    "found_by": "Gevonden via de labels:",
     "open_data": "Open data",
     "open_data_intro": "De hele inventaris in één tabel, om te analyseren: één rij per fiche, de Franse labels en de ids van de vocabularia.",
     "open_data_sqlite": "SQLite-databank klaar voor Datasette (datasette kb.sqlite -m metadata.json)",

@@ -74,6 +74,7 @@ PARALLEL_FROM = 400  # pages to render before it pays to fork workers
 BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
+TERMS_SECTION = "kbtermes"  # the hidden section of an entry page with its labels in both languages (search_terms)
 EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
 SITE_VERSION = "2"  # bump when templates or the figures' rules change in a way no hash would show
 
@@ -245,6 +246,7 @@ class Site:
     """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
 
     EVERY_ENTRY = EVERY_ENTRY
+    TERMS_SECTION = TERMS_SECTION
 
     def __init__(self, catalogue: Catalogue, config: Config | None = None):
         self.catalogue = catalogue
@@ -342,7 +344,7 @@ class Site:
                                                    "compare_add", "compare_remove", "compare_full", "compare_go")}
         data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "basis",
                                                                           "partners", "territories")})
-        data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count")})
+        data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by")})
         # What asking for a territory means (kb.entries.territories), for the search's territory filter.
         data["reach"] = {t: {"own": sorted(r.own), "broader": sorted(r.broader)} for t, r in self.reaches.items()}
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")

@@ -13,6 +13,7 @@ const PAGE = 10;
 // alone. Pagefind's own filter-only search (a null term) loads every index chunk, 7 MB at
 // 10,000 entries; this word is one chunk.
 const EVERY_ENTRY = "kbinventaire";
+const TERMS_SECTION = "kbtermes";
 const lang = document.documentElement.lang;
 const root = new URL("../", import.meta.url);
 const labels = JSON.parse(document.getElementById("kb-labels").textContent);
@@ -132,8 +133,16 @@ function excerpt(item) {
   // The section of the body where most searched words are, under its own heading: Pagefind runs
   // a heading into its first sentence ("Contenu. Dans le n°104..."), so the heading is set apart.
   const marks = (text) => (text.match(/<mark>/g) || []).length;
-  const sections = item.sub_results && item.sub_results.length ? item.sub_results : [{ title, excerpt: item.excerpt }];
-  const best = sections.reduce((a, b) => (marks(b.excerpt) > marks(a.excerpt) ? b : a));
+  const all = item.sub_results && item.sub_results.length ? item.sub_results : [{ title, excerpt: item.excerpt }];
+  // The hidden section of labels in both languages (kb.site.TERMS_SECTION) is shown only when the
+  // words are nowhere else, as the labels they matched.
+  const terms = all.find((section) => section.title === TERMS_SECTION);
+  const sections = all.filter((section) => section !== terms && marks(section.excerpt));
+  if (!sections.length && terms) {
+    const found = [...new Set([...terms.excerpt.matchAll(/<mark>(.*?)<\/mark>/g)].map((m) => m[1]))];
+    return `<span class="section">${escape(labels.ui.found_by)}</span> ${found.map((w) => `<mark>${w}</mark>`).join(", ")}`;
+  }
+  const best = (sections.length ? sections : all).reduce((a, b) => (marks(b.excerpt) > marks(a.excerpt) ? b : a));
   const excerpt = best.excerpt.replace(EVERY_ENTRY, "");
   if (best.title === title) { // the title is shown above: the text after it, unless the words are only in it
     const rest = withoutHeading(excerpt, title);
