@@ -3,9 +3,10 @@ interface: each must bring the named entries into the first five results.
 
 The list mixes Dutch and French names of communes and bassins, vocabulary labels in both
 languages, accent-free and hyphen-free spellings, NIS codes and Dutch words for French entries.
-Queries marked "failed" found nothing, or not these entries, on the site before each entry page
-carried its tags' labels and its territories' names in both languages (kb.site.build's
-``search_terms``).
+Queries marked "failed" found nothing, or not the entry expected, on the site before each entry
+page carried its tags' labels and its territories' names in both languages (kb.site.build's
+``search_terms``), as measured on the 44-entry starter inventory; the expected ids follow the
+inventory of 103 entries.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from test_browser import (  # noqa: F401  (module fixtures: one build and one br
 QUERIES = [
     # place names, French and Dutch, loosely typed
     ("molenbeek", ["bassin-centre-ouest-portrait"]),
-    ("sint-jans-molenbeek", ["bassin-centre-ouest-portrait"]),  # failed
-    ("sint jans molenbeek", ["bassin-centre-ouest-portrait"]),
+    ("sint-jans-molenbeek", ["pcd-molenbeek-saint-jean-2004", "molenbeek-vision-ville-plurielle-2050"]),  # failed
+    ("sint jans molenbeek", ["pcd-molenbeek-saint-jean-2004"]),
     ("saint gilles", ["bassin-sud-portrait"]),
     ("sint-gillis", ["bassin-sud-portrait"]),
     ("Elsene", ["bassin-sud-portrait"]),  # failed: nothing found
@@ -34,31 +35,31 @@ QUERIES = [
     ("Vorst", ["bassin-sud-portrait"]),
     ("Oudergem", ["bassin-sud-est-portrait"]),  # failed
     ("Sint-Lambrechts-Woluwe", ["bassin-sud-est-portrait"]),  # failed
-    ("Schaarbeek", ["bassin-nord-est-portrait", "clss-brabant-colignon-schaerbeek"]),  # failed: nothing found
+    ("Schaarbeek", ["schaarbeek-2021-gemeentelijk-ontwikkelingsplan-lokale-agenda-21", "clss-brabant-colignon-schaerbeek"]),  # failed: nothing found
     ("Sint-Joost-ten-Node", ["bassin-nord-est-portrait"]),  # failed
     ("anderlecht", ["bassin-centre-ouest-portrait"]),
-    ("21013", ["bassin-sud-portrait"]),  # a NIS code; failed
-    ("21004", ["bassin-nord-portrait", "bassin-sud-portrait"]),  # failed
+    ("21013", ["zoom-sur-les-communes-2016"]),  # a NIS code; failed
+    ("21004", ["plan-global-revitalisation-laeken-2012-2018"]),  # failed
     ("zorgzone noord", ["bassin-nord-portrait"]),
     ("zorgzone zuid", ["bassin-sud-portrait"]),
     ("zorgzone centrum-west", ["bassin-centre-ouest-portrait"]),
     # vocabulary labels, both languages, with and without accents
     ("gezondheidsindicatoren", ["tableau-de-bord-sante-bruxelles"]),
     ("indicateurs de sante", ["tableau-de-bord-sante-bruxelles"]),
-    ("toegankelijkheid", ["etude-medecins-generalistes-bruxelles-2018"]),  # failed: nothing found
+    ("toegankelijkheid", ["accessibilite-accueil-petite-enfance-bsi"]),  # failed: nothing found
     ("accessibilite", ["note-vision-ifa-2020"]),
-    ("sociaal-economische kwetsbaarheid", ["rapport-pauvrete-rapports-thematiques"]),  # failed: nothing found
-    ("defavorisation", ["zru-zone-revitalisation-urbaine"]),
+    ("sociaal-economische kwetsbaarheid", ["ieb-a-l-article-de-la-mort-2021"]),  # failed: nothing found
+    ("defavorisation", ["belgian-index-multiple-deprivation-bimd"]),
     ("wijkmonitoring", ["monitoring-des-quartiers", "conception-monitoring-des-quartiers-2006"]),
     ("zone de premiere ligne", ["bruzel-eerstelijnszone"]),  # failed
     ("eerstelijnszone", ["bruzel-eerstelijnszone"]),
     ("bevolkingsdichtheid", ["zru-zone-revitalisation-urbaine"]),
-    ("densite de population", ["monitoring-des-quartiers"]),  # failed
-    ("statistische sector", ["monitoring-des-quartiers"]),  # failed: nothing found
+    ("densite de population", ["zru-zone-revitalisation-urbaine"]),  # failed
+    ("statistische sector", ["zru-zone-revitalisation-urbaine"]),  # failed: nothing found
     ("secteur statistique", ["monitoring-des-quartiers"]),
     ("observatorium voor gezondheid", ["tableau-de-bord-sante-bruxelles"]),  # failed
-    ("gemeenschappelijke gemeenschapscommissie", ["pssi-plan-social-sante-integre"]),  # failed
-    ("wonen en leefomgeving", ["edrlr-espace-developpement-renforce-logement"]),  # failed
+    ("gemeenschappelijke gemeenschapscommissie", ["organisatie-eerstelijnszorg-ordonnantie-2019"]),  # failed
+    ("wonen en leefomgeving", ["cqd-heliport-anvers-carnet-des-priorites-2021"]),  # failed
     ("projectperimeter", ["contrats-de-renovation-urbaine"]),  # failed
     ("Huis voor Gezondheid", ["bruzel-eerstelijnszone"]),
     ("medecins generalistes", ["etude-medecins-generalistes-bruxelles-2018"]),
