@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -56,6 +57,24 @@ class VocabValues(click.ParamType):
 
         vocabulary = vocab.load().for_field(self.field_name)
         return [CompletionItem(t.id, help=t.label("fr")) for t in vocabulary if t.id.startswith(incomplete)]
+
+
+class TerritoryValues(click.ParamType):
+    """Territories by id, NIS code or French, Dutch or English name typed loosely
+    (``molenbeek``, ``sint-jans-molenbeek``, ``Saint Gilles``), repeated or comma-separated."""
+
+    name = "territories"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, ...]:
+        from kb.entries.territories import UnknownTerritory, geography
+
+        if isinstance(value, tuple):
+            return value
+        geo = geography(vocab.load())
+        try:
+            return tuple(geo.resolve(item) for item in str(value).split(",") if item.strip())
+        except UnknownTerritory as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str, ...]:
@@ -156,11 +175,24 @@ def filter_options(func: Any) -> Any:
     """The filters shared by search and export; values repeat or are comma-separated."""
     for flag, dest, field_name in reversed((
         ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--basis", "basis", "basis"),
-        ("--partner", "partners", "partners"), ("--type", "type_", "type"), ("--territory", "territories", "territories"), ("--lang", "language", "language"),
+        ("--partner", "partners", "partners"), ("--type", "type_", "type"), ("--language", "language", "language"),
     )):
         func = click.option(flag, dest, multiple=True, type=VocabValues(field_name),
                             help=f"Only entries with this {field_name} value (repeat to require several).")(func)
+    func = click.option("--own-only", is_flag=True,
+                        help="With --territory: leave out the entries about a broader territory.")(func)
+    func = click.option("--territory", "territories", multiple=True, type=TerritoryValues(),
+                        help="Entries about this territory (id, NIS code or name: molenbeek, 'Saint Gilles'), "
+                             "then those about its bassin and the region (see --own-only).")(func)
     return click.option("--year", "years", metavar="RANGE", help="A year or a range: 2020, 2015..2022, 2015.., ..2022.")(func)
+
+
+def _reach(territories: tuple) -> Any:
+    """What the --territory values ask for (kb.entries.territories), or None."""
+    from kb.entries.territories import geography
+
+    places = _flatten(territories)
+    return geography(vocab.load()).reach_all(places) if places else None
 
 
 def _filters(years: str | None, type_: tuple, **tags: tuple):
@@ -577,8 +609,9 @@ def index_command(full: bool, wait: float, **paths: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].")
+@lang_option
 def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | None, years: str | None,
-           **tags: Any) -> None:
+           territories: tuple, own_only: bool, langs: tuple[str, ...], **tags: Any) -> None:
     """Search the inventory: ranked hits, snippets and facet counts.
 
     WORDS is a full-text query (accents optional; "quoted phrases", OR, NOT, prefix*). With no
@@ -594,29 +627,57 @@ def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | 
     searcher = SearchIndex(index_dir)
     if not searcher.exists():
         raise click.ClickException(f"no search index in {index_dir}: run 'kb index' first")
-    results = searcher.search(" ".join(words), filters, limit)
-    if as_json:
-        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
-        return
+    reach = _reach(territories)
+    if reach is None:
+        results = searcher.search(" ".join(words), filters, limit)
+    else:
+        results = searcher.search_near(" ".join(words), filters, reach, limit, broader=not own_only)
     # The labels, unpickled from beside the index while the vocabulary files are unchanged.
-    _print_results(results, vocab.load_cached(index_dir / "kb-vocab.pickle"))
+    vocabularies = vocab.load_cached(index_dir / "kb-vocab.pickle")
+    lang = langs[0]
+    if as_json:
+        click.echo(json.dumps(_labelled(results, vocabularies, lang), ensure_ascii=False, indent=2))
+        return
+    _print_results(results, vocabularies, lang)
 
 
-def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
+def _labelled(results: Any, vocabularies: vocab.Vocabularies, lang: str) -> dict:
+    """The results as JSON: ids as they are, and beside them the labels in ``lang``."""
+    data = results.as_dict()
+    data["lang"] = lang
+    for hit in data["hits"]:
+        hit["labels"] = {dim: [vocabularies.label(dim, v, lang) for v in values] for dim, values in hit["tags"].items()}
+        hit["labels"]["type"] = vocabularies.label("type", hit["type"], lang)
+    data["facet_labels"] = {dim: {v: vocabularies.label(dim, v, lang) for v in counts}
+                            for dim, counts in data["facets"].items() if dim != "year"}
+    return data
+
+
+def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) -> None:
     import html
     import re
 
+    from kb.i18n import DIMENSION_NAMES, t
+
     for note in results.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
-    click.echo(f"{results.total} entries match {results.query!r}")
+    key = {0: "cli_matches_none", 1: "cli_matches_one"}.get(results.total, "cli_matches")
+    line = t(lang, key, n=results.total, query=results.query)
+    if results.broader_total:
+        line += f" ({t(lang, 'cli_broader_total', n=results.broader_total)})"
+    click.echo(line)
     if not results.total and results.suggestion:
-        click.echo(f"did you mean: {results.suggestion}")
+        click.echo(t(lang, "cli_did_you_mean", suggestion=results.suggestion))
+    names = DIMENSION_NAMES[lang]
+    colon = " : " if lang == "fr" else ": "
     for number, hit in enumerate(results.hits, 1):
+        if hit.broader and (number == 1 or not results.hits[number - 2].broader):
+            click.echo("\n" + click.style(t(lang, "cli_broader"), bold=True))
         click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
-        for lang, (title, _) in sorted(hit.translations.items()):
-            click.echo(f"   {lang} (translation): {title}")
-        tags = "; ".join(f"{dim}: {', '.join(vocabularies.label(dim, v, 'fr') for v in values)}"
-                         for dim, values in hit.tags.items() if values and dim != "language")
+        for code, (title, _) in sorted(hit.translations.items()):
+            click.echo(f"   {code} ({t(lang, 'translation').lower()}): {title}")
+        tags = "; ".join(f"{names[dim][0]}{colon}{', '.join(vocabularies.label(dim, v, lang) for v in values)}"
+                         for dim, values in {"type": [hit.type], **hit.tags}.items() if values and dim != "language")
         click.echo(f"   {tags}")
         if hit.snippet:
             parts = re.split(r"<mark>(.*?)</mark>", hit.snippet)
@@ -624,12 +685,13 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies) -> None:
                            for i, p in enumerate(parts))
             click.echo(f"   {text}")
     if results.total:
-        click.echo("\nfacets:")
+        click.echo("\n" + t(lang, "cli_facets"))
         for dim, counts in results.facets.items():
             if counts:
-                shown = ", ".join(f"{v} {n}" for v, n in list(counts.items())[:8])
-                more = f", ... ({len(counts) - 8} more)" if len(counts) > 8 else ""
-                click.echo(f"  {dim}: {shown}{more}")
+                label = (lambda v: v) if dim == "year" else (lambda v, dim=dim: vocabularies.label(dim, v, lang))
+                shown = ", ".join(f"{label(v)} {n}" for v, n in list(counts.items())[:8])
+                more = f", {t(lang, 'cli_more', n=len(counts) - 8)}" if len(counts) > 8 else ""
+                click.echo(f"  {names[dim][0]}{colon}{shown}{more}")
 
 
 @cli.command()
@@ -799,7 +861,8 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
               help="Output format [default: from the -o file's extension (.bib, .ris, .json), else bibtex].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def export_command(fmt: str | None, output: Path | None, years: str | None, **options: Any) -> None:
+def export_command(fmt: str | None, output: Path | None, years: str | None, territories: tuple, own_only: bool,
+                   **options: Any) -> None:
     """Export the inventory, or the entries the filters keep, as BibTeX, RIS or CSL JSON.
 
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
@@ -809,6 +872,10 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, **op
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
+    reach = _reach(territories)
+    if reach is not None:
+        places = reach.own if own_only else reach.own | reach.broader
+        filters = replace(filters, places_any=tuple(sorted(places)))
     if fmt is None:
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"

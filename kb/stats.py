@@ -9,29 +9,23 @@ studied.
 
 Coverage rules (``coverage()``)
 -------------------------------
-``territories.yaml`` has the region (``kind: region``), 19 communes (``kind: commune``) and
-5 bassins (``kind: bassin``), each bassin listing its ``communes`` (wholly inside it) and its
-``partial`` ones (shared between bassins: Bruxelles-Ville, 21004, is partly in Nord, Sud and
-Centre-Ouest). For each commune and each bassin an entry is put in at most one of three
-groups, tried in this order:
+What an entry is to a commune or a bassin is decided once, in ``kb.entries.territories``: it is
+*own* (about the area itself) or *broader* (about a territory around it or overlapping it). Here
+the broader ones are split by where they come from:
 
-``local`` -- the entry is about this area specifically:
-    * a commune: the entry lists the commune; or lists a bassin the commune is wholly in; or
-      lists *every* bassin the commune is shared between (together they cover all of it).
-    * a bassin: the entry lists the bassin, or one of the communes wholly inside it.
-``regional`` -- otherwise, the entry lists ``region`` (the whole region): it covers every
-    commune and bassin, but says nothing specific about them, so it is counted apart.
-``partial`` -- otherwise, the entry reaches the area only through a shared commune:
-    * a commune: it lists some, not all, of the bassins the commune is shared between (an entry
-      on Bassin Nord concerns Laeken, not necessarily the Pentagone);
-    * a bassin: it lists a commune that is only partly inside the bassin (an entry on
-      Bruxelles-Ville may concern only its southern part, so it is not counted for Bassin Nord
-      as if it were about it).
+``local`` -- own: a commune's entries that list it; a bassin's that list it or one of the
+    communes wholly inside it.
+``partial`` -- broader, through a bassin: for a commune, the entries that list one of its
+    bassins (an entry on Bassin Nord may concern Laeken, not the Pentagone); for a bassin, those
+    that list a commune it shares (an entry on Bruxelles-Ville may concern only its south).
+``regional`` -- broader, and only through the whole region (``region``): it covers every commune
+    and bassin but says nothing specific about them.
 
-``local_count`` is the number of local entries (the figure the tile map colours), and
-``total_count`` the number of entries covering the area at all (local + regional + partial).
-An entry with no known territory at all is ``unspecified``. ``Coverage.regional`` lists every
-entry that lists ``region``, whatever else it lists.
+``local_count`` is the number of own entries (the figure the tile map colours), and
+``total_count`` the number of entries covering the area at all (own and broader): the same
+figures as ``kb search --territory`` and the site's search. An entry with no known territory at
+all is ``unspecified``. ``Coverage.regional`` lists every entry that lists ``region``, whatever
+else it lists.
 """
 
 from __future__ import annotations
@@ -40,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from kb.entries import territories
 from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 
@@ -248,49 +243,29 @@ class Coverage:
 
 def coverage(entries: Sequence[Entry], vocabularies: Vocabularies) -> Coverage:
     """For each commune and bassin, the entries covering it (rules in the module docstring)."""
-    region_ids = set(regions(vocabularies))
-    commune_ids = communes(vocabularies)
-    bassin_map = bassins(vocabularies)
-    known = region_ids | set(commune_ids) | set(bassin_map)
+    geo = territories.geography(vocabularies)
+    region_ids = set(geo.regions)
     ordered = sorted(entries, key=lambda e: e.id)
-    tagged = [(e.id, set(e.territories) & known) for e in ordered]
 
-    def split(covers_locally: Any, covers_partly: Any) -> tuple[tuple[str, ...], ...]:
-        local, regional, partial = [], [], []
-        for entry_id, places in tagged:
-            if covers_locally(places):
-                local.append(entry_id)
-            elif places & region_ids:
-                regional.append(entry_id)
-            elif covers_partly(places):
-                partial.append(entry_id)
-        return tuple(local), tuple(regional), tuple(partial)
+    def split(area: str) -> tuple[tuple[str, ...], ...]:
+        reach = geo.reach(area)
+        own, broader = reach.split(ordered)
+        regional = [e.id for e in broader if not set(e.territories) & (reach.broader - region_ids)]
+        partial = [e.id for e in broader if set(e.territories) & (reach.broader - region_ids)]
+        return tuple(e.id for e in own), tuple(regional), tuple(partial)
 
     commune_rows = []
-    for nis in commune_ids:
-        whole_in = tuple(b for b, (whole, _) in bassin_map.items() if nis in whole)
-        shared_by = tuple(b for b, (_, part) in bassin_map.items() if nis in part)
-        local, regional, partial = split(
-            lambda places, nis=nis, whole_in=whole_in, shared_by=shared_by: (
-                nis in places or bool(places & set(whole_in)) or (bool(shared_by) and set(shared_by) <= places)),
-            lambda places, shared_by=shared_by: bool(places & set(shared_by)),
-        )
-        commune_rows.append(AreaCoverage(nis, "commune", local, regional, partial,
-                                         bassins=whole_in + shared_by, shared=shared_by))
-
-    bassin_rows = []
-    for bassin_id, (whole, part) in bassin_map.items():
-        local, regional, partial = split(
-            lambda places, bassin_id=bassin_id, whole=whole: bassin_id in places or bool(places & set(whole)),
-            lambda places, part=part: bool(places & set(part)),
-        )
-        bassin_rows.append(AreaCoverage(bassin_id, "bassin", local, regional, partial, communes=whole, shared=part))
-
+    for nis in geo.communes:
+        shared_by = tuple(b for b, (_, part) in geo.bassins.items() if nis in part)
+        commune_rows.append(AreaCoverage(nis, "commune", *split(nis), bassins=geo.bassins_of(nis), shared=shared_by))
+    bassin_rows = [AreaCoverage(bassin_id, "bassin", *split(bassin_id), communes=whole, shared=part)
+                   for bassin_id, (whole, part) in geo.bassins.items()]
+    known = region_ids | set(geo.communes) | set(geo.bassins)
     return Coverage(
         communes=tuple(commune_rows),
         bassins=tuple(bassin_rows),
-        regional=tuple(entry_id for entry_id, places in tagged if places & region_ids),
-        unspecified=tuple(entry_id for entry_id, places in tagged if not places),
+        regional=tuple(e.id for e in ordered if set(e.territories) & region_ids),
+        unspecified=tuple(e.id for e in ordered if not set(e.territories) & known),
     )
 
 

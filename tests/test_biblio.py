@@ -430,7 +430,7 @@ def test_kb_export_filters_like_search(runner, entries_dir: Path, tmp_path: Path
     for options, filters in (
         (["--type", "legal_text"], Filters(type=("legal_text",))),
         (["--scale", "bassin", "--year", "2024.."], Filters(scale=("bassin",), year_from=2024)),
-        (["--partner", "brusano,cbcs", "--lang", "fr"], Filters(partners=("brusano", "cbcs"), language=("fr",))),
+        (["--partner", "brusano,cbcs", "--language", "fr"], Filters(partners=("brusano", "cbcs"), language=("fr",))),
         (["--territory", "region", "--criteria", "population_size"],
          Filters(territories=("region",), criteria=("population_size",))),
     ):

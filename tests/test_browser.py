@@ -681,7 +681,7 @@ def test_axe_reports_no_violations(page: Any, base_url: str, what: str, path: st
         assert number(status) > 0
         expect(page.locator("details.filters")).to_have_attribute("open", "")
     if "/compare/" in path:
-        expect(page.locator("#kb-compare-table th[scope=col]")).to_have_count(2)
+        expect(page.locator("#kb-compare-items > li")).to_have_count(2)
     assert_no_axe_violations(page, f"{what} ({lang})")
 
 
@@ -735,21 +735,48 @@ def test_compare_entries_from_their_pages_and_share_the_link(contexts: Contexts,
     for entry in ("barometre-social-2023", "bruzel-eerstelijnszone"):
         page.goto(f"{base_url}fr/entries/{entry}/")
         page.get_by_role("button", name="Comparer").click()
-        expect(page.locator("#kb-compare-table th[scope=col] a").first).to_be_visible(timeout=60_000)
-    headers = page.locator("#kb-compare-table th[scope=col] > a:first-child")
+        expect(page.locator("#kb-compare-items h2 a").first).to_be_visible(timeout=60_000)
+    headers = page.locator("#kb-compare-items h2 a")
     expect(headers).to_have_count(2)
     assert "ids=barometre-social-2023,bruzel-eerstelijnszone" in page.url
-    rows = page.locator("#kb-compare-table tbody tr")
-    expect(rows.first.locator("th")).to_have_text("Année")
-    scale_row = page.locator("#kb-compare-table tbody tr", has=page.locator("th", has_text="Échelle"))
-    expect(scale_row.locator("td").nth(1)).to_contain_text("Zone de première ligne")
+    first = page.locator("#kb-compare-items > li").first
+    expect(first.locator("dt").first).to_have_text("Année")
+    expect(first.locator("dd").first).to_have_text("8 mars 2024")  # date: 2024-03-08, in the reader's words
+    scale = page.locator("#kb-compare-items > li").nth(1).locator("div", has=page.locator("dt", has_text="Échelle"))
+    expect(scale.locator("dd")).to_contain_text("Zone de première ligne")
     shared = page.url
     other = contexts.new_page()  # a reader who follows the shared link: no stored list
     other.goto(shared.replace("/fr/", "/nl/"))
-    expect(other.locator("#kb-compare-table th[scope=col] > a:first-child")).to_have_count(2, timeout=60_000)
-    nl_scale = other.locator("#kb-compare-table tbody tr", has=other.locator("th", has_text="Schaal"))
-    expect(nl_scale.locator("td").nth(1)).to_contain_text("Eerstelijnszone")
+    expect(other.locator("#kb-compare-items h2 a")).to_have_count(2, timeout=60_000)
+    expect(other.locator("#kb-compare-items > li").first.locator("dd").first).to_have_text("8 maart 2024")
+    nl_scale = other.locator("#kb-compare-items > li").nth(1).locator("div", has=other.locator("dt", has_text="Schaal"))
+    expect(nl_scale.locator("dd")).to_contain_text("Eerstelijnszone")
     assert_no_axe_violations(other, "compare page from a shared link")
+    other.get_by_role("link", name="Verwijderen : BruZEL").click()
+    expect(other.locator("#kb-compare-items h2 a")).to_have_count(1)
+    assert other.url.endswith("?ids=barometre-social-2023")
+
+
+def test_compare_from_result_cards_up_to_five(contexts: Contexts, base_url: str) -> None:
+    """Result cards' 'Compare' buttons fill the list (five at most, the sixth is refused with a
+    note), a second press takes an entry out, and the bar leads to the comparison."""
+    page = contexts.new_page()
+    page.goto(base_url + "fr/search/?q=bassin")
+    wait_for_search(page)
+    buttons = page.locator("#kb-results button.compare-toggle")
+    for i in range(6):
+        buttons.nth(i).click()
+    expect(page.locator("#kb-results button.compare-toggle[aria-pressed=true]")).to_have_count(5)
+    expect(buttons.nth(5)).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#kb-compare-bar .note")).to_have_text(i18n.t("fr", "compare_full"))
+    buttons.nth(0).click()
+    expect(buttons.nth(0)).to_have_attribute("aria-pressed", "false")
+    chosen = [buttons.nth(i).get_attribute("data-id") for i in range(1, 5)]
+    bar = page.locator("#kb-compare-bar a")
+    expect(bar).to_have_text(i18n.t("fr", "compare_go", n=4))
+    bar.click()
+    expect(page.locator("#kb-compare-items > li")).to_have_count(4)
+    assert page.url.endswith("?ids=" + ",".join(chosen))
 
 
 def test_cite_block_copies_the_reference(contexts: Contexts, base_url: str) -> None:

@@ -21,6 +21,7 @@ import yaml
 
 from conftest import MINIMAL, REPO, make_entry
 from kb.cli import cli
+from kb.entries import territories, vocab
 from kb.project import Project, Refused
 
 
@@ -91,6 +92,13 @@ def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
         for dimension, values in tags.items():
             for value in values:
                 counts[dimension, value] = counts.get((dimension, value), 0) + 1
+    # A territory lists the entries about it (kb.entries.territories): for a bassin, also those
+    # about its communes (tests/test_territories.py checks that rule against the CLI and the map).
+    geo = territories.geography(vocab.load())
+    for bassin in geo.bassins:
+        counts["territories", bassin] = sum(
+            1 for path in (root / "entries").glob("*.md")
+            if geo.reach(bassin).relation(str(t) for t in front(path).get("territories", [])) == "own")
     for (dimension, value), n in counts.items():
         for lang in ("fr", "nl"):
             page = site / lang / dimension / value / "index.html"

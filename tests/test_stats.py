@@ -178,18 +178,16 @@ def expected_coverage(fronts: dict) -> dict[str, tuple[set, set, set]]:
             if area in bassins:
                 whole, part = bassins[area]
                 is_local = area in places or bool(places & whole)
-                is_partial = bool(places & part)
+                through = places & part  # a commune it shares
             else:
-                containing = {b for b, (whole, _) in bassins.items() if area in whole}
-                sharing = {b for b, (_, part) in bassins.items() if area in part}
-                is_local = area in places or bool(places & containing) or bool(sharing and sharing <= places)
-                is_partial = bool(places & sharing)
+                is_local = area in places
+                through = places & {b for b, (whole, part) in bassins.items() if area in whole | part}
             if is_local:
                 local.add(entry_id)
+            elif through:
+                partial.add(entry_id)
             elif places & region:
                 regional.add(entry_id)
-            elif is_partial:
-                partial.add(entry_id)
         result[area] = (local, regional, partial)
     return result
 
@@ -251,9 +249,10 @@ def test_a_commune_covers_itself_and_its_bassin(rules: stats.Coverage) -> None:
     assert "sur-ixelles" not in rules.commune("21007").local  # Forest, same bassin
 
 
-def test_a_bassin_covers_its_communes(rules: stats.Coverage) -> None:
-    for nis in ("21003", "21008", "21010", "21011"):
-        assert "sur-bassin-nord" in rules.commune(nis).local, nis
+def test_a_bassin_is_broader_for_its_communes(rules: stats.Coverage) -> None:
+    for nis in ("21003", "21008", "21010", "21011", "21004"):
+        area = rules.commune(nis)
+        assert "sur-bassin-nord" in area.partial and "sur-bassin-nord" not in area.local, nis
     assert "sur-bassin-nord" in rules.bassin("bassin_nord").local
     assert "sur-bassin-nord" not in rules.commune("21001").local + rules.commune("21001").partial
 
@@ -264,9 +263,8 @@ def test_a_shared_commune_counts_partly_for_its_bassins(rules: stats.Coverage) -
         area = rules.bassin(bassin)
         assert "sur-bruxelles" in area.partial and "sur-bruxelles" not in area.local, bassin
     assert "sur-bruxelles" not in rules.bassin("bassin_nord_est").partial
-    assert rules.commune("21004").local == ("sur-bruxelles", "trois-bassins-de-bruxelles")
-    # One of its bassins covers it partly; all of them cover it whole.
-    assert rules.commune("21004").partial == ("sur-bassin-nord",)
+    assert rules.commune("21004").local == ("sur-bruxelles",)
+    assert rules.commune("21004").partial == ("region-et-bassin-nord", "sur-bassin-nord", "trois-bassins-de-bruxelles")
 
 
 def test_whole_region_entries_are_counted_apart(rules: stats.Coverage) -> None:
@@ -277,12 +275,13 @@ def test_whole_region_entries_are_counted_apart(rules: stats.Coverage) -> None:
     assert "region-et-jette" in rules.commune("21010").local
     assert "region-et-jette" in rules.bassin("bassin_nord").local
     assert "region-et-jette" in rules.commune("21009").regional
-    # The whole region covers all of Bruxelles: regional, not partial.
-    assert "region-et-bassin-nord" in rules.commune("21004").regional
+    # A bassin named besides the region: broader through the bassin, not the region.
+    assert "region-et-bassin-nord" in rules.commune("21004").partial
     jette = rules.commune("21010")
-    assert jette.local == ("region-et-bassin-nord", "region-et-jette", "sur-bassin-nord", "trois-bassins-de-bruxelles")
+    assert jette.local == ("region-et-jette",)
+    assert jette.partial == ("region-et-bassin-nord", "sur-bassin-nord", "trois-bassins-de-bruxelles")
     assert jette.regional == ("toute-la-region",)
-    assert jette.local_count == 4 and jette.regional_count == 1 and jette.with_regional == 5
+    assert jette.local_count == 1 and jette.regional_count == 1 and jette.with_regional == 2 and jette.total_count == 5
 
 
 def test_entries_without_territories_are_unspecified(rules: stats.Coverage) -> None:
@@ -396,7 +395,7 @@ def test_tile_map_has_a_linked_named_tile_per_commune(figures: stats.Summary, vo
         assert visible == f"{charts.short_commune(vocabularies, area.id, 'fr')} {area.local_count}"
         assert name.startswith(visible)  # label in name
         assert territories[area.id]["fr"] in name
-        assert f"{area.with_regional} avec les fiches régionales" in name
+        assert f"{area.total_count} avec les territoires plus larges" in name
         assert text_of(tile.find(f"{SVG}title")) == name
         rect = tile.find(f"{SVG}rect")
         col, row = territories[area.id]["tile"]
@@ -443,9 +442,9 @@ def test_coverage_table_and_bassin_list(figures: stats.Summary, vocabularies: vo
         th = row.find("th")
         assert th.get("scope") == "row" and th.find("a").get("href") == link("territories", area.id)
         assert text_of(th) == vocabularies.label("territories", area.id, "nl")
-        nis, bassin, local, partial, with_regional = (text_of(td) for td in row.findall("td"))
+        nis, bassin, local, partial, total = (text_of(td) for td in row.findall("td"))
         assert nis == area.id
-        assert (int(local), int(partial), int(with_regional)) == (area.local_count, area.partial_count, area.with_regional)
+        assert (int(local), int(partial), int(total)) == (area.local_count, area.partial_count, area.total_count)
         assert vocabularies.label("territories", area.bassins[0], "nl") in bassin
     items = parse(charts.bassin_list(cover, vocabularies, "fr", link)).findall(".//li")
     assert len(items) == 5

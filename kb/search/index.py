@@ -42,7 +42,7 @@ import unicodedata
 import weakref
 from array import array
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import accumulate, filterfalse, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,6 +122,7 @@ from kb.entries.vocab import LANGS, Vocabularies, fold
 
 if TYPE_CHECKING:
     from kb.entries.schema import Entry
+    from kb.entries.territories import Reach
 
 FORMAT = "6"  # of the index: bump when schema() or the analysis changes, and 'kb index' rebuilds it
 MAX_QUERY = 500
@@ -383,6 +384,7 @@ class Hit:
     snippet: str
     score: float | None
     translations: dict[str, list[str | None]] = field(default_factory=dict)  # language -> [title, summary]
+    broader: bool = False  # found through a territory around the one asked for (kb.entries.territories)
 
 
 @dataclass
@@ -393,6 +395,7 @@ class Results:
     facets: dict[str, dict[str, int]]
     notes: list[str] = field(default_factory=list)
     suggestion: str | None = None
+    broader_total: int = 0  # of ``total``, the entries about a territory around the one asked for
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -1489,8 +1492,29 @@ class SearchIndex:
             parsed = self._compile(plain)
             return self._run(query.Every() if parsed is query.NullQuery else parsed, plain, notes, filters, limit)
 
+    def search_near(self, text: str, filters: Filters, reach: Reach, limit: int = 20, broader: bool = True) -> Results:
+        """Entries about the territory ``reach`` stands for first, then (``broader``) those about a
+        territory around it, marked: the rule of kb.entries.territories."""
+        own = self.search(text, replace(filters, places_any=tuple(sorted(reach.own))), limit)
+        if not broader or not reach.broader:
+            return own
+        around = self.search(text, replace(filters, places_any=tuple(sorted(reach.broader)),
+                                           places_none=tuple(sorted(reach.own))), max(limit - len(own.hits), 0))
+        for hit in around.hits:
+            hit.broader = True
+        facets = {name: dict(sorted((Counter(own.facets[name]) + Counter(around.facets[name])).items(),
+                                    key=lambda kv: (-kv[1], kv[0])))
+                  for name in own.facets}
+        total = own.total + around.total
+        return Results(own.query, total, own.hits + around.hits, facets, own.notes,
+                       own.suggestion if not total else None, around.total)
+
     def _run(self, parsed: query.Query, cleaned: str, notes: list[str], filters: Filters, limit: int) -> Results:
         conditions = [parsed] + [query.Term(name, value) for name, value in filters.tags()]
+        if filters.places_any:
+            conditions.append(query.Or([query.Term("territories", v) for v in filters.places_any]))
+        if filters.places_none:
+            conditions.append(query.Not(query.Or([query.Term("territories", v) for v in filters.places_none])))
         if filters.year_from is not None or filters.year_to is not None:
             conditions.append(query.NumericRange("year", filters.year_from, filters.year_to))
         final = query.And(conditions) if len(conditions) > 1 else parsed

@@ -31,6 +31,7 @@ import datetime as dt
 import errno
 import gc
 import gzip
+import functools
 import hashlib
 import heapq
 import json
@@ -60,9 +61,9 @@ from kb import i18n
 from kb import stats
 from kb.config import Config
 from kb.history import Dates, History
-from kb.entries import json_schema
+from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
-from kb.site import propose
+from kb.site import opendata, propose
 from kb.site.markup import Renderer
 from kb.entries.vocab import DIMENSIONS, Vocabularies, fold
 
@@ -75,8 +76,9 @@ PARALLEL_FROM = 400  # pages to render before it pays to fork workers
 BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
+TERMS_SECTION = "kbtermes"  # the hidden section of an entry page with its labels in both languages (search_terms)
 EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
-SITE_VERSION = "1"  # bump when templates change in a way the template hash would not show
+SITE_VERSION = "2"  # bump when templates or the figures' rules change in a way no hash would show
 
 Progress = Callable[[str, int, int], None]
 PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
@@ -151,6 +153,10 @@ class Catalogue:
             for entry in self.entries:
                 for value in self.tag_values(entry, dimension):
                     buckets[value].append(entry)
+            if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
+                geo = territories.geography(vocabularies)
+                buckets = defaultdict(list, {t.id: own for t in vocabularies.for_field(dimension)
+                                             if (own := geo.reach(t.id).split(self.entries)[0])})
             if dimension == "year":
                 order = sorted(buckets, key=int, reverse=True)
             else:
@@ -233,7 +239,7 @@ class Catalogue:
         """Related entries and figures, kept in ``cache`` between builds: they depend on the
         entries' ids, years, types, languages and tags alone (and on the vocabularies), so
         editing a text or a title does not recompute them."""
-        key = _hash(RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
+        key = _hash(SITE_VERSION, RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
                     sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners,
                             e.territories) for e in self.entries))
         stored = cache_file.read(cache)
@@ -278,6 +284,7 @@ class Site:
     """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
 
     EVERY_ENTRY = EVERY_ENTRY
+    TERMS_SECTION = TERMS_SECTION
 
     def __init__(self, catalogue: Catalogue, config: Config | None = None):
         self.catalogue = catalogue
@@ -294,6 +301,8 @@ class Site:
                                 LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
                                 biblio=biblio, charts=charts, config=self.config, propose=propose)
         self.design = self.design_of(self.vocabularies, self.config)
+        self.geography = territories.geography(self.vocabularies)
+        self.reaches = {t.id: self.geography.reach(t.id) for t in self.vocabularies.for_field("territories")}
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
         self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
@@ -332,13 +341,50 @@ class Site:
     def shared_labels(self, shared: tuple[tuple[str, str], ...], lang: str, most: int = 3) -> str:
         return ", ".join(self.label(d, v, lang) for d, v in shared[:most])
 
+    def own_places(self, entry: Entry) -> list[str]:
+        """The territories this entry is about (kb.entries.territories): the site search's
+        territory filter, so that it keeps what `kb search --territory` keeps."""
+        return [t for t, reach in self.reaches.items() if reach.relation(entry.territories) == "own"]
+
+    def territory_groups(self, lang: str) -> list[tuple[str, list[tuple[str, str, int]]]]:
+        """The search panel's territory filter: each bassin with its whole communes, then the
+        shared communes and the region; (id, label, entries about it) each."""
+        counts = {t: len(es) for t, es in self.catalogue.values.get("territories", {}).items()}
+        geo = self.geography
+
+        def item(t: str) -> tuple[str, str, int]:
+            return t, self.label("territories", t, lang), counts.get(t, 0)
+
+        groups = [(self.label("territories", b, lang), [item(b)] + [item(c) for c in whole])
+                  for b, (whole, _) in geo.bassins.items()]
+        shared = [c for c in geo.communes if not any(c in whole for whole, _ in geo.bassins.values())]
+        groups.append((i18n.t(lang, "shared_communes"), [item(c) for c in shared] + [item(r) for r in geo.regions]))
+        return groups
+
+    def search_terms(self, entry: Entry) -> str:
+        """Words the search finds the entry by in either language: its vocabulary labels in
+        French and Dutch, the French and Dutch names and NIS codes of its territories."""
+        words = []
+        for dimension in ("type", "scale", "criteria", "basis", "partners", "territories"):
+            vocabulary = self.vocabularies.for_field(dimension)
+            for value in entry.tags()[dimension]:
+                term = vocabulary.terms.get(value)
+                if term:
+                    words += [term.labels.get("fr", ""), term.labels.get("nl", ""), str(term.extra.get("nis", ""))]
+                    words.append(value if value.isdigit() else "")
+        return " · ".join(dict.fromkeys(w for w in words if w))
+
     def labels_json(self, lang: str) -> str:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
         data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed",
-                                                   "compare_empty", "year", "method", "translation", "original_title")}
+                                                   "compare_empty", "year", "method", "translation", "original_title",
+                                                   "compare_add", "compare_remove", "compare_full", "compare_go")}
         data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "basis",
                                                                           "partners", "territories")})
+        data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by")})
+        # What asking for a territory means (kb.entries.territories), for the search's territory filter.
+        data["reach"] = {t: {"own": sorted(r.own), "broader": sorted(r.broader)} for t, r in self.reaches.items()}
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
@@ -349,7 +395,9 @@ class Site:
             shown = entry.text_language(lang)
             other = f' lang="{shown}"' if shown != lang else ""
             scale = escape(self.label("scale", entry.scale[0], lang))
-            more = f" +{len(entry.scale) - 1}" if len(entry.scale) > 1 else ""
+            others = len(entry.scale) - 1
+            more = (f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+                    if others else "")
             original = ""
             if entry.is_translated(lang):  # our translation, with the title as published beside it
                 original = (f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
@@ -458,6 +506,18 @@ class Site:
                 return biblio.join(fmt, (_read(os.path.join(folder, i + suffix)) for i in ids))
 
             yield Page(f"export/kb{suffix}", everything, join, late=True)
+        yield from self._open_data(everything)
+
+    def _open_data(self, everything: str) -> Iterator[Page]:
+        """The inventory for analysts (kb.site.opendata): SQLite for Datasette, CSV, JSON."""
+        c, v = self.catalogue, self.vocabularies
+        key = _hash(SITE_VERSION, everything, _vocabulary_fingerprint(v))
+        records = functools.cache(lambda: opendata.rows(c.entries, v))
+        yield Page("data/kb.sqlite", key, lambda: opendata.sqlite_bytes(records(), v))
+        yield Page("data/kb.csv", key, lambda: opendata.csv_text(records()))
+        yield Page("data/kb.json", key, lambda: opendata.json_text(records()))
+        meta = opendata.metadata(self.config.site_title("en"), self.config.site_tagline("en"))
+        yield Page("data/metadata.json", _hash(meta), lambda: meta)
 
     def sitemap(self, paths: Iterable[str]) -> Page:
         """sitemap.xml over every HTML page; absolute when the site has a base URL."""

@@ -104,13 +104,13 @@ UI = {
         "map_title": "Où : fiches par commune",
         "map_desc": "Carte en tuiles des 19 communes de la Région de Bruxelles-Capitale, placées à peu près "
                     "comme sur une carte. La couleur donne le nombre de fiches propres à la commune "
-                    "(la commune, ou son bassin) ; le contour et le code indiquent le bassin. "
+                    "(celles qui la nomment) ; le contour et le code indiquent le bassin. "
                     "En plus, {regional} portent sur toute la Région. Le plus : {most}. Aucune : {none}.",
         "legend_scale": "Fiches propres à la commune",
         "legend_bassins": "Bassins d'aide et de soins",
         "shared": "partagée entre bassins",
         "partly": "en partie",
-        "tile": "{short} {count} {noun} en propre ({where}), {total} avec les fiches régionales",
+        "tile": "{short} {count} {noun} en propre ({where}), {total} avec les territoires plus larges",
         "tile_partial": ", {partial} en partie",
         "regional_note": "{regional} portent sur toute la Région et comptent pour chaque commune ; "
                          "{unspecified} ne précisent pas de territoire.",
@@ -118,11 +118,11 @@ UI = {
         "nis": "NIS",
         "bassin": "Bassin",
         "local": "Fiches propres",
-        "with_regional": "Avec les fiches régionales",
-        "partial": "En partie",
+        "with_regional": "Avec les territoires plus larges",
+        "partial": "Par le bassin, ou en partie",
         "coverage_caption": "Fiches par commune",
         "bassins_caption": "Fiches par bassin",
-        "bassin_item": "{local} propres, {partial} en partie, {with_regional} avec les fiches régionales",
+        "bassin_item": "{local} propres, {partial} en partie, {with_regional} avec les territoires plus larges",
         "communes": "communes",
         "years_title": "Fiches par année",
         "years_desc": "Diagramme en barres : nombre de fiches par année de publication ou de début, "
@@ -146,14 +146,14 @@ UI = {
         "cell": "{count}: {row} × {column}",
         "map_title": "Waar: items per gemeente",
         "map_desc": "Tegelkaart van de 19 gemeenten van het Brussels Hoofdstedelijk Gewest, ongeveer zoals "
-                    "op een kaart geplaatst. De kleur geeft het aantal items over de gemeente zelf (de "
-                    "gemeente of haar zorgzone); rand en code tonen de zorgzone. Daarnaast gaan {regional} "
+                    "op een kaart geplaatst. De kleur geeft het aantal items over de gemeente zelf (die "
+                    "haar noemen); rand en code tonen de zorgzone. Daarnaast gaan {regional} "
                     "over het hele Gewest. Meeste: {most}. Geen: {none}.",
         "legend_scale": "Items over de gemeente zelf",
         "legend_bassins": "Zorgzones",
         "shared": "gedeeld tussen zorgzones",
         "partly": "gedeeltelijk",
-        "tile": "{short} {count} eigen {noun} ({where}), {total} met de gewestelijke items",
+        "tile": "{short} {count} eigen {noun} ({where}), {total} met de ruimere gebieden",
         "tile_partial": ", {partial} gedeeltelijk",
         "regional_note": "{regional} gaan over het hele Gewest en tellen voor elke gemeente; "
                          "{unspecified} vermelden geen gebied.",
@@ -161,11 +161,11 @@ UI = {
         "nis": "NIS",
         "bassin": "Zorgzone",
         "local": "Eigen items",
-        "with_regional": "Met de gewestelijke items",
-        "partial": "Gedeeltelijk",
+        "with_regional": "Met de ruimere gebieden",
+        "partial": "Via de zorgzone, of gedeeltelijk",
         "coverage_caption": "Items per gemeente",
         "bassins_caption": "Items per zorgzone",
-        "bassin_item": "{local} eigen, {partial} gedeeltelijk, {with_regional} met de gewestelijke items",
+        "bassin_item": "{local} eigen, {partial} gedeeltelijk, {with_regional} met de ruimere gebieden",
         "communes": "gemeenten",
         "years_title": "Items per jaar",
         "years_desc": "Staafdiagram: aantal items per jaar van publicatie of start, van {first} tot {last}. "
@@ -189,14 +189,14 @@ UI = {
         "cell": "{count}: {row} × {column}",
         "map_title": "Where: entries by municipality",
         "map_desc": "Tile map of the 19 municipalities of the Brussels-Capital Region, placed roughly as on "
-                    "a map. The colour gives the number of entries about the municipality itself (the "
-                    "municipality or its care basin); outline and code show the care basin. Besides, "
+                    "a map. The colour gives the number of entries about the municipality itself (those "
+                    "naming it); outline and code show the care basin. Besides, "
                     "{regional} cover the whole Region. Most: {most}. None: {none}.",
         "legend_scale": "Entries about the municipality itself",
         "legend_bassins": "Care basins",
         "shared": "shared between basins",
         "partly": "partly",
-        "tile": "{short} {count} own {noun} ({where}), {total} with the regional entries",
+        "tile": "{short} {count} own {noun} ({where}), {total} with broader territories",
         "tile_partial": ", {partial} partly",
         "regional_note": "{regional} cover the whole Region and count for every municipality; "
                          "{unspecified} give no territory.",
@@ -204,11 +204,11 @@ UI = {
         "nis": "NIS",
         "bassin": "Care basin",
         "local": "Own entries",
-        "with_regional": "With the regional entries",
-        "partial": "Partly",
+        "with_regional": "With broader territories",
+        "partial": "Through the basin, or partly",
         "coverage_caption": "Entries by municipality",
         "bassins_caption": "Entries by care basin",
-        "bassin_item": "{local} of its own, {partial} partly, {with_regional} with the regional entries",
+        "bassin_item": "{local} of its own, {partial} partly, {with_regional} with broader territories",
         "communes": "municipalities",
         "years_title": "Entries per year",
         "years_desc": "Bar chart: number of entries per year of publication or start, from {first} to "
@@ -343,10 +343,10 @@ def _cross_table(table_id: str, classes: str, caption: str, corner: str,
     ui = _ui(lang)
     mapping = levels([n for row in rows for n in row[2]])
     out = [f'<table class="kb-chart {classes}" id="{table_id}">', f"<caption>{_e(caption)}</caption>",
-           f'<thead><tr><th scope="col" class="corner">{_e(corner)}</th>']
+           f'<thead><tr><th scope="col" class="corner"><span>{_e(corner)}</span></th>']
     for label_html, url, _plain in columns:
-        out.append(f'<th scope="col">{_a(url, label_html)}</th>')
-    out.append(f'<th scope="col" class="total">{_e(ui["total"])}</th></tr></thead>\n<tbody>')
+        out.append(f'<th scope="col"><span>{_a(url, label_html)}</span></th>')
+    out.append(f'<th scope="col" class="total"><span>{_e(ui["total"])}</span></th></tr></thead>\n<tbody>')
     for label_html, url, counts, urls, total, plain in rows:
         out.append(f'<tr><th scope="row">{_a(url, label_html)}</th>')
         for (_, _, column_plain), count, cell_url in zip(columns, counts, urls):
@@ -469,7 +469,7 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
         where = [name] if name != short else []
         where += [territories.label(b, lang) + (f" ({ui['partly']})" if b in area.shared else "") for b in area.bassins]
         label = ui["tile"].format(short=short, count=area.local_count, noun=_noun(area.local_count, lang),
-                                  where=", ".join(where) or name, total=area.with_regional)
+                                  where=", ".join(where) or name, total=area.total_count)
         if area.partial_count:
             label += ui["tile_partial"].format(partial=area.partial_count)
         url = _href(link, "territories", area.id)
@@ -536,7 +536,7 @@ def coverage_table(coverage: Coverage, vocabularies: Vocabularies, lang: str = "
         names = [territories.label(b, lang) + (f" ({ui['partly']})" if b in area.shared else "") for b in area.bassins]
         out.append(f'<tr><th scope="row">{_a(url, _e(territories.label(area.id, lang)))}</th>'
                    f"<td>{_e(area.id)}</td><td>{_e(', '.join(names))}</td>")
-        for count in (area.local_count, area.partial_count, area.with_regional):
+        for count in (area.local_count, area.partial_count, area.total_count):
             out.append(f"<td>{_a(url, str(count))}</td>" if count else '<td class="empty">0</td>')
         out.append("</tr>\n")
     out.append("</tbody></table>")
@@ -554,7 +554,7 @@ def bassin_list(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr"
     for area in coverage.bassins:
         url = _href(link, "territories", area.id)
         counts = ui["bassin_item"].format(local=_n(area.local_count, lang), partial=area.partial_count,
-                                          with_regional=area.with_regional)
+                                          with_regional=area.total_count)
         members = ", ".join(_a(_href(link, "territories", c), _e(territories.label(c, lang))) for c in area.communes)
         if area.shared:
             members += f" ({_e(ui['partly'])}{colon}" + ", ".join(

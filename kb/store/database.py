@@ -216,6 +216,11 @@ class Store:
         for dimension, value in filters.tags():
             query = query.where(EntryRow.id.in_(
                 select(Tag.entry_id).where(Tag.dimension == dimension, Tag.value == value)))
+        places = select(Tag.entry_id).where(Tag.dimension == "territories")
+        if filters.places_any:
+            query = query.where(EntryRow.id.in_(places.where(Tag.value.in_(filters.places_any))))
+        if filters.places_none:
+            query = query.where(EntryRow.id.not_in(places.where(Tag.value.in_(filters.places_none))))
         if filters.year_from is not None:
             query = query.where(EntryRow.year >= filters.year_from)
         if filters.year_to is not None:

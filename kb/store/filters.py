@@ -27,6 +27,10 @@ class Filters:
     language: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    # What asking for a territory means (kb.entries.territories): entries that list at least one
+    # of ``places_any`` and none of ``places_none``.
+    places_any: tuple[str, ...] = ()
+    places_none: tuple[str, ...] = ()
 
     def tags(self) -> Iterator[tuple[str, str]]:
         """Each (dimension, value) asked for."""
@@ -42,6 +46,10 @@ class Filters:
         store's and the index's filtering with."""
         tags = entry.tags()
         if any(value not in tags[name] for name, value in self.tags()):
+            return False
+        if self.places_any and not set(self.places_any) & set(tags["territories"]):
+            return False
+        if set(self.places_none) & set(tags["territories"]):
             return False
         if self.year_from is not None and entry.year < self.year_from:
             return False

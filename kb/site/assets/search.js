@@ -5,12 +5,15 @@
 // What a reader downloads is kept small (a phone on a slow network is a first-class reader):
 // Pagefind loads only when something is asked, a page of results is 10 excerpts, and the filter
 // counts of dimensions not in the query load only when the reader turns to the filters.
+import { MAX, address, chosen, keep } from "./compare-list.js";
+
 const DIMENSIONS = ["scale", "criteria", "basis", "partners", "type", "language"];
 const PAGE = 10;
 // Every entry page holds this word (kb.site.EVERY_ENTRY): searching it lists entries by filters
 // alone. Pagefind's own filter-only search (a null term) loads every index chunk, 7 MB at
 // 10,000 entries; this word is one chunk.
 const EVERY_ENTRY = "kbinventaire";
+const TERMS_SECTION = "kbtermes";
 const lang = document.documentElement.lang;
 const root = new URL("../", import.meta.url);
 const labels = JSON.parse(document.getElementById("kb-labels").textContent);
@@ -44,7 +47,28 @@ function query() {
   if (form.elements.year.value) filters.year = form.elements.year.value;
   // Typographic apostrophes are indexed as plain ones.
   const term = form.elements.q.value.replace(/[\u2019\u2018]/g, "'").trim();
-  return { term: term || null, filters };
+  const places = [...form.querySelectorAll('input[name="territory"]:checked')].map((b) => b.value);
+  return { term: term || null, filters, places, ownOnly: form.elements.own.checked };
+}
+
+// With territories asked for, the entries about them first, then (unless "only these") those
+// about a broader territory, marked: the rule of kb.entries.territories, as `kb search
+// --territory` applies it. Each entry page carries `place` filters (the territories it is
+// about) and `territories` filters (the ones it lists).
+async function findNear({ term, filters, places, ownOnly }) {
+  if (!places.length) {
+    const search = await find(term, filters);
+    return { results: search.results, filters: search.filters, asked: filters, broader: 0 };
+  }
+  const own = new Set(places.flatMap((p) => labels.reach[p].own));
+  const around = new Set(places.flatMap((p) => labels.reach[p].broader).filter((p) => !own.has(p)));
+  const ownFilters = { ...filters, place: { any: places } };
+  const first = await find(term, ownFilters);
+  if (ownOnly || !around.size) return { results: first.results, filters: first.filters, asked: ownFilters, broader: 0 };
+  const second = await find(term, { ...filters, territories: { any: [...around], none: [...own] } });
+  for (const result of second.results) result.broader = true;
+  return { results: [...first.results, ...second.results], filters: first.filters, asked: ownFilters,
+           broader: second.results.length };
 }
 
 // As kb.i18n.count: "1 fiche", "12 fiches", "1\u202f234 fiches".
@@ -66,7 +90,8 @@ async function render(results, token) {
   const data = await Promise.all(batch.map((r) => r.data()));
   if (token !== generation) return null;
   let first = null;
-  for (const item of data) {
+  for (const [index, item] of data.entries()) {
+    const badge = batch[index].broader ? ` <span class="badge">${escape(labels.ui.broader_badge)}</span>` : "";
     const url = item.url.replace(/\/fr\/entries\//, `/${lang}/entries/`);
     const type = (item.filters.type || []).map((v) => labels.type[v] || v).join(", ");
     // The title in the reader's language (our translation when there is one), marked with its
@@ -81,12 +106,16 @@ async function render(results, token) {
       ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
         `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(item.meta.original)}</cite></p>`
       : "";
+    const id = (url.match(/\/entries\/([^/]+)\/$/) || [])[1] || "";
     const li = document.createElement("li");
     li.className = "card";
     li.innerHTML = `<h3><a href="${escape(url)}"${titleAttr}>${escape(title)}</a></h3>${original}` +
-      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}</p>` +
+      `<p class="meta">${escape(item.meta.year || "")} · ${escape(type)}${badge} ` +
+      `<button type="button" class="compare-toggle" data-id="${escape(id)}" aria-pressed="false">` +
+      `${escape(labels.ui.compare_add)}<span class="visually-hidden"> : ${escape(title)}</span></button></p>` +
       `<p class="summary"${other}>${excerpt(item)}</p>`;
     list.append(li);
+    showChosen(li);
     first = first || li.querySelector("a");
   }
   more.hidden = shown >= results.length;
@@ -95,13 +124,72 @@ async function render(results, token) {
 
 // The excerpt around the words found; with filters alone, the text's beginning after the title.
 function excerpt(item) {
+  const title = item.meta.title || "";
   if (!words) {
     let text = item.content.replace(EVERY_ENTRY, "").trim();
-    const title = item.meta.title || "";
     if (text.startsWith(title)) text = text.slice(title.length).replace(/^[.\s]+/, "");
     return escape(text.length > 220 ? `${text.slice(0, text.lastIndexOf(" ", 220))}…` : text);
   }
-  return item.excerpt.replace(EVERY_ENTRY, "");
+  // The section of the body where most searched words are, under its own heading: Pagefind runs
+  // a heading into its first sentence ("Contenu. Dans le n°104..."), so the heading is set apart.
+  const marks = (text) => (text.match(/<mark>/g) || []).length;
+  const all = item.sub_results && item.sub_results.length ? item.sub_results : [{ title, excerpt: item.excerpt }];
+  // The hidden section of labels in both languages (kb.site.TERMS_SECTION) is shown only when the
+  // words are nowhere else, as the labels they matched.
+  const terms = all.find((section) => section.title === TERMS_SECTION);
+  const sections = all.filter((section) => section !== terms && marks(section.excerpt));
+  if (!sections.length && terms) {
+    const found = [...new Set([...terms.excerpt.matchAll(/<mark>(.*?)<\/mark>/g)].map((m) => m[1]))];
+    return `<span class="section">${escape(labels.ui.found_by)}</span> ${found.map((w) => `<mark>${w}</mark>`).join(", ")}`;
+  }
+  const best = (sections.length ? sections : all).reduce((a, b) => (marks(b.excerpt) > marks(a.excerpt) ? b : a));
+  const excerpt = best.excerpt.replace(EVERY_ENTRY, "");
+  if (best.title === title) { // the title is shown above: the text after it, unless the words are only in it
+    const rest = withoutHeading(excerpt, title);
+    return marks(rest) ? rest : excerpt;
+  }
+  return `<span class="section">${escape(best.title)}</span> ${withoutHeading(excerpt, best.title)}`;
+}
+
+// An excerpt that starts with its section's heading (marks and all), without it.
+function withoutHeading(html, heading) {
+  const plain = html.replace(/<\/?mark>/g, "");
+  if (!heading || !plain.startsWith(heading)) return html;
+  let seen = 0;
+  let i = 0;
+  while (seen < heading.length && i < html.length) {
+    if (html.startsWith("<mark>", i)) i += 6;
+    else if (html.startsWith("</mark>", i)) i += 7;
+    else { i += 1; seen += 1; }
+  }
+  if (html.startsWith("</mark>", i)) i += 7;
+  return html.slice(i).replace(/^[.\s]+/, "");
+}
+
+// Result cards: a "Compare" button each, pressed when the entry is in the list to compare, and
+// a bar under the results that leads to the comparison.
+const compareBar = document.getElementById("kb-compare-bar");
+
+function showChosen(scope = list) {
+  const ids = chosen();
+  for (const button of scope.querySelectorAll("button.compare-toggle")) {
+    button.setAttribute("aria-pressed", String(ids.includes(button.dataset.id)));
+  }
+  const link = compareBar.querySelector("a");
+  link.href = `../compare/${address(ids)}`;
+  link.textContent = labels.ui.compare_go.replace("{n}", ids.length);
+  compareBar.hidden = ids.length === 0;
+}
+
+function toggleCompare(button) {
+  const ids = chosen();
+  const id = button.dataset.id;
+  const note = compareBar.querySelector(".note");
+  note.textContent = "";
+  if (ids.includes(id)) keep(ids.filter((other) => other !== id));
+  else if (ids.length >= MAX) note.textContent = labels.ui.compare_full;
+  else keep([...ids, id]);
+  showChosen();
 }
 
 // Counts of the dimensions Pagefind has loaded; the others are left blank until loaded.
@@ -136,8 +224,8 @@ async function loadPagefind() {
   return pagefind;
 }
 
-function asked({ term, filters }) {
-  return Boolean(term) || Object.keys(filters).length > 0;
+function asked({ term, filters, places }) {
+  return Boolean(term) || Object.keys(filters).length > 0 || places.length > 0;
 }
 
 async function run(token) {
@@ -151,16 +239,17 @@ async function run(token) {
   }
   section.hidden = false;
   await loadPagefind();
-  const search = await find(asking.term, asking.filters);
+  const search = await findNear(asking);
   if (token !== generation) return;
   words = Boolean(asking.term);
   current = search.results;
   list.replaceChildren();
   shown = 0;
-  updateCounts(allFilters ? search.filters || {} : loaded(search.filters || {}, asking.filters));
+  updateCounts(allFilters ? search.filters || {} : loaded(search.filters || {}, search.asked));
   await render(current, token);
   if (token !== generation) return;
-  status.textContent = current.length ? count(current.length) : labels.ui.no_results;
+  const broader = search.broader ? ` (${labels.ui.broader_count.replace("{n}", search.broader)})` : "";
+  status.textContent = current.length ? count(current.length) + broader : labels.ui.no_results;
   list.removeAttribute("aria-busy");
 }
 
@@ -180,7 +269,7 @@ async function loadAllFilters() {
   const asking = query();
   if (!asked(asking)) return;
   const token = generation;
-  const search = await find(asking.term, asking.filters);
+  const search = await findNear(asking);
   if (token === generation) updateCounts(search.filters || {});
 }
 
@@ -223,6 +312,11 @@ async function start() {
   form.addEventListener("submit", (event) => { event.preventDefault(); changed(); });
   form.addEventListener("input", changed);
   // The button hides itself after the last results: move focus to the first new result.
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button.compare-toggle");
+    if (button) toggleCompare(button);
+  });
+  addEventListener("storage", () => showChosen());
   more.addEventListener("click", async () => {
     const first = await render(current, generation);
     if (first) first.focus();
