@@ -40,7 +40,7 @@ TIMEOUT_MS = 60_000
 
 # Starter entries the tests rely on (checked once by the ``site`` fixture).
 FR_ENTRY = "etude-medecins-generalistes-bruxelles-2018"  # French; title has "médecins généralistes"
-FR_QUERY = "medecins generalistes"  # typed without the accents
+FR_QUERY = "medecins generalistes penuries"  # typed without the accents
 NL_ENTRY = "bruzel-eerstelijnszone"  # Dutch
 NL_QUERY = "eerstelijnszone"
 FACET, VALUE = "scale", "bassin"
