@@ -346,32 +346,33 @@ def kb_search(runner, project, *args: str):
 
 
 def test_cli_search_prints_ranked_hits_and_facets(searched, runner):
-    result = kb_search(runner, searched, "zorgzame", "buurt")
+    result = kb_search(runner, searched, "projectoproep", "zorgzame")
     assert result.exit_code == 0, result.output
-    assert "1 entry matches 'zorgzame buurt'" in result.output  # KB_LANG=en in the tests
+    assert "2 entries match 'projectoproep zorgzame'" in result.output  # KB_LANG=en in the tests
     first = result.output.split("\n1. ", 1)[1]
     assert first.startswith("Projectoproep Zorgzame buurten in Brussel (2021) [zorgzame-buurten-brussel]")
-    assert "Scale: Project perimeter;" in first  # labels, not ids
-    assert "facets:" in result.output and "Language: Dutch 1" in result.output
+    assert "Scale: Neighbourhood (no official grid);" in first  # labels, not ids
+    assert "facets:" in result.output and "Language: Dutch 2" in result.output
 
 
 @pytest.mark.parametrize("lang,one,many,scale", [
-    ("fr", "1 fiche correspond à « zorgzame buurt »", "fiches correspondent à « bassin »", "Échelle : "),
-    ("nl", "1 fiche komt overeen met 'zorgzame buurt'", "fiches komen overeen met 'bassin'", "Schaal: "),
-    ("en", "1 entry matches 'zorgzame buurt'", "entries match 'bassin'", "Scale: "),
+    ("fr", "2 fiches correspondent à « projectoproep zorgzame »", "fiches correspondent à « bassin »", "Échelle : "),
+    ("nl", "2 fiches komen overeen met 'projectoproep zorgzame'", "fiches komen overeen met 'bassin'", "Schaal: "),
+    ("en", "2 entries match 'projectoproep zorgzame'", "entries match 'bassin'", "Scale: "),
 ])
 def test_cli_search_speaks_the_readers_language(searched, runner, lang, one, many, scale):
-    result = kb_search(runner, searched, "zorgzame", "buurt", "--lang", lang)
+    result = kb_search(runner, searched, "projectoproep", "zorgzame", "--lang", lang)
     assert result.exit_code == 0, result.output
     assert one in result.output and scale in result.output
-    assert "perimetre_projet" not in result.output and "bassin_nord" not in result.output
+    assert "quartier\n" not in result.output and "21001" not in result.output
     assert many in kb_search(runner, searched, "bassin", "--lang", lang).output
 
 
 def test_cli_search_json_gives_ids_and_labels(searched, runner):
-    data = json.loads(kb_search(runner, searched, "zorgzame", "--json", "--lang", "nl").output)
+    data = json.loads(kb_search(runner, searched, "projectoproep", "zorgzame", "--json", "--lang", "nl").output)
     hit = data["hits"][0]
-    assert hit["tags"]["territories"] == ["region"] and hit["labels"]["territories"] == ["Brussels Hoofdstedelijk Gewest"]
+    assert hit["tags"]["territories"] == ["21001", "21012", "21013"]
+    assert hit["labels"]["territories"] == ["Anderlecht", "Sint-Jans-Molenbeek", "Sint-Gillis"]
     assert data["facet_labels"]["language"] == {"nl": "Nederlands"}
 
 
