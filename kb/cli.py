@@ -23,8 +23,11 @@ ENTRIES_DIR = "entries"
 
 def entries_option(func: Any) -> Any:
     return click.option(
-        "--entries", "entries_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("KB_ENTRIES", ENTRIES_DIR), show_default="entries (or $KB_ENTRIES)",
+        "--entries",
+        "entries_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("KB_ENTRIES", ENTRIES_DIR),
+        show_default="entries (or $KB_ENTRIES)",
         help="Folder of entry files.",
     )(func)
 
@@ -88,10 +91,19 @@ def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str
 
 def store_options(func: Any) -> Any:
     """--entries, --db and --index-dir: where a command reads entries and keeps derived data."""
-    func = click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].")(func)
-    func = click.option("--db", "database_url", metavar="URL", default=None,
-                        help="SQLAlchemy URL of the store [default: sqlite:///.kb/kb.sqlite or $KB_DATABASE_URL].")(func)
+    func = click.option(
+        "--index-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].",
+    )(func)
+    func = click.option(
+        "--db",
+        "database_url",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy URL of the store [default: sqlite:///.kb/kb.sqlite or $KB_DATABASE_URL].",
+    )(func)
     return entries_option(func)
 
 
@@ -99,9 +111,14 @@ def wait_option(func: Any) -> Any:
     """--wait: how long a command waits for another kb run that holds the project (see kb.lock)."""
     from kb.lock import WAIT
 
-    return click.option("--wait", type=click.FloatRange(min=0), default=WAIT, show_default=True, metavar="SECONDS",
-                        help="How long to wait for another kb index, build or serve working on the same "
-                             "project before giving up.")(func)
+    return click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=WAIT,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long to wait for another kb index, build or serve working on the same project before giving up.",
+    )(func)
 
 
 def _exclusive(project: Any, command: str, wait: float) -> Any:
@@ -109,8 +126,9 @@ def _exclusive(project: Any, command: str, wait: float) -> Any:
     return project.exclusive(command, wait, waiting=lambda message: click.echo(message, err=True))
 
 
-def _project(entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None,
-             **paths: Any):
+def _project(
+    entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None, **paths: Any
+):
     from kb.project import Project
 
     return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
@@ -126,9 +144,15 @@ def lang_option(func: Any) -> Any:
             raise click.BadParameter(f"write fr, nl or en, or several separated by commas (fr,nl), not '{value}'")
         return cli_languages(value)
 
-    return click.option("--lang", "langs", metavar="fr|nl|en", default=None, callback=languages, expose_value=True,
-                        help="Language of the messages: fr, nl, en, or fr,nl for both [default: $KB_LANG, else "
-                             "the locale, else en].")(func)
+    return click.option(
+        "--lang",
+        "langs",
+        metavar="fr|nl|en",
+        default=None,
+        callback=languages,
+        expose_value=True,
+        help="Language of the messages: fr, nl, en, or fr,nl for both [default: $KB_LANG, else the locale, else en].",
+    )(func)
 
 
 def _setting(name: str, value: str | None) -> str | None:
@@ -158,13 +182,17 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
         yield
     except Refused as refused:
         _print_problems(refused.problems)
-        raise click.ClickException(f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
-                                   f"fix them, then run '{command}' again") from None
+        raise click.ClickException(
+            f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
+            f"fix them, then run '{command}' again"
+        ) from None
     except Busy as exc:
         raise click.ClickException(f"{not_done}: {exc}") from None
     except OutOfSpace as exc:
-        raise click.ClickException(f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
-                                   "completes what this run could not write") from None
+        raise click.ClickException(
+            f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
+            "completes what this run could not write"
+        ) from None
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -173,18 +201,37 @@ def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
 
 def filter_options(func: Any) -> Any:
     """The filters shared by search and export; values repeat or are comma-separated."""
-    for flag, dest, field_name in reversed((
-        ("--scale", "scale", "scale"), ("--criteria", "criteria", "criteria"), ("--basis", "basis", "basis"),
-        ("--partner", "partners", "partners"), ("--type", "type_", "type"), ("--language", "language", "language"),
-    )):
-        func = click.option(flag, dest, multiple=True, type=VocabValues(field_name),
-                            help=f"Only entries with this {field_name} value (repeat to require several).")(func)
-    func = click.option("--own-only", is_flag=True,
-                        help="With --territory: leave out the entries about a broader territory.")(func)
-    func = click.option("--territory", "territories", multiple=True, type=TerritoryValues(),
-                        help="Entries about this territory (id, NIS code or name: molenbeek, 'Saint Gilles'), "
-                             "then those about its bassin and the region (see --own-only).")(func)
-    return click.option("--year", "years", metavar="RANGE", help="A year or a range: 2020, 2015..2022, 2015.., ..2022.")(func)
+    for flag, dest, field_name in reversed(
+        (
+            ("--scale", "scale", "scale"),
+            ("--criteria", "criteria", "criteria"),
+            ("--basis", "basis", "basis"),
+            ("--partner", "partners", "partners"),
+            ("--type", "type_", "type"),
+            ("--language", "language", "language"),
+        )
+    ):
+        func = click.option(
+            flag,
+            dest,
+            multiple=True,
+            type=VocabValues(field_name),
+            help=f"Only entries with this {field_name} value (repeat to require several).",
+        )(func)
+    func = click.option(
+        "--own-only", is_flag=True, help="With --territory: leave out the entries about a broader territory."
+    )(func)
+    func = click.option(
+        "--territory",
+        "territories",
+        multiple=True,
+        type=TerritoryValues(),
+        help="Entries about this territory (id, NIS code or name: molenbeek, 'Saint Gilles'), "
+        "then those about its bassin and the region (see --own-only).",
+    )(func)
+    return click.option(
+        "--year", "years", metavar="RANGE", help="A year or a range: 2020, 2015..2022, 2015.., ..2022."
+    )(func)
 
 
 def _reach(territories: tuple) -> Any:
@@ -202,8 +249,9 @@ def _filters(years: str | None, type_: tuple, **tags: tuple):
         year_from, year_to = parse_years(years) if years else (None, None)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--year") from None
-    return Filters(type=_flatten(type_), year_from=year_from, year_to=year_to,
-                   **{k: _flatten(v) for k, v in tags.items()})
+    return Filters(
+        type=_flatten(type_), year_from=year_from, year_to=year_to, **{k: _flatten(v) for k, v in tags.items()}
+    )
 
 
 class Commands(click.Group):
@@ -231,8 +279,13 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @entries_option
-@click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
-              help="'github' prints GitHub Actions annotations.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    help="'github' prints GitHub Actions annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @lang_option
 def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict: bool, langs: tuple[str, ...]) -> None:
@@ -265,32 +318,75 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
 
 @cli.command("links")
 @entries_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "github"]), default="text",
-              help="text: file:line lines; json; markdown: a report (the links workflow's issue); github: annotations.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    help="text: file:line lines; json; markdown: a report (the links workflow's issue); github: annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail on unchecked links too.")
-@click.option("--write", is_flag=True, help="Mark dead urls in their entries (url_status: dead, archive:), "
-                                            "and unmark those that answer again.")
-@click.option("--max-age", type=click.FloatRange(min=0), default=None, metavar="DAYS",
-              help="Days a link that answered is not asked again [default: $KB_LINKS_MAX_AGE, else links_max_age "
-                   "in kb.yml, else 7]; 0 asks about every link.")
-@click.option("--archive", metavar="URL", default=None,
-              help="The archive's availability lookup [default: $KB_ARCHIVE_URL, else links_archive in kb.yml, "
-                   "else https://archive.org/wayback/available].")
-@click.option("--doi-resolver", metavar="URL", default=None,
-              help="Where DOIs are resolved [default: $KB_DOI_RESOLVER, else doi_resolver in kb.yml, "
-                   "else https://doi.org/].")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
-              help="Seconds to wait for a server.")
-@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
-              help="New attempts after no answer, a 5xx or a 429.")
-@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Requests at once to one host.")
-@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Seconds between two requests to one host.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Mark dead urls in their entries (url_status: dead, archive:), and unmark those that answer again.",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Days a link that answered is not asked again [default: $KB_LINKS_MAX_AGE, else links_max_age "
+    "in kb.yml, else 7]; 0 asks about every link.",
+)
+@click.option(
+    "--archive",
+    metavar="URL",
+    default=None,
+    help="The archive's availability lookup [default: $KB_ARCHIVE_URL, else links_archive in kb.yml, "
+    "else https://archive.org/wayback/available].",
+)
+@click.option(
+    "--doi-resolver",
+    metavar="URL",
+    default=None,
+    help="Where DOIs are resolved [default: $KB_DOI_RESOLVER, else doi_resolver in kb.yml, else https://doi.org/].",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True, help="Seconds to wait for a server."
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="New attempts after no answer, a 5xx or a 429.",
+)
+@click.option(
+    "--per-host", type=click.IntRange(min=1), default=2, show_default=True, help="Requests at once to one host."
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests to one host.",
+)
 @lang_option
-def links_command(entries_dir: Path, output_format: str, strict: bool, write: bool, max_age: float | None,
-                  archive: str | None, doi_resolver: str | None, timeout: float, retries: int, per_host: int,
-                  delay: float, langs: tuple[str, ...]) -> None:
+def links_command(
+    entries_dir: Path,
+    output_format: str,
+    strict: bool,
+    write: bool,
+    max_age: float | None,
+    archive: str | None,
+    doi_resolver: str | None,
+    timeout: float,
+    retries: int,
+    per_host: int,
+    delay: float,
+    langs: tuple[str, ...],
+) -> None:
     """Check every url and DOI of the entries: which answer, which moved, which are dead.
 
     Dead links are printed with file:line, the status and an archived copy to use. Results
@@ -318,11 +414,13 @@ def links_command(entries_dir: Path, output_format: str, strict: bool, write: bo
     except ValueError:
         raise click.BadParameter("KB_LINKS_MAX_AGE must be a number of days", param_hint="--max-age") from None
     options = run.Options(
-        Settings(timeout=timeout, retries=retries, per_host=per_host, delay=delay,
-                 user_agent=user_agent(config.repository)),
+        Settings(
+            timeout=timeout, retries=retries, per_host=per_host, delay=delay, user_agent=user_agent(config.repository)
+        ),
         max_age=age,
         archive=_setting("links_archive", archive or os.environ.get("KB_ARCHIVE_URL")) or config.links_archive,
-        resolver=_setting("doi_resolver", doi_resolver or os.environ.get("KB_DOI_RESOLVER")) or config.doi_resolver)
+        resolver=_setting("doi_resolver", doi_resolver or os.environ.get("KB_DOI_RESOLVER")) or config.doi_resolver,
+    )
     entries = inventory.load([entries_dir]).entries
     result = run.run(run.links_of(entries, options.resolver), Path(".kb") / "links.json", options)
     if output_format == "json":
@@ -370,8 +468,13 @@ def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
 
 
 @cli.command("issue-form")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write it to this file (the repository keeps .github/ISSUE_TEMPLATE/entry.yml).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write it to this file (the repository keeps .github/ISSUE_TEMPLATE/entry.yml).",
+)
 def issue_form_command(output: Path | None) -> None:
     """Print the forge's issue form for proposing an entry, generated from the schema and the
     vocabularies with French and Dutch labels."""
@@ -422,8 +525,13 @@ def from_issue(body: Any, entries_dir: Path, langs: tuple[str, ...]) -> None:
 
 
 @cli.command("schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write it to this file instead of printing it (the repository keeps entries/entry.schema.json).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write it to this file instead of printing it (the repository keeps entries/entry.schema.json).",
+)
 def schema_command(output: Path | None) -> None:
     """Print the JSON Schema of an entry's front matter, generated from kb's typed schema.
 
@@ -455,8 +563,9 @@ def vocab_command(name: str | None) -> None:
             click.echo(f"{term.id}\t{term.labels['fr']} / {term.labels['nl']} / {term.labels['en']}")
 
 
-def _translations(titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[str, str], ...],
-                  lang: str) -> dict[str, tuple[str, str | None]]:
+def _translations(
+    titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[str, str], ...], lang: str
+) -> dict[str, tuple[str, str | None]]:
     """--translation and --translated-summary as language -> (title, summary); ``lang`` speaks."""
     from kb.i18n import t
 
@@ -468,8 +577,9 @@ def _translations(titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[st
     result: dict[str, tuple[str, str | None]] = {code: (title, summary_of.get(code)) for code, title in titles}
     for code in summary_of:
         if code not in result:
-            raise click.BadParameter(t(lang, "new.summary_without_title", language=code),
-                                     param_hint="--translated-summary")
+            raise click.BadParameter(
+                t(lang, "new.summary_without_title", language=code), param_hint="--translated-summary"
+            )
     return result
 
 
@@ -521,11 +631,25 @@ def _complete_with(words: list[str]) -> None:
 @click.option("--url", help="Where the document can be read.")
 @click.option("--doi", help="DOI, 10.xxxx/yyyy.")
 @click.option("--summary", help="One or two sentences.")
-@click.option("--basis", multiple=True, type=VocabValues("basis"), help="What the territory is drawn from (kb vocab bases).")
-@click.option("--translation", "translations", multiple=True, nargs=2, metavar="LANG TITLE",
-              help="Our translation of the title into fr, nl or en (repeatable).")
-@click.option("--translated-summary", "translated_summaries", multiple=True, nargs=2, metavar="LANG TEXT",
-              help="Our translation of the summary into fr, nl or en (repeatable).")
+@click.option(
+    "--basis", multiple=True, type=VocabValues("basis"), help="What the territory is drawn from (kb vocab bases)."
+)
+@click.option(
+    "--translation",
+    "translations",
+    multiple=True,
+    nargs=2,
+    metavar="LANG TITLE",
+    help="Our translation of the title into fr, nl or en (repeatable).",
+)
+@click.option(
+    "--translated-summary",
+    "translated_summaries",
+    multiple=True,
+    nargs=2,
+    metavar="LANG TEXT",
+    help="Our translation of the summary into fr, nl or en (repeatable).",
+)
 @click.option("--container", help="Journal, series or website the document appears in.")
 @click.option("--volume", help="Volume.")
 @click.option("--issue", help="Issue (number).")
@@ -536,9 +660,17 @@ def _complete_with(words: list[str]) -> None:
 @click.option("--edition", help="Edition.")
 @click.option("--body", help="The Markdown body (default: headings to fill in).")
 @lang_option
-def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int | None, language: str | None,
-        langs: tuple[str, ...], translations: tuple[tuple[str, str], ...],
-        translated_summaries: tuple[tuple[str, str], ...], **fields: Any) -> None:
+def new(
+    entries_dir: Path,
+    title: str | None,
+    type_: tuple[str, ...],
+    year: int | None,
+    language: str | None,
+    langs: tuple[str, ...],
+    translations: tuple[tuple[str, str], ...],
+    translated_summaries: tuple[tuple[str, str], ...],
+    **fields: Any,
+) -> None:
     """Create a new entry file, asking for what the options do not give.
 
     The id is chosen from the title; an existing file is never overwritten. Questions and
@@ -562,16 +694,21 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
             continue
         fields[name] = _flatten(fields[name]) or _prompt_values(name, t(lang, f"new.{name}"), required)
     fields["territories"] = _flatten(fields["territories"])
-    language = language or click.prompt(t(lang, "new.language"), type=click.Choice(["fr", "nl", "en"]),
-                                        default="fr", err=True)
+    language = language or click.prompt(
+        t(lang, "new.language"), type=click.Choice(["fr", "nl", "en"]), default="fr", err=True
+    )
     translated = _translations(translations, translated_summaries, lang)
     if language in translated:
         raise click.BadParameter(t(lang, "new.translation_own", language=language), param_hint="--translation")
     if interactive:
         for other in ("fr", "nl"):
             if other != language and other not in translated:
-                answer = click.prompt(t(lang, "new.translated_title", language=i18n.LANGUAGE_IN[lang][other]),
-                                      default="", show_default=False, err=True).strip()
+                answer = click.prompt(
+                    t(lang, "new.translated_title", language=i18n.LANGUAGE_IN[lang][other]),
+                    default="",
+                    show_default=False,
+                    err=True,
+                ).strip()
                 if answer:
                     translated[other] = (answer, None)
     fields["translations"] = translated
@@ -581,8 +718,6 @@ def new(entries_dir: Path, title: str | None, type_: tuple[str, ...], year: int 
     click.echo(t(lang, "new.created", path=path))
     for problem in parse_file(path, display=str(path)).problems:
         click.echo(t(lang, "new.to_do", problem=problem.render(lang)), err=True)
-
-
 
 
 @cli.command("index")
@@ -607,11 +742,24 @@ def index_command(full: bool, wait: float, **paths: Any) -> None:
 @filter_options
 @click.option("--limit", type=click.IntRange(0, 1000), default=10, show_default=True, help="Hits to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].")
+@click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Search index folder [default: .kb/whoosh or $KB_INDEX_DIR].",
+)
 @lang_option
-def search(words: tuple[str, ...], limit: int, as_json: bool, index_dir: Path | None, years: str | None,
-           territories: tuple, own_only: bool, langs: tuple[str, ...], **tags: Any) -> None:
+def search(
+    words: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+    index_dir: Path | None,
+    years: str | None,
+    territories: tuple,
+    own_only: bool,
+    langs: tuple[str, ...],
+    **tags: Any,
+) -> None:
     """Search the inventory: ranked hits, snippets and facet counts.
 
     WORDS is a full-text query (accents optional; "quoted phrases", OR, NOT, prefix*). With no
@@ -648,8 +796,11 @@ def _labelled(results: Any, vocabularies: vocab.Vocabularies, lang: str) -> dict
     for hit in data["hits"]:
         hit["labels"] = {dim: [vocabularies.label(dim, v, lang) for v in values] for dim, values in hit["tags"].items()}
         hit["labels"]["type"] = vocabularies.label("type", hit["type"], lang)
-    data["facet_labels"] = {dim: {v: vocabularies.label(dim, v, lang) for v in counts}
-                            for dim, counts in data["facets"].items() if dim != "year"}
+    data["facet_labels"] = {
+        dim: {v: vocabularies.label(dim, v, lang) for v in counts}
+        for dim, counts in data["facets"].items()
+        if dim != "year"
+    }
     return data
 
 
@@ -676,13 +827,18 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
         click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
         for code, (title, _) in sorted(hit.translations.items()):
             click.echo(f"   {code} ({t(lang, 'translation').lower()}): {title}")
-        tags = "; ".join(f"{names[dim][0]}{colon}{', '.join(vocabularies.label(dim, v, lang) for v in values)}"
-                         for dim, values in {"type": [hit.type], **hit.tags}.items() if values and dim != "language")
+        tags = "; ".join(
+            f"{names[dim][0]}{colon}{', '.join(vocabularies.label(dim, v, lang) for v in values)}"
+            for dim, values in {"type": [hit.type], **hit.tags}.items()
+            if values and dim != "language"
+        )
         click.echo(f"   {tags}")
         if hit.snippet:
             parts = re.split(r"<mark>(.*?)</mark>", hit.snippet)
-            text = "".join(click.style(html.unescape(p), bold=True, underline=True) if i % 2 else html.unescape(p)
-                           for i, p in enumerate(parts))
+            text = "".join(
+                click.style(html.unescape(p), bold=True, underline=True) if i % 2 else html.unescape(p)
+                for i, p in enumerate(parts)
+            )
             click.echo(f"   {text}")
     if results.total:
         click.echo("\n" + t(lang, "cli_facets"))
@@ -696,19 +852,40 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
 
 @cli.command()
 @store_options
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site [default: site/].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site [default: site/].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display (for CI).")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
-@click.option("--base-url", metavar="URL", default=None,
-              help="Public address of the site, for sitemap.xml and feed.xml [default: $KB_BASE_URL, else "
-                   "base_url in kb.yml, else relative].")
-@click.option("--repository", metavar="URL", default=None, callback=lambda ctx, param, value: _setting("repository", value),
-              help="The repository's web address, for the edit and report links [default: $KB_REPOSITORY, else "
-                   "repository in kb.yml, else no links].")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    default=None,
+    help="Public address of the site, for sitemap.xml and feed.xml [default: $KB_BASE_URL, else "
+    "base_url in kb.yml, else relative].",
+)
+@click.option(
+    "--repository",
+    metavar="URL",
+    default=None,
+    callback=lambda ctx, param, value: _setting("repository", value),
+    help="The repository's web address, for the edit and report links [default: $KB_REPOSITORY, else "
+    "repository in kb.yml, else no links].",
+)
 @wait_option
-def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | None, repository: str | None, wait: float,
-          **paths: Any) -> None:
+def build(
+    output: Path | None,
+    quiet: bool,
+    no_search: bool,
+    base_url: str | None,
+    repository: str | None,
+    wait: float,
+    **paths: Any,
+) -> None:
     """Build the static inventory site from the entries (indexing them first).
 
     The build is atomic: it writes beside the live site and swaps it in only on success,
@@ -721,8 +898,15 @@ def build(output: Path | None, quiet: bool, no_search: bool, base_url: str | Non
         click.echo(str(report))
 
 
-def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, base_url: str | None,
-               repository: str | None, wait: float) -> Any:
+def _run_build(
+    project: Any,
+    output: Path | None,
+    quiet: bool,
+    no_search: bool,
+    base_url: str | None,
+    repository: str | None,
+    wait: float,
+) -> Any:
     from kb.config import ConfigError
     from kb.faults import OutOfSpace
     from kb.lock import Busy
@@ -732,24 +916,37 @@ def _run_build(project: Any, output: Path | None, quiet: bool, no_search: bool, 
     target = output or project.site_dir
     try:
         with _exclusive(project, "kb build", wait):
-            return project.build(output, progress=None if quiet else _progress(), search=not no_search,
-                                 base_url=base_url, repository=repository)
+            return project.build(
+                output,
+                progress=None if quiet else _progress(),
+                search=not no_search,
+                base_url=base_url,
+                repository=repository,
+            )
     except Busy as exc:
         raise click.ClickException(f"site not built: {exc}") from None
     except OutOfSpace as exc:
-        raise click.ClickException(f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
-                                   f"good site in {target} is unchanged") from None
+        raise click.ClickException(
+            f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
+            f"good site in {target} is unchanged"
+        ) from None
     except Refused as refused:
         _print_problems(refused.problems)
-        raise click.ClickException(f"site not built: {len(refused.problems)} errors in the entries (see above); "
-                                   f"the last good site in {target} is unchanged") from None
+        raise click.ClickException(
+            f"site not built: {len(refused.problems)} errors in the entries (see above); "
+            f"the last good site in {target} is unchanged"
+        ) from None
     except ConfigError as bad:
         _print_problems(bad.problems)
-        raise click.ClickException(f"site not built: {len(bad.problems)} errors in kb.yml (see above); "
-                                   f"the last good site in {target} is unchanged") from None
+        raise click.ClickException(
+            f"site not built: {len(bad.problems)} errors in kb.yml (see above); "
+            f"the last good site in {target} is unchanged"
+        ) from None
     except SearchNotUpdated as exc:
-        raise click.ClickException(f"search index not updated: {exc}; the pages in {target} are up to date and "
-                                   f"its search still uses the previous index") from None
+        raise click.ClickException(
+            f"search index not updated: {exc}; the pages in {target} are up to date and "
+            f"its search still uses the previous index"
+        ) from None
     except (BuildError, OSError) as exc:
         raise click.ClickException(f"site not built: {exc}; the last good site in {target} is unchanged") from None
     finally:
@@ -792,7 +989,9 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
     inventory = project.check()
     bad = sorted({p.path for p in inventory.errors})
     if bad:
-        click.echo(f"note: {len(bad)} file{'s' if len(bad) != 1 else ''} with errors left out (run 'kb check')", err=True)
+        click.echo(
+            f"note: {len(bad)} file{'s' if len(bad) != 1 else ''} with errors left out (run 'kb check')", err=True
+        )
     figures = stats.summary(inventory.entries, project.vocabularies)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
@@ -802,8 +1001,13 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
 
 @cli.command()
 @store_options
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site [default: site/].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site [default: site/].",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port).")
 @wait_option
@@ -844,8 +1048,14 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
             click.echo(f"rebuilt: {len(report.written)} pages written, {report.removed} removed", err=True)
 
     try:
-        run_server(Path(site_dir), project.entries_dir, rebuild, host, port,
-                   ready=lambda url: click.echo(f"serving {url} (Ctrl+C to stop)", err=True))
+        run_server(
+            Path(site_dir),
+            project.entries_dir,
+            rebuild,
+            host,
+            port,
+            ready=lambda url: click.echo(f"serving {url} (Ctrl+C to stop)", err=True),
+        )
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
@@ -857,12 +1067,23 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
 @cli.command("export")
 @filter_options
 @store_options
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), default=None,
-              help="Output format [default: from the -o file's extension (.bib, .ris, .json), else bibtex].")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
-def export_command(fmt: str | None, output: Path | None, years: str | None, territories: tuple, own_only: bool,
-                   **options: Any) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "ris", "csljson"]),
+    default=None,
+    help="Output format [default: from the -o file's extension (.bib, .ris, .json), else bibtex].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def export_command(
+    fmt: str | None, output: Path | None, years: str | None, territories: tuple, own_only: bool, **options: Any
+) -> None:
     """Export the inventory, or the entries the filters keep, as BibTeX, RIS or CSL JSON.
 
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
@@ -897,8 +1118,13 @@ def export_command(fmt: str | None, output: Path | None, years: str | None, terr
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @entries_option
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), default=None,
-              help="Format of FILE [default: from its extension or its content].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "ris", "csljson"]),
+    default=None,
+    help="Format of FILE [default: from its extension or its content].",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and list what would be written, without writing.")
 @lang_option
 def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool, langs: tuple[str, ...]) -> None:
@@ -929,8 +1155,7 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
 
     project = _project(entries_dir=entries_dir)
     try:
-        report = biblio.import_file(file, project.entries_dir, fmt, dry_run=dry_run,
-                                    vocabularies=project.vocabularies)
+        report = biblio.import_file(file, project.entries_dir, fmt, dry_run=dry_run, vocabularies=project.vocabularies)
     except biblio.ImportFailed as failed:
         problems(failed.problems)
         errors = sum(1 for p in failed.problems if p.is_error)
@@ -952,8 +1177,12 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
                 click.echo(message("importing.to_do", problem=problem.render(lang)).render(lang), err=True)
             todo += 1
     done = len(report.planned) if dry_run else len(report.written)
-    say("importing.would_import" if dry_run else "importing.imported", err=True,
-        records=counted("importing.records", done), duplicates=counted("importing.duplicates", len(report.skipped)),
-        format=biblio.FORMAT_NAMES[report.format])
+    say(
+        "importing.would_import" if dry_run else "importing.imported",
+        err=True,
+        records=counted("importing.records", done),
+        duplicates=counted("importing.duplicates", len(report.skipped)),
+        format=biblio.FORMAT_NAMES[report.format],
+    )
     if todo:
         say("importing.next", err=True)

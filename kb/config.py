@@ -176,7 +176,9 @@ def parse(text: str, path: str = FILE_NAME) -> Config:
 def check_value(name: str, value: str) -> str:
     """One setting given on the command line, checked like the file's (ValueError: what -- fix)."""
     try:
-        return SETTINGS[name].convert(value, yaml.ScalarNode("tag:yaml.org,2002:str", value), Context(vocab.load(), print))
+        return SETTINGS[name].convert(
+            value, yaml.ScalarNode("tag:yaml.org,2002:str", value), Context(vocab.load(), print)
+        )
     except Invalid as bad:
         problem = Problem.of("", 0, "error", bad.key, field=name, **bad.params)
         raise ValueError(f"{problem.message} -- {problem.fix}") from None

@@ -66,8 +66,11 @@ def load(entries_dir: Path, state_dir: Path) -> History:
     folder = prefix.rstrip("/")
     cache = state_dir / "history.pickle"
     kept = cache_file.read(cache)
-    known = kept[3] if isinstance(kept, tuple) and len(kept) == 5 and kept[:1] == (CACHE_VERSION,) \
-        and kept[2] == folder else None
+    known = (
+        kept[3]
+        if isinstance(kept, tuple) and len(kept) == 5 and kept[:1] == (CACHE_VERSION,) and kept[2] == folder
+        else None
+    )
     if known is not None and kept[1] == commit:
         return History(_by_id(known), commit, key=kept[4])
     files = None
@@ -96,8 +99,20 @@ def _read_log(top: Path, commits: str, folder: str, files: dict[str, Dates]) -> 
     oldest commit first: a file's dates follow it through renames."""
     # --relative rather than a pathspec: a pathspec makes git compare each commit's tree twice
     # (to simplify the history, then to list the changes), which doubled the cost.
-    log = _git(top, "-c", "core.quotePath=false", "log", "-z", "--first-parent", "-M", "--name-status",
-               "--format=%x01%cI", "--reverse", *([f"--relative={folder}"] if folder else []), commits)
+    log = _git(
+        top,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "-z",
+        "--first-parent",
+        "-M",
+        "--name-status",
+        "--format=%x01%cI",
+        "--reverse",
+        *([f"--relative={folder}"] if folder else []),
+        commits,
+    )
     if log is None:
         return None
     for commit in log.split("\x01")[1:]:
@@ -129,8 +144,11 @@ def _key(dates: dict[str, Dates]) -> str:
 
 def _by_id(files: dict[str, Dates]) -> dict[str, Dates]:
     """The entry files' dates by entry id: ``*.md`` directly in the folder, README aside."""
-    return {path[:-3]: found for path, found in files.items()
-            if "/" not in path and path.endswith(".md") and path.lower() != "readme.md"}
+    return {
+        path[:-3]: found
+        for path, found in files.items()
+        if "/" not in path and path.endswith(".md") and path.lower() != "readme.md"
+    }
 
 
 def note_once(history: History) -> None:

@@ -46,8 +46,10 @@ def hold(path: Path, holder: str, wait: float = WAIT, waiting: Callable[[str], N
             except BlockingIOError:
                 other = os.pread(descriptor, 500, 0).decode("utf-8", "replace").strip() or "another kb run"
                 if time.monotonic() >= deadline:
-                    raise Busy(f"gave up after {wait:g} s: {other} still holds {path} -- wait for it to end, "
-                               "or wait longer with --wait SECONDS") from None
+                    raise Busy(
+                        f"gave up after {wait:g} s: {other} still holds {path} -- wait for it to end, "
+                        "or wait longer with --wait SECONDS"
+                    ) from None
                 if waiting and not told:
                     waiting(f"waiting for {other} (giving up after {wait:g} s, see --wait)")
                     told = True

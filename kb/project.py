@@ -92,8 +92,7 @@ class IndexReport:
     search_removed: int = 0
 
     def __str__(self) -> str:
-        return (f"store: {self.changes}; search index: {self.search_written} written, "
-                f"{self.search_removed} removed")
+        return f"store: {self.changes}; search index: {self.search_written} written, {self.search_removed} removed"
 
 
 @dataclass
@@ -148,8 +147,11 @@ class Project:
     def __post_init__(self) -> None:
         self.root = Path(self.root)
         self.entries_dir = Path(self.entries_dir or os.environ.get("KB_ENTRIES") or self.root / "entries")
-        self.database_url = self.database_url or os.environ.get("KB_DATABASE_URL") or \
-            f"sqlite:///{(self.root / '.kb' / 'kb.sqlite').resolve()}"
+        self.database_url = (
+            self.database_url
+            or os.environ.get("KB_DATABASE_URL")
+            or f"sqlite:///{(self.root / '.kb' / 'kb.sqlite').resolve()}"
+        )
         self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
         self.site_dir = Path(self.site_dir or self.root / "site")
         if self.pagefind_timeout is None:
@@ -181,8 +183,9 @@ class Project:
             self.store.close()
 
     @contextlib.contextmanager
-    def exclusive(self, holder: str = "kb (Python API)", wait: float = lock.WAIT,
-                  waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    def exclusive(
+        self, holder: str = "kb (Python API)", wait: float = lock.WAIT, waiting: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
         """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
         writes the store, the search index and the site (see kb.lock). index() and build()
         take it themselves; a command takes it first to name itself and say how long to wait."""
@@ -275,8 +278,14 @@ class Project:
             written, removed = index.sync(self.store.digests(), lambda ids: self.store.entries(ids=ids), full, after)
         return IndexReport(changes, len(written), len(removed))
 
-    def build(self, output: Path | None = None, progress: "Progress | None" = None,
-              search: bool = True, base_url: str | None = None, repository: str | None = None) -> "BuildReport":
+    def build(
+        self,
+        output: Path | None = None,
+        progress: "Progress | None" = None,
+        search: bool = True,
+        base_url: str | None = None,
+        repository: str | None = None,
+    ) -> "BuildReport":
         """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
 
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
@@ -292,10 +301,19 @@ class Project:
             history.note_once(dates)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
-                repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"))
-            return site.build(StoredEntries(self.store, state / "entries.pickle", self._written), self.vocabularies,
-                              Path(output or self.site_dir), state, progress=progress, search=search, config=config,
-                              search_limit=self.pagefind_timeout, history=dates)
+                repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"),
+            )
+            return site.build(
+                StoredEntries(self.store, state / "entries.pickle", self._written),
+                self.vocabularies,
+                Path(output or self.site_dir),
+                state,
+                progress=progress,
+                search=search,
+                config=config,
+                search_limit=self.pagefind_timeout,
+                history=dates,
+            )
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:
         """Same DOI as another entry: the one cross-file error a partial index must still catch."""
@@ -307,6 +325,7 @@ class Project:
         for entry in with_doi:
             other = taken.setdefault(entry.doi.lower(), entry.id)
             if other != entry.id:
-                problems.append(Problem.of(entry.path, entry.lines.get("doi", 1), "error", "check.same_doi_entry",
-                                           other=other))
+                problems.append(
+                    Problem.of(entry.path, entry.lines.get("doi", 1), "error", "check.same_doi_entry", other=other)
+                )
         return problems

@@ -39,9 +39,22 @@ from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 
 __all__ = [
-    "Matrix", "AreaCoverage", "Coverage", "CrossTable", "YearCounts", "Summary",
-    "matrix", "coverage", "partners_by_type", "per_year", "summary", "levels",
-    "communes", "bassins", "regions", "text_report",
+    "Matrix",
+    "AreaCoverage",
+    "Coverage",
+    "CrossTable",
+    "YearCounts",
+    "Summary",
+    "matrix",
+    "coverage",
+    "partners_by_type",
+    "per_year",
+    "summary",
+    "levels",
+    "communes",
+    "bassins",
+    "regions",
+    "text_report",
 ]
 
 
@@ -70,6 +83,7 @@ def levels(values: Iterable[int], steps: int = 4) -> dict[int, int]:
 
 # --------------------------------------------------------------------------- scale x criteria
 
+
 @dataclass(frozen=True)
 class Matrix:
     """Entries by scale (rows) and criterion (columns), or by scale and basis when ``dimension``
@@ -96,8 +110,9 @@ class Matrix:
     @property
     def empty_cells(self) -> tuple[tuple[str, str], ...]:
         """(scale, criterion) pairs no entry has: what nobody has studied."""
-        return tuple((s, c) for i, s in enumerate(self.scales) for j, c in enumerate(self.criteria)
-                     if not self.counts[i][j])
+        return tuple(
+            (s, c) for i, s in enumerate(self.scales) for j, c in enumerate(self.criteria) if not self.counts[i][j]
+        )
 
     @property
     def max(self) -> int:
@@ -119,8 +134,9 @@ def matrix(entries: Sequence[Entry], vocabularies: Vocabularies, dimension: str 
     """One row per scale, one column per criterion (or basis: ``dimension="basis"``), each cell
     the entries having both."""
     scales = _order((t.id for t in vocabularies.for_field("scale")), (s for e in entries for s in e.scale))
-    criteria = _order((t.id for t in vocabularies.for_field(dimension)),
-                      (c for e in entries for c in e.tags()[dimension]))
+    criteria = _order(
+        (t.id for t in vocabularies.for_field(dimension)), (c for e in entries for c in e.tags()[dimension])
+    )
     cells: Counter[tuple[str, str]] = Counter()
     rows: Counter[str] = Counter()
     columns: Counter[str] = Counter()
@@ -145,6 +161,7 @@ def matrix(entries: Sequence[Entry], vocabularies: Vocabularies, dimension: str 
 
 # --------------------------------------------------------------------------- coverage
 
+
 def regions(vocabularies: Vocabularies) -> tuple[str, ...]:
     """Territory ids that stand for the whole region."""
     return tuple(t.id for t in vocabularies["territories"] if t.extra.get("kind") == "region")
@@ -159,7 +176,8 @@ def bassins(vocabularies: Vocabularies) -> dict[str, tuple[tuple[str, ...], tupl
     """Bassin id -> (communes wholly inside it, communes partly inside it), vocabulary order."""
     return {
         t.id: (tuple(str(c) for c in t.extra.get("communes", ())), tuple(str(c) for c in t.extra.get("partial", ())))
-        for t in vocabularies["territories"] if t.extra.get("kind") == "bassin"
+        for t in vocabularies["territories"]
+        if t.extra.get("kind") == "bassin"
     }
 
 
@@ -209,9 +227,15 @@ class AreaCoverage:
         else:
             result["communes"] = list(self.communes)
         result["shared"] = list(self.shared)
-        result.update(local=self.local_count, regional=self.regional_count, partial=self.partial_count,
-                      with_regional=self.with_regional, total=self.total_count,
-                      entries=list(self.local), partial_entries=list(self.partial))
+        result.update(
+            local=self.local_count,
+            regional=self.regional_count,
+            partial=self.partial_count,
+            with_regional=self.with_regional,
+            total=self.total_count,
+            entries=list(self.local),
+            partial_entries=list(self.partial),
+        )
         return result
 
 
@@ -258,8 +282,10 @@ def coverage(entries: Sequence[Entry], vocabularies: Vocabularies) -> Coverage:
     for nis in geo.communes:
         shared_by = tuple(b for b, (_, part) in geo.bassins.items() if nis in part)
         commune_rows.append(AreaCoverage(nis, "commune", *split(nis), bassins=geo.bassins_of(nis), shared=shared_by))
-    bassin_rows = [AreaCoverage(bassin_id, "bassin", *split(bassin_id), communes=whole, shared=part)
-                   for bassin_id, (whole, part) in geo.bassins.items()]
+    bassin_rows = [
+        AreaCoverage(bassin_id, "bassin", *split(bassin_id), communes=whole, shared=part)
+        for bassin_id, (whole, part) in geo.bassins.items()
+    ]
     known = region_ids | set(geo.communes) | set(geo.bassins)
     return Coverage(
         communes=tuple(commune_rows),
@@ -270,6 +296,7 @@ def coverage(entries: Sequence[Entry], vocabularies: Vocabularies) -> Coverage:
 
 
 # --------------------------------------------------------------------------- partners x type
+
 
 @dataclass(frozen=True)
 class CrossTable:
@@ -295,8 +322,7 @@ class CrossTable:
 
     def top(self, limit: int | None = None) -> list[tuple[str, int]]:
         """Non-empty rows, largest total first (ties in vocabulary order)."""
-        ranked = sorted(((r, t) for r, t in zip(self.rows, self.row_totals) if t),
-                        key=lambda item: -item[1])
+        ranked = sorted(((r, t) for r, t in zip(self.rows, self.row_totals) if t), key=lambda item: -item[1])
         return ranked[:limit] if limit is not None else ranked
 
     @property
@@ -307,8 +333,11 @@ class CrossTable:
         return {
             "rows": self.row_dimension,
             "columns": self.column_dimension,
-            "counts": {r: {c: n for c, n in zip(self.columns, row) if n}
-                       for r, row, total in zip(self.rows, self.counts, self.row_totals) if total},
+            "counts": {
+                r: {c: n for c, n in zip(self.columns, row) if n}
+                for r, row, total in zip(self.rows, self.counts, self.row_totals)
+                if total
+            },
             "row_totals": {r: t for r, t in zip(self.rows, self.row_totals) if t},
             "column_totals": dict(zip(self.columns, self.column_totals)),
             "none": self.none,
@@ -348,6 +377,7 @@ def partners_by_type(entries: Sequence[Entry], vocabularies: Vocabularies) -> Cr
 
 # --------------------------------------------------------------------------- years
 
+
 @dataclass(frozen=True)
 class YearCounts:
     """Entries per year, every year from the first to the last (0 for the gaps)."""
@@ -376,6 +406,7 @@ def per_year(entries: Sequence[Entry]) -> YearCounts:
 
 
 # --------------------------------------------------------------------------- summary
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -424,6 +455,7 @@ def summary(entries: Sequence[Entry], vocabularies: Vocabularies) -> Summary:
 
 # --------------------------------------------------------------------------- plain text
 
+
 def _matrix_text(grid: Matrix, name: str) -> list[str]:
     """A matrix for a terminal: ids, columns numbered and listed below."""
     lines = ["", f"Scale x {name}: entries having both (rows: scales; columns: {name}, numbered below; . = none)"]
@@ -433,8 +465,9 @@ def _matrix_text(grid: Matrix, name: str) -> list[str]:
     for scale, row, total in zip(grid.scales, grid.counts, grid.row_totals):
         lines.append(f"{scale:<{width}}" + "".join(f"{(n or '.'):>{cell}}" for n in row) + f" | {total:>4}")
     lines.append(f"{'entries':<{width}}" + "".join(f"{n:>{cell}}" for n in grid.column_totals) + f" | {grid.total:>4}")
-    lines.append(f"{len(grid.empty_cells)} of {len(grid.scales) * len(grid.criteria)} cells empty. "
-                 f"{name.capitalize()}:")
+    lines.append(
+        f"{len(grid.empty_cells)} of {len(grid.scales) * len(grid.criteria)} cells empty. {name.capitalize()}:"
+    )
     lines.extend(f"  {j:>2} {value}" for j, value in enumerate(grid.criteria, 1))
     return lines
 
@@ -453,15 +486,19 @@ def text_report(figures: Summary, vocabularies: Vocabularies, top: int = 12, bar
     cover = figures.coverage
     territories = vocabularies["territories"]
     add("")
-    add("Where: own = entries about the commune or bassin itself; partly = through a shared commune; "
-        f"+region = own + the {len(cover.regional)} whole-region entries")
-    name_width = max((len(territories.label(a.id, 'fr')) for a in (*cover.communes, *cover.bassins)), default=10)
+    add(
+        "Where: own = entries about the commune or bassin itself; partly = through a shared commune; "
+        f"+region = own + the {len(cover.regional)} whole-region entries"
+    )
+    name_width = max((len(territories.label(a.id, "fr")) for a in (*cover.communes, *cover.bassins)), default=10)
     id_width = max((len(a.id) for a in (*cover.communes, *cover.bassins)), default=5)
     for group in (cover.communes, cover.bassins):
         for area in group:
             name = territories.label(area.id, "fr")
-            add(f"  {area.id:<{id_width}} {name:<{name_width}}  own {area.local_count:>3}"
-                f"  partly {area.partial_count:>3}  +region {area.with_regional:>3}")
+            add(
+                f"  {area.id:<{id_width}} {name:<{name_width}}  own {area.local_count:>3}"
+                f"  partly {area.partial_count:>3}  +region {area.with_regional:>3}"
+            )
         add("")
     add(f"  whole region: {len(cover.regional)}; no territory given: {len(cover.unspecified)}")
 

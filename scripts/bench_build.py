@@ -101,8 +101,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 PLACES = {"shm": Path("/dev/shm/kb-bench-build"), "disk": Path("/var/tmp/kb-bench-build")}
 STEPS = ("history", "build", "parts", "incremental", "size", "browser", "mkdocs")
-TARGETS = "Targets at 10,000 entries, 2 cores: full build <= 60 s, incremental rebuild <= 3 s, " \
-          "first query <= 300 KB transferred."
+TARGETS = (
+    "Targets at 10,000 entries, 2 cores: full build <= 60 s, incremental rebuild <= 3 s, "
+    "first query <= 300 KB transferred."
+)
 TARGET_FULL_S, TARGET_INCREMENTAL_S, TARGET_QUERY_BYTES = 60.0, 3.0, 300_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STARTED = time.monotonic()
@@ -267,13 +269,22 @@ class Summary:
     @classmethod
     def of(cls, runs: list[Run]) -> Summary:
         walls = [r.wall for r in runs]
-        return cls(statistics.median(walls), statistics.median(r.cpu for r in runs), min(walls), max(walls),
-                   max(r.rss_mb for r in runs), max(r.others for r in runs), len(runs))
+        return cls(
+            statistics.median(walls),
+            statistics.median(r.cpu for r in runs),
+            min(walls),
+            max(walls),
+            max(r.rss_mb for r in runs),
+            max(r.others for r in runs),
+            len(runs),
+        )
 
     def __str__(self) -> str:
         spread = f" ({self.wall_min:.2f}-{self.wall_max:.2f})" if self.runs > 1 else ""
-        return (f"wall {self.wall:.2f}s{spread}, cpu {self.cpu:.2f}s, rss {self.rss_mb:.0f} MB, "
-                f"median of {self.runs}, others <= {self.others:.2f}")
+        return (
+            f"wall {self.wall:.2f}s{spread}, cpu {self.cpu:.2f}s, rss {self.rss_mb:.0f} MB, "
+            f"median of {self.runs}, others <= {self.others:.2f}"
+        )
 
 
 # -- corpus and project folders ----------------------------------------------------------------
@@ -285,8 +296,9 @@ def ensure_corpus(folder: Path, size: int) -> list[Path]:
     if len(files) < size:
         say(f"generating {size} entries into {folder} ...")
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)], check=True
+        )
         files = sorted(folder.glob("syn-*.md"))
     return files
 
@@ -321,14 +333,29 @@ class Workdir:
         os.sync()
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "kb", "build", "--quiet", "--entries", str(self.entries),
-                "--db", f"sqlite:///{self.base / '.kb' / 'kb.sqlite'}", "--output", str(self.site)]
+        return [
+            sys.executable,
+            "-m",
+            "kb",
+            "build",
+            "--quiet",
+            "--entries",
+            str(self.entries),
+            "--db",
+            f"sqlite:///{self.base / '.kb' / 'kb.sqlite'}",
+            "--output",
+            str(self.site),
+        ]
 
     def project(self):
         from kb.project import Project
 
-        return Project(root=self.base, entries_dir=self.entries, site_dir=self.site,
-                       database_url=f"sqlite:///{self.base / '.kb' / 'kb.sqlite'}")
+        return Project(
+            root=self.base,
+            entries_dir=self.entries,
+            site_dir=self.site,
+            database_url=f"sqlite:///{self.base / '.kb' / 'kb.sqlite'}",
+        )
 
     def edit(self, what: str) -> None:
         """Edit the middle entry: add a sentence to its body, or a word to its title."""
@@ -337,8 +364,13 @@ class Workdir:
         if what == "body":
             text = text.rstrip("\n") + f"\n\nParagraphe ajouté pour la mesure {self.edits}.\n"
         else:
-            text = re.sub(r'^(title: "?)(.*?)("?)$', lambda m: f"{m[1]}{m[2]} (révision {self.edits}){m[3]}",
-                          text, count=1, flags=re.MULTILINE)
+            text = re.sub(
+                r'^(title: "?)(.*?)("?)$',
+                lambda m: f"{m[1]}{m[2]} (révision {self.edits}){m[3]}",
+                text,
+                count=1,
+                flags=re.MULTILINE,
+            )
         self.edited.write_text(text, encoding="utf-8")
 
 
@@ -365,15 +397,21 @@ def build_parts(work: Workdir, policy: Policy) -> dict[str, float]:
         finally:
             project.close()
         parts = {"index": index.wall, "load": build.wall - sum(report.timings.values()), **report.timings}
-        total = Run(index.wall + build.wall, index.cpu + build.cpu,
-                    others=(index.others * index.wall + build.others * build.wall) / (index.wall + build.wall))
+        total = Run(
+            index.wall + build.wall,
+            index.cpu + build.cpu,
+            others=(index.others * index.wall + build.others * build.wall) / (index.wall + build.wall),
+        )
         total.extra = {"parts": parts, "pages": report.pages, "written": len(report.written)}
         return total
 
     run = policy.measure("in-process full build", attempt)
     parts = {**run.extra["parts"], "total": run.wall, "cpu": run.cpu, "others": run.others}
-    say("    parts: " + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["parts"].items())
-        + f"; {run.extra['pages']} pages, {run.extra['written']} written")
+    say(
+        "    parts: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["parts"].items())
+        + f"; {run.extra['pages']} pages, {run.extra['written']} written"
+    )
     return parts
 
 
@@ -391,8 +429,9 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 os.sync()
             if what != "none":
                 work.edit(what)
-            return run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env(),
-                               watch=work.site)
+            return run_process(
+                work.command() + ([] if search else ["--no-search"]), work.base, kb_env(), watch=work.site
+            )
 
         return attempt
 
@@ -410,14 +449,16 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
 
         return attempt
 
-    plan = [("body, first, process", by_process("body", first=True)),
-            ("body, process", by_process("body")),
-            ("body, in-process", in_process("body")),
-            ("body, pages only, process", by_process("body", search=False)),
-            ("title, process", by_process("title")),
-            ("title, in-process", in_process("title")),
-            ("no edit, in-process", in_process("none")),  # the staging tree still lacks the title edit
-            ("no edit again, in-process", in_process("none"))]
+    plan = [
+        ("body, first, process", by_process("body", first=True)),
+        ("body, process", by_process("body")),
+        ("body, in-process", in_process("body")),
+        ("body, pages only, process", by_process("body", search=False)),
+        ("title, process", by_process("title")),
+        ("title, in-process", in_process("title")),
+        ("no edit, in-process", in_process("none")),  # the staging tree still lacks the title edit
+        ("no edit again, in-process", in_process("none")),
+    ]
     for label, attempt in plan:
         run = policy.measure(f"rebuild, {label}", attempt)
         results[label] = asdict(run)
@@ -425,8 +466,10 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
         if live is not None:
             say(f"      pages live after {live:.2f}s")
         if "written" in run.extra:
-            say(f"      {run.extra['written']} files written; "
-                + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items()))
+            say(
+                f"      {run.extra['written']} files written; "
+                + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items())
+            )
     return results
 
 
@@ -442,17 +485,21 @@ def make_history(work: Workdir) -> dict[str, int]:
     def git(*args: str, month: int = 0) -> None:
         date = f"{2020 + month // 12}-{month % 12 + 1:02d}-15T12:00:00+01:00"
         env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-        subprocess.run(["git", "-C", str(work.base), "-c", "user.name=bench", "-c", "user.email=bench@example.org",
-                        *args], check=True, capture_output=True, env=env)
+        subprocess.run(
+            ["git", "-C", str(work.base), "-c", "user.name=bench", "-c", "user.email=bench@example.org", *args],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
 
     git("init", "-q", "-b", "main")
     for number, start in enumerate(range(0, len(names), 500)):
-        git("add", *(f"entries/{n}" for n in names[start:start + 500]))
+        git("add", *(f"entries/{n}" for n in names[start : start + 500]))
         git("commit", "-q", "-m", f"batch {number}", month=number)
         counts["commits"] += 1
     month = len(names) // 500 + 1
     for number in range(200):
-        for name in names[number * 5 % len(names):][:5]:
+        for name in names[number * 5 % len(names) :][:5]:
             with open(work.entries / name, "a", encoding="utf-8") as file:
                 file.write(f"\nRévision {number}.\n")
         git("commit", "-q", "-am", f"change {number}", month=month + number // 20)
@@ -461,8 +508,9 @@ def make_history(work: Workdir) -> dict[str, int]:
         new = f"moved-{number:03d}-{name[4:10]}"  # a new id: the file is renamed and its id line follows
         git("mv", f"entries/{name}", f"entries/{new}.md")
         path = work.entries / f"{new}.md"
-        path.write_text(re.sub(r"(?m)^id: .*$", f"id: {new}", path.read_text(encoding="utf-8"), count=1),
-                        encoding="utf-8")
+        path.write_text(
+            re.sub(r"(?m)^id: .*$", f"id: {new}", path.read_text(encoding="utf-8"), count=1), encoding="utf-8"
+        )
         git("commit", "-q", "-am", f"rename {number}", month=month + 10)
         counts["commits"] += 1
     git("repack", "-adq")  # packed, as a clone is (loose objects cost about ten times more to read)
@@ -486,6 +534,7 @@ def history_pass(work: Workdir, policy: Policy) -> dict[str, Any]:
             found, timed = run_inprocess(lambda: history.load(work.entries, state))
             timed.extra["dated"] = len(found.dates)
             return timed
+
         return run
 
     for label, cached in (("git log pass", False), ("from the cache", True)):
@@ -553,8 +602,10 @@ class Transfer:
 
     def __str__(self) -> str:
         kinds = ", ".join(f"{k} {n}x {kbytes(b)}" for k, (n, b) in sorted(self.kinds.items(), key=lambda kv: -kv[1][1]))
-        return (f"{self.requests} requests, raw {kbytes(self.raw)}, gzip {kbytes(self.gzip)}, "
-                f"wire {kbytes(self.wire)}  [{kinds}]")
+        return (
+            f"{self.requests} requests, raw {kbytes(self.raw)}, gzip {kbytes(self.gzip)}, "
+            f"wire {kbytes(self.wire)}  [{kinds}]"
+        )
 
 
 def _file_for(site: Path, url: str) -> Path:
@@ -635,8 +686,12 @@ def _typed(browser: Any, site: Path, url: str, query: str, filters: list[tuple[s
     page.wait_for_timeout(400)  # the page waits 200 ms after the last key before searching
     page.wait_for_function(SHOWS_COUNT, timeout=60_000)
     recorder.quiet(page)
-    result = {"load": _tally(site, recorder.finished[:loaded]), "query": _tally(site, recorder.finished[loaded:]),
-              "total": _tally(site, recorder.finished), "status": page.inner_text("#kb-status")}
+    result = {
+        "load": _tally(site, recorder.finished[:loaded]),
+        "query": _tally(site, recorder.finished[loaded:]),
+        "total": _tally(site, recorder.finished),
+        "status": page.inner_text("#kb-status"),
+    }
     context.close()
     return result
 
@@ -688,8 +743,9 @@ def ensure_mkdocs() -> str:
         import mkdocs
     except ImportError:
         say("installing mkdocs into this Python (pip install mkdocs) ...")
-        result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mkdocs"],
-                                check=False, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "mkdocs"], check=False, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise RuntimeError(f"pip install mkdocs failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
         import mkdocs
@@ -709,8 +765,9 @@ def mkdocs_builds(work: Workdir, runs: int, policy: Policy) -> tuple[Summary, di
     def attempt() -> Run:
         shutil.rmtree(folder / "site", ignore_errors=True)
         os.sync()
-        return run_process([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")],
-                           folder, kb_env())
+        return run_process(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")], folder, kb_env()
+        )
 
     summary = Summary.of([policy.measure(f"mkdocs build {i + 1}/{runs}", attempt) for i in range(runs)])
     return summary, tree_size(folder / "site")
@@ -731,14 +788,41 @@ COMPONENTS = [  # (component, substrings of "file:function" in pstats), first ma
     ("subprocess wait (Pagefind)", ["subprocess.py", "posix.waitpid", "select", "_posixsubprocess", "poll"]),
     ("pagefind canonical (gzip, cbor)", ["gzip.py", "zlib", "cbor2"]),
     ("hashing / json (page keys)", ["hashlib", "_hashlib", "sha1", "json/", "_json", "c_make_encoder"]),
-    ("file system (write, mkdir, stat, walk)", ["pathlib.py", "posix.", "io.", "_io.", "method 'write'",
-                                                 "method 'read'", "built-in method io.open", "shutil.py", "os.py",
-                                                 "genericpath.py", "posixpath.py"]),
+    (
+        "file system (write, mkdir, stat, walk)",
+        [
+            "pathlib.py",
+            "posix.",
+            "io.",
+            "_io.",
+            "method 'write'",
+            "method 'read'",
+            "built-in method io.open",
+            "shutil.py",
+            "os.py",
+            "genericpath.py",
+            "posixpath.py",
+        ],
+    ),
     ("kb.site", ["kb/site/build.py"]),
-    ("kb.entries / project / store", ["kb/entries/schema.py", "kb/entries/inventory.py", "kb/project.py", "kb/store/database.py"]),
+    (
+        "kb.entries / project / store",
+        ["kb/entries/schema.py", "kb/entries/inventory.py", "kb/project.py", "kb/store/database.py"],
+    ),
     ("kb.i18n / vocab", ["kb/i18n.py", "kb/entries/vocab.py"]),
-    ("regex", ["re/", "sre_", "method 'sub'", "method 'match'", "method 'search'", "method 'findall'",
-               "method 'finditer'", "method 'split' of 're"]),
+    (
+        "regex",
+        [
+            "re/",
+            "sre_",
+            "method 'sub'",
+            "method 'match'",
+            "method 'search'",
+            "method 'findall'",
+            "method 'finditer'",
+            "method 'split' of 're",
+        ],
+    ),
     ("unicodedata / str", ["unicodedata", "of 'str' objects"]),
 ]
 KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
@@ -815,8 +899,12 @@ def _profiled(work: Workdir, out: Path | None, top: int) -> dict[str, Any]:
     profiler.dump_stats(str(out))
     stats = pstats.Stats(str(out))
     total = max(stats.total_tt, 1e-9)
-    say(f"    {wall:.1f}s wall under cProfile ({total:.1f}s CPU in this process), "
-        f"{len(report.written):,} files written; " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()) + f"; stats in {out}")
+    say(
+        f"    {wall:.1f}s wall under cProfile ({total:.1f}s CPU in this process), "
+        f"{len(report.written):,} files written; "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())
+        + f"; stats in {out}"
+    )
     say("    by component (sum of tottime):")
     components: dict[str, float] = {}
     for (file, _line, name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
@@ -828,8 +916,11 @@ def _profiled(work: Workdir, out: Path | None, top: int) -> dict[str, Any]:
     say("    key functions (cumulative; nested ones overlap):")
     key_times: dict[str, float] = {}
     for label, suffix, name in KEY_FUNCTIONS:
-        rows = [(nc, ct) for (file, _l, n), (_cc, nc, _tt, ct, _c) in stats.stats.items()
-                if n == name and file.endswith(suffix)]
+        rows = [
+            (nc, ct)
+            for (file, _l, n), (_cc, nc, _tt, ct, _c) in stats.stats.items()
+            if n == name and file.endswith(suffix)
+        ]
         seconds, calls = sum(ct for _, ct in rows), sum(nc for nc, _ in rows)
         key_times[label] = seconds
         if calls:
@@ -840,8 +931,13 @@ def _profiled(work: Workdir, out: Path | None, top: int) -> dict[str, Any]:
         for (file, line, name), (_cc, nc, tt, ct, _c) in rows:
             short = file.replace(str(KB_ROOT) + "/", "").split("site-packages/")[-1]
             say(f"      {tt:7.2f} {ct:7.2f} {nc:>9,}  {short}:{line}({name})")
-    return {"wall": wall, "timings": dict(report.timings), "written": len(report.written),
-            "components": components, "key_functions": key_times}
+    return {
+        "wall": wall,
+        "timings": dict(report.timings),
+        "written": len(report.written),
+        "components": components,
+        "key_functions": key_times,
+    }
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -867,22 +963,35 @@ def final_table(results: dict[str, Any]) -> None:
         size, where = key.split("/")
         rows: list[tuple[str, str]] = []
         for label, h in r.get("history", {}).items():
-            rows.append((f"history, {label}", f"{h['wall']:.3f}s wall, {h['cpu']:.3f}s cpu "
-                                              f"({h['extra']['dated']:,} entries dated)"))
+            rows.append(
+                (
+                    f"history, {label}",
+                    f"{h['wall']:.3f}s wall, {h['cpu']:.3f}s cpu ({h['extra']['dated']:,} entries dated)",
+                )
+            )
         if "full" in r:
             f = r["full"]
-            rows.append(("full build (kb build process)", (f"{f['wall']:.2f}s wall, {f['cpu']:.2f}s cpu, "
-                                                          f"{f['rss_mb']:.0f} MB")))
+            rows.append(
+                ("full build (kb build process)", (f"{f['wall']:.2f}s wall, {f['cpu']:.2f}s cpu, {f['rss_mb']:.0f} MB"))
+            )
         if "parts" in r:
             p = r["parts"]
-            rows.append(("  parts, in-process", ", ".join(f"{k} {p[k]:.1f}" for k in
-                                                          ("index", "load", "prepare", "pages", "search") if k in p)))
+            rows.append(
+                (
+                    "  parts, in-process",
+                    ", ".join(f"{k} {p[k]:.1f}" for k in ("index", "load", "prepare", "pages", "search") if k in p),
+                )
+            )
         if "mkdocs" in r:
             m = r["mkdocs"]
             rows.append(("MkDocs build (process)", f"{m['wall']:.2f}s wall, {m['cpu']:.2f}s cpu"))
             if "full" in r:
-                rows.append(("  ratio kb / MkDocs", (f"wall {r['full']['wall'] / m['wall']:.2f}x, "
-                                                    f"cpu {r['full']['cpu'] / m['cpu']:.2f}x")))
+                rows.append(
+                    (
+                        "  ratio kb / MkDocs",
+                        (f"wall {r['full']['wall'] / m['wall']:.2f}x, cpu {r['full']['cpu'] / m['cpu']:.2f}x"),
+                    )
+                )
         elif "mkdocs_skipped" in r:
             rows.append(("MkDocs build", r["mkdocs_skipped"]))
         for label, inc in r.get("incremental", {}).items():
@@ -925,14 +1034,17 @@ def final_table(results: dict[str, Any]) -> None:
                 inc = r["incremental"][label]
                 live = inc["extra"].get("live") or inc["wall"]
                 figure = f"pages live {live:.1f} s, process {inc['wall']:.1f} s"
-                say(f"{'incremental rebuild <= 3 s (' + label.rsplit(',', 1)[0] + ')':<40} {where:<5} "
-                    f"{figure:<34} {'yes' if live <= TARGET_INCREMENTAL_S else 'no'}")
+                say(
+                    f"{'incremental rebuild <= 3 s (' + label.rsplit(',', 1)[0] + ')':<40} {where:<5} "
+                    f"{figure:<34} {'yes' if live <= TARGET_INCREMENTAL_S else 'no'}"
+                )
         for name, label in (("type", "first query <= 300 KB"), ("type+filter", "first query + filter <= 300 KB")):
             if "query" not in r:
                 continue
             q = r["query"][name]["total"]
-            within = ("yes" if q.gzip <= TARGET_QUERY_BYTES else "no") + \
-                ("" if q.raw <= TARGET_QUERY_BYTES else " (raw: no)")
+            within = ("yes" if q.gzip <= TARGET_QUERY_BYTES else "no") + (
+                "" if q.raw <= TARGET_QUERY_BYTES else " (raw: no)"
+            )
             figure = f"{kbytes(q.raw)} raw, {kbytes(q.gzip)} gzip"
             say(f"{label:<40} {where:<5} {figure:<34} {within}")
 
@@ -951,31 +1063,48 @@ def to_json(value: Any) -> Any:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,10000", help="entry counts, comma-separated (default: 1000,10000)")
     parser.add_argument("--where", default="shm,disk", help="shm (tmpfs), disk, or both (default: shm,disk)")
-    parser.add_argument("--runs", type=int, default=None,
-                        help="full builds per size (default: 3 below 5,000 entries, else 1)")
-    parser.add_argument("--corpus", type=Path, default=None,
-                        help="generated corpus folder, reused (default: /dev/shm/kb-bench-build/corpus-<max size>)")
-    parser.add_argument("--kb", type=Path, default=None,
-                        help="measure the kb package of this folder, e.g. a snapshot made with "
-                             "`git archive HEAD | tar -x -C DIR` while others edit kb/ (default: this checkout)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="full builds per size (default: 3 below 5,000 entries, else 1)"
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="generated corpus folder, reused (default: /dev/shm/kb-bench-build/corpus-<max size>)",
+    )
+    parser.add_argument(
+        "--kb",
+        type=Path,
+        default=None,
+        help="measure the kb package of this folder, e.g. a snapshot made with "
+        "`git archive HEAD | tar -x -C DIR` while others edit kb/ (default: this checkout)",
+    )
     parser.add_argument("--shm-dir", type=Path, default=PLACES["shm"], help="working folder on tmpfs")
     parser.add_argument("--disk-dir", type=Path, default=PLACES["disk"], help="working folder on disk")
     parser.add_argument("--skip", default="", help=f"steps to skip, comma-separated: {','.join(STEPS)}")
     parser.add_argument("--query", default="accessibilite", help="the first query (default: accessibilite)")
-    parser.add_argument("--filter", action="append", default=None, metavar="NAME=VALUE",
-                        help="a filter ticked with the query (default: scale=bassin; repeatable)")
-    parser.add_argument("--mkdocs-limit", type=float, default=180,
-                        help="skip MkDocs when its estimated build time is above this (s)")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a filter ticked with the query (default: scale=bassin; repeatable)",
+    )
+    parser.add_argument(
+        "--mkdocs-limit", type=float, default=180, help="skip MkDocs when its estimated build time is above this (s)"
+    )
     parser.add_argument("--load-max", type=float, default=1.5, help="1-minute load above which to re-run")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the load to fall first")
     parser.add_argument("--retries", type=int, default=1, help="re-runs of a measurement taken under load")
     parser.add_argument("--budget", type=float, default=3600, help="no re-runs after this many seconds")
-    parser.add_argument("--profile", action="store_true",
-                        help="also cProfile one in-process build of the largest size (WORKERS = 1)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile one in-process build of the largest size (WORKERS = 1)"
+    )
     parser.add_argument("--top", type=int, default=30, help="functions listed by --profile")
     parser.add_argument("--json", type=Path, default=None, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the working folders (sites, stores)")
@@ -994,10 +1123,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def describe_kb(root: Path) -> str:
     """Where kb comes from: the folder, and its commit and uncommitted files when it is a checkout."""
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "kb"], capture_output=True,
-                               text=True, check=True).stdout.splitlines()
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "kb"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError):
         return str(root / "kb")
     return f"{root / 'kb'} (git {head}, {len(dirty)} uncommitted files under kb/)"
@@ -1017,8 +1148,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if Path(kb_package.__file__).parent != KB_ROOT / "kb":
         raise SystemExit(f"kb was imported from {kb_package.__file__}, not from {KB_ROOT}")
-    say(f"kb from {describe_kb(KB_ROOT)}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; "
-        f"corpus {corpus_dir}")
+    say(f"kb from {describe_kb(KB_ROOT)}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; corpus {corpus_dir}")
     mkdocs_version = None if "mkdocs" in args.skip else ensure_mkdocs()
     if mkdocs_version:
         say(f"MkDocs {mkdocs_version}")
@@ -1040,8 +1170,12 @@ def main(argv: list[str] | None = None) -> int:
                     say("  1. full build, kb build --quiet process")
                     r["full"] = asdict(full_builds(work, runs, policy))
                     say(f"    => {Summary(**r['full'])}")
-                if "parts" not in args.skip or "incremental" not in args.skip or "size" not in args.skip \
-                        or "browser" not in args.skip:
+                if (
+                    "parts" not in args.skip
+                    or "incremental" not in args.skip
+                    or "size" not in args.skip
+                    or "browser" not in args.skip
+                ):
                     say("  1b. parts, one in-process build")
                     r["parts"] = build_parts(work, policy)
                 if "incremental" not in args.skip:
@@ -1054,8 +1188,7 @@ def main(argv: list[str] | None = None) -> int:
                     r["form"] = form_weight(work.site)
                     say(f"    proposal form: {kbytes(r['form']['total'])} gzip (page, script, styles; goal 60 KB)")
                 if "browser" not in args.skip and number == 0:
-                    say(f"  4. first query bytes: '{args.query}' with "
-                        + ", ".join(f"{k}={v}" for k, v in args.filter))
+                    say(f"  4. first query bytes: '{args.query}' with " + ", ".join(f"{k}={v}" for k, v in args.filter))
                     r["query"] = first_query(work.site, args.query, args.filter)
                 if mkdocs_version:
                     say("  5. MkDocs, same corpus")
@@ -1069,8 +1202,10 @@ def main(argv: list[str] | None = None) -> int:
                         r["mkdocs"], r["mkdocs_size"] = asdict(summary), size_info
                         say(f"    => {summary}; output {mb(size_info['bytes'])}, {size_info['files']:,} files")
                         if "full" in r:
-                            say(f"    => kb / MkDocs: wall {r['full']['wall'] / summary.wall:.2f}x, "
-                                f"cpu {r['full']['cpu'] / summary.cpu:.2f}x")
+                            say(
+                                f"    => kb / MkDocs: wall {r['full']['wall'] / summary.wall:.2f}x, "
+                                f"cpu {r['full']['cpu'] / summary.cpu:.2f}x"
+                            )
         if args.profile:
             size, where = max(args.sizes), args.where[0]
             work = Workdir(places[where] / f"n{size}", corpus[:size])

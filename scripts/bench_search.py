@@ -75,19 +75,64 @@ PLACES = {"shm": Path("/dev/shm"), "disk": Path("/tmp")}
 TARGETS = {"incremental": 0.5, "query_p95": 0.030, "kb_search": 0.4}
 
 QUERIES = [
-    "accessibilité", "accessibilite", "quartier", "quartiers", "santé mentale", '"première ligne"',
-    "première ligne", "aide à domicile", "soins à domicile", "personnes âgées", "bassin d'aide et de soins",
-    "CPAS", "maison médicale", "maisons médicales", "contrat local social-santé", "Schaerbeek", "Molenbeek",
-    "Anderlecht", "Saint-Gilles", "sans-abrisme", "précarité", "pauvreté", "monitoring des quartiers",
-    "observatoire de la santé", "diagnostic social", "cartographie", "inégalités sociales de santé",
-    "l’évaluation", "participation citoyenne", "santé communautaire", "médecin généraliste", "offre de soins",
-    "accessib*", "territorialisation", "proximité", "jeunes", "migrants", "logement", "Bruxelles",
-    "zorgzame buurten", "eerstelijnszone", "welzijn", "armoede", "ouderen", "buurtgerichte zorg", "Brussel",
-    "primary care", "neighbourhood", "health inequalities", "acessibilité", "",
+    "accessibilité",
+    "accessibilite",
+    "quartier",
+    "quartiers",
+    "santé mentale",
+    '"première ligne"',
+    "première ligne",
+    "aide à domicile",
+    "soins à domicile",
+    "personnes âgées",
+    "bassin d'aide et de soins",
+    "CPAS",
+    "maison médicale",
+    "maisons médicales",
+    "contrat local social-santé",
+    "Schaerbeek",
+    "Molenbeek",
+    "Anderlecht",
+    "Saint-Gilles",
+    "sans-abrisme",
+    "précarité",
+    "pauvreté",
+    "monitoring des quartiers",
+    "observatoire de la santé",
+    "diagnostic social",
+    "cartographie",
+    "inégalités sociales de santé",
+    "l’évaluation",
+    "participation citoyenne",
+    "santé communautaire",
+    "médecin généraliste",
+    "offre de soins",
+    "accessib*",
+    "territorialisation",
+    "proximité",
+    "jeunes",
+    "migrants",
+    "logement",
+    "Bruxelles",
+    "zorgzame buurten",
+    "eerstelijnszone",
+    "welzijn",
+    "armoede",
+    "ouderen",
+    "buurtgerichte zorg",
+    "Brussel",
+    "primary care",
+    "neighbourhood",
+    "health inequalities",
+    "acessibilité",
+    "",
 ]
 FILTERS = [
-    Filters(scale=("commune",)), Filters(language=("fr",)), Filters(year_from=2015, year_to=2022),
-    Filters(criteria=("accessibility_proximity",)), Filters(type=("study",), year_from=2010),
+    Filters(scale=("commune",)),
+    Filters(language=("fr",)),
+    Filters(year_from=2015, year_to=2022),
+    Filters(criteria=("accessibility_proximity",)),
+    Filters(type=("study",), year_from=2010),
     Filters(territories=("region",), language=("nl",)),
 ]
 PROCESS_QUERY = ["accessibilité", "quartier"]
@@ -98,6 +143,7 @@ def say(text: str = "") -> None:
 
 
 # -- measuring -------------------------------------------------------------------------------------
+
 
 def busy_seconds() -> float:
     """CPU seconds used by the whole machine since boot (idle and iowait excluded)."""
@@ -146,8 +192,9 @@ def timed_process(command: list[str], cwd: Path, env: dict[str, str] | None = No
 
 
 def median_run(runs: list[Run]) -> Run:
-    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-               max(r.others for r in runs))
+    return Run(
+        statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs), max(r.others for r in runs)
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -177,6 +224,7 @@ def kb_env() -> dict[str, str]:
 
 # -- one size in one place ---------------------------------------------------------------------------
 
+
 @dataclass
 class Bench:
     size: int
@@ -190,15 +238,26 @@ class Bench:
         return self.base / "entries"
 
     def project(self) -> Project:
-        return Project(root=self.base, entries_dir=self.entries, database_url=f"sqlite:///{self.base / 'kb.sqlite'}",
-                       index_dir=self.base / "whoosh")
+        return Project(
+            root=self.base,
+            entries_dir=self.entries,
+            database_url=f"sqlite:///{self.base / 'kb.sqlite'}",
+            index_dir=self.base / "whoosh",
+        )
 
     def cli(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "kb", *args]
 
     def index_args(self) -> list[str]:
-        return ["index", "--entries", str(self.entries), "--db", f"sqlite:///{self.base / 'kb.sqlite'}",
-                "--index-dir", str(self.base / "whoosh")]
+        return [
+            "index",
+            "--entries",
+            str(self.entries),
+            "--db",
+            f"sqlite:///{self.base / 'kb.sqlite'}",
+            "--index-dir",
+            str(self.base / "whoosh"),
+        ]
 
     def edit(self, number: int) -> None:
         """Append a sentence to one entry's body (a different entry, or a new sentence, each time)."""
@@ -216,8 +275,11 @@ def generate(out: Path, size: int, corpus: Path | None = None) -> None:
         shutil.copytree(corpus, out)
         say(f"  copied {size} entries from {corpus} to {out} ({time.perf_counter() - started:.1f} s)")
         return
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(out), "-n", str(size)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(out), "-n", str(size)],
+        check=True,
+        capture_output=True,
+    )
     say(f"  generated {size} entries in {out} ({time.perf_counter() - started:.1f} s)")
 
 
@@ -254,8 +316,10 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> None:
         runs.append(run)
     figures["incremental"] = median_run(runs)
     figures["noop"] = median_run([timed(project.index)[1] for _ in range(3)])
-    say(f"  [{label}] incremental, one entry edited (in-process): {figures['incremental']}; "
-        f"nothing changed: {figures['noop']}")
+    say(
+        f"  [{label}] incremental, one entry edited (in-process): {figures['incremental']}; "
+        f"nothing changed: {figures['noop']}"
+    )
     project.close()
     runs = []
     for number in range(5, 8):
@@ -282,18 +346,23 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> None:
         figures[f"{key}_max"] = max(values)
         if not filtered:
             bench.slowest = sorted(latencies, reverse=True)[:5]
-        say(f"  [{label}] {key}: median {fmt(figures[f'{key}_median'])}, p95 {fmt(figures[f'{key}_p95'])}, "
-            f"max {fmt(figures[f'{key}_max'])}")
+        say(
+            f"  [{label}] {key}: median {fmt(figures[f'{key}_median'])}, p95 {fmt(figures[f'{key}_p95'])}, "
+            f"max {fmt(figures[f'{key}_max'])}"
+        )
     say(f"  [{label}] slowest queries: " + ", ".join(f"{t!r} {fmt(s)}" for s, t in bench.slowest))
 
     # 4. facet counts.
     store = project.store
     figures["facets_sql"] = statistics.median(timed(store.facet_counts)[1].wall for _ in range(5))
     figures["facets_sql_filtered"] = statistics.median(
-        timed(lambda: store.facet_counts(Filters(scale=("commune",))))[1].wall for _ in range(5))
+        timed(lambda: store.facet_counts(Filters(scale=("commune",))))[1].wall for _ in range(5)
+    )
     figures["facets_whoosh"] = statistics.median(timed(lambda: index.search("", limit=0))[1].wall for _ in range(5))
-    say(f"  [{label}] facets: SQL {fmt(figures['facets_sql'])}, SQL filtered {fmt(figures['facets_sql_filtered'])}, "
-        f"Whoosh (all entries) {fmt(figures['facets_whoosh'])}")
+    say(
+        f"  [{label}] facets: SQL {fmt(figures['facets_sql'])}, SQL filtered {fmt(figures['facets_sql_filtered'])}, "
+        f"Whoosh (all entries) {fmt(figures['facets_whoosh'])}"
+    )
 
     if args.profile and bench.size == max(args.sizes):
         profile(project, bench)
@@ -320,8 +389,9 @@ def profile(project: Project, bench: Bench) -> None:
     profiler.runcall(project.index)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-    say("\n--- profile of a one-entry incremental index (in-process) ---\n"
-        + "\n".join(out.getvalue().splitlines()[6:]))
+    say(
+        "\n--- profile of a one-entry incremental index (in-process) ---\n" + "\n".join(out.getvalue().splitlines()[6:])
+    )
 
 
 def peers(base: Path) -> dict[str, Run]:
@@ -343,8 +413,14 @@ def import_breakdown(bench: Bench) -> dict[str, float]:
     from each module's own time, so that what whoosh pulls in (urllib.request, email, ssl,
     asyncio...) counts under that module's name, not under whoosh."""
     command = bench.cli("search", "--index-dir", str(bench.base / "whoosh"), *PROCESS_QUERY)
-    output = subprocess.run([command[0], "-X", "importtime", *command[1:]], cwd=bench.base, env=kb_env(),
-                            capture_output=True, text=True, check=False).stderr
+    output = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]],
+        cwd=bench.base,
+        env=kb_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stderr
     totals: dict[str, float] = {}
     for line in output.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -397,14 +473,24 @@ def table(benches: list[Bench], peer: dict[str, Run], imports: dict[str, float])
             ratio = f"{worst / goal:.2f}" if worst is not None else "-"
         say(name.ljust(width) + cells + target.rjust(10) + ratio.rjust(8))
     say("-" * (width + 12 * len(heads) + 18))
-    cpu_rows = [("  cpu: full index", "full"), ("  cpu: incremental (in-process)", "incremental"),
-                ("  cpu: kb index process", "incremental_process"), ("  cpu: kb search process", "kb_search")]
+    cpu_rows = [
+        ("  cpu: full index", "full"),
+        ("  cpu: incremental (in-process)", "incremental"),
+        ("  cpu: kb index process", "incremental_process"),
+        ("  cpu: kb search process", "kb_search"),
+    ]
     for name, key in cpu_rows:
-        say(name.ljust(width) + "".join(fmt(b.figures[key].cpu if key in b.figures else None).rjust(12)
-                                        for b in benches))
-    say("  others (cores used by other processes)".ljust(width)
-        + "".join(f"{max((v.others for v in b.figures.values() if isinstance(v, Run)), default=0):.2f}".rjust(12)
-                  for b in benches))
+        say(
+            name.ljust(width)
+            + "".join(fmt(b.figures[key].cpu if key in b.figures else None).rjust(12) for b in benches)
+        )
+    say(
+        "  others (cores used by other processes)".ljust(width)
+        + "".join(
+            f"{max((v.others for v in b.figures.values() if isinstance(v, Run)), default=0):.2f}".rjust(12)
+            for b in benches
+        )
+    )
     say("\npeers, timed in the same run (process wall, median of 5):")
     for name, run in peer.items():
         say(f"  {name.ljust(width - 2)}{fmt(run.wall).rjust(12)}   (cpu {fmt(run.cpu)})")
@@ -422,8 +508,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=5.0, help="... for at most this many seconds")
     parser.add_argument("--profile", action="store_true", help="cProfile the slowest queries and an incremental index")
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
-    parser.add_argument("--corpus", type=Path, help="a folder of entries to copy instead of generating them "
-                                                    "(its number of entries is then the only size)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="a folder of entries to copy instead of generating them (its number of entries is then the only size)",
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.corpus:
@@ -444,9 +533,11 @@ def main(argv: list[str] | None = None) -> int:
     import sqlalchemy
     import whoosh
 
-    say(f"kb search benchmark: sizes {args.sizes}, places {args.where}; {os.cpu_count()} CPUs, Python "
+    say(
+        f"kb search benchmark: sizes {args.sizes}, places {args.where}; {os.cpu_count()} CPUs, Python "
         f"{sys.version.split()[0]}, SQLAlchemy {sqlalchemy.__version__}, Whoosh {whoosh.versionstring()}; "
-        f"load {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        f"load {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
+    )
     benches, folders = [], []
     try:
         for size in args.sizes:
@@ -465,8 +556,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             for folder in folders:
                 shutil.rmtree(folder, ignore_errors=True)
-    say(f"\ntotal benchmark time: {time.monotonic() - started:.0f} s; load at the end "
-        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    say(
+        f"\ntotal benchmark time: {time.monotonic() - started:.0f} s; load at the end "
+        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}"
+    )
     return 0
 
 

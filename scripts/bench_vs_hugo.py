@@ -41,12 +41,20 @@ class Run:
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Run ``command``; its wall time and the peak RSS of its largest process (children included)."""
-    wrapper = ("import resource, subprocess, sys\n"
-               "status = subprocess.run(sys.argv[1:]).returncode\n"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status, file=sys.stderr)")
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "status = subprocess.run(sys.argv[1:]).returncode\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status, file=sys.stderr)"
+    )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", wrapper, *command], cwd=cwd, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wall = time.perf_counter() - started
     peak_kb, status = done.stderr.strip().splitlines()[-1].split()
     return Run(wall, int(peak_kb) / 1024, int(status))
@@ -66,8 +74,11 @@ def corpus(folder: Path, size: int) -> list[Path]:
     files = sorted(folder.glob("syn-*.md")) if folder.is_dir() else []
     if len(files) < size:
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         files = sorted(folder.glob("syn-*.md"))
     return files[:size]
 
@@ -75,8 +86,12 @@ def corpus(folder: Path, size: int) -> list[Path]:
 def ensure_hugo() -> str:
     if not shutil.which("hugo"):
         print("installing Debian's hugo (for this benchmark only)", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "hugo"], check=True, stdout=subprocess.DEVNULL,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "hugo"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
     return subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
 
 
@@ -91,8 +106,9 @@ def hugo_site(base: Path, files: list[Path]) -> Path:
         content = site / "content" / lang
         content.mkdir(parents=True)
         for path in files:
-            (content / path.name).write_text(URL_KEY.sub("source_url:", path.read_text(encoding="utf-8"), count=1),
-                                             encoding="utf-8")
+            (content / path.name).write_text(
+                URL_KEY.sub("source_url:", path.read_text(encoding="utf-8"), count=1), encoding="utf-8"
+            )
     return site
 
 
@@ -127,16 +143,24 @@ def main() -> int:
         kb = timed([sys.executable, "-m", "kb", "build", "--quiet"], project, {**env, "PYTHONPATH": str(ROOT)})
         rows = {"hugo": (hugo, written, count), "pagefind": (pagefind, 0, 0), "kb": (kb, *tree(project / "site"))}
         shutil.rmtree(scratch / f"n{size}", ignore_errors=True)
-        both = Run(rows["hugo"][0].wall + rows["pagefind"][0].wall,
-                   max(rows["hugo"][0].peak_mb, rows["pagefind"][0].peak_mb), 0)
-        for name, (run, written, count) in (("Hugo", rows["hugo"]), ("Pagefind on Hugo", rows["pagefind"]),
-                                           ("Hugo + Pagefind", (both, rows["hugo"][1], rows["hugo"][2])),
-                                           ("kb build", rows["kb"])):
+        both = Run(
+            rows["hugo"][0].wall + rows["pagefind"][0].wall,
+            max(rows["hugo"][0].peak_mb, rows["pagefind"][0].peak_mb),
+            0,
+        )
+        for name, (run, written, count) in (
+            ("Hugo", rows["hugo"]),
+            ("Pagefind on Hugo", rows["pagefind"]),
+            ("Hugo + Pagefind", (both, rows["hugo"][1], rows["hugo"][2])),
+            ("kb build", rows["kb"]),
+        ):
             print(f"{size:>8} {name:<24} {run} {written / 1e6:8.1f} MB {count:>8}")
         kb_run, kb_bytes, kb_files = rows["kb"]
-        print(f"{size:>8} {'kb / (Hugo + Pagefind)':<22} wall {kb_run.wall / both.wall:.2f}x, "
-              f"peak {kb_run.peak_mb / both.peak_mb:.2f}x, bytes {kb_bytes / max(rows['hugo'][1], 1):.2f}x, "
-              f"files {kb_files / max(rows['hugo'][2], 1):.2f}x")
+        print(
+            f"{size:>8} {'kb / (Hugo + Pagefind)':<22} wall {kb_run.wall / both.wall:.2f}x, "
+            f"peak {kb_run.peak_mb / both.peak_mb:.2f}x, bytes {kb_bytes / max(rows['hugo'][1], 1):.2f}x, "
+            f"files {kb_files / max(rows['hugo'][2], 1):.2f}x"
+        )
         if any(r[0].status for r in rows.values()):
             print("  a build failed: figures are not comparable")
     return 0

@@ -185,9 +185,7 @@ def load_vocab(folder: Path = VOCAB_DIR) -> Vocab:
         for item in data:
             value = str(item["id"])
             ids[kind].append(value)
-            labels[kind][value] = {
-                lang: str(item[lang]) for lang in ("fr", "nl", "en") if item.get(lang)
-            }
+            labels[kind][value] = {lang: str(item[lang]) for lang in ("fr", "nl", "en") if item.get(lang)}
             if kind == "territories":
                 kinds[value] = str(item.get("kind") or _guess_territory_kind(value))
     missing = [lang for lang in LANGUAGE_WEIGHTS if lang not in ids["languages"]]
@@ -209,35 +207,128 @@ def preferred(order: Sequence[str], available: Sequence[str]) -> list[str]:
     return head + [v for v in available if v not in head]
 
 
-TYPE_ORDER = ["study", "report", "project", "article", "plan", "programme", "tool",
-              "dataset", "vision_note", "atlas", "participatory_process", "legal_text"]
-SCALE_ORDER = ["region", "commune", "quartier_social_sante", "bassin",
-               "quartier_monitoring", "secteur_statistique", "eerstelijnszone",
-               "cpas_area", "perimetre_projet", "catchment_distance", "ilot"]
-CRITERIA_ORDER = ["accessibility_proximity", "existing_offer", "socio_economic_deprivation",
-                  "needs_demography", "administrative_boundary", "health_indicators",
-                  "participation", "existing_networks", "population_size", "data_availability",
-                  "population_density", "mobility_flows", "living_space_polarity",
-                  "institutional_competence", "housing_environment", "historical_identity",
-                  "physical_boundary", "population_responsibility", "urban_project",
-                  "linguistic_community", "comparable_area"]
-PARTNER_ORDER = ["observatoire", "brusano", "cbcs", "vivalis", "cocom", "perspective_brussels",
-                 "ibsa", "universities", "fdss", "fmm", "cpas", "cocof", "vgc", "ifa",
-                 "bruzel", "huis_voor_gezondheid", "brussels_government", "famgb",
-                 "kenniscentrum_wwz", "frb_kbs", "bot", "question_sante", "medecins_du_monde"]
-COMMUNE_ORDER = ["21004", "21012", "21015", "21001", "21013", "21014", "21009", "21007",
-                 "21011", "21006", "21010", "21016", "21005", "21003", "21008", "21018",
-                 "21002", "21019", "21017"]
+TYPE_ORDER = [
+    "study",
+    "report",
+    "project",
+    "article",
+    "plan",
+    "programme",
+    "tool",
+    "dataset",
+    "vision_note",
+    "atlas",
+    "participatory_process",
+    "legal_text",
+]
+SCALE_ORDER = [
+    "region",
+    "commune",
+    "quartier_social_sante",
+    "bassin",
+    "quartier_monitoring",
+    "secteur_statistique",
+    "eerstelijnszone",
+    "cpas_area",
+    "perimetre_projet",
+    "catchment_distance",
+    "ilot",
+]
+CRITERIA_ORDER = [
+    "accessibility_proximity",
+    "existing_offer",
+    "socio_economic_deprivation",
+    "needs_demography",
+    "administrative_boundary",
+    "health_indicators",
+    "participation",
+    "existing_networks",
+    "population_size",
+    "data_availability",
+    "population_density",
+    "mobility_flows",
+    "living_space_polarity",
+    "institutional_competence",
+    "housing_environment",
+    "historical_identity",
+    "physical_boundary",
+    "population_responsibility",
+    "urban_project",
+    "linguistic_community",
+    "comparable_area",
+]
+PARTNER_ORDER = [
+    "observatoire",
+    "brusano",
+    "cbcs",
+    "vivalis",
+    "cocom",
+    "perspective_brussels",
+    "ibsa",
+    "universities",
+    "fdss",
+    "fmm",
+    "cpas",
+    "cocof",
+    "vgc",
+    "ifa",
+    "bruzel",
+    "huis_voor_gezondheid",
+    "brussels_government",
+    "famgb",
+    "kenniscentrum_wwz",
+    "frb_kbs",
+    "bot",
+    "question_sante",
+    "medecins_du_monde",
+]
+COMMUNE_ORDER = [
+    "21004",
+    "21012",
+    "21015",
+    "21001",
+    "21013",
+    "21014",
+    "21009",
+    "21007",
+    "21011",
+    "21006",
+    "21010",
+    "21016",
+    "21005",
+    "21003",
+    "21008",
+    "21018",
+    "21002",
+    "21019",
+    "21017",
+]
 
 ORGANISATION_NAMES = [
-    "Université libre de Bruxelles", "Vrije Universiteit Brussel", "UCLouvain",
-    "KU Leuven – LUCAS", "Université Saint-Louis – Bruxelles", "Sciensano",
-    "Erasmushogeschool Brussel", "Haute École Léonard de Vinci", "Odisee",
-    "CPAS d’Anderlecht", "OCMW Brussel", "Commune de Schaerbeek",
-    "Gemeente Sint-Jans-Molenbeek", "Ville de Bruxelles", "Maison médicale du Nord",
-    "Wijkgezondheidscentrum De Brug", "Coordination sociale d'Ixelles",
-    "Lokaal Dienstencentrum Forum", "Samenlevingsopbouw Brussel", "Infirmiers de rue",
-    "Solidaris", "Mutualité chrétienne", "Centre d'appui SSM", "Smes-B",
+    "Université libre de Bruxelles",
+    "Vrije Universiteit Brussel",
+    "UCLouvain",
+    "KU Leuven – LUCAS",
+    "Université Saint-Louis – Bruxelles",
+    "Sciensano",
+    "Erasmushogeschool Brussel",
+    "Haute École Léonard de Vinci",
+    "Odisee",
+    "CPAS d’Anderlecht",
+    "OCMW Brussel",
+    "Commune de Schaerbeek",
+    "Gemeente Sint-Jans-Molenbeek",
+    "Ville de Bruxelles",
+    "Maison médicale du Nord",
+    "Wijkgezondheidscentrum De Brug",
+    "Coordination sociale d'Ixelles",
+    "Lokaal Dienstencentrum Forum",
+    "Samenlevingsopbouw Brussel",
+    "Infirmiers de rue",
+    "Solidaris",
+    "Mutualité chrétienne",
+    "Centre d'appui SSM",
+    "Smes-B",
     "Plate-forme de concertation pour la santé mentale",
     "Agence bruxelloise pour l'accompagnement de l'entreprise",
 ]
@@ -355,62 +446,142 @@ recense|recensent; fragilise|fragilisent; conditionne|conditionnent; reflète|re
 éclaire|éclairent
 """)
 
-FR_CONNECTORS = ["Par ailleurs", "En outre", "Toutefois", "Ainsi", "De plus", "Enfin",
-                 "Dans ce contexte", "Concrètement", "Dès lors", "En parallèle",
-                 "À l'inverse", "Plus largement", "En pratique", "Néanmoins",
-                 "Dans un premier temps", "À terme"]
-
-FR_PPS = ["à l'échelle du quartier", "en Région bruxelloise", "à {commune}",
-          "dans les quartiers du croissant pauvre", "à l'échelle régionale",
-          "au sein des bassins d'aide et de soins", "depuis {year}", "dans le quartier {place}",
-          "entre {year} et {year2}", "dans le {bassin}", "pour les publics les plus précaires",
-          "dans une logique de proximité", "le long du canal",
-          "selon une approche populationnelle",
-          "à partir des données de l'Observatoire", "sur l'ensemble du territoire régional",
-          "au niveau des secteurs statistiques", "dans une perspective intersectorielle",
-          "avec les acteurs de terrain", "autour de {place}",
-          "en lien avec le Plan social-santé intégré",
-          "à la frontière {de_commune} et {de_commune2}",
-          "à proximité des gares", "dans les communes de la seconde couronne",
-          "pour les personnes sans chez-soi"]
-
-FR_SUBJECTS: list[tuple[str, str]] = [
-    ("l'étude", "s"), ("le rapport", "s"), ("cette recherche", "s"), ("les auteurs", "p"),
-    ("le projet", "s"), ("la note", "s"), ("l'analyse", "s"), ("le diagnostic", "s"),
-    ("la cartographie", "s"), ("les partenaires", "p"), ("l'enquête", "s"),
-    ("les coordinations sociales", "p"), ("le dispositif", "s"),
+FR_CONNECTORS = [
+    "Par ailleurs",
+    "En outre",
+    "Toutefois",
+    "Ainsi",
+    "De plus",
+    "Enfin",
+    "Dans ce contexte",
+    "Concrètement",
+    "Dès lors",
+    "En parallèle",
+    "À l'inverse",
+    "Plus largement",
+    "En pratique",
+    "Néanmoins",
+    "Dans un premier temps",
+    "À terme",
 ]
 
-FR_PEOPLE = ["ménages", "habitants", "personnes âgées", "familles monoparentales",
-             "jeunes adultes", "bénéficiaires du revenu d'intégration", "enfants"]
-FR_FACTS = ["vivaient sous le seuil de risque de pauvreté",
-            "n'avaient pas de médecin généraliste attitré",
-            "résidaient à plus de 500 mètres d'une maison médicale",
-            "déclaraient renoncer à des soins pour raisons financières",
-            "bénéficiaient d'une intervention majorée"]
+FR_PPS = [
+    "à l'échelle du quartier",
+    "en Région bruxelloise",
+    "à {commune}",
+    "dans les quartiers du croissant pauvre",
+    "à l'échelle régionale",
+    "au sein des bassins d'aide et de soins",
+    "depuis {year}",
+    "dans le quartier {place}",
+    "entre {year} et {year2}",
+    "dans le {bassin}",
+    "pour les publics les plus précaires",
+    "dans une logique de proximité",
+    "le long du canal",
+    "selon une approche populationnelle",
+    "à partir des données de l'Observatoire",
+    "sur l'ensemble du territoire régional",
+    "au niveau des secteurs statistiques",
+    "dans une perspective intersectorielle",
+    "avec les acteurs de terrain",
+    "autour de {place}",
+    "en lien avec le Plan social-santé intégré",
+    "à la frontière {de_commune} et {de_commune2}",
+    "à proximité des gares",
+    "dans les communes de la seconde couronne",
+    "pour les personnes sans chez-soi",
+]
+
+FR_SUBJECTS: list[tuple[str, str]] = [
+    ("l'étude", "s"),
+    ("le rapport", "s"),
+    ("cette recherche", "s"),
+    ("les auteurs", "p"),
+    ("le projet", "s"),
+    ("la note", "s"),
+    ("l'analyse", "s"),
+    ("le diagnostic", "s"),
+    ("la cartographie", "s"),
+    ("les partenaires", "p"),
+    ("l'enquête", "s"),
+    ("les coordinations sociales", "p"),
+    ("le dispositif", "s"),
+]
+
+FR_PEOPLE = [
+    "ménages",
+    "habitants",
+    "personnes âgées",
+    "familles monoparentales",
+    "jeunes adultes",
+    "bénéficiaires du revenu d'intégration",
+    "enfants",
+]
+FR_FACTS = [
+    "vivaient sous le seuil de risque de pauvreté",
+    "n'avaient pas de médecin généraliste attitré",
+    "résidaient à plus de 500 mètres d'une maison médicale",
+    "déclaraient renoncer à des soins pour raisons financières",
+    "bénéficiaient d'une intervention majorée",
+]
 FR_UNITS = ["quartiers", "bassins", "zones", "secteurs", "territoires", "îlots", "antennes"]
 
 FR_HEADINGS_FIRST = ["Contexte", "Contenu", "Objectifs", "Objet de l'étude"]
-FR_HEADINGS_MIDDLE = ["Méthode", "Méthodologie", "Données et méthode", "Résultats",
-                      "Principaux constats", "Délimitation du territoire",
-                      "Découpage territorial",
-                      "Acteurs impliqués", "Mise en œuvre"]
+FR_HEADINGS_MIDDLE = [
+    "Méthode",
+    "Méthodologie",
+    "Données et méthode",
+    "Résultats",
+    "Principaux constats",
+    "Délimitation du territoire",
+    "Découpage territorial",
+    "Acteurs impliqués",
+    "Mise en œuvre",
+]
 FR_HEADINGS_LAST = ["Recommandations", "Enjeux", "Limites", "Perspectives", "Pour aller plus loin"]
-FR_LIST_INTROS = ["Les principaux éléments retenus sont les suivants :",
-                  "Le document distingue notamment :", "Trois axes structurent la démarche :",
-                  "Les constats portent sur :"]
-FR_LINK_SENTENCES = ["Le document complet est disponible sur [{t}]({u}).",
-                     "Voir aussi [{t}]({u}) pour les annexes.",
-                     "Les cartes peuvent être consultées sur [{t}]({u})."]
-FR_LINK_TEXTS = ["le site de l'éditeur", "la page du projet", "le rapport en ligne",
-                 "la fiche de l'Observatoire", "la plateforme régionale"]
-FR_TITLE_VERBS = ["Territorialiser", "Cartographier", "Repenser", "Organiser", "Évaluer",
-                  "Renforcer", "Mesurer", "Comprendre", "Objectiver", "Décloisonner"]
+FR_LIST_INTROS = [
+    "Les principaux éléments retenus sont les suivants :",
+    "Le document distingue notamment :",
+    "Trois axes structurent la démarche :",
+    "Les constats portent sur :",
+]
+FR_LINK_SENTENCES = [
+    "Le document complet est disponible sur [{t}]({u}).",
+    "Voir aussi [{t}]({u}) pour les annexes.",
+    "Les cartes peuvent être consultées sur [{t}]({u}).",
+]
+FR_LINK_TEXTS = [
+    "le site de l'éditeur",
+    "la page du projet",
+    "le rapport en ligne",
+    "la fiche de l'Observatoire",
+    "la plateforme régionale",
+]
+FR_TITLE_VERBS = [
+    "Territorialiser",
+    "Cartographier",
+    "Repenser",
+    "Organiser",
+    "Évaluer",
+    "Renforcer",
+    "Mesurer",
+    "Comprendre",
+    "Objectiver",
+    "Décloisonner",
+]
 FR_DOC_SUBJECT = {
-    "study": "cette étude", "report": "ce rapport", "plan": "ce plan",
-    "programme": "ce programme", "legal_text": "ce texte", "project": "ce projet",
-    "tool": "cet outil", "dataset": "ce jeu de données", "atlas": "cet atlas",
-    "participatory_process": "ce processus participatif", "vision_note": "cette note",
+    "study": "cette étude",
+    "report": "ce rapport",
+    "plan": "ce plan",
+    "programme": "ce programme",
+    "legal_text": "ce texte",
+    "project": "ce projet",
+    "tool": "cet outil",
+    "dataset": "ce jeu de données",
+    "atlas": "cet atlas",
+    "participatory_process": "ce processus participatif",
+    "vision_note": "cette note",
     "article": "cet article",
 }
 
@@ -454,13 +625,41 @@ partners de p; projecten de p; wijkcontracten de p; ziekenhuis het s; huisarts d
 """)
 
 # Dutch compounds: prefix + head (head gives the article): a realistic long tail.
-NL_COMPOUND_PREFIXES = ["wijk", "buurt", "zorg", "welzijns", "gezondheids", "eerstelijns",
-                        "thuis", "mantel", "huisartsen", "armoede", "ouderen", "jeugd",
-                        "stads", "gewest", "sector", "woon"]
-NL_COMPOUND_HEADS = [("werking", "de"), ("netwerk", "het"), ("aanbod", "het"), ("centrum", "het"),
-                     ("beleid", "het"), ("project", "het"), ("plan", "het"), ("zone", "de"),
-                     ("kaart", "de"), ("overleg", "het"), ("team", "het"), ("traject", "het"),
-                     ("analyse", "de"), ("monitor", "de"), ("coördinatie", "de")]
+NL_COMPOUND_PREFIXES = [
+    "wijk",
+    "buurt",
+    "zorg",
+    "welzijns",
+    "gezondheids",
+    "eerstelijns",
+    "thuis",
+    "mantel",
+    "huisartsen",
+    "armoede",
+    "ouderen",
+    "jeugd",
+    "stads",
+    "gewest",
+    "sector",
+    "woon",
+]
+NL_COMPOUND_HEADS = [
+    ("werking", "de"),
+    ("netwerk", "het"),
+    ("aanbod", "het"),
+    ("centrum", "het"),
+    ("beleid", "het"),
+    ("project", "het"),
+    ("plan", "het"),
+    ("zone", "de"),
+    ("kaart", "de"),
+    ("overleg", "het"),
+    ("team", "het"),
+    ("traject", "het"),
+    ("analyse", "de"),
+    ("monitor", "de"),
+    ("coördinatie", "de"),
+]
 
 # "base|inflected" (the inflected form follows de/het).
 NL_ADJECTIVES: list[tuple[str, str]] = _words2("""
@@ -492,53 +691,124 @@ beïnvloedt|beïnvloeden; weerspiegelt|weerspiegelen; bemoeilijkt|bemoeilijken;
 faciliteert|faciliteren; herdefinieert|herdefiniëren
 """)
 
-NL_CONNECTORS = ["Daarnaast", "Bovendien", "Toch", "Zo", "Tot slot", "In die context",
-                 "Concreet", "Verder", "Anderzijds", "Tegelijk", "In de praktijk",
-                 "Op termijn", "Ten slotte", "Vervolgens"]
-
-NL_PPS = ["op wijkniveau", "in het Brussels Hoofdstedelijk Gewest", "in {commune}",
-          "binnen de eerstelijnszone", "op gewestelijk niveau", "in de kanaalzone",
-          "sinds {year}", "in de wijk {place}", "tussen {year} en {year2}", "in de {bassin}",
-          "langs het kanaal", "voor de meest kwetsbare groepen",
-          "vanuit een populatiegerichte aanpak",
-          "op basis van de gegevens van het Observatorium", "over het hele gewest",
-          "op het niveau van de statistische sectoren", "met de actoren op het terrein",
-          "rond {place}", "in het kader van het Geïntegreerd Welzijns- en Gezondheidsplan",
-          "op de grens van {commune} en {commune2}", "in de tweede kroon",
-          "voor mensen zonder thuis"]
-
-NL_SUBJECTS: list[tuple[str, str]] = [
-    ("de studie", "s"), ("het rapport", "s"), ("dit onderzoek", "s"), ("de auteurs", "p"),
-    ("het project", "s"), ("de nota", "s"), ("de analyse", "s"), ("de partners", "p"),
-    ("de kaart", "s"), ("de bevraging", "s"), ("het netwerk", "s"),
+NL_CONNECTORS = [
+    "Daarnaast",
+    "Bovendien",
+    "Toch",
+    "Zo",
+    "Tot slot",
+    "In die context",
+    "Concreet",
+    "Verder",
+    "Anderzijds",
+    "Tegelijk",
+    "In de praktijk",
+    "Op termijn",
+    "Ten slotte",
+    "Vervolgens",
 ]
 
-NL_PEOPLE = ["huishoudens", "bewoners", "ouderen", "eenoudergezinnen", "jongvolwassenen",
-             "leefloners", "kinderen"]
-NL_FACTS = ["onder de armoederisicogrens", "zonder vaste huisarts",
-            "op meer dan 500 meter van een wijkgezondheidscentrum",
-            "met uitgestelde zorg om financiële redenen", "met een verhoogde tegemoetkoming"]
+NL_PPS = [
+    "op wijkniveau",
+    "in het Brussels Hoofdstedelijk Gewest",
+    "in {commune}",
+    "binnen de eerstelijnszone",
+    "op gewestelijk niveau",
+    "in de kanaalzone",
+    "sinds {year}",
+    "in de wijk {place}",
+    "tussen {year} en {year2}",
+    "in de {bassin}",
+    "langs het kanaal",
+    "voor de meest kwetsbare groepen",
+    "vanuit een populatiegerichte aanpak",
+    "op basis van de gegevens van het Observatorium",
+    "over het hele gewest",
+    "op het niveau van de statistische sectoren",
+    "met de actoren op het terrein",
+    "rond {place}",
+    "in het kader van het Geïntegreerd Welzijns- en Gezondheidsplan",
+    "op de grens van {commune} en {commune2}",
+    "in de tweede kroon",
+    "voor mensen zonder thuis",
+]
+
+NL_SUBJECTS: list[tuple[str, str]] = [
+    ("de studie", "s"),
+    ("het rapport", "s"),
+    ("dit onderzoek", "s"),
+    ("de auteurs", "p"),
+    ("het project", "s"),
+    ("de nota", "s"),
+    ("de analyse", "s"),
+    ("de partners", "p"),
+    ("de kaart", "s"),
+    ("de bevraging", "s"),
+    ("het netwerk", "s"),
+]
+
+NL_PEOPLE = ["huishoudens", "bewoners", "ouderen", "eenoudergezinnen", "jongvolwassenen", "leefloners", "kinderen"]
+NL_FACTS = [
+    "onder de armoederisicogrens",
+    "zonder vaste huisarts",
+    "op meer dan 500 meter van een wijkgezondheidscentrum",
+    "met uitgestelde zorg om financiële redenen",
+    "met een verhoogde tegemoetkoming",
+]
 NL_UNITS = ["wijken", "zorgzones", "zones", "sectoren", "gebieden", "bouwblokken", "antennes"]
 
 NL_HEADINGS_FIRST = ["Context", "Inhoud", "Doelstellingen", "Onderwerp"]
-NL_HEADINGS_MIDDLE = ["Methode", "Gegevens en methode", "Resultaten", "Belangrijkste bevindingen",
-                      "Afbakening van het gebied", "Territoriale indeling", "Betrokken actoren",
-                      "Uitvoering"]
+NL_HEADINGS_MIDDLE = [
+    "Methode",
+    "Gegevens en methode",
+    "Resultaten",
+    "Belangrijkste bevindingen",
+    "Afbakening van het gebied",
+    "Territoriale indeling",
+    "Betrokken actoren",
+    "Uitvoering",
+]
 NL_HEADINGS_LAST = ["Aanbevelingen", "Uitdagingen", "Beperkingen", "Perspectieven", "Meer weten"]
-NL_LIST_INTROS = ["De belangrijkste elementen zijn:", "Het document onderscheidt onder meer:",
-                  "Drie assen structureren de aanpak:", "De vaststellingen gaan over:"]
-NL_LINK_SENTENCES = ["Het volledige document staat op [{t}]({u}).",
-                     "Zie ook [{t}]({u}) voor de bijlagen.",
-                     "De kaarten zijn te raadplegen via [{t}]({u})."]
-NL_LINK_TEXTS = ["de website van de uitgever", "de projectpagina", "het rapport online",
-                 "de fiche van het Observatorium", "het gewestelijke platform"]
-NL_TITLE_VERBS = ["in kaart brengen", "versterken", "herdenken", "organiseren", "evalueren",
-                  "meten", "begrijpen", "territorialiseren"]
+NL_LIST_INTROS = [
+    "De belangrijkste elementen zijn:",
+    "Het document onderscheidt onder meer:",
+    "Drie assen structureren de aanpak:",
+    "De vaststellingen gaan over:",
+]
+NL_LINK_SENTENCES = [
+    "Het volledige document staat op [{t}]({u}).",
+    "Zie ook [{t}]({u}) voor de bijlagen.",
+    "De kaarten zijn te raadplegen via [{t}]({u}).",
+]
+NL_LINK_TEXTS = [
+    "de website van de uitgever",
+    "de projectpagina",
+    "het rapport online",
+    "de fiche van het Observatorium",
+    "het gewestelijke platform",
+]
+NL_TITLE_VERBS = [
+    "in kaart brengen",
+    "versterken",
+    "herdenken",
+    "organiseren",
+    "evalueren",
+    "meten",
+    "begrijpen",
+    "territorialiseren",
+]
 NL_DOC_SUBJECT = {
-    "study": "deze studie", "report": "dit rapport", "plan": "dit plan",
-    "programme": "dit programma", "legal_text": "deze tekst", "project": "dit project",
-    "tool": "dit instrument", "dataset": "deze dataset", "atlas": "deze atlas",
-    "participatory_process": "dit participatietraject", "vision_note": "deze visienota",
+    "study": "deze studie",
+    "report": "dit rapport",
+    "plan": "dit plan",
+    "programme": "dit programma",
+    "legal_text": "deze tekst",
+    "project": "dit project",
+    "tool": "dit instrument",
+    "dataset": "deze dataset",
+    "atlas": "deze atlas",
+    "participatory_process": "dit participatietraject",
+    "vision_note": "deze visienota",
     "article": "dit artikel",
 }
 
@@ -565,58 +835,168 @@ homelessness|s; newcomers|p; outreach|s; social work|s; networks|p; municipaliti
 care basins|p
 """)
 
-EN_ADJECTIVES = ["social", "local", "territorial", "accessible", "regional", "municipal",
-                 "integrated", "existing", "specific", "relevant", "sustainable",
-                 "participatory", "public", "structural", "vulnerable", "deprived", "dense",
-                 "statistical", "administrative", "geographic", "demographic", "socio-economic",
-                 "digital", "coordinated", "cross-sector", "multidisciplinary", "community-based",
-                 "population-based", "central", "unequal", "preventive", "operational",
-                 "low-threshold", "bilingual"]
+EN_ADJECTIVES = [
+    "social",
+    "local",
+    "territorial",
+    "accessible",
+    "regional",
+    "municipal",
+    "integrated",
+    "existing",
+    "specific",
+    "relevant",
+    "sustainable",
+    "participatory",
+    "public",
+    "structural",
+    "vulnerable",
+    "deprived",
+    "dense",
+    "statistical",
+    "administrative",
+    "geographic",
+    "demographic",
+    "socio-economic",
+    "digital",
+    "coordinated",
+    "cross-sector",
+    "multidisciplinary",
+    "community-based",
+    "population-based",
+    "central",
+    "unequal",
+    "preventive",
+    "operational",
+    "low-threshold",
+    "bilingual",
+]
 
 EN_VERBS: list[tuple[str, str]] = [
-    (v + "s" if not v.endswith(("s", "sh", "ch")) else v + "es", v) for v in (
-        "analyse", "describe", "examine", "map", "strengthen", "evaluate", "compare",
-        "support", "improve", "organise", "highlight", "measure", "document", "explore",
-        "illustrate", "question", "reshape", "coordinate", "assess", "reflect")
+    (v + "s" if not v.endswith(("s", "sh", "ch")) else v + "es", v)
+    for v in (
+        "analyse",
+        "describe",
+        "examine",
+        "map",
+        "strengthen",
+        "evaluate",
+        "compare",
+        "support",
+        "improve",
+        "organise",
+        "highlight",
+        "measure",
+        "document",
+        "explore",
+        "illustrate",
+        "question",
+        "reshape",
+        "coordinate",
+        "assess",
+        "reflect",
+    )
 ]
 
-EN_CONNECTORS = ["Moreover", "However", "Thus", "In addition", "Finally", "In this context",
-                 "In practice", "Conversely", "Overall", "At the same time"]
-EN_PPS = ["at neighbourhood level", "across the Brussels-Capital Region", "in {commune}",
-          "in the {place} neighbourhood", "since {year}", "between {year} and {year2}",
-          "in the {bassin}", "along the canal", "for the most vulnerable groups",
-          "through a population-based approach", "using data from the Observatory",
-          "at the level of statistical sectors", "with front-line workers", "around {place}",
-          "on the border of {commune} and {commune2}"]
-EN_SUBJECTS: list[tuple[str, str]] = [
-    ("the study", "s"), ("the report", "s"), ("this research", "s"), ("the authors", "p"),
-    ("the project", "s"), ("the paper", "s"), ("the analysis", "s"), ("the partners", "p"),
+EN_CONNECTORS = [
+    "Moreover",
+    "However",
+    "Thus",
+    "In addition",
+    "Finally",
+    "In this context",
+    "In practice",
+    "Conversely",
+    "Overall",
+    "At the same time",
 ]
-EN_PEOPLE = ["households", "residents", "older people", "single-parent families", "young adults",
-             "children"]
-EN_FACTS = ["lived below the poverty line", "had no regular general practitioner",
-            "lived more than 500 metres from a community health centre",
-            "postponed care for financial reasons"]
+EN_PPS = [
+    "at neighbourhood level",
+    "across the Brussels-Capital Region",
+    "in {commune}",
+    "in the {place} neighbourhood",
+    "since {year}",
+    "between {year} and {year2}",
+    "in the {bassin}",
+    "along the canal",
+    "for the most vulnerable groups",
+    "through a population-based approach",
+    "using data from the Observatory",
+    "at the level of statistical sectors",
+    "with front-line workers",
+    "around {place}",
+    "on the border of {commune} and {commune2}",
+]
+EN_SUBJECTS: list[tuple[str, str]] = [
+    ("the study", "s"),
+    ("the report", "s"),
+    ("this research", "s"),
+    ("the authors", "p"),
+    ("the project", "s"),
+    ("the paper", "s"),
+    ("the analysis", "s"),
+    ("the partners", "p"),
+]
+EN_PEOPLE = ["households", "residents", "older people", "single-parent families", "young adults", "children"]
+EN_FACTS = [
+    "lived below the poverty line",
+    "had no regular general practitioner",
+    "lived more than 500 metres from a community health centre",
+    "postponed care for financial reasons",
+]
 EN_UNITS = ["neighbourhoods", "care basins", "zones", "sectors", "areas", "blocks"]
 EN_HEADINGS_FIRST = ["Context", "Content", "Objectives", "Purpose"]
-EN_HEADINGS_MIDDLE = ["Method", "Data and method", "Results", "Key findings",
-                      "How the territory is drawn", "Territorial division", "Stakeholders",
-                      "Implementation"]
+EN_HEADINGS_MIDDLE = [
+    "Method",
+    "Data and method",
+    "Results",
+    "Key findings",
+    "How the territory is drawn",
+    "Territorial division",
+    "Stakeholders",
+    "Implementation",
+]
 EN_HEADINGS_LAST = ["Recommendations", "Challenges", "Limitations", "Outlook", "Further reading"]
-EN_LIST_INTROS = ["The main points are:", "The document distinguishes in particular:",
-                  "Three strands shape the approach:", "The findings concern:"]
-EN_LINK_SENTENCES = ["The full document is available on [{t}]({u}).",
-                     "See also [{t}]({u}) for the appendices.",
-                     "The maps can be browsed on [{t}]({u})."]
-EN_LINK_TEXTS = ["the publisher's website", "the project page", "the online report",
-                 "the Observatory's page", "the regional platform"]
-EN_TITLE_VERBS = ["Mapping", "Rethinking", "Organising", "Evaluating", "Strengthening",
-                  "Measuring", "Understanding", "Territorialising"]
+EN_LIST_INTROS = [
+    "The main points are:",
+    "The document distinguishes in particular:",
+    "Three strands shape the approach:",
+    "The findings concern:",
+]
+EN_LINK_SENTENCES = [
+    "The full document is available on [{t}]({u}).",
+    "See also [{t}]({u}) for the appendices.",
+    "The maps can be browsed on [{t}]({u}).",
+]
+EN_LINK_TEXTS = [
+    "the publisher's website",
+    "the project page",
+    "the online report",
+    "the Observatory's page",
+    "the regional platform",
+]
+EN_TITLE_VERBS = [
+    "Mapping",
+    "Rethinking",
+    "Organising",
+    "Evaluating",
+    "Strengthening",
+    "Measuring",
+    "Understanding",
+    "Territorialising",
+]
 EN_DOC_SUBJECT = {
-    "study": "this study", "report": "this report", "plan": "this plan",
-    "programme": "this programme", "legal_text": "this text", "project": "this project",
-    "tool": "this tool", "dataset": "this dataset", "atlas": "this atlas",
-    "participatory_process": "this participatory process", "vision_note": "this vision paper",
+    "study": "this study",
+    "report": "this report",
+    "plan": "this plan",
+    "programme": "this programme",
+    "legal_text": "this text",
+    "project": "this project",
+    "tool": "this tool",
+    "dataset": "this dataset",
+    "atlas": "this atlas",
+    "participatory_process": "this participatory process",
+    "vision_note": "this vision paper",
     "article": "this article",
 }
 
@@ -626,23 +1006,131 @@ EN_DOC_SUBJECT = {
 # --------------------------------------------------------------------------
 
 FAMILY_NAMES = [
-    "Peeters", "Janssens", "Dubois", "Maes", "Lambert", "Jacobs", "Mertens", "Willems",
-    "Dupont", "Claes", "Martin", "Goossens", "Wouters", "De Smet", "Dumont", "Leclercq",
-    "Vermeulen", "El Amrani", "Renard", "Hermans", "Lejeune", "Van Damme", "Benali",
-    "Mahieu", "Declercq", "Vandenbroucke", "Van den Broeck", "Moreau", "Lefèvre", "De Backer",
-    "Verhaegen", "Yilmaz", "Diallo", "Mukendi", "Noël", "Gérard", "Delvaux", "Deprez",
-    "Collard", "Thiry", "Vanderstraeten", "Van Hecke", "D'Hondt", "Bouzid", "Kaya", "Nowak",
-    "Rossi", "García", "Ndiaye", "Ouédraogo", "Çelik", "Lemaître", "Vandermeulen",
-    "De Coninck", "Stevens", "Hubert", "Michiels", "Cornelis", "Aerts", "Smeets",
-    "Bastin", "Charlier", "Piron", "Warnier", "Dewulf", "Ben Salah", "Kabamba", "Popescu",
-    "Kowalska", "Haddad", "Schmitz", "Verbeke", "Tahiri", "Lemmens", "Dethier",
+    "Peeters",
+    "Janssens",
+    "Dubois",
+    "Maes",
+    "Lambert",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Dupont",
+    "Claes",
+    "Martin",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Dumont",
+    "Leclercq",
+    "Vermeulen",
+    "El Amrani",
+    "Renard",
+    "Hermans",
+    "Lejeune",
+    "Van Damme",
+    "Benali",
+    "Mahieu",
+    "Declercq",
+    "Vandenbroucke",
+    "Van den Broeck",
+    "Moreau",
+    "Lefèvre",
+    "De Backer",
+    "Verhaegen",
+    "Yilmaz",
+    "Diallo",
+    "Mukendi",
+    "Noël",
+    "Gérard",
+    "Delvaux",
+    "Deprez",
+    "Collard",
+    "Thiry",
+    "Vanderstraeten",
+    "Van Hecke",
+    "D'Hondt",
+    "Bouzid",
+    "Kaya",
+    "Nowak",
+    "Rossi",
+    "García",
+    "Ndiaye",
+    "Ouédraogo",
+    "Çelik",
+    "Lemaître",
+    "Vandermeulen",
+    "De Coninck",
+    "Stevens",
+    "Hubert",
+    "Michiels",
+    "Cornelis",
+    "Aerts",
+    "Smeets",
+    "Bastin",
+    "Charlier",
+    "Piron",
+    "Warnier",
+    "Dewulf",
+    "Ben Salah",
+    "Kabamba",
+    "Popescu",
+    "Kowalska",
+    "Haddad",
+    "Schmitz",
+    "Verbeke",
+    "Tahiri",
+    "Lemmens",
+    "Dethier",
 ]
 GIVEN_NAMES = [
-    "Marie", "Sophie", "Julie", "Jan", "Pieter", "Thomas", "Anne", "Els", "Nicolas", "Sarah",
-    "Hélène", "Koen", "Céline", "Katrien", "Mohamed", "Fatima", "Frédéric", "Lieve", "Bart",
-    "Nadia", "François", "Inge", "Jérôme", "Samira", "Wim", "Leen", "Youssef", "Joëlle",
-    "Benoît", "An", "Karim", "Grégoire", "Zoé", "Mehmet", "Ayşe", "Elif", "Lotte", "Tom",
-    "Amélie", "Hanne", "Ruben", "Aïcha", "Noémie", "Stijn", "Chloé", "Lucas", "Emma", "Ilias",
+    "Marie",
+    "Sophie",
+    "Julie",
+    "Jan",
+    "Pieter",
+    "Thomas",
+    "Anne",
+    "Els",
+    "Nicolas",
+    "Sarah",
+    "Hélène",
+    "Koen",
+    "Céline",
+    "Katrien",
+    "Mohamed",
+    "Fatima",
+    "Frédéric",
+    "Lieve",
+    "Bart",
+    "Nadia",
+    "François",
+    "Inge",
+    "Jérôme",
+    "Samira",
+    "Wim",
+    "Leen",
+    "Youssef",
+    "Joëlle",
+    "Benoît",
+    "An",
+    "Karim",
+    "Grégoire",
+    "Zoé",
+    "Mehmet",
+    "Ayşe",
+    "Elif",
+    "Lotte",
+    "Tom",
+    "Amélie",
+    "Hanne",
+    "Ruben",
+    "Aïcha",
+    "Noémie",
+    "Stijn",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Ilias",
 ]
 
 
@@ -652,19 +1140,64 @@ GIVEN_NAMES = [
 
 # Syllable = consonant onset + one vowel letter: a name splits back into syllables
 # unambiguously, so distinct codes give distinct names.
-ONSETS = ["b", "br", "d", "dr", "f", "g", "gr", "k", "kl", "l", "m", "n", "p", "pl", "r", "s",
-          "st", "t", "tr", "v", "w", "z"]
+ONSETS = [
+    "b",
+    "br",
+    "d",
+    "dr",
+    "f",
+    "g",
+    "gr",
+    "k",
+    "kl",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pl",
+    "r",
+    "s",
+    "st",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+]
 VOWELS = "aeiou"
 SYLLABLES = [o + v for o in ONSETS for v in VOWELS]  # 110
-UNIQUE_SPACE = len(SYLLABLES) ** 3                     # 1,331,000 unique names
-UNIQUE_MULT = 7_654_321                               # coprime to UNIQUE_SPACE: a bijection
+UNIQUE_SPACE = len(SYLLABLES) ** 3  # 1,331,000 unique names
+UNIQUE_MULT = 7_654_321  # coprime to UNIQUE_SPACE: a bijection
 assert math.gcd(UNIQUE_MULT, UNIQUE_SPACE) == 1
 ENDINGS_FR = ["val", "mont", "court", "ville", "sart", "ries", "fontaine", "bois", "champ"]
-ENDINGS_NL = ["beek", "rode", "heide", "dries", "kerke", "veld", "hem", "zele", "broek", "gem",
-              "loo", "dal"]
-PLACE_HEADS = ["Ker", "Mal", "Ros", "Vel", "Hoog", "Bren", "Dil", "Gro", "Lin", "Mor", "Nes",
-               "Ost", "Pal", "Quen", "Rix", "Sal", "Tor", "Wes", "Zan", "Ham", "Lau", "Bos",
-               "Cor", "Ever", "Jet"]
+ENDINGS_NL = ["beek", "rode", "heide", "dries", "kerke", "veld", "hem", "zele", "broek", "gem", "loo", "dal"]
+PLACE_HEADS = [
+    "Ker",
+    "Mal",
+    "Ros",
+    "Vel",
+    "Hoog",
+    "Bren",
+    "Dil",
+    "Gro",
+    "Lin",
+    "Mor",
+    "Nes",
+    "Ost",
+    "Pal",
+    "Quen",
+    "Rix",
+    "Sal",
+    "Tor",
+    "Wes",
+    "Zan",
+    "Ham",
+    "Lau",
+    "Bos",
+    "Cor",
+    "Ever",
+    "Jet",
+]
 PLACE_MIDS = ["", "e", "en", "er", "i", "o", "ol", "an", "au", "ing", "el", "es"]
 
 
@@ -775,10 +1308,14 @@ class Language:
         year = between(rng, 1995, 2024)
         commune, commune2 = uniform(rng, c.commune_names), uniform(rng, c.commune_names)
         return template.format(
-            commune=commune, commune2=commune2,
-            de_commune=self.de_name(commune), de_commune2=self.de_name(commune2),
-            year=year, year2=year + between(rng, 2, 12),
-            place=place_name(rng), bassin=self.bassin_form(uniform(rng, c.bassin_names)),
+            commune=commune,
+            commune2=commune2,
+            de_commune=self.de_name(commune),
+            de_commune2=self.de_name(commune2),
+            year=year,
+            year2=year + between(rng, 2, 12),
+            place=place_name(rng),
+            bassin=self.bassin_form(uniform(rng, c.bassin_names)),
         )
 
     def de_name(self, name: str) -> str:
@@ -910,16 +1447,17 @@ class French(Language):
     def fact_sentence(self, c: Ctx) -> str:
         rng = c.rng
         pct = percent(rng)
-        return (f"En {between(rng, 2001, 2024)}, {pct}\u00a0% des {uniform(rng, FR_PEOPLE)} "
-                f"{self.de_name(uniform(rng, c.commune_names))} {uniform(rng, FR_FACTS)}.")
+        return (
+            f"En {between(rng, 2001, 2024)}, {pct}\u00a0% des {uniform(rng, FR_PEOPLE)} "
+            f"{self.de_name(uniform(rng, c.commune_names))} {uniform(rng, FR_FACTS)}."
+        )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
             units = f"{between(rng, 3, 145)} {uniform(rng, FR_UNITS)}"
             criterion = lower_first(uniform(rng, c.criteria_labels))
-            return (f"Le territoire est découpé en {units} "
-                    f"sur la base du critère «\u00a0{criterion}\u00a0».")
+            return f"Le territoire est découpé en {units} sur la base du critère «\u00a0{criterion}\u00a0»."
         return f"L'échelle retenue : {lower_first(uniform(rng, c.scale_labels))}."
 
     def title(self, c: Ctx, type_label: str) -> str:
@@ -934,8 +1472,10 @@ class French(Language):
         if k == 2:
             return f"{cap(self.np(c)[0])} et {self.np(c)[0]} dans les quartiers {u} et {p}"
         if k == 3:
-            return (f"{uniform(rng, FR_TITLE_VERBS)} {self.np(c)[0]} {self.pp(c)} : "
-                    f"enseignements {self.de_name(u)} et {self.de_name(p)}")
+            return (
+                f"{uniform(rng, FR_TITLE_VERBS)} {self.np(c)[0]} {self.pp(c)} : "
+                f"enseignements {self.de_name(u)} et {self.de_name(p)}"
+            )
         if k == 4:
             return f"{u} et {p} : {self.np(c)[0]} {self.pp(c)}"
         return f"Vers {self.np_indef(c)} ? {type_label} {self.de_name(u)} et {self.de_name(p)}"
@@ -1004,17 +1544,18 @@ class Dutch(Language):
     def fact_sentence(self, c: Ctx) -> str:
         rng = c.rng
         pct = percent(rng)
-        return (f"In {between(rng, 2001, 2024)} leefde {pct}\u00a0% van de "
-                f"{uniform(rng, NL_PEOPLE)} "
-                f"in {uniform(rng, c.commune_names)} {uniform(rng, NL_FACTS)}.")
+        return (
+            f"In {between(rng, 2001, 2024)} leefde {pct}\u00a0% van de "
+            f"{uniform(rng, NL_PEOPLE)} "
+            f"in {uniform(rng, c.commune_names)} {uniform(rng, NL_FACTS)}."
+        )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
             units = f"{between(rng, 3, 145)} {uniform(rng, NL_UNITS)}"
             criterion = lower_first(uniform(rng, c.criteria_labels))
-            return (f"Het gebied wordt ingedeeld in {units} "
-                    f"op basis van het criterium ‘{criterion}’.")
+            return f"Het gebied wordt ingedeeld in {units} op basis van het criterium ‘{criterion}’."
         return f"Het gekozen schaalniveau: {lower_first(uniform(rng, c.scale_labels))}."
 
     def title(self, c: Ctx, type_label: str) -> str:
@@ -1073,16 +1614,19 @@ class English(Language):
 
     def fact_sentence(self, c: Ctx) -> str:
         rng = c.rng
-        return (f"In {between(rng, 2001, 2024)}, {between(rng, 4, 61)}% of "
-                f"{uniform(rng, EN_PEOPLE)} "
-                f"in {uniform(rng, c.commune_names)} {uniform(rng, EN_FACTS)}.")
+        return (
+            f"In {between(rng, 2001, 2024)}, {between(rng, 4, 61)}% of "
+            f"{uniform(rng, EN_PEOPLE)} "
+            f"in {uniform(rng, c.commune_names)} {uniform(rng, EN_FACTS)}."
+        )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
             units = f"{between(rng, 3, 145)} {uniform(rng, EN_UNITS)}"
-            return (f"The territory is divided into {units} "
-                    f"on the basis of {lower_first(uniform(rng, c.criteria_labels))}.")
+            return (
+                f"The territory is divided into {units} on the basis of {lower_first(uniform(rng, c.criteria_labels))}."
+            )
         return f"The chosen scale: {lower_first(uniform(rng, c.scale_labels))}."
 
     def title(self, c: Ctx, type_label: str) -> str:
@@ -1104,6 +1648,7 @@ LANGUAGES: dict[str, Language] = {"fr": French(), "nl": Dutch(), "en": English()
 # --------------------------------------------------------------------------
 # Markdown body
 # --------------------------------------------------------------------------
+
 
 @functools.cache
 def _wrap_pattern(width: int) -> re.Pattern[str]:
@@ -1184,9 +1729,45 @@ def body(c: Ctx, lang: Language, link_url: str) -> str:
 # One entry
 # --------------------------------------------------------------------------
 
-STOPWORDS = {"le", "la", "les", "l", "de", "des", "du", "d", "et", "en", "a", "au", "aux", "un",
-             "une", "sur", "dans", "pour", "par", "het", "van", "een", "in", "op", "over", "uit",
-             "naar", "the", "of", "and", "on", "for", "to", "an", "vers", "cas", "se"}
+STOPWORDS = {
+    "le",
+    "la",
+    "les",
+    "l",
+    "de",
+    "des",
+    "du",
+    "d",
+    "et",
+    "en",
+    "a",
+    "au",
+    "aux",
+    "un",
+    "une",
+    "sur",
+    "dans",
+    "pour",
+    "par",
+    "het",
+    "van",
+    "een",
+    "in",
+    "op",
+    "over",
+    "uit",
+    "naar",
+    "the",
+    "of",
+    "and",
+    "on",
+    "for",
+    "to",
+    "an",
+    "vers",
+    "cas",
+    "se",
+}
 
 
 def slugify(text: str) -> list[str]:
@@ -1241,11 +1822,11 @@ class Pickers:
         self.languages = list(LANGUAGE_WEIGHTS.items())
         # Commune and bassin names used in the text, per language.
         self.commune_names = {
-            lang: [vocab.label("territories", t, lang) for t in communes] or ["Bruxelles"]
-            for lang in LANGUAGE_WEIGHTS}
+            lang: [vocab.label("territories", t, lang) for t in communes] or ["Bruxelles"] for lang in LANGUAGE_WEIGHTS
+        }
         self.bassin_names = {
-            lang: [vocab.label("territories", t, lang) for t in bassins] or ["Bassin"]
-            for lang in LANGUAGE_WEIGHTS}
+            lang: [vocab.label("territories", t, lang) for t in bassins] or ["Bassin"] for lang in LANGUAGE_WEIGHTS
+        }
 
 
 def territories_for(rng: random.Random, pk: Pickers) -> list[str]:
@@ -1268,9 +1849,7 @@ def quote_territory(value: str) -> str:
     return yaml_quote(value) if value.isdigit() else value
 
 
-def make_entry(
-    i: int, seed: int, vocab: Vocab, pk: Pickers, with_id: bool = True
-) -> tuple[str, str]:
+def make_entry(i: int, seed: int, vocab: Vocab, pk: Pickers, with_id: bool = True) -> tuple[str, str]:
     """Entry ``i`` as (id, file text). Depends only on (seed, i) and the word lists."""
     rng = entry_rng(seed, i)
     lang_code: str = weighted(rng, pk.languages)
@@ -1379,20 +1958,31 @@ def default_jobs() -> int:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Write N synthetic but realistic kb entries (OUT_DIR/<id>.md) "
-                    "for benchmarks and tests. Deterministic: entry i depends only on "
-                    "(seed, i), so a smaller run is a prefix of a larger one.")
-    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path,
-                        help="folder to write into (created if missing; existing files "
-                             "with the same names are overwritten, others are left alone)")
-    parser.add_argument("-n", "--count", type=int, default=1000,
-                        help="number of entries (default: 1000)")
+        "for benchmarks and tests. Deterministic: entry i depends only on "
+        "(seed, i), so a smaller run is a prefix of a larger one."
+    )
+    parser.add_argument(
+        "out_dir",
+        metavar="OUT_DIR",
+        type=Path,
+        help="folder to write into (created if missing; existing files "
+        "with the same names are overwritten, others are left alone)",
+    )
+    parser.add_argument("-n", "--count", type=int, default=1000, help="number of entries (default: 1000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(),
-                        help="worker processes (default: the CPUs, at most 8); the output "
-                             "does not depend on it")
-    parser.add_argument("--no-id", dest="with_id", action="store_false",
-                        help="do not write an `id:` line in the front matter "
-                             "(the file name still carries the id)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="worker processes (default: the CPUs, at most 8); the output does not depend on it",
+    )
+    parser.add_argument(
+        "--no-id",
+        dest="with_id",
+        action="store_false",
+        help="do not write an `id:` line in the front matter (the file name still carries the id)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.count < UNIQUE_SPACE:
         parser.error(f"-n must be between 0 and {UNIQUE_SPACE - 1}")
@@ -1454,10 +2044,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with multiprocessing.Pool(jobs, _init_worker, (out_dir, args.seed, args.with_id)) as pool:
             total_bytes = sum(pool.imap_unordered(write_entries, chunks))
     elapsed = time.perf_counter() - started
-    print(f"gen_corpus: wrote {args.count} entries, {total_bytes:,} bytes "
-          f"({total_bytes / 1e6:.1f} MB) to {out_dir} in {elapsed:.2f}s "
-          f"(seed {args.seed}, {max(jobs, 1)} process{'es' if jobs > 1 else ''})",
-          file=sys.stderr)
+    print(
+        f"gen_corpus: wrote {args.count} entries, {total_bytes:,} bytes "
+        f"({total_bytes / 1e6:.1f} MB) to {out_dir} in {elapsed:.2f}s "
+        f"(seed {args.seed}, {max(jobs, 1)} process{'es' if jobs > 1 else ''})",
+        file=sys.stderr,
+    )
     return 0
 
 

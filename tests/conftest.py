@@ -124,11 +124,14 @@ def tmpfs(tmp_path: Path):
 
     def mount(folder: Path, size: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+        )
         if result.returncode != 0:
-            pytest.skip(f"this machine does not let the tests mount a tmpfs (needs root and CAP_SYS_ADMIN): "
-                        f"{result.stderr.strip()}")
+            pytest.skip(
+                f"this machine does not let the tests mount a tmpfs (needs root and CAP_SYS_ADMIN): "
+                f"{result.stderr.strip()}"
+            )
         mounted.append(folder)
         return folder
 

@@ -47,8 +47,9 @@ def tags(front: dict) -> dict[str, set[str]]:
     return result
 
 
-def direct_facets(paths: Iterable[Path], keep: Callable[[str, dict[str, set[str]]], bool] = lambda i, t: True
-                  ) -> dict[str, dict[str, int]]:
+def direct_facets(
+    paths: Iterable[Path], keep: Callable[[str, dict[str, set[str]]], bool] = lambda i, t: True
+) -> dict[str, dict[str, int]]:
     """For each dimension (and year), how many of the kept files carry each value."""
     counts: dict[str, Counter] = {name: Counter() for name in (*DIMENSIONS, "year")}
     for path in paths:

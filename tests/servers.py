@@ -255,17 +255,13 @@ def _usable_base(tmp_dir: Path | None, run_as: str | None) -> Path:
     """
     if tmp_dir is not None:
         tmp_dir = Path(tmp_dir)
-        reachable = run_as is None or all(
-            os.stat(p).st_mode & 0o001 for p in [tmp_dir, *tmp_dir.parents]
-        )
+        reachable = run_as is None or all(os.stat(p).st_mode & 0o001 for p in [tmp_dir, *tmp_dir.parents])
         if reachable and len(str(tmp_dir)) < 60:
             return tmp_dir
     return Path(tempfile.gettempdir())
 
 
-def start_postgres(
-    tmp_dir: Path | str | None = None, *, database: str = "kb", timeout: float = 60
-) -> PostgresServer:
+def start_postgres(tmp_dir: Path | str | None = None, *, database: str = "kb", timeout: float = 60) -> PostgresServer:
     """Start a throwaway PostgreSQL server and return it.
 
     If ``KB_TEST_POSTGRES_URL`` is set, that server is used instead (nothing
@@ -304,8 +300,10 @@ def start_postgres(
         _run_pg(
             [
                 str(bindir / "initdb"),
-                "-D", str(data),
-                "-U", user,
+                "-D",
+                str(data),
+                "-U",
+                user,
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
@@ -334,10 +332,15 @@ def start_postgres(
                 os.chown(data / "postgresql.auto.conf", pw.pw_uid, pw.pw_gid)
             proc = _run_pg(
                 [
-                    str(bindir / "pg_ctl"), "start",
-                    "-D", str(data),
-                    "-l", str(base / "server.log"),
-                    "-w", "-t", str(int(timeout)),
+                    str(bindir / "pg_ctl"),
+                    "start",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(base / "server.log"),
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
                 ],
                 run_as,
                 check=False,
@@ -367,8 +370,7 @@ def start_postgres(
         if server is not None:
             server.stop()
         else:
-            _run_pg([str(bindir / "pg_ctl"), "stop", "-D", str(base / "data"), "-m", "immediate"],
-                    run_as, check=False)
+            _run_pg([str(bindir / "pg_ctl"), "stop", "-D", str(base / "data"), "-m", "immediate"], run_as, check=False)
             shutil.rmtree(base, ignore_errors=True)
         raise
 
@@ -468,8 +470,9 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 # Nu Html Checker
 
 
-def vnu_errors(paths: list[Path] | list[str], *, extra_args: list[str] | None = None,
-               timeout: float = 300) -> list[str]:
+def vnu_errors(
+    paths: list[Path] | list[str], *, extra_args: list[str] | None = None, timeout: float = 300
+) -> list[str]:
     """Check HTML files with the Nu Html Checker and return its errors.
 
     All files are checked by one ``java -jar vnu.jar`` (the JVM starts
@@ -486,8 +489,16 @@ def vnu_errors(paths: list[Path] | list[str], *, extra_args: list[str] | None = 
     if java is None:
         raise RuntimeError("java not found; run the tests with `bash scripts/test`")
     cmd = [
-        java, "-Xss1024k", "-Djava.awt.headless=true", "-jar", str(jar),
-        "--errors-only", "--format", "json", "--stdout", "--exit-zero-always",
+        java,
+        "-Xss1024k",
+        "-Djava.awt.headless=true",
+        "-jar",
+        str(jar),
+        "--errors-only",
+        "--format",
+        "json",
+        "--stdout",
+        "--exit-zero-always",
         *(extra_args or []),
         *[str(p.resolve()) for p in paths],
     ]
@@ -495,9 +506,7 @@ def vnu_errors(paths: list[Path] | list[str], *, extra_args: list[str] | None = 
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        raise RuntimeError(
-            f"vnu failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-        ) from None
+        raise RuntimeError(f"vnu failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}") from None
     errors = []
     for m in report.get("messages", []):
         if m.get("type") not in ("error", "non-document-error"):

@@ -10,10 +10,18 @@ from kb.project import Project
 def test_a_dead_mark_shows_on_the_page_and_the_exports_give_the_archive(tmp_path):
     entries = tmp_path / "entries"
     entries.mkdir()
-    make_entry(entries, "etude", MINIMAL + "url: https://old.example.org/etude.pdf\nurl_status: dead\n"
-                                           "archive: https://web.archive.org/web/2020/https://old.example.org/etude.pdf\n")
-    make_entry(entries, "plan", MINIMAL.replace("Une étude", "Un plan") + "url: https://example.org/plan\n"
-                                            "archive: https://web.archive.org/web/2021/https://example.org/plan\n")
+    make_entry(
+        entries,
+        "etude",
+        MINIMAL + "url: https://old.example.org/etude.pdf\nurl_status: dead\n"
+        "archive: https://web.archive.org/web/2020/https://old.example.org/etude.pdf\n",
+    )
+    make_entry(
+        entries,
+        "plan",
+        MINIMAL.replace("Une étude", "Un plan") + "url: https://example.org/plan\n"
+        "archive: https://web.archive.org/web/2021/https://example.org/plan\n",
+    )
     project = Project(root=tmp_path)
     try:
         project.build(search=False)

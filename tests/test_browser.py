@@ -84,8 +84,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if path.name != "README.md":
             shutil.copy2(path, entries / path.name)
     (entries / f"{TRANSLATED}.md").write_text(TRANSLATED_TEXT, encoding="utf-8")
-    project = Project(root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}",
-                      index_dir=root / "whoosh")
+    project = Project(
+        root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
+    )
     try:
         project.build(root / "site")
     finally:
@@ -93,8 +94,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = root / "site"
     for entry in (FR_ENTRY, NL_ENTRY):
         for lang in i18n.UI_LANGS:
-            assert (output / lang / "entries" / entry / "index.html").is_file(), \
+            assert (output / lang / "entries" / entry / "index.html").is_file(), (
                 f"starter entry {entry} is gone: update tests/test_browser.py"
+            )
     assert (output / "pagefind" / "pagefind.js").is_file()
     return output
 
@@ -269,9 +271,7 @@ def save_screenshot(page: Any, name: str) -> Path:
 
 
 def no_horizontal_scroll(page: Any) -> None:
-    scroll_width, inner_width = page.evaluate(
-        "[document.scrollingElement.scrollWidth, window.innerWidth]"
-    )
+    scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px > {inner_width}px"
 
 
@@ -298,8 +298,9 @@ def test_home_search_without_accents_finds_the_entry(page: Any, base_url: str) -
 
 @pytest.mark.parametrize("lang", i18n.UI_LANGS)
 @pytest.mark.parametrize("facet,value", [(FACET, VALUE), ("scale", "ilot")])  # many entries; one entry
-def test_filter_only_search_equals_the_facet_listing(page: Any, base_url: str, lang: str, facet: str,
-                                                     value: str) -> None:
+def test_filter_only_search_equals_the_facet_listing(
+    page: Any, base_url: str, lang: str, facet: str, value: str
+) -> None:
     page.goto(base_url + f"{lang}/{facet}/{value}/")
     total = page.locator("main .total").inner_text().strip()
     listed = number(total)
@@ -343,8 +344,10 @@ def test_other_filter_counts_load_when_the_reader_turns_to_the_filters(page: Any
     # Not asked for yet: blank rather than the inventory's totals, which would mislead.
     assert set(counts.all_inner_texts()) == {""}
     page.locator("details.filters legend").first.hover()
-    page.wait_for_function("[...document.querySelectorAll('[data-filter^=\"language:\"]')]"
-                           ".every((span) => span.textContent !== '')", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-filter^=\"language:\"]')].every((span) => span.textContent !== '')",
+        timeout=TIMEOUT_MS,
+    )
     assert sum(int(n) for n in counts.all_inner_texts()) == total  # each entry has one language
 
 
@@ -404,8 +407,11 @@ def test_a_dutch_translation_is_found_and_shown_from_the_dutch_interface(page: A
 def test_interface_words_are_not_indexed(page: Any, base_url: str) -> None:
     # "Description" heads every entry's text but is the interface's word, not the entry's: only
     # entries whose own text has the word (or its stem, as "descriptif") are found.
-    expected = {p.stem for p in STARTER.glob("*.md")
-                if p.name != "README.md" and "descripti" in p.read_text(encoding="utf-8").lower()}
+    expected = {
+        p.stem
+        for p in STARTER.glob("*.md")
+        if p.name != "README.md" and "descripti" in p.read_text(encoding="utf-8").lower()
+    }
     page.goto(base_url + "fr/search/?q=description")
     status = wait_for_search(page)
     found = {entry_id(h) for h in result_links(page)} if status != i18n.t("fr", "no_results") else set()
@@ -496,8 +502,15 @@ def test_open_an_entry_from_the_home_page(page: Any, base_url: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["fr/", f"fr/entries/{NL_ENTRY}/", f"fr/{FACET}/", f"fr/{FACET}/{VALUE}/", "fr/entries/", "fr/search/",
-     f"nl/entries/{FR_ENTRY}/"],
+    [
+        "fr/",
+        f"fr/entries/{NL_ENTRY}/",
+        f"fr/{FACET}/",
+        f"fr/{FACET}/{VALUE}/",
+        "fr/entries/",
+        "fr/search/",
+        f"nl/entries/{FR_ENTRY}/",
+    ],
 )
 def test_language_switch_lands_on_the_same_page(page: Any, base_url: str, path: str) -> None:
     lang = path[:2]
@@ -586,8 +599,9 @@ def test_keyboard_skip_link(page: Any, base_url: str) -> None:
     assert box is not None and box["x"] >= 0 and box["y"] >= 0, f"focused skip link is off screen: {box}"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.closest('main') !== null"), \
+    assert page.evaluate("document.activeElement.closest('main') !== null"), (
         "after the skip link, Tab should move into the main content"
+    )
 
 
 def test_search_page_tab_order_follows_the_layout(page: Any, base_url: str) -> None:
@@ -632,9 +646,18 @@ def test_print_hides_the_navigation(page: Any, base_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["fr/", "nl/", f"fr/entries/{FR_ENTRY}/", f"nl/entries/{NL_ENTRY}/", f"nl/entries/{TRANSLATED}/",
-             "nl/matrix/basis/", "fr/search/?q=sante",
-             "nl/search/?q=sante", f"fr/search/?{FACET}={VALUE}"]
+    "path",
+    [
+        "fr/",
+        "nl/",
+        f"fr/entries/{FR_ENTRY}/",
+        f"nl/entries/{NL_ENTRY}/",
+        f"nl/entries/{TRANSLATED}/",
+        "nl/matrix/basis/",
+        "fr/search/?q=sante",
+        "nl/search/?q=sante",
+        f"fr/search/?{FACET}={VALUE}",
+    ],
 )
 def test_phone_has_no_horizontal_scrolling(contexts: Contexts, base_url: str, path: str) -> None:
     page = contexts.new_page(PHONE)

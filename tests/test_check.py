@@ -48,6 +48,7 @@ def summary(files: int, errors: int, warnings: int) -> str:
 
 # --- the starter inventory -------------------------------------------------------------------
 
+
 def test_starter_inventory_has_at_least_30_entries() -> None:
     assert len(STARTER_FILES) >= 30
 
@@ -86,8 +87,9 @@ def test_copy_of_starter_inventory_passes(runner: CliRunner, entries_dir: Path) 
     assert result.stderr == summary(len(STARTER_FILES), 0, 0)
 
 
-def test_kb_entries_environment_variable(runner: CliRunner, entries_dir: Path, here: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kb_entries_environment_variable(
+    runner: CliRunner, entries_dir: Path, here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_entry(entries_dir, "en-trop", MINIMAL + "year: 2020\n")
     monkeypatch.setenv("KB_ENTRIES", str(entries_dir))
     result = runner.invoke(cli, ["check"])
@@ -97,11 +99,14 @@ def test_kb_entries_environment_variable(runner: CliRunner, entries_dir: Path, h
 
 # --- checks across files ---------------------------------------------------------------------
 
+
 def test_same_id_in_two_folders(runner: CliRunner, here: Path) -> None:
     make_entry(here / "a", "meme-id", entry("Première étude"))
     make_entry(here / "b", "meme-id", entry("Autre chose entièrement"))
-    expected = ("b/meme-id.md:1: error: the id 'meme-id' is already used by a/meme-id.md -- rename one of the files: "
-                "each entry needs its own id")
+    expected = (
+        "b/meme-id.md:1: error: the id 'meme-id' is already used by a/meme-id.md -- rename one of the files: "
+        "each entry needs its own id"
+    )
     result = inventory.load([Path("a"), Path("b")])
     assert [str(p) for p in result.problems] == [expected]
     assert [e.path for e in result.entries] == ["a/meme-id.md"]
@@ -121,8 +126,11 @@ def test_same_file_named_twice_is_checked_once(runner: CliRunner, here: Path) ->
 
 @pytest.mark.parametrize(
     "doi_a,doi_b",
-    [("10.1234/abcd", "10.1234/abcd"), ("10.1234/abcd", "https://doi.org/10.1234/ABCD"),
-     ("doi:10.1234/x", "10.1234/x")],
+    [
+        ("10.1234/abcd", "10.1234/abcd"),
+        ("10.1234/abcd", "https://doi.org/10.1234/ABCD"),
+        ("doi:10.1234/x", "10.1234/x"),
+    ],
 )
 def test_same_doi_is_an_error(here: Path, doi_a: str, doi_b: str) -> None:
     make_entry(here, "aaa", entry("Atlas de la santé", f"doi: {doi_a}\n"))
@@ -135,15 +143,19 @@ def test_same_doi_is_an_error(here: Path, doi_a: str, doi_b: str) -> None:
 
 @pytest.mark.parametrize(
     "url_a,url_b",
-    [("https://example.org/rapport.pdf", "https://example.org/rapport.pdf"),
-     ("https://example.org/rapport/", "https://example.org/rapport"),
-     ("https://Example.org/Rapport", "https://example.org/rapport")],
+    [
+        ("https://example.org/rapport.pdf", "https://example.org/rapport.pdf"),
+        ("https://example.org/rapport/", "https://example.org/rapport"),
+        ("https://Example.org/Rapport", "https://example.org/rapport"),
+    ],
 )
 def test_same_url_is_a_warning(runner: CliRunner, here: Path, url_a: str, url_b: str) -> None:
     make_entry(here, "aaa", entry("Atlas de la santé", f"url: {url_a}\n"))
     make_entry(here, "bbb", entry("Baromètre social", f"url: {url_b}\n"))
-    expected = ("bbb.md:8: warning: same url as aaa.md: this looks like the same document twice -- merge the two "
-                "entries, or point each to its own document")
+    expected = (
+        "bbb.md:8: warning: same url as aaa.md: this looks like the same document twice -- merge the two "
+        "entries, or point each to its own document"
+    )
     assert [str(p) for p in inventory.load([Path(".")]).problems] == [expected]
     assert runner.invoke(cli, ["check", "."]).exit_code == 0
     strict = runner.invoke(cli, ["check", "--strict", "."])
@@ -176,8 +188,10 @@ def test_different_urls_and_dois_are_fine(here: Path) -> None:
 def test_near_identical_titles(here: Path, title_a: str, title_b: str, similar: bool) -> None:
     make_entry(here, "aaa", entry(title_a))
     make_entry(here, "bbb", entry(title_b))
-    expected = ["bbb.md:2: warning: the title is nearly the same as in aaa.md -- check they are different documents; "
-                "if so, make the titles say how"]
+    expected = [
+        "bbb.md:2: warning: the title is nearly the same as in aaa.md -- check they are different documents; "
+        "if so, make the titles say how"
+    ]
     assert [str(p) for p in inventory.load([Path(".")]).problems] == (expected if similar else [])
 
 
@@ -195,25 +209,34 @@ def test_near_identical_titles_among_many(here: Path) -> None:
     assert problems[0].message == f"the title is nearly the same as in entries/{original.id}.md"
 
 
-IFA = ("Note de vision de l'Inter-fédération ambulatoire : organisation de l'aide et des soins de première ligne "
-       "en Région bruxelloise")
-REWORDED = "likely the same document as {other}: the titles differ only in accents, punctuation, a subtitle, " \
-           "word order or an abbreviation, and the {same} is the same -- merge the two entries, or make the titles " \
-           "say how the documents differ"
+IFA = (
+    "Note de vision de l'Inter-fédération ambulatoire : organisation de l'aide et des soins de première ligne "
+    "en Région bruxelloise"
+)
+REWORDED = (
+    "likely the same document as {other}: the titles differ only in accents, punctuation, a subtitle, "
+    "word order or an abbreviation, and the {same} is the same -- merge the two entries, or make the titles "
+    "say how the documents differ"
+)
 
 
 @pytest.mark.parametrize(
     "title_b,extra_a,extra_b,same",
     [
         ("Note de vision de l'IFA", "", "", "year"),  # the subtitle dropped, the abbreviation used
-        ("Organisation de l’aide et des soins de première ligne en région bruxelloise – note de vision de l'IFA",
-         "", "", "year"),  # word order, another apostrophe, a dash, the abbreviation
+        (
+            "Organisation de l’aide et des soins de première ligne en région bruxelloise – note de vision de l'IFA",
+            "",
+            "",
+            "year",
+        ),  # word order, another apostrophe, a dash, the abbreviation
         ("NOTE DE VISION DE L'INTER-FEDERATION AMBULATOIRE", "", "", "year"),  # case and accents, no subtitle
         ("Note de vision de l'IFA", "organisations: [ifa]\n", "organisations: [ifa]\n", "organisation"),
     ],
 )
-def test_reworded_titles_with_the_same_year_or_organisation(here: Path, title_b: str, extra_a: str, extra_b: str,
-                                                             same: str) -> None:
+def test_reworded_titles_with_the_same_year_or_organisation(
+    here: Path, title_b: str, extra_a: str, extra_b: str, same: str
+) -> None:
     make_entry(here, "aaa", entry(IFA, extra_a))
     other_year = "year: 2021" if same == "year" else "year: 2023"
     make_entry(here, "bbb", entry(title_b.replace('"', "'"), extra_b).replace("year: 2021", other_year))
@@ -244,31 +267,44 @@ def test_reworded_copy_of_a_starter_entry_is_found(runner: CliRunner, here: Path
     target = here / "entries"
     shutil.copytree(STARTER, target)
     (target / "README.md").unlink()
-    make_entry(target, "zz-ifa-vision-copie", entry("Organisation de l'aide et des soins de première ligne en Région "
-                                                 "bruxelloise : note de vision de l'IFA").replace("2021", "2020"))
+    make_entry(
+        target,
+        "zz-ifa-vision-copie",
+        entry(
+            "Organisation de l'aide et des soins de première ligne en Région bruxelloise : note de vision de l'IFA"
+        ).replace("2021", "2020"),
+    )
     result = runner.invoke(cli, ["check", "entries"])
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == ("entries/zz-ifa-vision-copie.md:2: warning: " + REWORDED.format(
-        other="entries/note-vision-ifa-2020.md", same="year"))
+    assert result.output.splitlines()[0] == (
+        "entries/zz-ifa-vision-copie.md:2: warning: "
+        + REWORDED.format(other="entries/note-vision-ifa-2020.md", same="year")
+    )
 
 
 # --- Problem lines ---------------------------------------------------------------------------
 
+
 def test_problem_line_formats() -> None:
     problem = Problem("entries/a,b:c.md", 7, "error", "50% done\r\nand more", "fix it")
     assert str(problem) == "entries/a,b:c.md:7: error: 50% done\r\nand more -- fix it"
-    assert problem.github() == ("::error file=entries/a%2Cb%3Ac.md,line=7,title=kb check::"
-                                "50%25 done%0D%0Aand more -- fix it")
+    assert problem.github() == (
+        "::error file=entries/a%2Cb%3Ac.md,line=7,title=kb check::50%25 done%0D%0Aand more -- fix it"
+    )
     assert Problem("x.md", 1, "warning", "m", "f").github() == "::warning file=x.md,line=1,title=kb check::m -- f"
 
 
 def test_problems_sort_by_path_then_line() -> None:
-    problems = [Problem("b.md", 1, "error", "m", "f"), Problem("a.md", 10, "warning", "m", "f"),
-                Problem("a.md", 2, "error", "m", "f")]
+    problems = [
+        Problem("b.md", 1, "error", "m", "f"),
+        Problem("a.md", 10, "warning", "m", "f"),
+        Problem("a.md", 2, "error", "m", "f"),
+    ]
     assert [(p.path, p.line) for p in sorted(problems)] == [("a.md", 2), ("a.md", 10), ("b.md", 1)]
 
 
 # --- the command -----------------------------------------------------------------------------
+
 
 def test_a_valid_file_exits_0(runner: CliRunner, here: Path) -> None:
     make_entry(here, "bonne", MINIMAL)
@@ -390,10 +426,14 @@ BAD_FILES = {
     "title-list": (front(MINIMAL.replace('"Une étude"', "[a, b]")), "title-list.md:2: error: title must be text"),
     "year-text": (front(MINIMAL.replace("2021", "twenty")), "year-text.md:4: error: year must be a whole number"),
     "year-range": (front(MINIMAL.replace("2021", "1850")), "year-range.md:4: error: year 1850 is out of range"),
-    "criteria-map": (front(MINIMAL.replace("[population_size]", "{a: b}")),
-                     "criteria-map.md:6: error: criteria must be a list"),
-    "unknown-value": (front(MINIMAL.replace("[region]", "[regoin]")),
-                      "unknown-value.md:5: error: scale 'regoin' is not in the scales vocabulary -- did you mean"),
+    "criteria-map": (
+        front(MINIMAL.replace("[population_size]", "{a: b}")),
+        "criteria-map.md:6: error: criteria must be a list",
+    ),
+    "unknown-value": (
+        front(MINIMAL.replace("[region]", "[regoin]")),
+        "unknown-value.md:5: error: scale 'regoin' is not in the scales vocabulary -- did you mean",
+    ),
     "duplicate-key": (front(MINIMAL + "type: report\n"), "duplicate-key.md:8: error: 'type' appears twice"),
     "bad-url": (front(MINIMAL + "url: 'http://[x'\n"), "bad-url.md:8: error: url"),
     "bad-doi": (front(MINIMAL + "doi: abc\n"), "bad-doi.md:8: error: doi 'abc' is not a DOI"),
@@ -411,14 +451,18 @@ BAD_FILES = {
     "huge": (b"---\n" + b"x" * 5_000_000, "huge.md:1: error: the file is 5.0 MB"),
     "bomb": (laughs(), "bomb.md:8: error: YAML anchors and aliases"),
     "deep-open": (front(MINIMAL + "summary: " + "[" * 10000 + "\n"), "deep-open.md:"),
-    "deep": (front(MINIMAL + "summary: " + "[" * 10000 + "]" * 10000 + "\n"),
-             "deep.md:8: error: the front matter nests"),
+    "deep": (
+        front(MINIMAL + "summary: " + "[" * 10000 + "]" * 10000 + "\n"),
+        "deep.md:8: error: the front matter nests",
+    ),
     "deep-huge": (front(MINIMAL + "summary: " + "[" * 900_000 + "\n"), "deep-huge.md:8: error: the front matter nests"),
     "dashes": (front(MINIMAL + "summary:\n" + "- " * 400_000 + "x\n"), "dashes.md:9: error: the front matter nests"),
     "brackets": (b"[" * 10000, "brackets.md:1: error: the file has no front matter"),
     "big-int": (front(MINIMAL.replace("2021", "9" * 5000)), "big-int.md:4: error: year cannot be read"),
-    "python-tag": (front(MINIMAL + "summary: !!python/object/apply:os.system [ls]\n"),
-                   "python-tag.md:8: error: summary cannot be read"),
+    "python-tag": (
+        front(MINIMAL + "summary: !!python/object/apply:os.system [ls]\n"),
+        "python-tag.md:8: error: summary cannot be read",
+    ),
 }
 
 
@@ -446,14 +490,17 @@ def test_all_bad_files_in_one_run(runner: CliRunner, here: Path) -> None:
         result = runner.invoke(cli, ["check", "--format", output_format, "bad"])
         no_traceback(result)
         assert result.exit_code == 1
-        reported = {line.split(":")[0] if output_format == "text" else line.split(",")[0].split("=")[1]
-                    for line in result.stdout.splitlines()}
+        reported = {
+            line.split(":")[0] if output_format == "text" else line.split(",")[0].split("=")[1]
+            for line in result.stdout.splitlines()
+        }
         assert reported == {f"bad/{name}.md" for name in [*BAD_FILES, "dossier", "lien"]}
         assert result.stderr.startswith(f"checked {len(BAD_FILES) + 3} files: ")
 
 
-def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(tmp_path: Path, entries_dir: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(
+    tmp_path: Path, entries_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A FIFO named *.md once made kb check wait forever, and a link to a file outside entries/
     published it: each is an error, not read, in kb check, kb index and kb build alike."""
     import os
@@ -479,8 +526,9 @@ def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(tmp_pat
     ]
     try:
         for command in (["check"], ["index"], ["build", "--quiet"]):
-            result = subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, capture_output=True,
-                                    text=True, timeout=60)
+            result = subprocess.run(
+                [sys.executable, "-m", "kb", *command], cwd=tmp_path, capture_output=True, text=True, timeout=60
+            )
             assert result.returncode == 1, command
             lines = (result.stdout + result.stderr).splitlines()
             assert [line for line in lines if line.startswith("entries/")] == expected, command
@@ -492,8 +540,10 @@ def test_fifos_sockets_and_links_leading_outside_are_reported_never_read(tmp_pat
 
 def test_editions_of_one_work_are_not_duplicates(tmp_path: Path) -> None:
     """Same title, another year and an edition named: two editions, not the same document twice."""
-    front = "title: Analyse dynamique des quartiers en difficulté\ntype: atlas\nscale: [secteur_statistique]\n" \
-            "criteria: [socio_economic_deprivation]\nlanguage: fr\norganisations: [Université libre de Bruxelles]\n"
+    front = (
+        "title: Analyse dynamique des quartiers en difficulté\ntype: atlas\nscale: [secteur_statistique]\n"
+        "criteria: [socio_economic_deprivation]\nlanguage: fr\norganisations: [Université libre de Bruxelles]\n"
+    )
     make_entry(tmp_path, "analyse-2006", front + "year: 2006")
     make_entry(tmp_path, "analyse-2015", front + "year: 2015\nedition: 3e édition")
     assert inventory.load([tmp_path]).problems == []

@@ -23,25 +23,29 @@ def test_without_a_file_kb_keeps_its_defaults(tmp_path: Path):
 
 
 def test_forge_addresses(tmp_path: Path):
-    (tmp_path / "kb.yml").write_text("repository: https://github.com/org/kb/\nbranch: dev\nentries_folder: data/entries\n",
-                                     encoding="utf-8")
+    (tmp_path / "kb.yml").write_text(
+        "repository: https://github.com/org/kb/\nbranch: dev\nentries_folder: data/entries\n", encoding="utf-8"
+    )
     settings = config.load(tmp_path)
     assert settings.edit_url("abc") == "https://github.com/org/kb/edit/dev/data/entries/abc.md"
     assert settings.new_file_url() == "https://github.com/org/kb/new/dev/data/entries"
     assert settings.new_issue_url() == "https://github.com/org/kb/issues/new"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("title: [a]\n", "kb.yml:1: error: title must give one text per language"),
-    ("title:\n  fr: ok\n  de: nein\n", "kb.yml:3: error: title has an unknown language 'de'"),
-    ("base_url: ftp://x\n", "kb.yml:1: error: base_url 'ftp://x' is not a web address"),
-    ("branch: main\nrepostory: https://x.org\n", "kb.yml:2: error: unknown field 'repostory'"),
-    ("contact: nobody\n", "kb.yml:1: error: contact is not an e-mail address"),
-    ("entries_folder: ../outside\n", "kb.yml:1: error: entries_folder '../outside' is not a folder"),
-    ("default_language: de\n", "kb.yml:1: error: default_language 'de' is not an interface language"),
-    ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
-    ("title: 'open\n", "kb.yml:2: error: the front matter is not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("title: [a]\n", "kb.yml:1: error: title must give one text per language"),
+        ("title:\n  fr: ok\n  de: nein\n", "kb.yml:3: error: title has an unknown language 'de'"),
+        ("base_url: ftp://x\n", "kb.yml:1: error: base_url 'ftp://x' is not a web address"),
+        ("branch: main\nrepostory: https://x.org\n", "kb.yml:2: error: unknown field 'repostory'"),
+        ("contact: nobody\n", "kb.yml:1: error: contact is not an e-mail address"),
+        ("entries_folder: ../outside\n", "kb.yml:1: error: entries_folder '../outside' is not a folder"),
+        ("default_language: de\n", "kb.yml:1: error: default_language 'de' is not an interface language"),
+        ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
+        ("title: 'open\n", "kb.yml:2: error: the front matter is not valid YAML"),
+    ],
+)
 def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expected: str):
     (tmp_path / "kb.yml").write_text(text, encoding="utf-8")
     with pytest.raises(config.ConfigError) as raised:
@@ -53,8 +57,10 @@ def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expe
 
 def test_build_reads_the_file_and_options_win(runner, tmp_path: Path, entries_dir: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "kb.yml").write_text("title:\n  fr: Mon inventaire\n  nl: Mijn inventaris\n"
-                                     "repository: https://forge.example.org/kb\n", encoding="utf-8")
+    (tmp_path / "kb.yml").write_text(
+        "title:\n  fr: Mon inventaire\n  nl: Mijn inventaris\nrepository: https://forge.example.org/kb\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(cli, ["build", "--quiet", "--no-search", "--repository", "https://github.com/org/kb"])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "site" / "nl" / "entries" / "note-vision-ifa-2020" / "index.html").read_text(encoding="utf-8")

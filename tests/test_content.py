@@ -120,7 +120,9 @@ def containers_lost(entries: list[Entry], vocabularies: vocab.Vocabularies) -> l
         if not entry.container:
             continue
         bib = biblio.bibtex([entry], vocabularies)
-        if not re.search(r"^\s*(?:journal|series) = \{" + re.escape(biblio._tex(entry.container)) + r"\},$", bib, re.MULTILINE):
+        if not re.search(
+            r"^\s*(?:journal|series) = \{" + re.escape(biblio._tex(entry.container)) + r"\},$", bib, re.MULTILINE
+        ):
             problems.append(f"{entry.id}: bibtex")
         ris = biblio.ris([entry], vocabularies)
         if f"T2  - {entry.container}" not in ris.splitlines():
@@ -141,15 +143,19 @@ def pandoc_references(entries: list[Entry], vocabularies: vocab.Vocabularies, fo
     for fmt in ("csljson", "bibtex"):
         bibliography = folder / f"kb{biblio.EXTENSIONS[fmt]}"
         bibliography.write_text(biblio.export(entries, fmt, vocabularies), encoding="utf-8")
-        run = subprocess.run(["pandoc", "--citeproc", "--bibliography", str(bibliography), "-t", "plain",
-                              "--wrap=none", str(document)], capture_output=True, text=True, timeout=120, check=False)
+        run = subprocess.run(
+            ["pandoc", "--citeproc", "--bibliography", str(bibliography), "-t", "plain", "--wrap=none", str(document)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert run.returncode == 0 and run.stderr == "", f"pandoc on the {fmt} export: {run.stderr}"
         printed[fmt] = run.stdout
     return printed
 
 
-def dutch_names_missing(entries: list[Entry], vocabularies: vocab.Vocabularies,
-                        printed: dict[str, str]) -> list[str]:
+def dutch_names_missing(entries: list[Entry], vocabularies: vocab.Vocabularies, printed: dict[str, str]) -> list[str]:
     """'<format>: <id> lacks <name>' for each Dutch entry published by a partner whose Dutch name
     (differing from the French) pandoc did not print."""
     partners = vocabularies["partners"]
@@ -160,19 +166,31 @@ def dutch_names_missing(entries: list[Entry], vocabularies: vocab.Vocabularies,
         for organisation in entry.organisations:
             if organisation in partners and partners[organisation].label("nl") != partners[organisation].label("fr"):
                 name = partners[organisation].label("nl")
-                problems += [f"{fmt}: {entry.id} lacks {name}" for fmt, text in printed.items()
-                             if name not in " ".join(text.split())]
+                problems += [
+                    f"{fmt}: {entry.id} lacks {name}"
+                    for fmt, text in printed.items()
+                    if name not in " ".join(text.split())
+                ]
     return problems
 
 
 # ------------------------------------------------------------------------------------ fixtures
 
 GOOD_PARTNERS = [
-    {"id": "cocom", "abbr": {"fr": "COCOM", "nl": "GGC", "en": "COCOM"}, "fr": "Commission communautaire commune",
-     "nl": "Gemeenschappelijke Gemeenschapscommissie", "en": "Common Community Commission"},
-    {"id": "observatoire", "abbr": "Observatoire", "fr": "Observatoire de la Santé et du Social de Bruxelles-Capitale",
-     "nl": "Observatorium voor Gezondheid en Welzijn van Brussel-Hoofdstad",
-     "en": "Brussels Health and Social Observatory"},
+    {
+        "id": "cocom",
+        "abbr": {"fr": "COCOM", "nl": "GGC", "en": "COCOM"},
+        "fr": "Commission communautaire commune",
+        "nl": "Gemeenschappelijke Gemeenschapscommissie",
+        "en": "Common Community Commission",
+    },
+    {
+        "id": "observatoire",
+        "abbr": "Observatoire",
+        "fr": "Observatoire de la Santé et du Social de Bruxelles-Capitale",
+        "nl": "Observatorium voor Gezondheid en Welzijn van Brussel-Hoofdstad",
+        "en": "Brussels Health and Social Observatory",
+    },
     {"id": "brusano", "abbr": "Brusano", "fr": "Brusano", "nl": "Brusano", "en": "Brusano"},
 ]
 
@@ -319,7 +337,8 @@ def test_a_gloss_in_a_partner_name_is_reported(tmp_path):
     glossed = [dict(GOOD_PARTNERS[0], nl="Gemeenschappelijke Gemeenschapscommissie (GGC)")]
     (tmp_path / "partners.yaml").write_text(yaml.safe_dump(glossed, allow_unicode=True), encoding="utf-8")
     assert unnamed_partners(vocab.load(tmp_path)) == [
-        "cocom: the nl name 'Gemeenschappelijke Gemeenschapscommissie (GGC)' has a gloss in brackets"]
+        "cocom: the nl name 'Gemeenschappelijke Gemeenschapscommissie (GGC)' has a gloss in brackets"
+    ]
 
 
 def test_good_entries_show_dutch_titles_on_the_dutch_site(tmp_path):
@@ -358,7 +377,8 @@ def test_pandoc_reads_the_good_exports_and_prints_dutch_names(good_entries, good
 def test_pandoc_check_notices_a_french_name_on_a_dutch_entry(good_entries, good_vocabularies):
     printed = {"csljson": "Commission communautaire commune. 2022. Zorgzones in Brussel."}
     assert dutch_names_missing(good_entries, good_vocabularies, printed) == [
-        "csljson: zorgzones-brussel-2022 lacks Gemeenschappelijke Gemeenschapscommissie"]
+        "csljson: zorgzones-brussel-2022 lacks Gemeenschappelijke Gemeenschapscommissie"
+    ]
 
 
 # ------------------------------------------------------------------------------------ the shipped inventory
@@ -395,9 +415,16 @@ def test_shipped_entries_with_a_container_export_it(shipped):
 def test_pandoc_reads_the_shipped_exports_and_prints_dutch_names(shipped, tmp_path):
     entries, vocabularies = shipped
     printed = pandoc_references(entries, vocabularies, tmp_path)
-    dutch = [e for e in entries if e.language == "nl" and any(
-        o in vocabularies["partners"] and vocabularies["partners"][o].label("nl") != vocabularies["partners"][o].label("fr")
-        for o in e.organisations)]
+    dutch = [
+        e
+        for e in entries
+        if e.language == "nl"
+        and any(
+            o in vocabularies["partners"]
+            and vocabularies["partners"][o].label("nl") != vocabularies["partners"][o].label("fr")
+            for o in e.organisations
+        )
+    ]
     assert dutch, "no shipped Dutch entry is published by a partner with a Dutch name"
     assert dutch_names_missing(entries, vocabularies, printed) == []
     assert json.loads(biblio.export(entries, "csljson", vocabularies))  # (valid JSON)

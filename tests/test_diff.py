@@ -34,8 +34,14 @@ def repo(tmp_path: Path) -> Path:
 def test_added_changed_removed_tags_and_problems(runner, repo: Path, monkeypatch):
     entries = repo / "entries"
     (entries / "retiree.md").unlink()
-    make_entry(entries, "changee", MINIMAL.format(title="Après").replace("scale: [region]", "scale: [commune]")
-               .replace("year: 2020", "year: 2021"), body="Un autre texte.\n")
+    make_entry(
+        entries,
+        "changee",
+        MINIMAL.format(title="Après")
+        .replace("scale: [region]", "scale: [commune]")
+        .replace("year: 2020", "year: 2021"),
+        body="Un autre texte.\n",
+    )
     make_entry(entries, "nouvelle", MINIMAL.format(title="Nouvelle") + "\nterritories: [21004]")
     make_entry(entries, "cassee", MINIMAL.format(title="Cassée").replace("type: report", "type: rapport"))
     monkeypatch.chdir(repo)
@@ -45,8 +51,10 @@ def test_added_changed_removed_tags_and_problems(runner, repo: Path, monkeypatch
     assert "2 fiches ajoutées, 1 modifiées, 1 retirées." in out
     assert "- `nouvelle` — Nouvelle (Type: Rapport; Échelle: Région; Critères: Offre existante; " in out
     assert "Territoires: Bruxelles" in out
-    assert ("- `changee` — Après: ajouté Échelle: Commune; retiré Échelle: Région; "
-            "champs modifiés : `title`, `year`; texte modifié") in out
+    assert (
+        "- `changee` — Après: ajouté Échelle: Commune; retiré Échelle: Région; "
+        "champs modifiés : `title`, `year`; texte modifié"
+    ) in out
     assert "- `retiree` — Retirée" in out
     assert "cassee.md:3: erreur: type « rapport » n'est pas dans le vocabulaire types" in out
     assert "gardee" not in out
@@ -62,8 +70,10 @@ def test_new_vocabulary_values_are_listed(tmp_path: Path):
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base")
     scales = root / "vocabularies" / "scales.yaml"
-    scales.write_text(scales.read_text(encoding="utf-8") + "- id: wijk\n  fr: Quartier\n  nl: Wijk\n  en: Neighbourhood\n",
-                      encoding="utf-8")
+    scales.write_text(
+        scales.read_text(encoding="utf-8") + "- id: wijk\n  fr: Quartier\n  nl: Wijk\n  en: Neighbourhood\n",
+        encoding="utf-8",
+    )
     vocabularies = vocab._read(root / "vocabularies")
     summary = diff.summarise(root, "main", root / "entries", vocabularies, vocab_dir=root / "vocabularies")
     assert summary.new_values == {"scales": ["wijk"]}

@@ -15,8 +15,11 @@ from conftest import REPO
 
 
 def digests(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def kb(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -38,11 +41,13 @@ def derived(root: Path) -> dict:
     return {name: digests(root / name) for name in (".kb/whoosh", "site")} | {
         "store": hashlib.sha256((root / ".kb" / "kb.sqlite").read_bytes()).hexdigest(),
         "folders": sorted(name for name in os.listdir(root) if name != "filler"),
-        "state": sorted(p.name for p in (root / ".kb").iterdir() if not p.name.startswith("kb.sqlite"))}
+        "state": sorted(p.name for p in (root / ".kb").iterdir() if not p.name.startswith("kb.sqlite")),
+    }
 
 
-def assert_one_line_nothing_lost(result: subprocess.CompletedProcess, root: Path, before: dict,
-                                 writing_pages: bool = False) -> None:
+def assert_one_line_nothing_lost(
+    result: subprocess.CompletedProcess, root: Path, before: dict, writing_pages: bool = False
+) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
@@ -90,7 +95,8 @@ def test_an_output_folder_that_is_a_mount_point_is_refused_with_a_hint(tmp_path,
     assert result.stderr.strip().splitlines() == [
         f"Error: site not built: {volume} is a mount point, which cannot be swapped with a new site -- build into a "
         f"folder inside it (kb build -o {volume / 'site'}) and publish that folder; the last good site in volume is "
-        "unchanged"]
+        "unchanged"
+    ]
     assert os.listdir(volume) == ["kept.txt"] and not (tmp_path / ".volume.next").exists()
     assert kb(tmp_path, "build", "--quiet", "-o", "volume/site").returncode == 0
     assert (volume / "site" / "fr" / "index.html").is_file()

@@ -16,8 +16,13 @@ from kb.project import Project
 
 def git(root: Path, *args: str, date: str = "2024-01-01T10:00:00+01:00") -> str:
     env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    run = subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                         check=True, capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     return run.stdout
 
 

@@ -34,15 +34,18 @@ def test_every_message_has_its_fix():
             assert f"{key}.fix" in i18n.STRINGS["en"], key
 
 
-@pytest.mark.parametrize("asked,env,expected", [
-    ("nl", {}, ("nl",)),
-    ("fr,nl", {}, ("fr", "nl")),
-    (None, {"KB_LANG": "fr"}, ("fr",)),
-    (None, {"LANG": "nl_BE.UTF-8"}, ("nl",)),
-    (None, {"LC_ALL": "fr_BE.UTF-8", "LANG": "nl_BE.UTF-8"}, ("fr",)),
-    (None, {"LANG": "de_DE.UTF-8"}, ("en",)),
-    (None, {}, ("en",)),
-])
+@pytest.mark.parametrize(
+    "asked,env,expected",
+    [
+        ("nl", {}, ("nl",)),
+        ("fr,nl", {}, ("fr", "nl")),
+        (None, {"KB_LANG": "fr"}, ("fr",)),
+        (None, {"LANG": "nl_BE.UTF-8"}, ("nl",)),
+        (None, {"LC_ALL": "fr_BE.UTF-8", "LANG": "nl_BE.UTF-8"}, ("fr",)),
+        (None, {"LANG": "de_DE.UTF-8"}, ("en",)),
+        (None, {}, ("en",)),
+    ],
+)
 def test_the_language_a_command_speaks(monkeypatch, asked, env, expected):
     for name in ("KB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
@@ -51,14 +54,18 @@ def test_the_language_a_command_speaks(monkeypatch, asked, env, expected):
     assert i18n.cli_languages(asked) == expected
 
 
-BAD = "title: Étude\ntype: report\nyear: 20x1\nscale: [regoin]\ncriteria: [existing_offer]\nlanguage: fr\nurl: ftp://x\n"
+BAD = (
+    "title: Étude\ntype: report\nyear: 20x1\nscale: [regoin]\ncriteria: [existing_offer]\nlanguage: fr\nurl: ftp://x\n"
+)
 
 
 def test_kb_check_speaks_french_dutch_or_both(runner, tmp_path: Path):
     make_entry(tmp_path, "etude", BAD)
     french = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr"])
     assert french.exit_code == 1
-    assert "etude.md:4: erreur: year doit être un nombre entier, pas « 20x1 » -- écrivez quatre chiffres" in french.stdout
+    assert (
+        "etude.md:4: erreur: year doit être un nombre entier, pas « 20x1 » -- écrivez quatre chiffres" in french.stdout
+    )
     assert "vouliez-vous dire « region » ?" in french.stdout
     assert "1 fichiers vérifiés : 3 erreurs" in french.stderr
     dutch = runner.invoke(cli, ["check", str(tmp_path)], env={"KB_LANG": "nl"})

@@ -42,6 +42,7 @@ def found(project, words: str) -> list[str]:
 
 # -- incremental ---------------------------------------------------------------------------------------
 
+
 def test_first_run_adds_everything_and_the_second_nothing(project):
     first = project.index()
     assert len(first.changes.added) == STARTER_COUNT and first.search_written == STARTER_COUNT
@@ -51,7 +52,10 @@ def test_first_run_adds_everything_and_the_second_nothing(project):
     second = project.index()
     assert not second.changes
     assert (second.changes.unchanged, second.search_written, second.search_removed) == (STARTER_COUNT, 0, 0)
-    assert str(second) == f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed"
+    assert (
+        str(second)
+        == f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed"
+    )
 
 
 def test_only_added_changed_and_removed_files_are_rewritten(project):
@@ -81,7 +85,7 @@ def test_a_same_size_edit_is_seen_and_a_touch_is_not_a_change(project):
     path = project.entries_dir / "cssi-centres-sociaux-sante-integres.md"
     data = path.read_bytes()
     at = data.rindex(b"e")
-    path.write_bytes(data[:at] + b"a" + data[at + 1:])  # same size, other content, new mtime
+    path.write_bytes(data[:at] + b"a" + data[at + 1 :])  # same size, other content, new mtime
     report = project.index()
     assert report.changes.changed == ["cssi-centres-sociaux-sante-integres"] and report.search_written == 1
 
@@ -153,13 +157,15 @@ def test_the_index_records_the_store_revision_it_matches(project):
 
 # -- refusal -------------------------------------------------------------------------------------------
 
+
 def test_entries_with_errors_are_refused_and_nothing_changes(project):
     project.index()
     before_store, before_index = project.store.digests(), index_digests(project)
     entries = project.entries_dir
     broken = entries / "monitoring-des-quartiers.md"
-    broken.write_text(broken.read_text(encoding="utf-8").replace("type: ", "type: not_a_type\nyaer: 2020\n#", 1),
-                      encoding="utf-8")
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("type: ", "type: not_a_type\nyaer: 2020\n#", 1), encoding="utf-8"
+    )
     make_entry(entries, "sans-titre", MINIMAL.replace('title: "Une étude"\n', ""))
     append(entries / "bassin-nord-portrait.md", "\nUne modification valide, hippocampe.\n")
     (entries / "zorgzame-buurten-brussel.md").unlink()
@@ -186,8 +192,11 @@ def test_a_doi_already_used_by_another_entry_is_refused(project):
     make_entry(project.entries_dir, "premiere-etude", MINIMAL + "doi: 10.1234/abc.def\n")
     project.index()
     before = project.store.digests()
-    make_entry(project.entries_dir, "seconde-etude", MINIMAL.replace("Une étude", "Une autre étude")
-               + "doi: https://doi.org/10.1234/ABC.def\n")
+    make_entry(
+        project.entries_dir,
+        "seconde-etude",
+        MINIMAL.replace("Une étude", "Une autre étude") + "doi: https://doi.org/10.1234/ABC.def\n",
+    )
     with pytest.raises(Refused) as refused:
         project.index()
     assert any("seconde-etude.md" in str(p) and "same doi" in p.message for p in refused.value.problems)
@@ -213,18 +222,32 @@ def test_a_missing_entries_folder_is_an_error(tmp_path, database_url):
 
 # -- kb index ------------------------------------------------------------------------------------------
 
+
 def kb_index_args(project, *extra: str) -> list[str]:
-    return ["index", "--entries", str(project.entries_dir), "--db", project.database_url,
-            "--index-dir", str(project.index_dir), *extra]
+    return [
+        "index",
+        "--entries",
+        str(project.entries_dir),
+        "--db",
+        project.database_url,
+        "--index-dir",
+        str(project.index_dir),
+        *extra,
+    ]
 
 
 def test_cli_index_reports_and_is_incremental(project, runner):
     result = runner.invoke(cli, kb_index_args(project))
     assert result.exit_code == 0, result.output
-    assert (f"store: {STARTER_COUNT} added, 0 changed, 0 removed, 0 unchanged; search index: {STARTER_COUNT} written, "
-            "0 removed") in result.output
+    assert (
+        f"store: {STARTER_COUNT} added, 0 changed, 0 removed, 0 unchanged; search index: {STARTER_COUNT} written, "
+        "0 removed"
+    ) in result.output
     again = runner.invoke(cli, kb_index_args(project))
-    assert f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed" in again.output
+    assert (
+        f"store: 0 added, 0 changed, 0 removed, {STARTER_COUNT} unchanged; search index: 0 written, 0 removed"
+        in again.output
+    )
     full = runner.invoke(cli, kb_index_args(project, "--full"))
     assert full.exit_code == 0 and f"{STARTER_COUNT} added" in full.output and f"{STARTER_COUNT} written" in full.output
     assert project.store.digests() == file_digests(project.entries_dir)
@@ -242,8 +265,10 @@ def test_cli_index_refuses_naming_each_error(project, runner):
 
 
 def test_cli_index_without_entries_folder(tmp_path, runner, database_url):
-    result = runner.invoke(cli, ["index", "--entries", str(tmp_path / "missing"), "--db", database_url,
-                                 "--index-dir", str(tmp_path / "ix")])
+    result = runner.invoke(
+        cli,
+        ["index", "--entries", str(tmp_path / "missing"), "--db", database_url, "--index-dir", str(tmp_path / "ix")],
+    )
     assert result.exit_code == 1
     assert "no entries folder" in result.output and "Traceback" not in result.output
 
@@ -257,8 +282,12 @@ KILL_ENTRIES = 3000
 def synthetic_corpus(tmp_path_factory) -> Path:
     """3,000 synthetic entries (scripts/gen_corpus.py), generated once for the session."""
     out = tmp_path_factory.mktemp("corpus") / "entries"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(out), "-n", str(KILL_ENTRIES)],
-                   check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(out), "-n", str(KILL_ENTRIES)],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     assert len(entry_paths(out)) == KILL_ENTRIES
     return out
 
@@ -292,9 +321,14 @@ class WriteWatch:
             state = self._wal_state()
             return state is not None and state[0] > 0 and state != self.before
         with self.engine.connect() as conn:
-            return bool(conn.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app AND backend_xid IS NOT NULL"),
-                {"app": self.app}))
+            return bool(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app AND backend_xid IS NOT NULL"
+                    ),
+                    {"app": self.app},
+                )
+            )
 
     def wait_backend_gone(self, timeout: float = 60) -> None:
         """PostgreSQL rolls back a killed client's transaction when it notices: wait for that."""
@@ -304,8 +338,9 @@ class WriteWatch:
         while True:
             # A new transaction each time: within one, pg_stat_activity is a cached snapshot.
             with self.engine.connect() as conn:
-                left = conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :app"),
-                                   {"app": self.app})
+                left = conn.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :app"), {"app": self.app}
+                )
             if not left:
                 return
             assert time.monotonic() < deadline, "the killed process's PostgreSQL backend did not go away"
@@ -317,8 +352,15 @@ class WriteWatch:
 
 
 def run_kb_index(project, env: dict, timeout: float = 1800) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kb", *kb_index_args(project)], env=env, cwd=project.root,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *kb_index_args(project)],
+        env=env,
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def store_digests(database_url: str) -> dict[str, str]:
@@ -340,8 +382,7 @@ def write_version(entries: Path, originals: dict[str, bytes], version: int) -> d
     return file_digests(entries)
 
 
-def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
-        project, synthetic_corpus, database_url):
+def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(project, synthetic_corpus, database_url):
     entries = project.entries_dir
     shutil.rmtree(entries)
     shutil.copytree(synthetic_corpus, entries)
@@ -360,8 +401,17 @@ def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
     outcomes = []
     # (what to wait for, extra delay after it): kill at the first write, a little into it, later
     # (around the commit, depending on the machine), and while the search index is being written.
-    plan = [("store", 0.0), ("store", 0.02), ("store", 0.1), ("store", 0.4), ("store", 1.5), ("search", 0.0),
-            ("store", 0.0), ("store", 0.005), ("store", 0.05)]
+    plan = [
+        ("store", 0.0),
+        ("store", 0.02),
+        ("store", 0.1),
+        ("store", 0.4),
+        ("store", 1.5),
+        ("search", 0.0),
+        ("store", 0.0),
+        ("store", 0.005),
+        ("store", 0.05),
+    ]
     for attempt, (moment, delay) in enumerate(plan, start=1):
         versions[attempt] = write_version(entries, originals, attempt)
         app = f"kbkill-{uuid.uuid4().hex[:12]}"
@@ -369,9 +419,13 @@ def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
         index_files = set(os.listdir(project.index_dir))
         log = project.root / f"kb-index-{attempt}.log"
         with log.open("wb") as output:
-            process = subprocess.Popen([sys.executable, "-m", "kb", *kb_index_args(project)],
-                                       env=dict(env, PGAPPNAME=app), cwd=project.root,
-                                       stdout=output, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "kb", *kb_index_args(project)],
+                env=dict(env, PGAPPNAME=app),
+                cwd=project.root,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         saw_write = False
         deadline = time.monotonic() + max(600.0, 20 * full_time)
         try:
@@ -405,8 +459,10 @@ def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
             outcome, held = "after commit", attempt
         else:
             mixed = sum(state.get(k) == d for k, d in old.items()), sum(state.get(k) == d for k, d in new.items())
-            pytest.fail(f"attempt {attempt}: the store mixes versions: {mixed[0]} entries old, {mixed[1]} new, "
-                        f"{len(state)} in all")
+            pytest.fail(
+                f"attempt {attempt}: the store mixes versions: {mixed[0]} entries old, {mixed[1]} new, "
+                f"{len(state)} in all"
+            )
         outcomes.append((moment, delay, saw_write, killed, outcome))
         # The search index opens and answers, whatever it holds.
         SearchIndex(project.index_dir, load_vocabularies()).search("kbmark", limit=1)
@@ -415,10 +471,13 @@ def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
         if landed_mid_write and attempt >= 6:  # else retry: slow or fast machines shift every moment
             break
 
-    print(f"full index of {KILL_ENTRIES} entries: {full_time:.1f} s; kills (moment, delay, saw the write, "
-          f"killed, store after): {outcomes}")
+    print(
+        f"full index of {KILL_ENTRIES} entries: {full_time:.1f} s; kills (moment, delay, saw the write, "
+        f"killed, store after): {outcomes}"
+    )
     assert any(m == "store" and w and k and o == "before commit" for m, _, w, k, o in outcomes), (
-        f"no kill landed while the store was being written: {outcomes}")
+        f"no kill landed while the store was being written: {outcomes}"
+    )
 
     last = max(versions)
     repaired = run_kb_index(project, env)
@@ -431,5 +490,6 @@ def test_a_killed_kb_index_leaves_a_consistent_store_and_the_next_run_repairs(
 
     settled = run_kb_index(project, env)
     assert settled.returncode == 0, settled.stderr
-    assert (f"store: 0 added, 0 changed, 0 removed, {KILL_ENTRIES} unchanged; "
-            "search index: 0 written, 0 removed") in settled.stdout
+    assert (
+        f"store: 0 added, 0 changed, 0 removed, {KILL_ENTRIES} unchanged; search index: 0 written, 0 removed"
+    ) in settled.stdout

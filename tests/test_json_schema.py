@@ -28,8 +28,9 @@ def validator() -> jsonschema.protocols.Validator:
 
 
 def test_the_committed_schema_is_current():
-    assert COMMITTED.read_text(encoding="utf-8") == json_schema.dumps(vocab.load()), \
+    assert COMMITTED.read_text(encoding="utf-8") == json_schema.dumps(vocab.load()), (
         "run: kb schema -o entries/entry.schema.json"
+    )
 
 
 def test_every_shipped_entry_is_valid(validator):
@@ -43,18 +44,21 @@ def test_every_shipped_entry_is_valid(validator):
 GOOD = "title: T\ntype: report\nyear: 2020\nscale: region\ncriteria: [existing_offer]\nlanguage: fr\nterritories: [21004, bassin_nord]\n"
 
 
-@pytest.mark.parametrize("bad", [
-    GOOD.replace("type: report", "type: rapport"),
-    GOOD.replace("year: 2020", "year: deux mille"),
-    GOOD.replace("scale: region", "scale: []"),
-    GOOD.replace("language: fr", "language: de"),
-    GOOD + "url: ftp://example.org/x\n",
-    GOOD + "doi: 11.1/x\n",
-    GOOD + "date: 2020/05\n",
-    GOOD + "brief: extra\n",
-    GOOD.replace("title: T\n", ""),
-    GOOD.replace("title: T", "title: " + "x" * 501),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GOOD.replace("type: report", "type: rapport"),
+        GOOD.replace("year: 2020", "year: deux mille"),
+        GOOD.replace("scale: region", "scale: []"),
+        GOOD.replace("language: fr", "language: de"),
+        GOOD + "url: ftp://example.org/x\n",
+        GOOD + "doi: 11.1/x\n",
+        GOOD + "date: 2020/05\n",
+        GOOD + "brief: extra\n",
+        GOOD.replace("title: T\n", ""),
+        GOOD.replace("title: T", "title: " + "x" * 501),
+    ],
+)
 def test_bad_front_matter_is_invalid(validator, bad):
     assert validator.is_valid(front(f"---\n{GOOD}---\n"))
     assert not validator.is_valid(front(f"---\n{bad}---\n"))

@@ -92,8 +92,7 @@ SWATCHES = """() => [...document.querySelectorAll('.kb-swatch, figcaption svg, l
 
 def open_page(contexts: Contexts, base_url: str, path: str, width: str) -> Any:
     w, h = WIDTHS[width]
-    page = contexts.new_page(viewport={"width": w, "height": h}, is_mobile=width == "phone",
-                             has_touch=width == "phone")
+    page = contexts.new_page(viewport={"width": w, "height": h}, is_mobile=width == "phone", has_touch=width == "phone")
     page.goto(base_url + path)
     if "/search/" in path:
         wait_for_search(page)
@@ -131,8 +130,7 @@ def test_matrix_shows_every_column_on_a_desktop(contexts: Contexts, base_url: st
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_matrix_headers_stay_in_sight_when_it_scrolls_on_a_phone(contexts: Contexts, base_url: str,
-                                                                 lang: str) -> None:
+def test_matrix_headers_stay_in_sight_when_it_scrolls_on_a_phone(contexts: Contexts, base_url: str, lang: str) -> None:
     page = open_page(contexts, base_url, f"{lang}/matrix/", "phone")
     box = page.locator(".matrix-box")
     scroll, client = box.evaluate("(e) => [e.scrollWidth, e.clientWidth]")
@@ -143,8 +141,9 @@ def test_matrix_headers_stay_in_sight_when_it_scrolls_on_a_phone(contexts: Conte
     left, top = box.evaluate("(e) => { const r = e.getBoundingClientRect(); return [r.left, r.top]; }")
     rows = page.locator(".kb-matrix tbody th[scope=row]")
     last_row = rows.nth(rows.count() - 1)
-    assert abs(last_row.evaluate("(e) => e.getBoundingClientRect().left") - left) <= 2, \
+    assert abs(last_row.evaluate("(e) => e.getBoundingClientRect().left") - left) <= 2, (
         "the row headers scrolled out of sight"
+    )
     assert last_row.evaluate("(e) => e.getBoundingClientRect().right") > left + 40
     last_column = page.locator(".kb-matrix thead th").last
     header_top = last_column.evaluate("(e) => e.getBoundingClientRect().top")

@@ -43,9 +43,13 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/wayback/available":
             asked = parse_qs(urlsplit(self.path).query)["url"][0]
             found = asked.endswith("/missing")
-            body = {"archived_snapshots": {"closest": {"available": True, "status": "200",
-                                                       "url": f"http://web.archive.org/web/2020/{asked}"}}
-                    if found else {}}
+            body = {
+                "archived_snapshots": {
+                    "closest": {"available": True, "status": "200", "url": f"http://web.archive.org/web/2020/{asked}"}
+                }
+                if found
+                else {}
+            }
             return self._answer(200, json.dumps(body).encode())
         if path == "/busy":  # 429 with Retry-After, then fine
             self.server.busy += 1
@@ -106,8 +110,26 @@ def closed_port() -> int:
 def self_signed(tmp_path):
     """An HTTPS server with a certificate made here, which no authority vouches for."""
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.log, server.busy = [], 0
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -126,10 +148,18 @@ def inventory(tmp_path, web, silent, closed_port, self_signed, monkeypatch):
     entries = tmp_path / "entries"
     entries.mkdir()
     urls = {
-        "alive": f"{base}/ok", "moved": f"{base}/permanent", "temporary": f"{base}/only-temporary",
-        "loop": f"{base}/loop-a", "missing": f"{base}/missing", "gone": f"{base}/gone", "busy": f"{base}/busy",
-        "error": f"{base}/error", "silent": f"http://127.0.0.1:{silent}/x", "refused": f"http://127.0.0.1:{closed_port}/",
-        "certificate": f"https://127.0.0.1:{self_signed}/ok", "ftp": f"{base}/to-ftp",
+        "alive": f"{base}/ok",
+        "moved": f"{base}/permanent",
+        "temporary": f"{base}/only-temporary",
+        "loop": f"{base}/loop-a",
+        "missing": f"{base}/missing",
+        "gone": f"{base}/gone",
+        "busy": f"{base}/busy",
+        "error": f"{base}/error",
+        "silent": f"http://127.0.0.1:{silent}/x",
+        "refused": f"http://127.0.0.1:{closed_port}/",
+        "certificate": f"https://127.0.0.1:{self_signed}/ok",
+        "ftp": f"{base}/to-ftp",
         "accents": f"{base}/études/rapport final.pdf".replace(" ", "%20"),
     }
     for name, url in urls.items():
@@ -141,8 +171,20 @@ def inventory(tmp_path, web, silent, closed_port, self_signed, monkeypatch):
 
 
 def kb_links(runner, base: str, *args: str):
-    options = ["links", "--timeout", "1", "--retries", "1", "--delay", "0", "--archive", f"{base}/wayback/available",
-               "--doi-resolver", f"{base}/doi/", *args]
+    options = [
+        "links",
+        "--timeout",
+        "1",
+        "--retries",
+        "1",
+        "--delay",
+        "0",
+        "--archive",
+        f"{base}/wayback/available",
+        "--doi-resolver",
+        f"{base}/doi/",
+        *args,
+    ]
     return runner.invoke(cli, options)
 
 
@@ -156,13 +198,20 @@ def test_every_kind_of_answer(runner, inventory, web):
     rows = by_entry(result.stdout)
     outcome = {entry: (row["outcome"], row["reason"]) for entry, row in rows.items()}
     assert outcome == {
-        "alive": ("alive", ""), "temporary": ("alive", ""), "busy": ("alive", ""), "accents": ("alive", ""),
+        "alive": ("alive", ""),
+        "temporary": ("alive", ""),
+        "busy": ("alive", ""),
+        "accents": ("alive", ""),
         "moved": ("moved", ""),
-        "loop": ("dead", "links.reason.loop"), "missing": ("dead", "links.reason.status"),
-        "gone": ("dead", "links.reason.status"), "doi-unknown": ("dead", "links.reason.status"),
+        "loop": ("dead", "links.reason.loop"),
+        "missing": ("dead", "links.reason.status"),
+        "gone": ("dead", "links.reason.status"),
+        "doi-unknown": ("dead", "links.reason.status"),
         "doi-known": ("alive", ""),
-        "error": ("unchecked", "links.reason.status"), "silent": ("unchecked", "links.reason.timeout"),
-        "refused": ("unchecked", "links.reason.refused"), "certificate": ("unchecked", "links.reason.certificate"),
+        "error": ("unchecked", "links.reason.status"),
+        "silent": ("unchecked", "links.reason.timeout"),
+        "refused": ("unchecked", "links.reason.refused"),
+        "certificate": ("unchecked", "links.reason.certificate"),
         "ftp": ("unchecked", "links.reason.scheme"),
     }
     assert rows["moved"]["target"] == f"{inventory}/ok"
@@ -204,8 +253,10 @@ def test_text_lines_markdown_and_github_in_the_languages_asked(runner, inventory
     markdown = kb_links(runner, inventory, "--format", "markdown", "--lang", "fr,nl")
     assert "### Liens morts (4)" in markdown.stdout and "### Dode links (4)" in markdown.stdout
     github = kb_links(runner, inventory, "--format", "github", "--lang", "en")
-    assert any(line.startswith("::error file=entries/missing.md,line=8,title=kb links::dead link")
-               for line in github.stdout.splitlines())
+    assert any(
+        line.startswith("::error file=entries/missing.md,line=8,title=kb links::dead link")
+        for line in github.stdout.splitlines()
+    )
 
 
 def test_no_network_means_unchecked_never_dead(runner, tmp_path, closed_port, monkeypatch):
@@ -223,7 +274,7 @@ def test_write_marks_dead_urls_and_unmarks_them_when_they_answer(runner, invento
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # line endings stay as written
     kb_links(runner, inventory, "--write")
     text = path.read_bytes().decode()
-    assert f"url: {inventory}/missing\r\nurl_status: dead\r\narchive: \"http://web.archive.org/web/2020/" in text
+    assert f'url: {inventory}/missing\r\nurl_status: dead\r\narchive: "http://web.archive.org/web/2020/' in text
     gone = (tmp_path / "entries" / "gone.md").read_text()
     assert "url_status: dead" in gone and "archive:" not in gone  # no snapshot found: none written
     check = runner.invoke(cli, ["check", "--entries", "entries"])
@@ -234,7 +285,7 @@ def test_write_marks_dead_urls_and_unmarks_them_when_they_answer(runner, invento
     finally:
         Handler.routes["/missing"] = (404, None)
     text = path.read_bytes().decode()
-    assert "url_status" not in text and "archive: \"http://web.archive.org/web/2020/" in text
+    assert "url_status" not in text and 'archive: "http://web.archive.org/web/2020/' in text
 
 
 def test_usage_errors_exit_with_2(runner, tmp_path, monkeypatch):
@@ -255,6 +306,7 @@ def test_a_non_http_scheme_is_not_asked():
 def test_unicode_host_and_path_go_on_the_wire_encoded():
     from kb.links.check import ascii_url
 
-    assert ascii_url("https://bruxelles-é.example/études/a b?q=é") == \
-        "https://xn--bruxelles--k7a.example/%C3%A9tudes/a%20b?q=%C3%A9"
-
+    assert (
+        ascii_url("https://bruxelles-é.example/études/a b?q=é")
+        == "https://xn--bruxelles--k7a.example/%C3%A9tudes/a%20b?q=%C3%A9"
+    )

@@ -20,8 +20,10 @@ def kb(*args: str) -> list[str]:
 
 def test_two_builds_and_two_indexes_started_together_both_end_well(tmp_path, entries_dir):
     for command in (kb("build", "--quiet"), kb("index")):
-        runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         for run in runs:
             out, err = run.communicate(timeout=BOUND)
             assert run.returncode == 0, err
@@ -34,16 +36,23 @@ def test_a_second_run_names_the_first_gives_up_and_takes_over_a_killed_ones_lock
     subprocess.run(kb("build", "--quiet"), cwd=tmp_path, check=True)
     edited = entries_dir / "barometre-social-2023.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
-    first = subprocess.Popen(kb("build", "--quiet"), cwd=tmp_path, env={**os.environ, "KB_TEST_PAUSE": "swap"},
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = subprocess.Popen(
+        kb("build", "--quiet"),
+        cwd=tmp_path,
+        env={**os.environ, "KB_TEST_PAUSE": "swap"},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert "paused at swap" in first.stderr.readline()  # holds the lock
         holder = rf"kb build, pid {first.pid}, started \d\d:\d\d:\d\d"
         waiting = subprocess.run(kb("build", "--quiet", "--wait", "1"), cwd=tmp_path, capture_output=True, text=True)
         assert waiting.returncode == 1
         assert re.search(rf"^waiting for {holder}", waiting.stderr, re.M)
-        assert re.search(rf"^Error: site not built: gave up after 1 s: {holder} still holds .*--wait", waiting.stderr,
-                         re.M)
+        assert re.search(
+            rf"^Error: site not built: gave up after 1 s: {holder} still holds .*--wait", waiting.stderr, re.M
+        )
         index = subprocess.run(kb("index", "--wait", "0"), cwd=tmp_path, capture_output=True, text=True)
         assert index.returncode == 1
         assert re.search(rf"^Error: not indexed: gave up after 0 s: {holder}", index.stderr, re.M)
@@ -66,13 +75,19 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
     subprocess.run(kb("build", "--quiet"), cwd=tmp_path, check=True)
     edited = entries_dir / "barometre-social-2023.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
-    result = subprocess.run(kb("build", "--quiet"), cwd=tmp_path, capture_output=True, text=True,
-                            env={**os.environ, "KB_PAGEFIND_TIMEOUT": "0"})
+    result = subprocess.run(
+        kb("build", "--quiet"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KB_PAGEFIND_TIMEOUT": "0"},
+    )
     assert result.returncode == 1
     log = tmp_path / ".kb" / "site" / "pagefind.log"
     assert result.stderr.strip().splitlines() == [
         f"Error: search index not updated: Pagefind did not finish within 0 s (KB_PAGEFIND_TIMEOUT); its log: {log}; "
-        f"the pages in {tmp_path / 'site'} are up to date and its search still uses the previous index"]
+        f"the pages in {tmp_path / 'site'} are up to date and its search still uses the previous index"
+    ]
     assert log.is_file()
     assert not Path(tmp_path / ".site.search").exists()
     subprocess.run(kb("build", "--quiet"), cwd=tmp_path, check=True)  # the next build completes search

@@ -16,45 +16,90 @@ from kb.entries.new import free_id, write_entry
 
 TODAY = dt.date.today().isoformat()
 BODY_MESSAGE = "the body is empty (headings and <!-- comments --> do not count)"
-EMPTY_BODY = (f"error: {BODY_MESSAGE} -- below the front matter, describe the document: content, scale, criteria, "
-              "sources")
+EMPTY_BODY = (
+    f"error: {BODY_MESSAGE} -- below the front matter, describe the document: content, scale, criteria, sources"
+)
 
 ALL_OPTIONS = [
-    "--title", "Étude des quartiers",
-    "--type", "study",
-    "--year", "2021",
-    "--date", "2021-09",
-    "--author", "Dupont, Jean",
-    "--author", "Martin, Claire",
-    "--organisation", "Université Saint-Louis – Bruxelles",
-    "--organisation", "observatoire",
-    "--partner", "cbcs,brusano",
-    "--scale", "region",
-    "--scale", "quartier_social_sante",
-    "--criteria", "population_size,existing_offer",
-    "--basis", "statistical_units",
-    "--territory", "21004",
-    "--territory", "bassin_nord",
-    "--language", "fr",
-    "--url", "https://example.org/etude.pdf",
-    "--doi", "https://doi.org/10.1234/abcd",
-    "--summary", "Deux phrases :   une\net deux.",
-    "--translation", "nl", "Studie van de wijken",
-    "--translated-summary", "nl", "Twee zinnen.",
-    "--container", "Cahiers de l'Observatoire",
-    "--volume", "3",
-    "--issue", "1",
-    "--pages", "12-15",
-    "--isbn", "978-2-930346-49-6",
-    "--issn", "0776-8613",
-    "--publisher-place", "Bruxelles",
-    "--edition", "2e édition",
-    "--body", "## Contenu\n\nUne étude des quartiers.",
+    "--title",
+    "Étude des quartiers",
+    "--type",
+    "study",
+    "--year",
+    "2021",
+    "--date",
+    "2021-09",
+    "--author",
+    "Dupont, Jean",
+    "--author",
+    "Martin, Claire",
+    "--organisation",
+    "Université Saint-Louis – Bruxelles",
+    "--organisation",
+    "observatoire",
+    "--partner",
+    "cbcs,brusano",
+    "--scale",
+    "region",
+    "--scale",
+    "quartier_social_sante",
+    "--criteria",
+    "population_size,existing_offer",
+    "--basis",
+    "statistical_units",
+    "--territory",
+    "21004",
+    "--territory",
+    "bassin_nord",
+    "--language",
+    "fr",
+    "--url",
+    "https://example.org/etude.pdf",
+    "--doi",
+    "https://doi.org/10.1234/abcd",
+    "--summary",
+    "Deux phrases :   une\net deux.",
+    "--translation",
+    "nl",
+    "Studie van de wijken",
+    "--translated-summary",
+    "nl",
+    "Twee zinnen.",
+    "--container",
+    "Cahiers de l'Observatoire",
+    "--volume",
+    "3",
+    "--issue",
+    "1",
+    "--pages",
+    "12-15",
+    "--isbn",
+    "978-2-930346-49-6",
+    "--issn",
+    "0776-8613",
+    "--publisher-place",
+    "Bruxelles",
+    "--edition",
+    "2e édition",
+    "--body",
+    "## Contenu\n\nUne étude des quartiers.",
 ]
 
 # Just enough options for no prompt at all.
-REQUIRED = ["--type", "study", "--year", "2021", "--scale", "region", "--criteria", "population_size",
-            "--partner", "cbcs", "--language", "fr"]
+REQUIRED = [
+    "--type",
+    "study",
+    "--year",
+    "2021",
+    "--scale",
+    "region",
+    "--criteria",
+    "population_size",
+    "--partner",
+    "cbcs",
+    "--language",
+    "fr",
+]
 
 
 def new(runner: CliRunner, directory: Path, *args: str, input: str | None = None) -> Result:
@@ -74,8 +119,11 @@ def new(runner: CliRunner, directory: Path, *args: str, input: str | None = None
         ("Zorgzone Noord-Oost", set(), "zorgzone-noord-oost"),
         ("A", set(), "a-entry"),
         ("«  »", set(), "entry"),
-        ("Note de vision de l'Inter-fédération ambulatoire : organisation de l'aide et des soins de première ligne",
-         set(), "note-de-vision-de-l-inter-federation-ambulatoire"),
+        (
+            "Note de vision de l'Inter-fédération ambulatoire : organisation de l'aide et des soins de première ligne",
+            set(),
+            "note-de-vision-de-l-inter-federation-ambulatoire",
+        ),
     ],
 )
 def test_free_id(title: str, taken: set[str], expected: str) -> None:
@@ -89,7 +137,9 @@ def test_new_with_all_options(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == f"created {path}\n"
     assert result.stderr == ""  # no prompt, nothing to do
-    assert path.read_text(encoding="utf-8") == f"""---
+    assert (
+        path.read_text(encoding="utf-8")
+        == f"""---
 title: "Étude des quartiers"
 type: study
 year: 2021
@@ -126,6 +176,7 @@ added: {TODAY}
 
 Une étude des quartiers.
 """
+    )
 
 
 def test_created_file_round_trips(runner: CliRunner, tmp_path: Path) -> None:
@@ -169,15 +220,26 @@ def test_fields_are_written_in_the_documented_order(runner: CliRunner, tmp_path:
         "- pas une liste",
         "Plan [2020-2025] {brouillon}",
         "50 % & *étoile",
-        "true", "false", "null", "~", "yes", "no", "on",
-        "1.50", "21004", "2021-09-01", "1:30", "0x1F",
+        "true",
+        "false",
+        "null",
+        "~",
+        "yes",
+        "no",
+        "on",
+        "1.50",
+        "21004",
+        "2021-09-01",
+        "1:30",
+        "0x1F",
         "Zorgzone Noord-Oost",
         "Une\\barre oblique inverse",
     ],
 )
 def test_any_title_round_trips(runner: CliRunner, tmp_path: Path, title: str) -> None:
-    result = new(runner, tmp_path, "--title", title, *REQUIRED, "--organisation", title, "--author", title,
-                 "--body", "Un texte.")
+    result = new(
+        runner, tmp_path, "--title", title, *REQUIRED, "--organisation", title, "--author", title, "--body", "Un texte."
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     (path,) = tmp_path.glob("*.md")
@@ -195,9 +257,11 @@ def test_without_body_the_template_is_a_to_do(runner: CliRunner, tmp_path: Path)
     assert result.stdout == f"created {path}\n"
     assert result.stderr == f"  to do: {path}:11: {EMPTY_BODY}\n"
     text = path.read_text(encoding="utf-8")
-    assert text.endswith("---\n\n## Contenu\n\n<!-- Ce qu'est le document et ce qu'il a trouvé. -->\n\n"
-                         "## Échelle et critères\n\n<!-- Quel territoire, délimité sur quelle base, selon quels critères. -->"
-                         "\n\n## Sources\n\n<!-- Où il a été lu : les liens. -->\n")
+    assert text.endswith(
+        "---\n\n## Contenu\n\n<!-- Ce qu'est le document et ce qu'il a trouvé. -->\n\n"
+        "## Échelle et critères\n\n<!-- Quel territoire, délimité sur quelle base, selon quels critères. -->"
+        "\n\n## Sources\n\n<!-- Où il a été lu : les liens. -->\n"
+    )
     assert [str(p) for p in parse_file(path).problems] == [f"{path}:11: {EMPTY_BODY}"]
 
 
@@ -240,8 +304,19 @@ def test_write_entry_never_overwrites(tmp_path: Path) -> None:
     existing = make_entry(tmp_path, "deja-la", MINIMAL)
     before = existing.read_bytes()
     with pytest.raises(FileExistsError):
-        write_entry(tmp_path, {"id": "deja-la", "title": "Autre", "type": "study", "year": 2021, "scale": ["region"],
-                               "criteria": ["population_size"], "language": "fr"}, "Autre texte.")
+        write_entry(
+            tmp_path,
+            {
+                "id": "deja-la",
+                "title": "Autre",
+                "type": "study",
+                "year": 2021,
+                "scale": ["region"],
+                "criteria": ["population_size"],
+                "language": "fr",
+            },
+            "Autre texte.",
+        )
     assert existing.read_bytes() == before
 
 
@@ -254,8 +329,9 @@ def test_default_entries_folder(runner: CliRunner, tmp_path: Path, monkeypatch: 
 
 
 def test_repeated_and_comma_separated_values_are_merged(runner: CliRunner, tmp_path: Path) -> None:
-    result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, "--scale", "commune,region", "--scale", "bassin",
-                 "--body", "x")
+    result = new(
+        runner, tmp_path, "--title", "Titre", *REQUIRED, "--scale", "commune,region", "--scale", "bassin", "--body", "x"
+    )
     assert result.exit_code == 0
     assert parse_file(tmp_path / "titre.md").entry.scale == ("region", "commune", "bassin")
 
@@ -267,14 +343,21 @@ def test_repeated_and_comma_separated_values_are_merged(runner: CliRunner, tmp_p
         ("--scale", "region,zorgzone", "'zorgzone' is not in the scales vocabulary -- did you mean 'bassin'?"),
         ("--type", "etude", "'etude' is not in the types vocabulary -- did you mean 'study'?"),
         ("--territory", "Anderlecht", "'Anderlecht' is not in the territories vocabulary -- did you mean '21001'?"),
-        ("--criteria", "Accessibilité", "'Accessibilité' is not in the criteria vocabulary -- did you mean "
-                                        "'accessibility_proximity'?"),
-        ("--partner", "xyzzy plugh", "'xyzzy plugh' is not in the partners vocabulary -- 'kb vocab partners' lists "
-                                     "the values"),
+        (
+            "--criteria",
+            "Accessibilité",
+            "'Accessibilité' is not in the criteria vocabulary -- did you mean 'accessibility_proximity'?",
+        ),
+        (
+            "--partner",
+            "xyzzy plugh",
+            "'xyzzy plugh' is not in the partners vocabulary -- 'kb vocab partners' lists the values",
+        ),
     ],
 )
-def test_invalid_option_value_is_a_usage_error(runner: CliRunner, tmp_path: Path, option: str, value: str,
-                                               message: str) -> None:
+def test_invalid_option_value_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path, option: str, value: str, message: str
+) -> None:
     result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, option, value)
     assert result.exit_code == 2
     assert f"Error: Invalid value for '{option}': {message}" in result.output
@@ -307,8 +390,10 @@ def test_interactive(runner: CliRunner, tmp_path: Path) -> None:
     prompts = result.stderr
     assert "Title: Étude des quartiers\n" in prompts
     assert "types: study, report, plan," in prompts
-    assert "\nScales (comma-separated): regoin\n  'regoin' is not in the scales vocabulary -- did you mean 'region'?\n"\
-           "Scales (comma-separated): region, commune\n" in prompts
+    assert (
+        "\nScales (comma-separated): regoin\n  'regoin' is not in the scales vocabulary -- did you mean 'region'?\n"
+        "Scales (comma-separated): region, commune\n" in prompts
+    )
     assert "Partners (comma-separated, optional): \n" in prompts
     assert "Language (fr, nl, en) [fr]: nl\n" in prompts
     assert "Title in French (our translation, optional): " in prompts
@@ -316,9 +401,11 @@ def test_interactive(runner: CliRunner, tmp_path: Path) -> None:
     entry = parse_file(path, display="e.md")
     assert [p.message for p in entry.problems] == [BODY_MESSAGE]
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(f'---\ntitle: "Étude des quartiers"\ntype: study\nyear: 2021\nscale: [region, commune]\n'
-                           f"criteria: [population_size]\nbasis: [statistical_units]\nlanguage: nl\n"
-                           f'translations:\n  fr:\n    title: "Étude des quartiers"\nadded: {TODAY}\n---\n\n## Inhoud\n')
+    assert text.startswith(
+        f'---\ntitle: "Étude des quartiers"\ntype: study\nyear: 2021\nscale: [region, commune]\n'
+        f"criteria: [population_size]\nbasis: [statistical_units]\nlanguage: nl\n"
+        f'translations:\n  fr:\n    title: "Étude des quartiers"\nadded: {TODAY}\n---\n\n## Inhoud\n'
+    )
 
 
 def test_interactive_re_asks_until_right(runner: CliRunner, tmp_path: Path) -> None:
@@ -354,33 +441,81 @@ def test_interactive_re_asks_until_right(runner: CliRunner, tmp_path: Path) -> N
     assert parsed.problems == []
     entry = parsed.entry
     assert (entry.title, entry.type, entry.year, entry.scale, entry.criteria, entry.partners, entry.language) == (
-        "Titre", "study", 2021, ("region",), ("existing_offer",), ("cbcs",), "fr")
+        "Titre",
+        "study",
+        2021,
+        ("region",),
+        ("existing_offer",),
+        ("cbcs",),
+        "fr",
+    )
     assert entry.basis == () and entry.translations == (("nl", "Titel", None),)
     assert entry.title_in("nl") == "Titel" and entry.is_translated("nl") and not entry.is_translated("fr")
 
 
 def test_new_fields_from_options(runner: CliRunner, tmp_path: Path) -> None:
-    result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, "--basis", "statistical_units,service_catchment",
-                 "--translation", "nl", "Titel", "--translated-summary", "nl", "Een zin.",
-                 "--translation", "en", "Title", "--container", "Bruxelles Santé", "--volume", "96",
-                 "--issue", "2", "--pages", "12-15", "--isbn", "978-2-930346-49-6", "--issn", "0776-8613",
-                 "--publisher-place", "Bruxelles", "--edition", "2e édition", "--body", "x")
+    result = new(
+        runner,
+        tmp_path,
+        "--title",
+        "Titre",
+        *REQUIRED,
+        "--basis",
+        "statistical_units,service_catchment",
+        "--translation",
+        "nl",
+        "Titel",
+        "--translated-summary",
+        "nl",
+        "Een zin.",
+        "--translation",
+        "en",
+        "Title",
+        "--container",
+        "Bruxelles Santé",
+        "--volume",
+        "96",
+        "--issue",
+        "2",
+        "--pages",
+        "12-15",
+        "--isbn",
+        "978-2-930346-49-6",
+        "--issn",
+        "0776-8613",
+        "--publisher-place",
+        "Bruxelles",
+        "--edition",
+        "2e édition",
+        "--body",
+        "x",
+    )
     assert result.exit_code == 0, result.output
     parsed = parse_file(tmp_path / "titre.md")
     assert parsed.problems == []
     entry = parsed.entry
     assert entry.basis == ("statistical_units", "service_catchment")
     assert entry.translations == (("en", "Title", None), ("nl", "Titel", "Een zin."))
-    assert (entry.container, entry.volume, entry.issue, entry.pages, entry.isbn, entry.issn, entry.publisher_place,
-            entry.edition) == ("Bruxelles Santé", "96", "2", "12-15", "978-2-930346-49-6", "0776-8613", "Bruxelles",
-                               "2e édition")
+    assert (
+        entry.container,
+        entry.volume,
+        entry.issue,
+        entry.pages,
+        entry.isbn,
+        entry.issn,
+        entry.publisher_place,
+        entry.edition,
+    ) == ("Bruxelles Santé", "96", "2", "12-15", "978-2-930346-49-6", "0776-8613", "Bruxelles", "2e édition")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--translation", "fr", "Titre"], "the entry is in 'fr'"),
-    (["--translation", "de", "Titel"], "'de' is not fr, nl or en"),
-    (["--translated-summary", "nl", "Een zin."], "a summary in 'nl' needs its title"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--translation", "fr", "Titre"], "the entry is in 'fr'"),
+        (["--translation", "de", "Titel"], "'de' is not fr, nl or en"),
+        (["--translated-summary", "nl", "Een zin."], "a summary in 'nl' needs its title"),
+    ],
+)
 def test_new_refuses_bad_translations(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
     result = new(runner, tmp_path, "--title", "Titre", *REQUIRED, *args, "--body", "x")
     assert result.exit_code == 2
@@ -389,7 +524,7 @@ def test_new_refuses_bad_translations(runner: CliRunner, tmp_path: Path, args: l
 
 
 def test_prompts_only_for_what_is_missing(runner: CliRunner, tmp_path: Path) -> None:
-    args = REQUIRED[:REQUIRED.index("--partner")] + REQUIRED[REQUIRED.index("--partner") + 2:]
+    args = REQUIRED[: REQUIRED.index("--partner")] + REQUIRED[REQUIRED.index("--partner") + 2 :]
     result = new(runner, tmp_path, "--title", "Titre", *args, "--body", "x", input="cbcs,ibsa\n")
     assert result.exit_code == 0
     assert result.stderr.splitlines()[-1] == "Partners (comma-separated, optional): cbcs,ibsa"

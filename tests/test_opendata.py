@@ -24,8 +24,12 @@ INTERNAL = {"digest", "path", "mtime", "size", "lines"}
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("opendata")
     shutil.copytree(STARTER, root / "entries", ignore=shutil.ignore_patterns("README.md"))
-    project = Project(root=root, entries_dir=root / "entries", database_url=f"sqlite:///{root / 'kb.sqlite'}",
-                      index_dir=root / "whoosh")
+    project = Project(
+        root=root,
+        entries_dir=root / "entries",
+        database_url=f"sqlite:///{root / 'kb.sqlite'}",
+        index_dir=root / "whoosh",
+    )
     try:
         project.build(root / "site", search=False)
     finally:
@@ -41,10 +45,14 @@ def test_the_sqlite_file_has_labels_json_arrays_and_no_internal_columns(data: Pa
     assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == total
     scale, ids = db.execute("SELECT scale, scale_ids FROM entries WHERE id = 'bruzel-eerstelijnszone'").fetchone()
     assert "Zone de première ligne" in json.loads(scale) and "eerstelijnszone" in json.loads(ids)
-    labels = db.execute("SELECT label_fr, label_nl FROM vocabulary WHERE dimension = 'scale' AND id = 'bassin'").fetchone()
+    labels = db.execute(
+        "SELECT label_fr, label_nl FROM vocabulary WHERE dimension = 'scale' AND id = 'bassin'"
+    ).fetchone()
     assert labels == ("Bassin d'aide et de soins", "Zorgzone")
-    found = db.execute("SELECT id FROM entries_fts JOIN entries ON entries.rowid = entries_fts.rowid "
-                       "WHERE entries_fts MATCH 'medecins'").fetchall()
+    found = db.execute(
+        "SELECT id FROM entries_fts JOIN entries ON entries.rowid = entries_fts.rowid "
+        "WHERE entries_fts MATCH 'medecins'"
+    ).fetchall()
     assert ("etude-medecins-generalistes-bruxelles-2018",) in found
 
 

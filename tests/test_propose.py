@@ -76,8 +76,14 @@ def page_problems(page: Any) -> Counter:
     page.locator("#kb-propose button[type=submit]").click()
     expect(page.locator("#kb-status")).not_to_be_empty()
     items = page.locator("#kb-problems li")
-    return Counter((items.nth(i).get_attribute("data-severity"), items.nth(i).get_attribute("data-message"),
-                    items.nth(i).get_attribute("data-fix")) for i in range(items.count()))
+    return Counter(
+        (
+            items.nth(i).get_attribute("data-severity"),
+            items.nth(i).get_attribute("data-message"),
+            items.nth(i).get_attribute("data-fix"),
+        )
+        for i in range(items.count())
+    )
 
 
 SEVERITY = {"fr": {"erreur": "error", "avertissement": "warning"}, "nl": {"fout": "error", "waarschuwing": "warning"}}
@@ -86,8 +92,13 @@ SEVERITY = {"fr": {"erreur": "error", "avertissement": "warning"}, "nl": {"fout"
 def kb_check_problems(text: str, lang: str, tmp_path: Path) -> Counter:
     path = tmp_path / "proposition.md"
     path.write_text(text, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "kb", "check", path.name, "--lang", lang],
-                         capture_output=True, text=True, check=False, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "kb", "check", path.name, "--lang", lang],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     found: Counter = Counter()
     for line in run.stdout.splitlines():
         match = re.match(rf"^{path.name}:\d+: (\S+): (.*?) -- (.*)$", line)
@@ -96,15 +107,24 @@ def kb_check_problems(text: str, lang: str, tmp_path: Path) -> Counter:
     return found
 
 
-GOOD = {"title": "Diagnostic social-santé du quartier Nord", "type": "study", "year": "2024",
-        "scale": ["quartier_social_sante"], "criteria": ["needs_demography"], "territories": ["21015"],
-        "url": "https://example.org/diagnostic.pdf", "summary": "Un diagnostic local.",
-        "body": "## Contenu\n\nUn diagnostic **communautaire** du quartier.\n\n## Sources\n\n- https://example.org/\n"}
+GOOD = {
+    "title": "Diagnostic social-santé du quartier Nord",
+    "type": "study",
+    "year": "2024",
+    "scale": ["quartier_social_sante"],
+    "criteria": ["needs_demography"],
+    "territories": ["21015"],
+    "url": "https://example.org/diagnostic.pdf",
+    "summary": "Un diagnostic local.",
+    "body": "## Contenu\n\nUn diagnostic **communautaire** du quartier.\n\n## Sources\n\n- https://example.org/\n",
+}
 
 CATALOGUE = [
     pytest.param({"language": "fr", **GOOD}, id="good"),
     pytest.param({"body": ""}, id="nothing-filled"),
-    pytest.param({**GOOD, "year": "20x1", "date": "2020-13", "url": "ftp://example.org/x", "doi": "11.1/x"}, id="bad-values"),
+    pytest.param(
+        {**GOOD, "year": "20x1", "date": "2020-13", "url": "ftp://example.org/x", "doi": "11.1/x"}, id="bad-values"
+    ),
     pytest.param({**GOOD, "year": "1900"}, id="year-out-of-range"),
     pytest.param({**GOOD, "year": "2020", "date": "2019-05"}, id="date-not-in-year"),
     pytest.param({**GOOD, "date": "2020-02-30"}, id="not-a-real-date"),
@@ -114,20 +134,38 @@ CATALOGUE = [
     pytest.param({**GOOD, "url": "javascript:alert(1)", "title": '<script>alert("x")</script>'}, id="hostile"),
     pytest.param({**GOOD, "body": "## Contenu\n\n<!-- rien -->\n"}, id="empty-body"),
     pytest.param({**GOOD, "body": "x" * 1_100_000}, id="one-megabyte"),
-    pytest.param({**GOOD, "translations.nl.title": "Sociaal-gezondheidsdiagnose van de Noordwijk",
-                  "translations.nl.summary": "Een lokale diagnose.", "translations.en.summary": "A local diagnosis.",
-                  "translations.fr.title": "T" * 501}, id="translations"),
-    pytest.param({**GOOD, "isbn": "978-2-930346-49-5", "issn": "0776 861X", "container": "Bruxelles Santé",
-                  "url": 'https://example.org/a"b', "doi": "10.1234/ab\u0001"}, id="citation-fields"),
-    pytest.param({**GOOD, "isbn": "978-2-930346-49-6", "issn": "0776-8613", "basis": ["service_catchment"]},
-                 id="good-citation"),
+    pytest.param(
+        {
+            **GOOD,
+            "translations.nl.title": "Sociaal-gezondheidsdiagnose van de Noordwijk",
+            "translations.nl.summary": "Een lokale diagnose.",
+            "translations.en.summary": "A local diagnosis.",
+            "translations.fr.title": "T" * 501,
+        },
+        id="translations",
+    ),
+    pytest.param(
+        {
+            **GOOD,
+            "isbn": "978-2-930346-49-5",
+            "issn": "0776 861X",
+            "container": "Bruxelles Santé",
+            "url": 'https://example.org/a"b',
+            "doi": "10.1234/ab\u0001",
+        },
+        id="citation-fields",
+    ),
+    pytest.param(
+        {**GOOD, "isbn": "978-2-930346-49-6", "issn": "0776-8613", "basis": ["service_catchment"]}, id="good-citation"
+    ),
 ]
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 @pytest.mark.parametrize("values", CATALOGUE)
-def test_the_page_and_kb_check_say_the_same(contexts: Contexts, base_url: str, tmp_path: Path,
-                                            lang: str, values: dict[str, Any]) -> None:
+def test_the_page_and_kb_check_say_the_same(
+    contexts: Contexts, base_url: str, tmp_path: Path, lang: str, values: dict[str, Any]
+) -> None:
     page = open_form(contexts, base_url, lang)
     fill(page, values)
     shown = page_problems(page)
@@ -139,8 +177,9 @@ def test_the_page_and_kb_check_say_the_same(contexts: Contexts, base_url: str, t
         assert "<script>" in page.locator("#kb-preview-page .title").inner_text()
 
 
-def test_a_dutch_speaker_proposes_an_entry(contexts: Contexts, base_url: str, project_root: Path,
-                                          tmp_path: Path) -> None:
+def test_a_dutch_speaker_proposes_an_entry(
+    contexts: Contexts, base_url: str, project_root: Path, tmp_path: Path
+) -> None:
     page = open_form(contexts, base_url, "nl")
     page.get_by_label("Titel van het document").fill("Zorgzame buurt Molenbeek: evaluatie")
     page.locator("select[name=type]").select_option(label="Studie")
@@ -216,8 +255,9 @@ def test_a_long_entry_opens_the_empty_forge_page_and_copies_the_file(contexts: C
     assert page.evaluate("navigator.clipboard.readText()") == page.locator("#kb-file").input_value()
 
 
-def test_without_javascript_the_page_gives_the_other_routes(contexts: Contexts, base_url: str,
-                                                           project_root: Path) -> None:
+def test_without_javascript_the_page_gives_the_other_routes(
+    contexts: Contexts, base_url: str, project_root: Path
+) -> None:
     page = contexts.new_page(java_script_enabled=False)
     page.goto(f"{base_url}fr/propose/")
     expect(page.locator("#kb-propose")).to_be_hidden()
@@ -240,7 +280,9 @@ def test_the_form_is_accessible_with_an_error_shown(contexts: Contexts, base_url
     assert year.get_attribute("aria-invalid") == "true"
     assert "kb-error-year" in year.get_attribute("aria-describedby")
     assert page.locator("#kb-status").get_attribute("role") == "status"
-    for control in page.locator("#kb-propose input:not([type=checkbox]), #kb-propose select, #kb-propose textarea").all():
+    for control in page.locator(
+        "#kb-propose input:not([type=checkbox]), #kb-propose select, #kb-propose textarea"
+    ).all():
         label = page.locator(f'label[for="{control.get_attribute("id")}"]')
         assert label.count() == 1 or control.get_attribute("type") == "search", control.get_attribute("name")
     violations = axe_violations(page)
@@ -293,5 +335,7 @@ def test_the_page_weighs_little(project_root: Path) -> None:
 
     site = project_root / "site"
     html = (site / "fr" / "propose" / "index.html").read_bytes()
-    total = sum(len(gzip.compress(p.read_bytes())) for p in (site / "assets" / "propose.js", site / "assets" / "style.css"))
+    total = sum(
+        len(gzip.compress(p.read_bytes())) for p in (site / "assets" / "propose.js", site / "assets" / "style.css")
+    )
     assert total + len(gzip.compress(html)) <= 60_000

@@ -48,26 +48,30 @@ def files_containing(project, words: str) -> set[str]:
 
 # -- analysis -------------------------------------------------------------------------------------
 
+
 def tokens(lang: str, text: str) -> list[str]:
     return [t.text for t in analyzer(lang)(text)]
 
 
-@pytest.mark.parametrize("lang, typed, written", [
-    ("fr", "accessibilite", "accessibilité"),
-    ("fr", "Accessibilité", "accessibilités"),
-    ("fr", "quartiers", "quartier"),
-    ("fr", "evaluation", "évaluations"),
-    ("fr", "l'évaluation", "l’évaluation"),
-    ("fr", "premiere ligne", "première ligne"),
-    ("fr", "sante mentale", "santé mentale"),
-    ("fr", "aide a domicile", "aide à domicile"),
-    ("nl", "zorgzame buurt", "zorgzame buurten"),
-    ("nl", "wijk", "wijken"),
-    ("nl", "Brussel", "Brusselse"),
-    ("nl", "coordinatie", "coördinatie"),
-    ("nl", "financiele", "financiële"),
-    ("en", "neighbourhood", "neighbourhoods"),
-])
+@pytest.mark.parametrize(
+    "lang, typed, written",
+    [
+        ("fr", "accessibilite", "accessibilité"),
+        ("fr", "Accessibilité", "accessibilités"),
+        ("fr", "quartiers", "quartier"),
+        ("fr", "evaluation", "évaluations"),
+        ("fr", "l'évaluation", "l’évaluation"),
+        ("fr", "premiere ligne", "première ligne"),
+        ("fr", "sante mentale", "santé mentale"),
+        ("fr", "aide a domicile", "aide à domicile"),
+        ("nl", "zorgzame buurt", "zorgzame buurten"),
+        ("nl", "wijk", "wijken"),
+        ("nl", "Brussel", "Brusselse"),
+        ("nl", "coordinatie", "coördinatie"),
+        ("nl", "financiele", "financiële"),
+        ("en", "neighbourhood", "neighbourhoods"),
+    ],
+)
 def test_words_meet_their_inflected_and_accented_forms(lang, typed, written):
     assert tokens(lang, typed) == tokens(lang, written) != []
 
@@ -86,6 +90,7 @@ def test_stop_words_of_every_language_are_dropped_everywhere():
 
 
 # -- language cases on the index -----------------------------------------------------------------
+
 
 def test_french_and_dutch_cases_on_the_starter_inventory(searched):
     with_accents = files_containing(searched, r"accessibilit\w*")
@@ -123,6 +128,7 @@ def test_vocabulary_labels_are_searchable_in_every_language(searched):
 
 # -- ranking -----------------------------------------------------------------------------------------
 
+
 def test_an_exact_title_ranks_its_entry_first(searched):
     paths = entry_paths(searched.entries_dir)
     assert len(paths) == STARTER_COUNT
@@ -132,7 +138,7 @@ def test_an_exact_title_ranks_its_entry_first(searched):
         title = titles[path.stem]
         sharing = {other for other, same in titles.items() if same == title}  # editions of one work
         found = ids(search(searched, title, limit=3))
-        if not found or found[0] not in sharing or path.stem not in found[:len(sharing)]:
+        if not found or found[0] not in sharing or path.stem not in found[: len(sharing)]:
             misses.append((path.stem, title, found))
     assert misses == []
 
@@ -143,8 +149,12 @@ def test_hits_carry_title_year_tags_and_a_highlighted_snippet(searched):
     files = {p.stem: front_matter(p) for p in entry_paths(searched.entries_dir)}
     for hit in results.hits:
         front = files[hit.id]
-        assert (hit.title, hit.year, hit.type, hit.language) == (front["title"], front["year"], front["type"],
-                                                                 front["language"])
+        assert (hit.title, hit.year, hit.type, hit.language) == (
+            front["title"],
+            front["year"],
+            front["type"],
+            front["language"],
+        )
         assert {k: set(v) for k, v in hit.tags.items()} == {k: v for k, v in tags(front).items() if k != "year"}
         assert hit.score is not None and hit.score > 0
     assert any("<mark>" in hit.snippet for hit in results.hits)
@@ -178,16 +188,33 @@ def test_scores_are_those_of_whooshs_own_matchers(searched):
     view = index._live()
     assert len(view.segments) == 3 and view.segments[0][2].has_deletions()
 
-    for text in ("accessibilité", "quartiers", "santé mentale", '"premiere ligne"', '"aide et de soins"', "accessib*",
-                 "zorgzame buurt", "bassin NOT nord", "bassin OR zorg", "bassin AND NOT (nord OR sud)",
-                 "Portrait du bassin d'aide et de soins Sud", "NOT bassin", "bruxelles", "social-santé",
-                 '"bassin d\'aide et de soins"', '"santé santé"', '"premiere ligne" OR "zorgzame buurten"',
-                 'sante NOT "premiere ligne"'):
+    for text in (
+        "accessibilité",
+        "quartiers",
+        "santé mentale",
+        '"premiere ligne"',
+        '"aide et de soins"',
+        "accessib*",
+        "zorgzame buurt",
+        "bassin NOT nord",
+        "bassin OR zorg",
+        "bassin AND NOT (nord OR sud)",
+        "Portrait du bassin d'aide et de soins Sud",
+        "NOT bassin",
+        "bruxelles",
+        "social-santé",
+        '"bassin d\'aide et de soins"',
+        '"santé santé"',
+        '"premiere ligne" OR "zorgzame buurten"',
+        'sante NOT "premiere ligne"',
+    ):
         parsed, _, _ = index.parse(text)
-        for final in (parsed, query.And([parsed, query.Term("scale", "region")]),
-                      query.And([parsed, query.NumericRange("year", 2015, 2024)]),
-                      query.AndMaybe(parsed, query.Term("title_exact", "portrait du bassin d aide et de soins sud",
-                                                        boost=50.0))):
+        for final in (
+            parsed,
+            query.And([parsed, query.Term("scale", "region")]),
+            query.And([parsed, query.NumericRange("year", 2015, 2024)]),
+            query.AndMaybe(parsed, query.Term("title_exact", "portrait du bassin d aide et de soins sud", boost=50.0)),
+        ):
             mine = view.scores(final)
             collector = collectors.UnlimitedCollector()
             view.searcher.search_with_collector(final, collector)
@@ -203,13 +230,17 @@ FILTER_CASES = [
     (Filters(), lambda i, t: True),
     (Filters(scale=("region",)), lambda i, t: "region" in t["scale"]),
     (Filters(language=("nl",)), lambda i, t: t["language"] == {"nl"}),
-    (Filters(scale=("bassin",), criteria=("accessibility_proximity",)),
-     lambda i, t: "bassin" in t["scale"] and "accessibility_proximity" in t["criteria"]),
+    (
+        Filters(scale=("bassin",), criteria=("accessibility_proximity",)),
+        lambda i, t: "bassin" in t["scale"] and "accessibility_proximity" in t["criteria"],
+    ),
     (Filters(type=("tool",), year_from=2015), lambda i, t: "tool" in t["type"] and int(*t["year"]) >= 2015),
     (Filters(year_from=2015, year_to=2022), lambda i, t: 2015 <= int(*t["year"]) <= 2022),
     (Filters(year_to=2010), lambda i, t: int(*t["year"]) <= 2010),
-    (Filters(partners=("brusano",), territories=("region",)),
-     lambda i, t: "brusano" in t["partners"] and "region" in t["territories"]),
+    (
+        Filters(partners=("brusano",), territories=("region",)),
+        lambda i, t: "brusano" in t["partners"] and "region" in t["territories"],
+    ),
     (Filters(territories=("no_such_place",)), lambda i, t: False),
 ]
 
@@ -267,15 +298,80 @@ def test_did_you_mean_when_nothing_matches(searched):
 # -- hostile and odd queries -------------------------------------------------------------------------
 
 HOSTILE = [
-    "*", "**", "?", "*:*", "title:(", "title:", ":", '"unclosed', '"', '""', "'", "''", "AND OR", "AND", "OR",
-    "NOT", "NOT NOT", "quartier AND", "OR quartier", "AND AND AND", "(((", ")))", "((quartier", "quartier)",
-    "^", "quartier^", "quartier^3", "~", "quartier~", "quartier~2", "[a TO z]", "{a TO}", "[", "}", "\\", "/",
-    "-", "+quartier -bruxelles", "a*", "q*", "*ier", "?uartier", "qu?rtier", "*a*b*c*", "l'", "l'aide'",
-    "\x00", "quartier\x00bruxelles", "\x1b[31mquartier\x1b[0m", "\t\n\r", "\u200b\u202eétude\u202c",
-    "\ud800", "🙂 santé", "ß", "İstanbul", "ﬁnancement", "é" * 2000, "quartier " * 5000, "x" * 100_000,
-    "accessibilité " * 8_000, " ".join(f"{chr(97 + n % 26)}*" for n in range(2_000)),
-    "de la du et les des", '"de la"', "NOT de", "quartier AND NOT quartier", '"premiere ligne" OR "zorgzame buurt"',
-    "<script>alert(1)</script>", "'; DROP TABLE entries; --", "%s %d {0}", "..", "...", "a.b.c", "12345", "2021",
+    "*",
+    "**",
+    "?",
+    "*:*",
+    "title:(",
+    "title:",
+    ":",
+    '"unclosed',
+    '"',
+    '""',
+    "'",
+    "''",
+    "AND OR",
+    "AND",
+    "OR",
+    "NOT",
+    "NOT NOT",
+    "quartier AND",
+    "OR quartier",
+    "AND AND AND",
+    "(((",
+    ")))",
+    "((quartier",
+    "quartier)",
+    "^",
+    "quartier^",
+    "quartier^3",
+    "~",
+    "quartier~",
+    "quartier~2",
+    "[a TO z]",
+    "{a TO}",
+    "[",
+    "}",
+    "\\",
+    "/",
+    "-",
+    "+quartier -bruxelles",
+    "a*",
+    "q*",
+    "*ier",
+    "?uartier",
+    "qu?rtier",
+    "*a*b*c*",
+    "l'",
+    "l'aide'",
+    "\x00",
+    "quartier\x00bruxelles",
+    "\x1b[31mquartier\x1b[0m",
+    "\t\n\r",
+    "\u200b\u202eétude\u202c",
+    "\ud800",
+    "🙂 santé",
+    "ß",
+    "İstanbul",
+    "ﬁnancement",
+    "é" * 2000,
+    "quartier " * 5000,
+    "x" * 100_000,
+    "accessibilité " * 8_000,
+    " ".join(f"{chr(97 + n % 26)}*" for n in range(2_000)),
+    "de la du et les des",
+    '"de la"',
+    "NOT de",
+    "quartier AND NOT quartier",
+    '"premiere ligne" OR "zorgzame buurt"',
+    "<script>alert(1)</script>",
+    "'; DROP TABLE entries; --",
+    "%s %d {0}",
+    "..",
+    "...",
+    "a.b.c",
+    "12345",
+    "2021",
 ]
 
 
@@ -341,6 +437,7 @@ def test_odd_queries_are_answered_sensibly_and_say_what_was_changed(searched):
 
 # -- kb search ---------------------------------------------------------------------------------------
 
+
 def kb_search(runner, project, *args: str):
     return runner.invoke(cli, ["search", "--index-dir", str(project.index_dir), *args])
 
@@ -355,11 +452,19 @@ def test_cli_search_prints_ranked_hits_and_facets(searched, runner):
     assert "facets:" in result.output and "Language: Dutch 2" in result.output
 
 
-@pytest.mark.parametrize("lang,one,many,scale", [
-    ("fr", "2 fiches correspondent à « projectoproep zorgzame »", "fiches correspondent à « bassin »", "Échelle : "),
-    ("nl", "2 fiches komen overeen met 'projectoproep zorgzame'", "fiches komen overeen met 'bassin'", "Schaal: "),
-    ("en", "2 entries match 'projectoproep zorgzame'", "entries match 'bassin'", "Scale: "),
-])
+@pytest.mark.parametrize(
+    "lang,one,many,scale",
+    [
+        (
+            "fr",
+            "2 fiches correspondent à « projectoproep zorgzame »",
+            "fiches correspondent à « bassin »",
+            "Échelle : ",
+        ),
+        ("nl", "2 fiches komen overeen met 'projectoproep zorgzame'", "fiches komen overeen met 'bassin'", "Schaal: "),
+        ("en", "2 entries match 'projectoproep zorgzame'", "entries match 'bassin'", "Scale: "),
+    ],
+)
 def test_cli_search_speaks_the_readers_language(searched, runner, lang, one, many, scale):
     result = kb_search(runner, searched, "projectoproep", "zorgzame", "--lang", lang)
     assert result.exit_code == 0, result.output
@@ -380,8 +485,17 @@ def test_cli_search_json(searched, runner):
     result = kb_search(runner, searched, "accessibilité", "--json", "--limit", "3")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "hits", "facets", "notes", "suggestion", "broader_total", "lang",
-                         "facet_labels"}
+    assert set(data) == {
+        "query",
+        "total",
+        "hits",
+        "facets",
+        "notes",
+        "suggestion",
+        "broader_total",
+        "lang",
+        "facet_labels",
+    }
     assert data["total"] == search(searched, "accessibilité").total and len(data["hits"]) == 3
     assert {"id", "title", "year", "tags", "snippet", "score"} <= set(data["hits"][0])
     assert data["facets"] == search(searched, "accessibilité").facets
@@ -389,33 +503,46 @@ def test_cli_search_json(searched, runner):
 
 def test_cli_search_filters_and_years(searched, runner):
     paths = entry_paths(searched.entries_dir)
-    result = kb_search(runner, searched, "--scale", "region", "--language", "fr", "--year", "2015..2022", "--json",
-                       "--limit", "100")
+    result = kb_search(
+        runner, searched, "--scale", "region", "--language", "fr", "--year", "2015..2022", "--json", "--limit", "100"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    expected = {p.stem for p in paths
-                if (t := tags(front_matter(p)))["language"] == {"fr"} and "region" in t["scale"]
-                and 2015 <= int(*t["year"]) <= 2022}
+    expected = {
+        p.stem
+        for p in paths
+        if (t := tags(front_matter(p)))["language"] == {"fr"}
+        and "region" in t["scale"]
+        and 2015 <= int(*t["year"]) <= 2022
+    }
     assert {hit["id"] for hit in data["hits"]} == expected and data["total"] == len(expected)
 
     comma = kb_search(runner, searched, "--scale", "bassin,quartier_social_sante", "--json", "--limit", "100")
-    repeated = kb_search(runner, searched, "--scale", "bassin", "--scale", "quartier_social_sante", "--json",
-                         "--limit", "100")
+    repeated = kb_search(
+        runner, searched, "--scale", "bassin", "--scale", "quartier_social_sante", "--json", "--limit", "100"
+    )
     assert json.loads(comma.output) == json.loads(repeated.output)
 
-    for years, keep in (("2020", lambda y: y == 2020), ("2016..", lambda y: y >= 2016), ("..2006", lambda y: y <= 2006)):
+    for years, keep in (
+        ("2020", lambda y: y == 2020),
+        ("2016..", lambda y: y >= 2016),
+        ("..2006", lambda y: y <= 2006),
+    ):
         data = json.loads(kb_search(runner, searched, "--year", years, "--json", "--limit", "100").output)
         assert data["total"] == sum(keep(int(*tags(front_matter(p))["year"])) for p in paths), years
         assert all(keep(hit["year"]) for hit in data["hits"]), years
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "2022..2015"], "runs backwards"),
-    (["--year", "recent"], "not a year range"),
-    (["--year", "20155"], "not a year range"),
-    (["--scale", "regoin"], "did you mean 'region'"),
-    (["--limit", "-1"], "--limit"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--year", "2022..2015"], "runs backwards"),
+        (["--year", "recent"], "not a year range"),
+        (["--year", "20155"], "not a year range"),
+        (["--scale", "regoin"], "did you mean 'region'"),
+        (["--limit", "-1"], "--limit"),
+    ],
+)
 def test_cli_search_rejects_bad_options_with_exit_2(searched, runner, args, message):
     result = kb_search(runner, searched, "santé", *args)
     assert result.exit_code == 2
@@ -440,14 +567,20 @@ def test_cli_search_hostile_queries(searched, runner):
 
 # -- how the index is laid out and read (the speed of issue #3), checked for what it must not change ---
 
+
 def test_a_languages_text_is_weighted_by_part_and_a_phrase_stays_inside_one_part():
     from kb.search.index import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
 
     text = SECTION.join(["Quartiers durables", "Un résumé", "Le texte du quartier", "Région"])
     analysed = [(t.text, t.pos, t.boost) for t in Sections("fr")(text, positions=True, boosts=True, mode="index")]
     assert [(word, boost) for word, _, boost in analysed] == [
-        ("quarti", SECTION_BOOSTS[0]), ("durabl", SECTION_BOOSTS[0]), ("resum", SECTION_BOOSTS[1]),
-        ("text", SECTION_BOOSTS[2]), ("quarti", SECTION_BOOSTS[2]), ("region", SECTION_BOOSTS[3])]
+        ("quarti", SECTION_BOOSTS[0]),
+        ("durabl", SECTION_BOOSTS[0]),
+        ("resum", SECTION_BOOSTS[1]),
+        ("text", SECTION_BOOSTS[2]),
+        ("quarti", SECTION_BOOSTS[2]),
+        ("region", SECTION_BOOSTS[3]),
+    ]
     positions = [pos for _, pos, _ in analysed]
     assert positions[1] == positions[0] + 1 and positions[2] >= positions[1] + SECTION_GAP
     # A query (no SECTION) is analysed as the language's chain does.
@@ -491,7 +624,8 @@ def test_facets_counted_with_masks_equal_facets_counted_entry_by_entry(searched)
     counted = view.facet_counts(everything, masks=True)
     expected = direct_facets(paths, lambda i, t: True)
     assert {pair.decode(): n for pair, n in counted.items()} == {
-        f"{name}={value}": n for name, values in expected.items() for value, n in values.items()}
+        f"{name}={value}": n for name, values in expected.items() for value, n in values.items()
+    }
 
 
 def test_snippets_are_those_of_whooshs_highlighter(searched):
@@ -505,8 +639,16 @@ def test_snippets_are_those_of_whooshs_highlighter(searched):
     index = searched.search_index
     view = index._live()
     marked = 0
-    for text in ("accessibilité", "santé mentale", "quartier*", "bassin d'aide et de soins", "zorgzame buurt",
-                 '"premiere ligne"', "bruxelles", "région"):
+    for text in (
+        "accessibilité",
+        "santé mentale",
+        "quartier*",
+        "bassin d'aide et de soins",
+        "zorgzame buurt",
+        '"premiere ligne"',
+        "bruxelles",
+        "région",
+    ):
         words = query_words(index.parse(text)[0], view.searcher)
         for docnum in range(view.searcher.doc_count_all()):
             data = view.searcher.stored_fields(docnum)["data"]
@@ -517,9 +659,12 @@ def test_snippets_are_those_of_whooshs_highlighter(searched):
                 expected = ""
                 if window:
                     tokens = set_matched_filter(chain(window, chars=True, mode="index", removestops=False), found)
-                    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(window, _HIGHLIGHTER._merge_matched_tokens(tokens))
+                    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(
+                        window, _HIGHLIGHTER._merge_matched_tokens(tokens)
+                    )
                     expected = _HIGHLIGHTER.formatter.format(
-                        top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1))
+                        top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
+                    )
                 assert _highlight(part, found, lang, chain, top) == expected, (text, data["title"])
                 marked += "<mark>" in expected
     assert marked > 100
@@ -541,8 +686,9 @@ def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
         "print(sorted(m for m in ('kb.project', 'kb.entries.schema', 'kb.store.database', 'sqlalchemy', 'yaml', 'urllib.request',\n"
         "                         'asyncio', 'ssl', 'email', 'cached_property') if m in sys.modules))\n"
     )
-    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-            for _ in range(2)]
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False) for _ in range(2)
+    ]
     assert all(run.returncode == 0 for run in runs), [run.stderr[-2000:] for run in runs]
     assert runs[0].stdout.strip() == "['yaml']"  # the first run reads the vocabulary files and caches them
     assert runs[1].stdout.strip() == "[]"
@@ -579,8 +725,9 @@ def test_the_vocabulary_cache_follows_the_files(tmp_path):
     assert vocab.load_cached(cache, copy).by_name == first.by_name  # from the cache
 
     scales = copy / "scales.yaml"
-    scales.write_text(scales.read_text(encoding="utf-8").replace("fr: Région\n", "fr: Région bruxelloise\n", 1),
-                      encoding="utf-8")
+    scales.write_text(
+        scales.read_text(encoding="utf-8").replace("fr: Région\n", "fr: Région bruxelloise\n", 1), encoding="utf-8"
+    )
     assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
     assert vocab.load_cached(cache, copy)["scales"]["region"].label("fr") == "Région bruxelloise"
 
@@ -615,14 +762,19 @@ Une étude.
 def test_a_translated_title_is_searched_in_its_language(sqlite_project):
     (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
     sqlite_project.index()
-    for words in ("wijkgezondheidscentra", "werkingsgebied", '"kaart van de wijkgezondheidscentra"',
-                  "cartographie maisons médicales"):
+    for words in (
+        "wijkgezondheidscentra",
+        "werkingsgebied",
+        '"kaart van de wijkgezondheidscentra"',
+        "cartographie maisons médicales",
+    ):
         results = search(sqlite_project, words)
         assert ids(results)[:1] == ["cartographie-maisons-medicales"], words
     hit = search(sqlite_project, "wijkgezondheidscentra").hits[0]
     assert hit.title == "Cartographie des maisons médicales"  # the document's own title
-    assert hit.translations == {"nl": ["Kaart van de wijkgezondheidscentra",
-                                       "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."]}
+    assert hit.translations == {
+        "nl": ["Kaart van de wijkgezondheidscentra", "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."]
+    }
 
 
 def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
@@ -636,8 +788,10 @@ def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
     assert "cartographie-maisons-medicales" in ids(filtered)
     assert all("service_catchment" in hit.tags["basis"] for hit in filtered.hits)
     text = kb_search(runner, sqlite_project, "wijkgezondheidscentra")
-    assert "Cartographie des maisons médicales (2022) [cartographie-maisons-medicales]\n" \
-           "   nl (translation): Kaart van de wijkgezondheidscentra\n" in click.unstyle(text.output)
+    assert (
+        "Cartographie des maisons médicales (2022) [cartographie-maisons-medicales]\n"
+        "   nl (translation): Kaart van de wijkgezondheidscentra\n" in click.unstyle(text.output)
+    )
     result = kb_search(runner, sqlite_project, "--basis", "service_catchment", "--json")
     assert result.exit_code == 0, result.output
     assert "cartographie-maisons-medicales" in {hit["id"] for hit in json.loads(result.output)["hits"]}

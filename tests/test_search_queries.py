@@ -35,7 +35,10 @@ QUERIES = [
     ("Vorst", ["bassin-sud-portrait"]),
     ("Oudergem", ["bassin-sud-est-portrait"]),  # failed
     ("Sint-Lambrechts-Woluwe", ["bassin-sud-est-portrait"]),  # failed
-    ("Schaarbeek", ["schaarbeek-2021-gemeentelijk-ontwikkelingsplan-lokale-agenda-21", "clss-brabant-colignon-schaerbeek"]),  # failed: nothing found
+    (
+        "Schaarbeek",
+        ["schaarbeek-2021-gemeentelijk-ontwikkelingsplan-lokale-agenda-21", "clss-brabant-colignon-schaerbeek"],
+    ),  # failed: nothing found
     ("Sint-Joost-ten-Node", ["bassin-nord-est-portrait"]),  # failed
     ("anderlecht", ["bassin-centre-ouest-portrait"]),
     ("21013", ["zoom-sur-les-communes-2016"]),  # a NIS code; failed
@@ -74,7 +77,9 @@ def test_queries_typed_in_either_interface_find_their_entries(contexts: Contexts
     for query, expected in QUERIES:
         page.locator("#q").fill(query)
         wait_for_query(page, q=query)
-        top = [entry_id(a) for a in page.eval_on_selector_all("#kb-results h3 a", "links => links.map(a => a.href)")[:5]]
+        top = [
+            entry_id(a) for a in page.eval_on_selector_all("#kb-results h3 a", "links => links.map(a => a.href)")[:5]
+        ]
         if not set(expected) <= set(top):
             missed.append(f"{query!r}: wanted {expected} in {top}")
     assert len(QUERIES) >= 30

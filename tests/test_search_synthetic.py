@@ -21,9 +21,23 @@ REPO = Path(__file__).resolve().parent.parent
 ENTRIES = 1300
 REWRITTEN = 60  # entries written again in a second segment, their first documents deleted
 
-QUERIES = ["santé", "quartier", "bassin d'aide et de soins", "inégalités sociales de santé", "contrat local social-santé",
-           '"première ligne"', '"bassin d\'aide et de soins"', '"santé mentale" OR "première ligne"', "accessib*",
-           "zorg NOT buurt", "Brussel", "Bruxelles", "social-santé", "primary care", '"soins" soins']
+QUERIES = [
+    "santé",
+    "quartier",
+    "bassin d'aide et de soins",
+    "inégalités sociales de santé",
+    "contrat local social-santé",
+    '"première ligne"',
+    '"bassin d\'aide et de soins"',
+    '"santé mentale" OR "première ligne"',
+    "accessib*",
+    "zorg NOT buurt",
+    "Brussel",
+    "Bruxelles",
+    "social-santé",
+    "primary care",
+    '"soins" soins',
+]
 FILTERS = [Filters(), Filters(scale=("commune",)), Filters(language=("nl",)), Filters(year_from=2010, year_to=2018)]
 
 
@@ -32,10 +46,14 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory):
     """The synthetic entries indexed (SQLite store), then some of them written again."""
     root = tmp_path_factory.mktemp("synthetic")
     entries = root / "entries"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", str(ENTRIES)],
-                   check=True, capture_output=True)
-    project = Project(root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}",
-                      index_dir=root / "whoosh")
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", str(ENTRIES)],
+        check=True,
+        capture_output=True,
+    )
+    project = Project(
+        root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
+    )
     project.index()
     index = project.search_index
     rewritten = [entry for entry in project.store.entries() if entry.id.endswith(("3", "7"))][:REWRITTEN]
@@ -74,8 +92,10 @@ def test_matches_scores_and_the_best_are_whooshs(synthetic, filters):
         conditions = [parsed] + [query.Term(name, value) for name, value in filters.tags()]
         if filters.year_from is not None:
             conditions.append(query.NumericRange("year", filters.year_from, filters.year_to))
-        final = query.AndMaybe(query.And(conditions) if len(conditions) > 1 else parsed,
-                               query.Term("title_exact", exact_key(cleaned), boost=EXACT_TITLE_BOOST))
+        final = query.AndMaybe(
+            query.And(conditions) if len(conditions) > 1 else parsed,
+            query.Term("title_exact", exact_key(cleaned), boost=EXACT_TITLE_BOOST),
+        )
         mine, theirs = view.scores(final), whoosh_scores(view, final)
         assert mine.keys() == theirs.keys(), text
         assert all(mine[d] == pytest.approx(theirs[d], rel=1e-9) for d in mine), text
@@ -98,8 +118,19 @@ def test_the_best_found_without_scoring_every_match_are_those_of_scoring_all(syn
     index = synthetic.search_index
     view = index._live()
     pruned = 0
-    for text in ("Brussel", "Bruxelles", "santé", "quartier", "accessib*", "santé quartier", "santé Brussel",
-                 "santé social", "Bruxelles social", "Brussel social", "Brussel région"):
+    for text in (
+        "Brussel",
+        "Bruxelles",
+        "santé",
+        "quartier",
+        "accessib*",
+        "santé quartier",
+        "santé Brussel",
+        "santé social",
+        "Bruxelles social",
+        "Brussel social",
+        "Brussel région",
+    ):
         parsed, cleaned, _ = index.parse(text)
         final = query.AndMaybe(parsed, query.Term("title_exact", exact_key(cleaned), boost=EXACT_TITLE_BOOST))
         for number, (sub, _, reader) in enumerate(view.segments):
@@ -151,8 +182,10 @@ def test_facets_are_a_direct_count_over_the_matched_files(synthetic):
         results = index.search(text, limit=ENTRIES)
         assert results.total == len(results.hits) > 0, text
         matched = {hit.id for hit in results.hits}
-        assert results.facets == {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-                                  for name, counts in direct_facets(paths, lambda i, t: i in matched).items()}, text
+        assert results.facets == {
+            name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, counts in direct_facets(paths, lambda i, t: i in matched).items()
+        }, text
     view = index._live()
     everything = view.matches(index.parse("")[0])
     assert view.facet_counts(everything, masks=True) == view.facet_counts(everything, masks=False)

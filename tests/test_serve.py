@@ -31,21 +31,24 @@ def wait_for(predicate, seconds: float = 90) -> bool:
 
 def test_serve_rebuilds_on_edit_and_survives_a_broken_entry(tmp_path: Path, entries_dir: Path):
     env = {**os.environ, "KB_ENTRIES": str(entries_dir)}
-    process = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", "0"],
-                               cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--port", "0"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)
     reader.start()
     try:
         assert wait_for(lambda: any("serving http://127.0.0.1:" in line for line in lines)), lines
         base = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lines)).group(1)
-        assert "<html lang=\"fr\">" in fetch(base + "fr/")
+        assert '<html lang="fr">' in fetch(base + "fr/")
         page = base + "fr/entries/barometre-social-2023/"
         assert "Baromètre social 2023" in fetch(page)
 
         path = entries_dir / "barometre-social-2023.md"
-        path.write_text(path.read_text(encoding="utf-8").replace("Baromètre social 2023", "Baromètre social 2023 (revu)", 1),
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("Baromètre social 2023", "Baromètre social 2023 (revu)", 1),
+            encoding="utf-8",
+        )
         assert wait_for(lambda: "Baromètre social 2023 (revu)" in fetch(page)), lines
 
         make_entry(entries_dir, "cassee", MINIMAL.replace("scale: [region]", "scale: [galaxie]"))

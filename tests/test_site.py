@@ -26,8 +26,11 @@ from kb.project import Project, Refused
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def front(path: Path) -> dict:
@@ -86,9 +89,15 @@ def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
     counts: dict[tuple[str, str], int] = {}
     for path in (root / "entries").glob("*.md"):
         data = front(path)
-        tags = {"type": [data["type"]], "scale": data["scale"], "criteria": data["criteria"],
-                "partners": data.get("partners", []), "territories": [str(t) for t in data.get("territories", [])],
-                "year": [str(data["year"])], "language": [data["language"]]}
+        tags = {
+            "type": [data["type"]],
+            "scale": data["scale"],
+            "criteria": data["criteria"],
+            "partners": data.get("partners", []),
+            "territories": [str(t) for t in data.get("territories", [])],
+            "year": [str(data["year"])],
+            "language": [data["language"]],
+        }
         for dimension, values in tags.items():
             for value in values:
                 counts[dimension, value] = counts.get((dimension, value), 0) + 1
@@ -97,8 +106,10 @@ def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
     geo = territories.geography(vocab.load())
     for bassin in geo.bassins:
         counts["territories", bassin] = sum(
-            1 for path in (root / "entries").glob("*.md")
-            if geo.reach(bassin).relation(str(t) for t in front(path).get("territories", [])) == "own")
+            1
+            for path in (root / "entries").glob("*.md")
+            if geo.reach(bassin).relation(str(t) for t in front(path).get("territories", [])) == "own"
+        )
     for (dimension, value), n in counts.items():
         for lang in ("fr", "nl"):
             page = site / lang / dimension / value / "index.html"
@@ -113,11 +124,19 @@ def test_entry_pages_link_to_their_facet_pages_and_related_entries(built):
     root, _ = built
     page = root / "site" / "fr" / "entries" / "monitoring-des-quartiers" / "index.html"
     links = parse(page).links
-    for href in ("scale/quartier_monitoring/", "criteria/physical_boundary/", "type/tool/", "year/2006/",
-                 "territories/region/"):
+    for href in (
+        "scale/quartier_monitoring/",
+        "criteria/physical_boundary/",
+        "type/tool/",
+        "year/2006/",
+        "territories/region/",
+    ):
         assert f"../../../fr/{href}" in links
-    related = [h for h in links if h.startswith("../../../fr/entries/") and "monitoring-des-quartiers" not in h
-               and h != "../../../fr/entries/"]
+    related = [
+        h
+        for h in links
+        if h.startswith("../../../fr/entries/") and "monitoring-des-quartiers" not in h and h != "../../../fr/entries/"
+    ]
     assert related and all((page.parent / h / "index.html").resolve().is_file() for h in related)
 
 
@@ -182,8 +201,9 @@ def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):
     """Pages and the search bundle, both trees: what a site holds does not depend on its history."""
     sqlite_project.build()
     path = sqlite_project.entries_dir / "barometre-social-2023.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase sur l'accessibilité des quartiers.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nUne phrase sur l'accessibilité des quartiers.\n", encoding="utf-8"
+    )
     (sqlite_project.entries_dir / "edrlr-espace-developpement-renforce-logement.md").unlink()
     for _ in range(2):  # the first rebuild starts from a copy of the live site, the second from the other tree
         report = sqlite_project.build()
@@ -212,8 +232,10 @@ def test_an_edited_page_goes_live_before_the_search_bundle_is_remade(sqlite_proj
 
     report = sqlite_project.build(progress=progress)
     assert seen == [(True, True)]
-    assert report.written == ["fr/entries/barometre-social-2023/index.html",
-                              "nl/entries/barometre-social-2023/index.html"]
+    assert report.written == [
+        "fr/entries/barometre-social-2023/index.html",
+        "nl/entries/barometre-social-2023/index.html",
+    ]
     assert 0 < report.live < sum(report.timings.values())
     assert tree_digest(site / "pagefind") != bundle
     assert not site.with_name(".site.search").exists()
@@ -262,8 +284,9 @@ def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
     path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
     report = sqlite_project.build()
     # The downloads hold the metadata, not the body: they stay as they are.
-    assert sorted(report.written) == sorted(["fr/entries/barometre-social-2023/index.html",
-                                             "nl/entries/barometre-social-2023/index.html"])
+    assert sorted(report.written) == sorted(
+        ["fr/entries/barometre-social-2023/index.html", "nl/entries/barometre-social-2023/index.html"]
+    )
     page = sqlite_project.site_dir / "fr" / "entries" / "barometre-social-2023" / "index.html"
     assert "Une phrase de plus." in page.read_text(encoding="utf-8")
 
@@ -376,14 +399,17 @@ def _pages_and_bundle(site: Path) -> tuple[dict[str, str], dict[str, str]]:
     return pages, {path: digest for path, digest in files.items() if path.startswith("pagefind/")}
 
 
-@pytest.mark.parametrize("change, phase, expected", [
-    ("body", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
-    ("body", "swap", "old"),
-    ("body", "search", "new pages, previous search"),
-    ("design", "pages", "old"),  # every page: Pagefind runs while they are written, before the swap
-    ("design", "search", "old"),
-    ("design", "swap", "old"),
-])
+@pytest.mark.parametrize(
+    "change, phase, expected",
+    [
+        ("body", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
+        ("body", "swap", "old"),
+        ("body", "search", "new pages, previous search"),
+        ("design", "pages", "old"),  # every page: Pagefind runs while they are written, before the swap
+        ("design", "search", "old"),
+        ("design", "swap", "old"),
+    ],
+)
 def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase, expected):
     """Kill a real `kb build` (and its Pagefind and workers) at a known point: the live site is
     wholly the old one, or the new pages with the previous search bundle, never pages or a
@@ -400,8 +426,14 @@ def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase
     subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
     new = _pages_and_bundle(reference / "site")
 
-    process = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, "KB_TEST_PAUSE": phase},
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "KB_TEST_PAUSE": phase},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert f"paused at {phase}" in process.stderr.readline()
     finally:
@@ -451,9 +483,16 @@ def test_gitignore_covers_every_folder_kb_leaves(tmp_path, entries_dir):
     for command in (["index"], ["build", "--quiet"], ["build", "--quiet"], public, public):
         subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, check=True, capture_output=True)
     assert {p.name for p in tmp_path.iterdir()} >= {".kb", "site", ".site.next", "public", ".public.next"}
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
-                            capture_output=True, text=True).stdout.splitlines()
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
     assert sorted({line[3:].split("/")[0] for line in status}) == [".gitignore", "entries", "public"]
+
+
 # -- translations and basis on the site ---------------------------------------------------------
 
 FRENCH_WITH_DUTCH = """---
@@ -487,9 +526,11 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
     site = sqlite_project.site_dir
     nl = (site / "nl" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
     assert '<h1 data-pagefind-meta="title">Kaart van de wijkgezondheidscentra</h1>' in nl
-    assert ('<p class="original"><span data-pagefind-ignore><span class="mark">Vertaling</span> titel en samenvatting '
-            'vertaald door de inventaris. Oorspronkelijke titel:</span> <cite lang="fr">Cartographie des maisons '
-            'médicales</cite></p>') in nl
+    assert (
+        '<p class="original"><span data-pagefind-ignore><span class="mark">Vertaling</span> titel en samenvatting '
+        'vertaald door de inventaris. Oorspronkelijke titel:</span> <cite lang="fr">Cartographie des maisons '
+        "médicales</cite></p>"
+    ) in nl
     assert '<p class="lead">Een kaart van de wijkgezondheidscentra.</p>' in nl
     assert "<title>Kaart van de wijkgezondheidscentra" in nl
     fr = (site / "fr" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
@@ -508,8 +549,10 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
     assert "<dt>Base de délimitation</dt>" in fr and "<cite>Bruxelles Santé</cite>, vol. 96, p. 12-15" in fr
     # a card in a Dutch listing: the Dutch title, marked, with the original beside it
     listing = (site / "nl" / "basis" / "service_catchment" / "index.html").read_text(encoding="utf-8")
-    assert ">Kaart van de wijkgezondheidscentra</a></h2>\n<p class=\"original\"><span class=\"mark\">Vertaling</span> " \
-           "Oorspronkelijke titel: <cite lang=\"fr\">Cartographie des maisons médicales</cite></p>" in listing
+    assert (
+        '>Kaart van de wijkgezondheidscentra</a></h2>\n<p class="original"><span class="mark">Vertaling</span> '
+        'Oorspronkelijke titel: <cite lang="fr">Cartographie des maisons médicales</cite></p>' in listing
+    )
     assert "<h1>Fiches &#39;Verzorgingsgebied of populatieverantwoordelijkheid&#39;</h1>" in listing
     # an entry without a translation keeps its own title, marked with its language
     make_entry(sqlite_project.entries_dir, "sans-traduction", MINIMAL)
@@ -530,6 +573,6 @@ def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
         assert '<input type="checkbox" name="basis" value="service_catchment">' in search
         matrix = (site / lang / "matrix" / "basis" / "index.html").read_text(encoding="utf-8")
         assert 'href="commune/service_catchment/"' in matrix
-        cell = (site / lang / "matrix" / "basis" / "commune" / "service_catchment" / "index.html")
+        cell = site / lang / "matrix" / "basis" / "commune" / "service_catchment" / "index.html"
         assert "cartographie-maisons-medicales" in cell.read_text(encoding="utf-8")
         assert 'href="basis/"' in (site / lang / "matrix" / "index.html").read_text(encoding="utf-8")

@@ -20,8 +20,7 @@ from kb.project import Project
 
 
 def fronts(entries: Path) -> dict[str, dict]:
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1])
-            for p in sorted(entries.glob("*.md"))}
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1]) for p in sorted(entries.glob("*.md"))}
 
 
 class Table(HTMLParser):
@@ -94,8 +93,11 @@ def test_matrix_cells_count_the_entries_with_both_values_and_link_to_them(site):
 
 def test_every_commune_page_lists_the_entries_tagged_with_it(site):
     out, data = site
-    communes = [t["id"] for t in yaml.safe_load((REPO / "kb/vocabularies/territories.yaml").read_text())
-                if t.get("kind") == "commune"]
+    communes = [
+        t["id"]
+        for t in yaml.safe_load((REPO / "kb/vocabularies/territories.yaml").read_text())
+        if t.get("kind") == "commune"
+    ]
     assert len(communes) == 19
     map_page = (out / "nl" / "map" / "index.html").read_text(encoding="utf-8")
     for nis in communes:
@@ -153,7 +155,9 @@ def test_compare_page_and_its_data(site):
 def test_downloads_parse_with_real_readers(site):
     out, data = site
     for entry_id, d in data.items():
-        library = bibtexparser.parse_string((out / "export" / "entries" / f"{entry_id}.bib").read_text(encoding="utf-8"))
+        library = bibtexparser.parse_string(
+            (out / "export" / "entries" / f"{entry_id}.bib").read_text(encoding="utf-8")
+        )
         assert not library.failed_blocks and [e.key for e in library.entries] == [entry_id]
         records = rispy.loads((out / "export" / "entries" / f"{entry_id}.ris").read_text(encoding="utf-8"))
         assert len(records) == 1 and records[0]["title"] == d["title"]

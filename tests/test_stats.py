@@ -35,6 +35,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 # --------------------------------------------------------------------------- independent reading
 
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -96,6 +97,7 @@ def test_starter_inventory_is_read_whole(fronts: dict, entries: list[Entry]) -> 
 
 # --------------------------------------------------------------------------- figures vs hand counts
 
+
 def test_matrix_counts_every_scale_and_criterion(fronts: dict, figures: stats.Summary) -> None:
     scales, criteria = ids("scales"), ids("criteria")
     grid = figures.matrix
@@ -113,8 +115,12 @@ def test_matrix_counts_every_scale_and_criterion(fronts: dict, figures: stats.Su
 
 
 def test_matrix_keeps_the_empty_cells(fronts: dict, figures: stats.Summary) -> None:
-    empty = {(s, c) for s in ids("scales") for c in ids("criteria")
-             if not any(s in f["scale"] and c in f["criteria"] for f in fronts.values())}
+    empty = {
+        (s, c)
+        for s in ids("scales")
+        for c in ids("criteria")
+        if not any(s in f["scale"] and c in f["criteria"] for f in fronts.values())
+    }
     assert empty, "the starter inventory leaves some scale x criterion unstudied"
     assert set(figures.matrix.empty_cells) == empty
     as_dict = figures.matrix.as_dict()
@@ -145,7 +151,9 @@ def test_partners_by_type(fronts: dict, figures: stats.Summary) -> None:
         for type_id in ids("types"):
             expected = sum(1 for f in fronts.values() if partner in f["partners"] and f["type"] == type_id)
             assert table.count(partner, type_id) == expected, (partner, type_id)
-        assert table.row_totals[table.rows.index(partner)] == sum(1 for f in fronts.values() if partner in f["partners"])
+        assert table.row_totals[table.rows.index(partner)] == sum(
+            1 for f in fronts.values() if partner in f["partners"]
+        )
     assert table.none == sum(1 for f in fronts.values() if not f["partners"])
     assert list(table.column_totals) == [sum(1 for f in fronts.values() if f["type"] == t) for t in ids("types")]
     top = table.top(3)
@@ -155,21 +163,33 @@ def test_partners_by_type(fronts: dict, figures: stats.Summary) -> None:
 
 def test_summary_totals(fronts: dict, figures: stats.Summary) -> None:
     assert figures.total == len(fronts)
-    assert dict(figures.by_language) == {lang: sum(1 for f in fronts.values() if f["language"] == lang)
-                                         for lang in ids("languages")}
+    assert dict(figures.by_language) == {
+        lang: sum(1 for f in fronts.values() if f["language"] == lang) for lang in ids("languages")
+    }
     assert [t for t, _ in figures.by_type] == ids("types")
     assert dict(figures.by_type) == {t: sum(1 for f in fronts.values() if f["type"] == t) for t in ids("types")}
     data = json.loads(json.dumps(figures.as_dict()))
-    assert set(data) == {"total", "by_language", "by_type", "matrix", "basis_matrix", "coverage", "partners_by_type",
-                         "per_year"}
+    assert set(data) == {
+        "total",
+        "by_language",
+        "by_type",
+        "matrix",
+        "basis_matrix",
+        "coverage",
+        "partners_by_type",
+        "per_year",
+    }
 
 
 def expected_coverage(fronts: dict) -> dict[str, tuple[set, set, set]]:
     """Area id -> (local, regional, partial) entry ids, by the documented rules, from raw YAML."""
     territories = read_vocab("territories")
     region = {str(t["id"]) for t in territories if t.get("kind") == "region"}
-    bassins = {t["id"]: ({str(c) for c in t.get("communes", [])}, {str(c) for c in t.get("partial", [])})
-               for t in territories if t.get("kind") == "bassin"}
+    bassins = {
+        t["id"]: ({str(c) for c in t.get("communes", [])}, {str(c) for c in t.get("partial", [])})
+        for t in territories
+        if t.get("kind") == "bassin"
+    }
     result: dict[str, tuple[set, set, set]] = {}
     for area in ids("territories", "commune") + list(bassins):
         local, regional, partial = set(), set(), set()
@@ -307,6 +327,7 @@ def test_levels_rank_the_distinct_counts() -> None:
 
 # --------------------------------------------------------------------------- charts
 
+
 def link(dimension: str, value: str) -> str:
     return f"../{dimension}/{value}/"
 
@@ -328,8 +349,9 @@ def text_of(element: ET.Element) -> str:
     return "".join(element.itertext()).strip()
 
 
-def test_matrix_table_has_a_row_per_scale_and_a_column_per_criterion(figures: stats.Summary,
-                                                                     vocabularies: vocab.Vocabularies) -> None:
+def test_matrix_table_has_a_row_per_scale_and_a_column_per_criterion(
+    figures: stats.Summary, vocabularies: vocab.Vocabularies
+) -> None:
     grid = figures.matrix
     table = parse(charts.matrix_table(grid, vocabularies, "fr", cell_link, link=link)).find("table")
     assert table.find("caption") is not None and text_of(table.find("caption"))
@@ -362,7 +384,9 @@ def test_matrix_table_has_a_row_per_scale_and_a_column_per_criterion(figures: st
     assert footer == [str(n) for n in grid.column_totals] + [str(grid.total)]
 
 
-def test_matrix_table_heat_classes_grow_with_the_count(figures: stats.Summary, vocabularies: vocab.Vocabularies) -> None:
+def test_matrix_table_heat_classes_grow_with_the_count(
+    figures: stats.Summary, vocabularies: vocab.Vocabularies
+) -> None:
     table = parse(charts.matrix_table(figures.matrix, vocabularies, "nl", cell_link)).find("table")
     level_of: dict[int, set[int]] = {}
     for cell in table.findall("tbody/tr/td")[:]:
@@ -400,7 +424,10 @@ def test_tile_map_has_a_linked_named_tile_per_commune(figures: stats.Summary, vo
         rect = tile.find(f"{SVG}rect")
         col, row = territories[area.id]["tile"]
         pad = (charts.TILE_CELL - charts.TILE_SIZE) / 2
-        assert (float(rect.get("x")), float(rect.get("y"))) == (col * charts.TILE_CELL + pad, row * charts.TILE_CELL + pad)
+        assert (float(rect.get("x")), float(rect.get("y"))) == (
+            col * charts.TILE_CELL + pad,
+            row * charts.TILE_CELL + pad,
+        )
         positions.add((col, row))
         level = int(tile.get("class").split("level-")[1])
         assert rect.get("fill") == charts.FILLS[level]
@@ -417,7 +444,7 @@ def test_tile_map_has_a_linked_named_tile_per_commune(figures: stats.Summary, vo
 
 def test_tile_colours_are_colour_blind_safe_and_readable() -> None:
     def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -451,7 +478,9 @@ def test_coverage_table_and_bassin_list(figures: stats.Summary, vocabularies: vo
     for area, item in zip(cover.bassins, items):
         assert item.find("a").get("href") == link("territories", area.id)
         assert f"{area.local_count} fiche" in text_of(item)
-        assert {a.get("href") for a in item.findall("a")[1:]} == {link("territories", c) for c in area.communes + area.shared}
+        assert {a.get("href") for a in item.findall("a")[1:]} == {
+            link("territories", c) for c in area.communes + area.shared
+        }
 
 
 def test_bar_chart_links_every_year_with_entries(figures: stats.Summary) -> None:
@@ -492,17 +521,20 @@ def test_partner_type_table(figures: stats.Summary, vocabularies: vocab.Vocabula
     assert len(full.findall("tbody/tr")) == len(table_data.rows) + 1
 
 
-def test_charts_are_deterministic_and_ids_follow_the_prefix(figures: stats.Summary,
-                                                            vocabularies: vocab.Vocabularies) -> None:
+def test_charts_are_deterministic_and_ids_follow_the_prefix(
+    figures: stats.Summary, vocabularies: vocab.Vocabularies
+) -> None:
     def render(prefix: str) -> str:
-        return "".join((
-            charts.matrix_table(figures.matrix, vocabularies, "fr", cell_link, id_prefix=f"{prefix}-m"),
-            charts.tile_map(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-t"),
-            charts.coverage_table(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-c"),
-            charts.bassin_list(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-b"),
-            charts.bar_chart(figures.years, "fr", link, id_prefix=f"{prefix}-y"),
-            charts.partner_type_table(figures.partners, vocabularies, "fr", link, id_prefix=f"{prefix}-p"),
-        ))
+        return "".join(
+            (
+                charts.matrix_table(figures.matrix, vocabularies, "fr", cell_link, id_prefix=f"{prefix}-m"),
+                charts.tile_map(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-t"),
+                charts.coverage_table(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-c"),
+                charts.bassin_list(figures.coverage, vocabularies, "fr", link, id_prefix=f"{prefix}-b"),
+                charts.bar_chart(figures.years, "fr", link, id_prefix=f"{prefix}-y"),
+                charts.partner_type_table(figures.partners, vocabularies, "fr", link, id_prefix=f"{prefix}-p"),
+            )
+        )
 
     first = render("a")
     assert first == render("a")
@@ -547,9 +579,14 @@ def evil_vocabularies(tmp_path: Path) -> vocab.Vocabularies:
     a commune and a bassin."""
     folder = tmp_path / "vocab"
     shutil.copytree(VOCAB_DIR, folder)
-    for name, term_id, extra in (("scales", "region", {}), ("criteria", "population_size", {}),
-                                 ("partners", "cbcs", {"abbr": EVIL}), ("types", "study", {}),
-                                 ("territories", "21001", {}), ("territories", "bassin_nord", {})):
+    for name, term_id, extra in (
+        ("scales", "region", {}),
+        ("criteria", "population_size", {}),
+        ("partners", "cbcs", {"abbr": EVIL}),
+        ("types", "study", {}),
+        ("territories", "21001", {}),
+        ("territories", "bassin_nord", {}),
+    ):
         items = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
         for item in items:
             if str(item["id"]) == term_id:
@@ -559,9 +596,18 @@ def evil_vocabularies(tmp_path: Path) -> vocab.Vocabularies:
 
 
 def _entry(entry_id: str, **fields: Any) -> Entry:
-    values = dict(title=EVIL, type="study", year=2020, language="fr", scale=("region",),
-                  criteria=("population_size",), body="x", digest="0", partners=("cbcs",),
-                  territories=("21001", "bassin_nord"))
+    values = dict(
+        title=EVIL,
+        type="study",
+        year=2020,
+        language="fr",
+        scale=("region",),
+        criteria=("population_size",),
+        body="x",
+        digest="0",
+        partners=("cbcs",),
+        territories=("21001", "bassin_nord"),
+    )
     values.update(fields)
     return Entry(id=entry_id, path=f"{entry_id}.md", **values)
 
@@ -600,27 +646,32 @@ def test_every_text_and_url_is_escaped(evil_vocabularies: vocab.Vocabularies) ->
 
 # --------------------------------------------------------------------------- in a browser
 
+
 @pytest.mark.browser
-def test_charts_pass_axe_and_the_html_checker(tmp_path: Path, figures: stats.Summary,
-                                              vocabularies: vocab.Vocabularies) -> None:
+def test_charts_pass_axe_and_the_html_checker(
+    tmp_path: Path, figures: stats.Summary, vocabularies: vocab.Vocabularies
+) -> None:
     from playwright.sync_api import sync_playwright
 
     from servers import axe_violations, format_violations, launch_chromium, vnu_errors
 
     parts = []
     for lang in ("fr", "nl"):
-        parts += [charts.tile_map(figures.coverage, vocabularies, lang, link, id_prefix=f"map-{lang}"),
-                  charts.coverage_table(figures.coverage, vocabularies, lang, link, id_prefix=f"cov-{lang}"),
-                  charts.bassin_list(figures.coverage, vocabularies, lang, link, id_prefix=f"bas-{lang}"),
-                  charts.bar_chart(figures.years, lang, link, id_prefix=f"years-{lang}"),
-                  charts.matrix_table(figures.matrix, vocabularies, lang, cell_link, link=link, id_prefix=f"m-{lang}"),
-                  charts.partner_type_table(figures.partners, vocabularies, lang, link, cell_link,
-                                            id_prefix=f"p-{lang}")]
+        parts += [
+            charts.tile_map(figures.coverage, vocabularies, lang, link, id_prefix=f"map-{lang}"),
+            charts.coverage_table(figures.coverage, vocabularies, lang, link, id_prefix=f"cov-{lang}"),
+            charts.bassin_list(figures.coverage, vocabularies, lang, link, id_prefix=f"bas-{lang}"),
+            charts.bar_chart(figures.years, lang, link, id_prefix=f"years-{lang}"),
+            charts.matrix_table(figures.matrix, vocabularies, lang, cell_link, link=link, id_prefix=f"m-{lang}"),
+            charts.partner_type_table(figures.partners, vocabularies, lang, link, cell_link, id_prefix=f"p-{lang}"),
+        ]
     page_file = tmp_path / "charts.html"
     page_file.write_text(
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Charts</title>\n</head>\n'
-        '<body>\n<main>\n<h1>Charts</h1>\n' + "\n".join(parts) + "\n</main>\n</body>\n</html>\n", encoding="utf-8")
+        "<body>\n<main>\n<h1>Charts</h1>\n" + "\n".join(parts) + "\n</main>\n</body>\n</html>\n",
+        encoding="utf-8",
+    )
     assert vnu_errors([page_file]) == []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -636,7 +687,10 @@ def test_charts_pass_axe_and_the_html_checker(tmp_path: Path, figures: stats.Sum
 
 # --------------------------------------------------------------------------- kb stats
 
-def test_kb_stats_prints_the_figures(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict) -> None:
+
+def test_kb_stats_prints_the_figures(
+    runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict
+) -> None:
     monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
     result = runner.invoke(cli, ["stats", "--entries", str(entries_dir)])
     assert result.exit_code == 0, result.output
@@ -653,8 +707,14 @@ def test_kb_stats_prints_the_figures(runner: Any, tmp_path: Path, monkeypatch: p
     assert region_row.endswith(str(sum(1 for f in fronts.values() if "region" in f["scale"])))
 
 
-def test_kb_stats_json(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict,
-                       vocabularies: vocab.Vocabularies) -> None:
+def test_kb_stats_json(
+    runner: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    entries_dir: Path,
+    fronts: dict,
+    vocabularies: vocab.Vocabularies,
+) -> None:
     monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
     result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
     assert result.exit_code == 0, result.output
@@ -662,14 +722,17 @@ def test_kb_stats_json(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert data["total"] == len(fronts)
     assert data["by_type"] == {t: sum(1 for f in fronts.values() if f["type"] == t) for t in ids("types")}
     assert data["matrix"]["counts"]["region"]["population_size"] == sum(
-        1 for f in fronts.values() if "region" in f["scale"] and "population_size" in f["criteria"])
+        1 for f in fronts.values() if "region" in f["scale"] and "population_size" in f["criteria"]
+    )
     assert data["coverage"]["regional"] == sum(1 for f in fronts.values() if "region" in f["territories"])
     assert data["per_year"] == {str(y): n for y, n in stats.per_year(inventory.load([entries_dir]).entries).items()}
     expected = stats.summary(inventory.load([entries_dir], vocabularies).entries, vocabularies).as_dict()
     assert data == json.loads(json.dumps(expected))
 
 
-def test_kb_stats_leaves_out_broken_files(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict) -> None:
+def test_kb_stats_leaves_out_broken_files(
+    runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, fronts: dict
+) -> None:
     make_entry(entries_dir, "cassee", "title: Sans le reste")
     monkeypatch.chdir(tmp_path)  # no entries/ or .kb/ of the checkout
     result = runner.invoke(cli, ["stats", "--json", "--entries", str(entries_dir)])
@@ -687,19 +750,25 @@ def test_kb_stats_without_entries_folder(runner: Any, tmp_path: Path, monkeypatc
 
 # --------------------------------------------------------------------------- scale x basis
 
-BASES = {"note-vision-ifa-2020": "[existing_networks]", "monitoring-des-quartiers": "[statistical_units]",
-         "bassins-aide-et-soins-pssi": "[administrative_boundaries, existing_networks]"}
+BASES = {
+    "note-vision-ifa-2020": "[existing_networks]",
+    "monitoring-des-quartiers": "[statistical_units]",
+    "bassins-aide-et-soins-pssi": "[administrative_boundaries, existing_networks]",
+}
 
 
-def test_scale_by_basis(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path,
-                        vocabularies: vocab.Vocabularies) -> None:
+def test_scale_by_basis(
+    runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries_dir: Path, vocabularies: vocab.Vocabularies
+) -> None:
     for path in entries_dir.glob("*.md"):  # the shipped bases out: only BASES below are counted
-        path.write_text(re.sub(r"^basis:.*\n(?:  - .*\n)*", "", path.read_text(encoding="utf-8"), flags=re.M),
-                        encoding="utf-8")
+        path.write_text(
+            re.sub(r"^basis:.*\n(?:  - .*\n)*", "", path.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8"
+        )
     for entry_id, bases in BASES.items():
         path = entries_dir / f"{entry_id}.md"
-        path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage:", f"\nbasis: {bases}\nlanguage:", 1),
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("\nlanguage:", f"\nbasis: {bases}\nlanguage:", 1), encoding="utf-8"
+        )
     fronts = read_fronts(entries_dir)
     entries = inventory.load([entries_dir], vocabularies).entries
     grid = stats.summary(entries, vocabularies).basis_matrix
@@ -710,7 +779,8 @@ def test_scale_by_basis(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyP
             expected = sum(1 for f in fronts.values() if scale in f["scale"] and basis in _as_list(f.get("basis")))
             assert grid.count(scale, basis) == expected, (scale, basis)
         assert grid.row_totals[grid.scales.index(scale)] == sum(
-            1 for f in fronts.values() if scale in f["scale"] and f.get("basis"))
+            1 for f in fronts.values() if scale in f["scale"] and f.get("basis")
+        )
     assert dict(zip(grid.criteria, grid.column_totals))["existing_networks"] == 2
     # the table: basis columns, its own caption, the corner counts the entries with a basis
     table = parse(charts.matrix_table(grid, vocabularies, "nl", cell_link, link=link))

@@ -20,13 +20,17 @@ from kb.store.database import Store
 FILTER_CASES = [
     (Filters(), lambda i, t: True),
     (Filters(scale=("region",)), lambda i, t: "region" in t["scale"]),
-    (Filters(scale=("bassin", "quartier_social_sante")),
-     lambda i, t: {"bassin", "quartier_social_sante"} <= t["scale"]),
+    (
+        Filters(scale=("bassin", "quartier_social_sante")),
+        lambda i, t: {"bassin", "quartier_social_sante"} <= t["scale"],
+    ),
     (Filters(language=("nl",)), lambda i, t: t["language"] == {"nl"}),
     (Filters(type=("tool",), year_from=2015), lambda i, t: "tool" in t["type"] and int(*t["year"]) >= 2015),
     (Filters(year_from=2015, year_to=2022), lambda i, t: 2015 <= int(*t["year"]) <= 2022),
-    (Filters(partners=("brusano",), territories=("region",)),
-     lambda i, t: "brusano" in t["partners"] and "region" in t["territories"]),
+    (
+        Filters(partners=("brusano",), territories=("region",)),
+        lambda i, t: "brusano" in t["partners"] and "region" in t["territories"],
+    ),
     (Filters(criteria=("no_such_value",)), lambda i, t: False),
 ]
 

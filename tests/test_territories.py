@@ -32,13 +32,30 @@ GEO = territories.geography(vocab.load())
 AREAS = [*GEO.communes, *GEO.bassins]
 
 
-@pytest.mark.parametrize("typed,expected", [
-    ("21012", "21012"), ("molenbeek", "21012"), ("sint-jans-molenbeek", "21012"), ("Molenbeek-Saint-Jean", "21012"),
-    ("Saint Gilles", "21013"), ("sint gillis", "21013"), ("SAINT-GILLES", "21013"), ("st gilles", "21013"),
-    ("Bruxelles", "21004"), ("brussel", "21004"), ("ukkel", "21016"), ("Schaarbeek", "21015"),
-    ("bassin_nord", "bassin_nord"), ("Bassin Nord", "bassin_nord"), ("zorgzone noord-oost", "bassin_nord_est"),
-    ("region", "region"), ("04000", "region"), ("woluwe saint pierre", "21019"), ("Sint-Pieters-Woluwe", "21019"),
-])
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("21012", "21012"),
+        ("molenbeek", "21012"),
+        ("sint-jans-molenbeek", "21012"),
+        ("Molenbeek-Saint-Jean", "21012"),
+        ("Saint Gilles", "21013"),
+        ("sint gillis", "21013"),
+        ("SAINT-GILLES", "21013"),
+        ("st gilles", "21013"),
+        ("Bruxelles", "21004"),
+        ("brussel", "21004"),
+        ("ukkel", "21016"),
+        ("Schaarbeek", "21015"),
+        ("bassin_nord", "bassin_nord"),
+        ("Bassin Nord", "bassin_nord"),
+        ("zorgzone noord-oost", "bassin_nord_est"),
+        ("region", "region"),
+        ("04000", "region"),
+        ("woluwe saint pierre", "21019"),
+        ("Sint-Pieters-Woluwe", "21019"),
+    ],
+)
 def test_a_territory_is_found_by_id_nis_code_or_loose_name(typed: str, expected: str) -> None:
     assert GEO.resolve(typed) == expected
 
@@ -67,8 +84,12 @@ def test_a_commune_has_its_bassins_and_the_region_as_broader() -> None:
 def index_dir(site: Path) -> Path:
     """The search index of the entries the site was built from (test_browser's ``site``)."""
     root = site.parent
-    project = Project(root=root, entries_dir=root / "entries", database_url=f"sqlite:///{root / 'kb.sqlite'}",
-                      index_dir=root / "whoosh")
+    project = Project(
+        root=root,
+        entries_dir=root / "entries",
+        database_url=f"sqlite:///{root / 'kb.sqlite'}",
+        index_dir=root / "whoosh",
+    )
     try:
         project.index()
     finally:
@@ -99,13 +120,16 @@ def test_the_cli_and_the_map_agree_for_every_commune_and_bassin(runner: Any, ind
 
 def test_territory_names_typed_loosely_on_the_command_line(runner: Any, index_dir: Path) -> None:
     assert cli_ids(runner, index_dir, "--territory", "molenbeek") == cli_ids(runner, index_dir, "--territory", "21012")
-    assert cli_ids(runner, index_dir, "--territory", "Saint Gilles") == cli_ids(runner, index_dir, "--territory", "21013")
+    assert cli_ids(runner, index_dir, "--territory", "Saint Gilles") == cli_ids(
+        runner, index_dir, "--territory", "21013"
+    )
     refused = runner.invoke(cli, ["search", "--index-dir", str(index_dir), "--territory", "woluwe"])
     assert refused.exit_code == 2 and "21018" in refused.output and "Traceback" not in refused.output
 
 
-def test_the_site_search_listings_and_map_agree_with_the_cli(contexts: Contexts, base_url: str, site: Path,
-                                                              runner: Any, index_dir: Path) -> None:
+def test_the_site_search_listings_and_map_agree_with_the_cli(
+    contexts: Contexts, base_url: str, site: Path, runner: Any, index_dir: Path
+) -> None:
     page = contexts.new_page()
     for area in AREAS:
         own, broader = cli_ids(runner, index_dir, "--territory", area)
@@ -116,12 +140,17 @@ def test_the_site_search_listings_and_map_agree_with_the_cli(contexts: Contexts,
             page.locator("#kb-more").click()
             page.wait_for_function("(n) => document.querySelectorAll('#kb-results > li').length > n", arg=shown)
         cards = page.locator("#kb-results > li")
-        found = [(re.search(r"/entries/([^/]+)/", c.locator("h3 a").get_attribute("href")).group(1),
-                  c.locator(".badge").count() > 0) for c in cards.all()]
+        found = [
+            (
+                re.search(r"/entries/([^/]+)/", c.locator("h3 a").get_attribute("href")).group(1),
+                c.locator(".badge").count() > 0,
+            )
+            for c in cards.all()
+        ]
         assert {i for i, b in found if not b} == set(own), area
         assert {i for i, b in found if b} == set(broader), area
         assert [b for _, b in found] == sorted(b for _, b in found), f"{area}: broader entries come after"
-        listing = (site / "fr" / "territories" / area / "index.html")
+        listing = site / "fr" / "territories" / area / "index.html"
         listed = set(re.findall(r'href="[^"]*/entries/([^/"]+)/"', listing.read_text())) if own else set()
         assert listed <= set(own) and len(listed) == min(len(own), PAGE_SIZE), area
         tile = (site / "fr" / "map" / area / "index.html").read_text()

@@ -131,7 +131,10 @@ def test_bassin_communes(vocabularies: vocab.Vocabularies) -> None:
     assert covered["bassin_nord_est"] == ("21006", "21014", "21015")
     assert sorted({c for communes in covered.values() for c in communes}) == COMMUNES
     assert sorted(name for name, communes in covered.items() if "21004" in communes) == [
-        "bassin_centre_ouest", "bassin_nord", "bassin_sud"]
+        "bassin_centre_ouest",
+        "bassin_nord",
+        "bassin_sud",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -159,8 +162,15 @@ def test_suggest(vocabularies: vocab.Vocabularies, name: str, value: str, expect
     assert vocabularies[name].suggest(value) == expected
 
 
-@pytest.mark.parametrize("text,folded", [("Région", "region"), ("ÉTUDE", "etude"), ("Zorgzone", "zorgzone"),
-                                         ("Sint-Lambrechts-Woluwe", "sint-lambrechts-woluwe")])
+@pytest.mark.parametrize(
+    "text,folded",
+    [
+        ("Région", "region"),
+        ("ÉTUDE", "etude"),
+        ("Zorgzone", "zorgzone"),
+        ("Sint-Lambrechts-Woluwe", "sint-lambrechts-woluwe"),
+    ],
+)
 def test_fold(text: str, folded: str) -> None:
     assert vocab.fold(text) == folded
 
@@ -180,19 +190,49 @@ def test_a_copy_of_the_files_loads_the_same(tmp_path: Path, vocabularies: vocab.
 # Each case: the file to change, how (old text -> new text), the text the reported line starts
 # with (its last occurrence; None: line 1), and the message that must follow the file and line.
 MALFORMED = [
-    pytest.param("scales", ("  nl: Gewest\n", ""), "- id: region\n", "'region' has no label for nl -- add them",
-                 id="missing-label"),
-    pytest.param("scales", ("  fr: Région\n  nl: Gewest\n  en: Region\n", "  fr: Région\n  nl: ''\n"),
-                 "- id: region\n", "'region' has no label for nl, en -- add them", id="empty-and-missing-labels"),
-    pytest.param("types", ("- id: report\n", "- id: study\n"), "- id: study\n", "'study' is listed twice -- keep one",
-                 id="duplicate-id"),
-    pytest.param("languages", (None, "fr: Français\nnl: Frans\n"), None,
-                 "a vocabulary is a list of '- id: ...' items", id="mapping-not-list"),
+    pytest.param(
+        "scales",
+        ("  nl: Gewest\n", ""),
+        "- id: region\n",
+        "'region' has no label for nl -- add them",
+        id="missing-label",
+    ),
+    pytest.param(
+        "scales",
+        ("  fr: Région\n  nl: Gewest\n  en: Region\n", "  fr: Région\n  nl: ''\n"),
+        "- id: region\n",
+        "'region' has no label for nl, en -- add them",
+        id="empty-and-missing-labels",
+    ),
+    pytest.param(
+        "types",
+        ("- id: report\n", "- id: study\n"),
+        "- id: study\n",
+        "'study' is listed twice -- keep one",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        "languages",
+        (None, "fr: Français\nnl: Frans\n"),
+        None,
+        "a vocabulary is a list of '- id: ...' items",
+        id="mapping-not-list",
+    ),
     pytest.param("languages", (None, ""), None, "a vocabulary is a list of '- id: ...' items", id="empty-file"),
-    pytest.param("criteria", ("- id: population_size\n", "- identifier: population_size\n"),
-                 "- identifier: population_size\n", "item 1 has no text 'id'", id="item-without-id"),
-    pytest.param("types", ("- id: plan\n  fr: Plan\n  nl: Plan\n  en: Plan\n", "- plan\n"), "- plan\n",
-                 "item 3 has no text 'id'", id="item-not-a-mapping"),
+    pytest.param(
+        "criteria",
+        ("- id: population_size\n", "- identifier: population_size\n"),
+        "- identifier: population_size\n",
+        "item 1 has no text 'id'",
+        id="item-without-id",
+    ),
+    pytest.param(
+        "types",
+        ("- id: plan\n  fr: Plan\n  nl: Plan\n  en: Plan\n", "- plan\n"),
+        "- plan\n",
+        "item 3 has no text 'id'",
+        id="item-not-a-mapping",
+    ),
     pytest.param("types", ("- id: plan\n", "- id: 12\n"), "- id: 12\n", "item 3 has no text 'id'", id="id-not-text"),
 ]
 
@@ -216,12 +256,13 @@ def broken_copy(tmp_path: Path, name: str, change: tuple) -> Path:
 
 def line_of(path: Path, start: str | None) -> int:
     text = path.read_text(encoding="utf-8")
-    return 1 if start is None else text[:text.rindex(start)].count("\n") + 1
+    return 1 if start is None else text[: text.rindex(start)].count("\n") + 1
 
 
 @pytest.mark.parametrize("name,change,start,message", MALFORMED)
-def test_malformed_vocabulary_names_the_file_and_line(tmp_path: Path, name: str, change: tuple, start: str | None,
-                                                      message: str) -> None:
+def test_malformed_vocabulary_names_the_file_and_line(
+    tmp_path: Path, name: str, change: tuple, start: str | None, message: str
+) -> None:
     path = broken_copy(tmp_path, name, change)
     with pytest.raises(VocabularyError) as raised:
         vocab.load(path.parent)
@@ -238,8 +279,11 @@ def test_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
     copy = tmp_path / "vocabularies"
     shutil.copytree(VOCAB_DIR, copy)
     (copy / "types.yaml").write_bytes("- id: study\n  fr: Étude\n".encode("latin-1"))
-    with pytest.raises(VocabularyError, match=rf"^{re.escape(str(copy / 'types.yaml'))}:2: error: cannot read "
-                                              "vocabulary: this line is not UTF-8 text -- save the file as UTF-8$"):
+    with pytest.raises(
+        VocabularyError,
+        match=rf"^{re.escape(str(copy / 'types.yaml'))}:2: error: cannot read "
+        "vocabulary: this line is not UTF-8 text -- save the file as UTF-8$",
+    ):
         vocab.load(copy)
 
 
@@ -250,20 +294,48 @@ def test_missing_vocabulary_file(tmp_path: Path) -> None:
     (copy / "types.yaml").unlink()
     with pytest.raises(VocabularyError) as raised:
         vocab.load(copy)
-    assert str(raised.value) == (f"{copy}: error: missing vocabulary files: scales, types -- restore them "
-                                 "(git checkout kb/vocabularies)")
+    assert str(raised.value) == (
+        f"{copy}: error: missing vocabulary files: scales, types -- restore them (git checkout kb/vocabularies)"
+    )
 
 
-COMMANDS = [["check"], ["index"], ["build", "--quiet"], ["search", "quartier"], ["search", "--scale", "region"],
-            ["export"], ["stats"], ["vocab"], ["vocab", "scales"], ["serve", "--port", "0"],
-            ["new", "--title", "Une étude", "--type", "study", "--year", "2021", "--scale", "region", "--criteria",
-             "population_size", "--language", "fr"], ["import", "refs.ris"]]
+COMMANDS = [
+    ["check"],
+    ["index"],
+    ["build", "--quiet"],
+    ["search", "quartier"],
+    ["search", "--scale", "region"],
+    ["export"],
+    ["stats"],
+    ["vocab"],
+    ["vocab", "scales"],
+    ["serve", "--port", "0"],
+    [
+        "new",
+        "--title",
+        "Une étude",
+        "--type",
+        "study",
+        "--year",
+        "2021",
+        "--scale",
+        "region",
+        "--criteria",
+        "population_size",
+        "--language",
+        "fr",
+    ],
+    ["import", "refs.ris"],
+]
 
 
-@pytest.mark.parametrize("fault", [
-    pytest.param(("scales", ("  nl: Gewest\n", "")), id="value-error"),
-    pytest.param(("scales", ("  nl: Gewest\n", "  nl: [Gewest\n")), id="yaml-error"),
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(("scales", ("  nl: Gewest\n", "")), id="value-error"),
+        pytest.param(("scales", ("  nl: Gewest\n", "  nl: [Gewest\n")), id="yaml-error"),
+    ],
+)
 def test_every_command_names_a_broken_vocabulary_file_and_line(tmp_path: Path, entries_dir: Path, fault) -> None:
     """A contributor's checkout (kb installed from it, as editable) with a broken vocabulary
     file: every command says which file and line, in one line, and changes nothing."""
@@ -278,8 +350,9 @@ def test_every_command_names_a_broken_vocabulary_file_and_line(tmp_path: Path, e
     broken = f"checkout/kb/vocabularies/{name}.yaml"  # as the user typed the path: from the working folder
     (tmp_path / "refs.ris").write_text("TY  - RPRT\nTI  - Un rapport\nPY  - 2020\nER  - \n", encoding="utf-8")
     for command in COMMANDS:
-        result = subprocess.run([sys.executable, "-m", "kb", *command], cwd=tmp_path, env=env, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "kb", *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 1, command
         assert "Traceback" not in result.stderr, command
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
@@ -288,11 +361,13 @@ def test_every_command_names_a_broken_vocabulary_file_and_line(tmp_path: Path, e
         named = [line for line in result.stderr.splitlines() if re.search(pattern, line)]
         assert len(named) == 1, (command, result.stderr)  # kb serve: "not rebuilt: ...", then "no site to serve"
     assert not (tmp_path / "site").exists() and (tmp_path / ".kb" / "kb.sqlite").read_bytes() == store
-    assert sorted(p.name for p in entries_dir.iterdir()) == sorted(p.name for p in (REPO / "entries").glob("*.md")
-                                                                   if p.name != "README.md")
+    assert sorted(p.name for p in entries_dir.iterdir()) == sorted(
+        p.name for p in (REPO / "entries").glob("*.md") if p.name != "README.md"
+    )
 
 
 # --- kb vocab --------------------------------------------------------------------------------
+
 
 def test_kb_vocab_lists_the_vocabularies(runner: CliRunner, vocabularies: vocab.Vocabularies) -> None:
     result = runner.invoke(cli, ["vocab"])
@@ -307,8 +382,10 @@ def test_kb_vocab_scales(runner: CliRunner) -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines == [f"{item['id']}\t{item['fr']} / {item['nl']} / {item['en']}" for item in raw_items("scales")]
-    assert lines[:2] == ["region\tRégion / Gewest / Region",
-                         "bassin\tBassin d'aide et de soins / Zorgzone / Care basin"]
+    assert lines[:2] == [
+        "region\tRégion / Gewest / Region",
+        "bassin\tBassin d'aide et de soins / Zorgzone / Care basin",
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -330,5 +407,7 @@ def test_kb_vocab_unknown_name(runner: CliRunner, name: str) -> None:
     result = runner.invoke(cli, ["vocab", name])
     assert result.exit_code == 2
     assert "Error: Invalid value for" in result.output
-    assert f"'{name}' is not one of 'bases', 'criteria', 'languages', 'partners', 'scales', " \
-           "'territories', 'types'." in result.output
+    assert (
+        f"'{name}' is not one of 'bases', 'criteria', 'languages', 'partners', 'scales', "
+        "'territories', 'types'." in result.output
+    )

@@ -13,8 +13,13 @@ from conftest import REPO
 
 def test_zizmor_finds_nothing():
     zizmor = shutil.which("zizmor") or str(Path(sys.executable).with_name("zizmor"))
-    run = subprocess.run([zizmor, "--offline", "--no-progress", str(REPO / ".github" / "workflows")],
-                         capture_output=True, text=True, check=False, cwd=REPO)
+    run = subprocess.run(
+        [zizmor, "--offline", "--no-progress", str(REPO / ".github" / "workflows")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -22,7 +27,9 @@ def test_issue_text_never_enters_a_shell_expression():
     for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
         for number, line in enumerate(workflow.read_text(encoding="utf-8").splitlines(), 1):
             if "github.event.issue" in line or "github.event.pull_request.title" in line:
-                assert line.strip().startswith(("ISSUE", "BRANCH:", "group:", "if:", "ENTRY")), f"{workflow.name}:{number}"
+                assert line.strip().startswith(("ISSUE", "BRANCH:", "group:", "if:", "ENTRY")), (
+                    f"{workflow.name}:{number}"
+                )
 
 
 def test_links_workflow_runs_weekly_and_on_demand_and_may_only_write_issues():

@@ -65,7 +65,13 @@ from typing import Any, Iterable, Iterator, Sequence
 from kb.entries import vocab as vocab_module
 from kb.entries.schema import SCHEMA, Context, Entry, Invalid, parse_bytes, split_front_matter
 from kb.entries.inventory import (
-    Reworded, display_path, entry_files, load as load_inventory, normalise_title, same_title, title_words,
+    Reworded,
+    display_path,
+    entry_files,
+    load as load_inventory,
+    normalise_title,
+    same_title,
+    title_words,
 )
 from kb.entries.new import body_template, free_id, render
 from kb.entries.problems import Problem
@@ -126,9 +132,24 @@ _IMPORT_TYPES: dict[str, dict[str, str]] = {
     "bibtex": {
         **dict.fromkeys(("techreport", "report"), "report"),
         "article": "article",
-        **dict.fromkeys(("book", "booklet", "inbook", "incollection", "phdthesis", "mastersthesis", "thesis",
-                         "manual", "proceedings", "inproceedings", "conference", "collection", "unpublished"),
-                        "study"),
+        **dict.fromkeys(
+            (
+                "book",
+                "booklet",
+                "inbook",
+                "incollection",
+                "phdthesis",
+                "mastersthesis",
+                "thesis",
+                "manual",
+                "proceedings",
+                "inproceedings",
+                "conference",
+                "collection",
+                "unpublished",
+            ),
+            "study",
+        ),
         "dataset": "dataset",
         **dict.fromkeys(("legislation", "legal", "law", "jurisdiction", "legislature"), "legal_text"),
     },
@@ -137,8 +158,9 @@ _IMPORT_TYPES: dict[str, dict[str, str]] = {
         **dict.fromkeys(("JOUR", "JFULL", "MGZN", "NEWS", "EJOUR", "ABST", "INPR"), "article"),
         **dict.fromkeys(("DATA", "DBASE", "AGGR"), "dataset"),
         **dict.fromkeys(("STAT", "BILL", "LEGAL", "CASE"), "legal_text"),
-        **dict.fromkeys(("BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP", "THES", "CONF", "CPAPER", "MANSCPT",
-                         "UNPB"), "study"),
+        **dict.fromkeys(
+            ("BOOK", "EBOOK", "EDBOOK", "CHAP", "ECHAP", "THES", "CONF", "CPAPER", "MANSCPT", "UNPB"), "study"
+        ),
         "MAP": "atlas",
     },
     "csljson": {
@@ -146,8 +168,10 @@ _IMPORT_TYPES: dict[str, dict[str, str]] = {
         **dict.fromkeys(("article-journal", "article-magazine", "article-newspaper"), "article"),
         "dataset": "dataset",
         **dict.fromkeys(("legislation", "bill", "regulation", "treaty", "legal_case", "hearing"), "legal_text"),
-        **dict.fromkeys(("book", "chapter", "thesis", "manuscript", "paper-conference", "collection",
-                         "pamphlet", "periodical"), "study"),
+        **dict.fromkeys(
+            ("book", "chapter", "thesis", "manuscript", "paper-conference", "collection", "pamphlet", "periodical"),
+            "study",
+        ),
         "map": "atlas",
     },
 }
@@ -224,8 +248,16 @@ def _sorted(entries: Iterable[Entry]) -> list[Entry]:
 # BibTeX out
 
 _BIBTEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 # TeX ligatures that would change the text (-- into an en dash, `` into a quote...): broken with {}.
 _LIGATURE = re.compile(r"(?<=[-`'!?<>])(?=[-`'<>])")
@@ -266,13 +298,23 @@ def bibtex_record(entry: Entry, vocabularies: Vocabularies | None = None) -> str
     elif organisations:
         fields.append(("author", "{" + " and ".join(f"{{{_tex(o)}}}" for o in organisations) + "}"))
     if organisations:
-        fields.append(("institution" if k.is_report else "publisher",
-                       "{" + " and ".join(f"{{{_tex(o)}}}" for o in organisations) + "}"))
+        fields.append(
+            (
+                "institution" if k.is_report else "publisher",
+                "{" + " and ".join(f"{{{_tex(o)}}}" for o in organisations) + "}",
+            )
+        )
     if entry.container:
         fields.append(("journal" if k.bibtex == "article" else "series", f"{{{_tex(entry.container)}}}"))
-    for name, value in (("volume", entry.volume), ("number", entry.issue),
-                        ("pages", entry.pages and _page_range(entry.pages, "--")), ("edition", entry.edition),
-                        ("address", entry.publisher_place), ("isbn", entry.isbn), ("issn", entry.issn)):
+    for name, value in (
+        ("volume", entry.volume),
+        ("number", entry.issue),
+        ("pages", entry.pages and _page_range(entry.pages, "--")),
+        ("edition", entry.edition),
+        ("address", entry.publisher_place),
+        ("isbn", entry.isbn),
+        ("issn", entry.issn),
+    ):
         if value:
             fields.append((name, f"{{{_tex(value) if name != 'pages' else value}}}"))
     fields.append(("type", f"{{{_tex(_type_label(entry, vocabularies))}}}"))
@@ -394,8 +436,10 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
     organisations = _organisation_names(entry, vocabularies)
     item: dict[str, Any] = {"id": entry.id, "type": kind(entry.type).csl, "title": entry.title}
     if entry.authors:
-        item["author"] = [{"family": p.family, "given": p.given} if p.given else {"family": p.family}
-                          for p in map(_person, entry.authors)]
+        item["author"] = [
+            {"family": p.family, "given": p.given} if p.given else {"family": p.family}
+            for p in map(_person, entry.authors)
+        ]
     elif organisations:
         item["author"] = [{"literal": o} for o in organisations]
     item["issued"] = {"date-parts": [_date_parts(entry)]}
@@ -403,10 +447,21 @@ def csl_item(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str
         item["publisher"] = SEPARATOR.join(organisations)  # a single string in CSL: no list possible
     if entry.container:
         item["collection-title" if kind(entry.type).csl == "report" else "container-title"] = entry.container
-    item.update({name: value for name, value in (
-        ("volume", entry.volume), ("issue", entry.issue), ("page", entry.pages and _page_range(entry.pages, "-")),
-        ("edition", entry.edition), ("publisher-place", entry.publisher_place), ("ISBN", entry.isbn),
-        ("ISSN", entry.issn)) if value})
+    item.update(
+        {
+            name: value
+            for name, value in (
+                ("volume", entry.volume),
+                ("issue", entry.issue),
+                ("page", entry.pages and _page_range(entry.pages, "-")),
+                ("edition", entry.edition),
+                ("publisher-place", entry.publisher_place),
+                ("ISBN", entry.isbn),
+                ("ISSN", entry.issn),
+            )
+            if value
+        }
+    )
     item["genre"] = _type_label(entry, vocabularies)
     item["language"] = entry.language
     if url := readable_url(entry):
@@ -489,8 +544,12 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     meta.extend((publisher_tag, name) for name in organisations)
     if entry.container:
         # citation_journal_title makes Zotero take the page for a journal article: only for articles.
-        meta.append(("citation_journal_title" if kind(entry.type).csl == "article-journal" else "citation_series_title",
-                     entry.container))
+        meta.append(
+            (
+                "citation_journal_title" if kind(entry.type).csl == "article-journal" else "citation_series_title",
+                entry.container,
+            )
+        )
     if entry.volume:
         meta.append(("citation_volume", entry.volume))
     if entry.issue:
@@ -563,9 +622,13 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
         if entry.container:
             pairs.append(("rft.jtitle" if k.coins == "journal" else "rft.series", entry.container))
         pairs.append(("rft.date", date))
-        for name, value in (("rft.volume", entry.volume), ("rft.issue", entry.issue),
-                            ("rft.pages", entry.pages and _page_range(entry.pages, "-")),
-                            ("rft.isbn", entry.isbn), ("rft.issn", entry.issn)):
+        for name, value in (
+            ("rft.volume", entry.volume),
+            ("rft.issue", entry.issue),
+            ("rft.pages", entry.pages and _page_range(entry.pages, "-")),
+            ("rft.isbn", entry.isbn),
+            ("rft.issn", entry.issn),
+        ):
             if value:
                 pairs.append((name, value))
     return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe="")
@@ -582,8 +645,12 @@ def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, 
     data: dict[str, Any] = {"@context": "https://schema.org", "@type": kind(entry.type).schema, "name": entry.title}
     if entry.authors:
         data["author"] = [
-            {"@type": "Person", "name": f"{p.given} {p.family}".strip(), "familyName": p.family,
-             **({"givenName": p.given} if p.given else {})}
+            {
+                "@type": "Person",
+                "name": f"{p.given} {p.family}".strip(),
+                "familyName": p.family,
+                **({"givenName": p.given} if p.given else {}),
+            }
             for p in map(_person, entry.authors)
         ]
     elif organisations:
@@ -722,7 +789,7 @@ class Raw:
     citation: dict[str, str] = field(default_factory=dict)  # container, volume, issue, pages, isbn...
 
     def what(self) -> Message:
-        """"record N ('label')" in the catalogue's words."""
+        """ "record N ('label')" in the catalogue's words."""
         return message("import.record", number=self.number, label=self.label)
 
 
@@ -748,7 +815,7 @@ class Record:
         return self.fields["title"]
 
     def what(self) -> Message:
-        """"record N ('label')" in the catalogue's words."""
+        """ "record N ('label')" in the catalogue's words."""
         return message("import.record", number=self.number, label=self.label)
 
     def describe(self, lang: str = "en") -> str:
@@ -794,9 +861,25 @@ def _split_publishers(values: Iterable[str]) -> list[str]:
 
 
 _LANGUAGE_WORDS = {
-    "fr": "fr", "fre": "fr", "fra": "fr", "french": "fr", "francais": "fr", "frans": "fr",
-    "nl": "nl", "dut": "nl", "nld": "nl", "dutch": "nl", "nederlands": "nl", "neerlandais": "nl",
-    "flemish": "nl", "vlaams": "nl", "en": "en", "eng": "en", "english": "en", "anglais": "en", "engels": "en",
+    "fr": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "french": "fr",
+    "francais": "fr",
+    "frans": "fr",
+    "nl": "nl",
+    "dut": "nl",
+    "nld": "nl",
+    "dutch": "nl",
+    "nederlands": "nl",
+    "neerlandais": "nl",
+    "flemish": "nl",
+    "vlaams": "nl",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "anglais": "en",
+    "engels": "en",
 }
 
 
@@ -826,15 +909,25 @@ def _latex_decoder():
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
     context = get_default_latex_context_db()
-    context.add_context_category("kb", prepend=True, macros=[
-        MacroTextSpec("url", simplify_repl="%s"),
-        MacroTextSpec("textasciicircum", simplify_repl="^"),
-    ])
+    context.add_context_category(
+        "kb",
+        prepend=True,
+        macros=[
+            MacroTextSpec("url", simplify_repl="%s"),
+            MacroTextSpec("textasciicircum", simplify_repl="^"),
+        ],
+    )
     return LatexNodes2Text(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
-_TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), ("!`", "\u00a1"),
-                  ("?`", "\u00bf"))
+_TEX_LIGATURES = (
+    ("---", "\u2014"),
+    ("--", "\u2013"),
+    ("``", "\u201c"),
+    ("''", "\u201d"),
+    ("!`", "\u00a1"),
+    ("?`", "\u00bf"),
+)
 _SIMPLE_TEX = re.compile(r"(?:[^\\$%~&]|\\[&%$#_{}])*")
 
 
@@ -910,17 +1003,30 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
             reason = getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error"
             reason = " ".join(reason.split()).rstrip(".")
             truncated = "end of file" in reason.lower()
-            problems.append(Problem.of(path, line, "error",
-                                       "import.cut_short_record" if truncated else "import.unreadable_record",
-                                       number=number, head=head, reason=reason))
+            problems.append(
+                Problem.of(
+                    path,
+                    line,
+                    "error",
+                    "import.cut_short_record" if truncated else "import.unreadable_record",
+                    number=number,
+                    head=head,
+                    reason=reason,
+                )
+            )
             continue
         values = {f.key.lower(): f.value for f in block.fields}
         raw = Raw(number, line, block.key, source_type=block.entry_type.lower())
         raw.title = _untex(str(values.get("title", "")))
         raw.genre = _untex(str(values.get("type", "")))
         # institution and publisher are biblatex lists ('{A} and {B}'), and may hold 'A; B' too
-        publishers = [_untex(name) for k in ("institution", "publisher", "organization", "school") if k in values
-                      for name in split_multiple_persons_names(str(values[k])) if name.strip()]
+        publishers = [
+            _untex(name)
+            for k in ("institution", "publisher", "organization", "school")
+            if k in values
+            for name in split_multiple_persons_names(str(values[k]))
+            if name.strip()
+        ]
         raw.publishers = _split_publishers(publishers)
         known = {fold(p) for p in raw.publishers}
         names = values.get("author") or values.get("editor") or ""
@@ -952,10 +1058,16 @@ def _read_bibtex(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw.doi = _text(values.get("doi", ""))
         raw.abstract = _untex(str(values.get("abstract", "")))
         raw.keywords = _split_list(_untex(str(values.get("keywords", ""))))
-        for name, keys in (("container", ("journal", "journaltitle", "series", "booktitle")), ("volume", ("volume",)),
-                           ("issue", ("number", "issue")), ("pages", ("pages",)), ("isbn", ("isbn",)),
-                           ("issn", ("issn",)), ("publisher_place", ("address", "location")),
-                           ("edition", ("edition",))):
+        for name, keys in (
+            ("container", ("journal", "journaltitle", "series", "booktitle")),
+            ("volume", ("volume",)),
+            ("issue", ("number", "issue")),
+            ("pages", ("pages",)),
+            ("isbn", ("isbn",)),
+            ("issn", ("issn",)),
+            ("publisher_place", ("address", "location")),
+            ("edition", ("edition",)),
+        ):
             found = next((_untex(str(values[k])) for k in keys if values.get(k)), "")
             if found:
                 raw.citation[name] = found
@@ -992,8 +1104,9 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         tag = match.group(1) if match else None
         if tag == "TY":
             if current is not None:
-                problems.append(Problem.of(path, start, "error", "import.ris_no_end_before",
-                                           number=len(chunks), next_line=number))
+                problems.append(
+                    Problem.of(path, start, "error", "import.ris_no_end_before", number=len(chunks), next_line=number)
+                )
             current, start = [line], number
             chunks.append((start, current))
         elif tag == "ER":
@@ -1013,14 +1126,21 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
             continue
         record = parsed[0]
         one = functools.partial(_first, record)
-        raw = Raw(number, line, one("id") or one("title", "primary_title")[:40] or "untitled",
-                  source_type=one("type_of_reference").upper())
+        raw = Raw(
+            number,
+            line,
+            one("id") or one("title", "primary_title")[:40] or "untitled",
+            source_type=one("type_of_reference").upper(),
+        )
         raw.title = one("title", "primary_title")
         raw.genre = one("type_of_work")
         raw.publishers = _split_publishers(_strings(record.get("publisher")))
         known = {fold(p) for p in raw.publishers}
-        names = _strings(record.get("authors")) or _strings(record.get("first_authors")) \
+        names = (
+            _strings(record.get("authors"))
+            or _strings(record.get("first_authors"))
             or _strings(record.get("secondary_authors"))
+        )
         for name in names:
             if "," not in name or fold(name) in known:
                 raw.corporate.append(name)
@@ -1043,10 +1163,15 @@ def _read_ris(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         container = one("secondary_title", "journal_name", "alternate_title3", "alternate_title1", "tertiary_title")
         first, last = one("start_page"), one("end_page")
         number = one("issn")
-        for name, value in (("container", container), ("volume", one("volume")), ("issue", one("number")),
-                            ("pages", f"{first}-{last}" if first and last else first or last),
-                            ("publisher_place", one("place_published")), ("edition", one("edition")),
-                            _standard_number(number) if number else ("isbn", "")):
+        for name, value in (
+            ("container", container),
+            ("volume", one("volume")),
+            ("issue", one("number")),
+            ("pages", f"{first}-{last}" if first and last else first or last),
+            ("publisher_place", one("place_published")),
+            ("edition", one("edition")),
+            _standard_number(number) if number else ("isbn", ""),
+        ):
             if value:
                 raw.citation[name] = value
         raws.append(raw)
@@ -1111,8 +1236,9 @@ def _read_csljson(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
             problems.append(Problem.of(path, line, "error", "import.not_object", number=number))
             continue
         title = _text(_CSL_MARKUP.sub("", str(item.get("title") or "")))
-        raw = Raw(number, line, _text(item.get("id")) or title[:40] or "untitled",
-                  source_type=_text(item.get("type")).lower())
+        raw = Raw(
+            number, line, _text(item.get("id")) or title[:40] or "untitled", source_type=_text(item.get("type")).lower()
+        )
         raw.title = title
         raw.genre = _text(item.get("genre"))
         raw.publishers = _split_publishers(_strings(item.get("publisher")))
@@ -1136,9 +1262,16 @@ def _read_csljson(text: str, path: str) -> tuple[list[Raw], list[Problem]]:
         raw.abstract = _text(_CSL_MARKUP.sub("", str(item.get("abstract") or "")))
         raw.keywords = [k for value in _strings(item.get("keyword")) for k in _split_list(value)]
         raw.custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
-        for name, keys in (("container", ("container-title", "collection-title")), ("volume", ("volume",)),
-                           ("issue", ("issue",)), ("pages", ("page",)), ("isbn", ("ISBN",)),
-                           ("issn", ("ISSN",)), ("publisher_place", ("publisher-place",)), ("edition", ("edition",))):
+        for name, keys in (
+            ("container", ("container-title", "collection-title")),
+            ("volume", ("volume",)),
+            ("issue", ("issue",)),
+            ("pages", ("page",)),
+            ("isbn", ("ISBN",)),
+            ("issn", ("ISSN",)),
+            ("publisher_place", ("publisher-place",)),
+            ("edition", ("edition",)),
+        ):
             found = next((_text(_CSL_MARKUP.sub("", _text(item[k]))) for k in keys if _text(item.get(k))), "")
             if found:
                 raw.citation[name] = found
@@ -1156,8 +1289,11 @@ FORMAT_NAMES = {"bibtex": "BibTeX", "ris": "RIS", "csljson": "CSL JSON"}
 def format_from_name(path: Path) -> str | None:
     """The format a file name says: .bib, .ris, .json (None when it says nothing)."""
     name = path.name.lower()
-    for fmt, suffixes in (("bibtex", (".bib", ".bibtex", ".biblatex")), ("ris", (".ris",)),
-                          ("csljson", (".json", ".csljson", ".csl"))):
+    for fmt, suffixes in (
+        ("bibtex", (".bib", ".bibtex", ".biblatex")),
+        ("ris", (".ris",)),
+        ("csljson", (".json", ".csljson", ".csl")),
+    ):
         if name.endswith(suffixes):
             return fmt
     return None
@@ -1192,20 +1328,37 @@ def decode(data: bytes, path: str) -> str:
         before = data[: exc.start].decode("utf-8-sig", errors="replace")
         line = before.count("\n") + 1
         record = len(_record_starts(before))
-        raise ImportFailed([Problem.of(path, line, "error", "import.not_utf8_in_record" if record else "import.not_utf8",
-                                       byte=f"{data[exc.start]:02x}", position=exc.start, record=record)]) from None
+        raise ImportFailed(
+            [
+                Problem.of(
+                    path,
+                    line,
+                    "error",
+                    "import.not_utf8_in_record" if record else "import.not_utf8",
+                    byte=f"{data[exc.start]:02x}",
+                    position=exc.start,
+                    record=record,
+                )
+            ]
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_raw(path: Path, fmt: str | None = None, max_bytes: int = MAX_IMPORT_BYTES,
-             display: str | None = None) -> tuple[str, list[Raw]]:
+def read_raw(
+    path: Path, fmt: str | None = None, max_bytes: int = MAX_IMPORT_BYTES, display: str | None = None
+) -> tuple[str, list[Raw]]:
     """Read a file into raw records: (format, records). ImportFailed lists every problem found."""
     shown = display or display_path(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ImportFailed([Problem.of(shown, 1, "error", "import.too_large", size=f"{size / 1e6:.1f}",
-                                           limit=f"{max_bytes / 1e6:g}")])
+            raise ImportFailed(
+                [
+                    Problem.of(
+                        shown, 1, "error", "import.too_large", size=f"{size / 1e6:.1f}", limit=f"{max_bytes / 1e6:g}"
+                    )
+                ]
+            )
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
@@ -1220,8 +1373,20 @@ def read_raw(path: Path, fmt: str | None = None, max_bytes: int = MAX_IMPORT_BYT
             raise ImportFailed([Problem.of(shown, 1, "error", "import.unknown_format")])
         named = looks[0]
     elif looks and named not in looks:
-        raise ImportFailed([Problem.of(shown, 1, "error", "import.other_format", looks=FORMAT_NAMES[looks[0]],
-                                       named=FORMAT_NAMES[named], file=path.name, option=looks[0])])
+        raise ImportFailed(
+            [
+                Problem.of(
+                    shown,
+                    1,
+                    "error",
+                    "import.other_format",
+                    looks=FORMAT_NAMES[looks[0]],
+                    named=FORMAT_NAMES[named],
+                    file=path.name,
+                    option=looks[0],
+                )
+            ]
+        )
     raws, problems = _READERS[named](text, shown)
     if any(p.is_error for p in problems):
         raise ImportFailed(problems)
@@ -1292,22 +1457,30 @@ def _shorten(text: str, limit: int) -> str:
     return cut[: cut.rfind(" ")].rstrip(",;:") + "…" if " " in cut else cut + "…"
 
 
-def _checked(name: str, value: Any, raw: Raw, path: str, vocabularies: Vocabularies,
-             warnings: list[Problem]) -> Any:
+def _checked(name: str, value: Any, raw: Raw, path: str, vocabularies: Vocabularies, warnings: list[Problem]) -> Any:
     """The value as kb's schema converts it (one item for list fields), or None and a warning."""
     option = SCHEMA[name]
     option = getattr(option, "item", option)  # authors, organisations: check one name
     try:
         return option.convert(value, None, Context(vocabularies, lambda problem: None))  # type: ignore[arg-type]
     except Invalid as invalid:
-        warnings.append(Problem.of(path, raw.line, "warning", "import.left_out", record=raw.what(),
-                                   problem=message(invalid.key, field=name, **invalid.params),
-                                   fix=message(f"{invalid.key}.fix", field=name, **invalid.params)))
+        warnings.append(
+            Problem.of(
+                path,
+                raw.line,
+                "warning",
+                "import.left_out",
+                record=raw.what(),
+                problem=message(invalid.key, field=name, **invalid.params),
+                fix=message(f"{invalid.key}.fix", field=name, **invalid.params),
+            )
+        )
         return None
 
 
-def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None = None,
-              lookups: _Lookups | None = None) -> Record:
+def to_fields(
+    raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None = None, lookups: _Lookups | None = None
+) -> Record:
     """Map a raw record to kb fields; ImportFailed when it cannot make an entry (no title)."""
     vocabularies = _vocabularies(vocabularies)
     lookups = lookups or _Lookups(vocabularies)
@@ -1318,8 +1491,9 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     fields: dict[str, Any] = {}
     title = _checked("title", raw.title, raw, path, vocabularies, [])
     if title is None:
-        raise ImportFailed([Problem.of(path, raw.line, "error", "import.title_too_long", record=where,
-                                       length=len(raw.title))])
+        raise ImportFailed(
+            [Problem.of(path, raw.line, "error", "import.title_too_long", record=where, length=len(raw.title))]
+        )
     fields["title"] = title
     fields["type"] = _entry_type(raw, fmt, lookups)
     year = _checked("year", raw.year, raw, path, vocabularies, warnings) if raw.year else None
@@ -1336,8 +1510,9 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
         if name and name not in people:
             people.append(name)
     fields["authors"] = people
-    organisations = [o for o in _organisations(raw, lookups)
-                     if _checked("organisations", o, raw, path, vocabularies, warnings)]
+    organisations = [
+        o for o in _organisations(raw, lookups) if _checked("organisations", o, raw, path, vocabularies, warnings)
+    ]
     fields["organisations"] = organisations
     custom = raw.custom if fmt == "csljson" else {}
     tags: dict[str, list[str]] = defaultdict(list)
@@ -1368,8 +1543,9 @@ def to_fields(raw: Raw, fmt: str, path: str, vocabularies: Vocabularies | None =
     if abstract:
         summary = _shorten(abstract, SCHEMA["summary"].max_length)  # type: ignore[attr-defined]
         if summary != abstract:
-            warnings.append(Problem.of(path, raw.line, "warning", "import.abstract_too_long", record=where,
-                                       length=len(abstract)))
+            warnings.append(
+                Problem.of(path, raw.line, "warning", "import.abstract_too_long", record=where, length=len(abstract))
+            )
         fields["summary"] = _checked("summary", summary, raw, path, vocabularies, warnings)
     fields = {k: v for k, v in fields.items() if v not in (None, "", [], ())}
     return Record(raw.number, raw.line, raw.label, fields, _body(fields["language"], abstract), warnings)
@@ -1389,8 +1565,13 @@ def _body(language: str, abstract: str) -> str:
 _TODO = re.compile(r"^(?:scale is missing|criteria is missing|year is missing|the body is empty)")
 
 
-def read_records(path: Path, fmt: str | None = None, vocabularies: Vocabularies | None = None,
-                 max_bytes: int = MAX_IMPORT_BYTES, display: str | None = None) -> tuple[str, list[Record]]:
+def read_records(
+    path: Path,
+    fmt: str | None = None,
+    vocabularies: Vocabularies | None = None,
+    max_bytes: int = MAX_IMPORT_BYTES,
+    display: str | None = None,
+) -> tuple[str, list[Record]]:
     """Read and convert every record of a file; ImportFailed lists every problem, nothing half-done."""
     vocabularies = _vocabularies(vocabularies)
     shown = display or display_path(path)
@@ -1408,9 +1589,19 @@ def read_records(path: Path, fmt: str | None = None, vocabularies: Vocabularies 
         checked = parse_bytes(text.encode("utf-8"), "imported-entry", shown, vocabularies)
         unexpected = [p for p in checked.problems if p.is_error and not _TODO.match(p.message)]
         if unexpected:
-            problems.extend(Problem.of(shown, raw.line, "error", "import.record_problem", record=record.what(),
-                                       problem=p.what, fix=message(f"{p.what.key}.fix", **dict(p.what.params)))
-                            for p in unexpected if p.what is not None)
+            problems.extend(
+                Problem.of(
+                    shown,
+                    raw.line,
+                    "error",
+                    "import.record_problem",
+                    record=record.what(),
+                    problem=p.what,
+                    fix=message(f"{p.what.key}.fix", **dict(p.what.params)),
+                )
+                for p in unexpected
+                if p.what is not None
+            )
             continue
         records.append(record)
     if problems:
@@ -1501,8 +1692,16 @@ class _Duplicates:
         for word in set(known.title):
             self.by_word[word].append(known)
 
-    def find(self, title: list[str], doi: str, url: str, raw_title: str = "", year: str = "",
-             organisations: Sequence[str] = (), edition: str = "") -> tuple[str, _Known] | None:
+    def find(
+        self,
+        title: list[str],
+        doi: str,
+        url: str,
+        raw_title: str = "",
+        year: str = "",
+        organisations: Sequence[str] = (),
+        edition: str = "",
+    ) -> tuple[str, _Known] | None:
         """(the catalogue key saying why, the entry or record it duplicates), or None."""
         if doi and doi in self.by_doi:
             return "importing.same_doi", self.by_doi[doi]
@@ -1539,8 +1738,18 @@ def _existing(entries_dir: Path, vocabularies: Vocabularies) -> _Duplicates:
             scalars = _front_scalars(path)
             title, doi, url = scalars.get("title", ""), scalars.get("doi", ""), scalars.get("url", "")
             year, organisations, edition = scalars.get("year", ""), (), scalars.get("edition", "")
-        duplicates.add(_Known(display_path(path), normalise_title(title).split(), _norm_doi(doi), _norm_url(url),
-                              title, year, tuple(organisations), edition))
+        duplicates.add(
+            _Known(
+                display_path(path),
+                normalise_title(title).split(),
+                _norm_doi(doi),
+                _norm_url(url),
+                title,
+                year,
+                tuple(organisations),
+                edition,
+            )
+        )
     return duplicates
 
 
@@ -1550,8 +1759,9 @@ class Skipped:
     reason: Message  # why: the same DOI as ..., nearly the same title as ...
 
     def render(self, lang: str = "en") -> str:
-        return message("importing.skipped", record=self.record.what(), line=self.record.line,
-                       reason=self.reason).render(lang)
+        return message(
+            "importing.skipped", record=self.record.what(), line=self.record.line, reason=self.reason
+        ).render(lang)
 
     def __str__(self) -> str:
         return self.render("en")
@@ -1566,8 +1776,9 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def plan_import(records: Sequence[Record], entries_dir: Path,
-                vocabularies: Vocabularies | None = None) -> tuple[list[tuple[str, Record]], list[Skipped]]:
+def plan_import(
+    records: Sequence[Record], entries_dir: Path, vocabularies: Vocabularies | None = None
+) -> tuple[list[tuple[str, Record]], list[Skipped]]:
     """Choose an id for each new record; records that duplicate an entry or an earlier record are skipped."""
     vocabularies = _vocabularies(vocabularies)
     duplicates = _existing(entries_dir, vocabularies)
@@ -1591,8 +1802,9 @@ def plan_import(records: Sequence[Record], entries_dir: Path,
     return planned, skipped
 
 
-def write_records(planned: Sequence[tuple[str, Record]], entries_dir: Path, source: str = "",
-                  today: str | None = None) -> list[Path]:
+def write_records(
+    planned: Sequence[tuple[str, Record]], entries_dir: Path, source: str = "", today: str | None = None
+) -> list[Path]:
     """Write every planned entry, or none: each file goes to a temporary file in ``entries_dir``
     and is then linked to its name (never over an existing file); on any failure the files this
     call wrote are removed."""
@@ -1624,8 +1836,6 @@ def write_records(planned: Sequence[tuple[str, Record]], entries_dir: Path, sour
     return written
 
 
-
-
 def _comment(text: str) -> str:
     """An HTML comment that no text can close early."""
     return "<!-- " + re.sub(r"-{2,}|>", "-", text) + " -->\n\n"
@@ -1639,8 +1849,9 @@ def _place(temporary: Path, target: Path) -> None:
     try:
         os.link(temporary, target)
     except FileExistsError:
-        raise FileExistsError(f"{target} appeared while importing: nothing was imported, "
-                              "run 'kb import' again") from None
+        raise FileExistsError(
+            f"{target} appeared while importing: nothing was imported, run 'kb import' again"
+        ) from None
     except OSError as exc:
         if exc.errno not in _NO_HARD_LINKS:
             raise
@@ -1648,8 +1859,9 @@ def _place(temporary: Path, target: Path) -> None:
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            raise FileExistsError(f"{target} appeared while importing: nothing was imported, "
-                                  "run 'kb import' again") from None
+            raise FileExistsError(
+                f"{target} appeared while importing: nothing was imported, run 'kb import' again"
+            ) from None
         os.close(fd)
         os.replace(temporary, target)
 
@@ -1666,9 +1878,15 @@ def write_text(path: Path, text: str) -> None:
     write_atomically(path, text)
 
 
-def import_file(path: Path, entries_dir: Path, fmt: str | None = None, dry_run: bool = False,
-                vocabularies: Vocabularies | None = None, max_bytes: int = MAX_IMPORT_BYTES,
-                today: str | None = None) -> ImportReport:
+def import_file(
+    path: Path,
+    entries_dir: Path,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    vocabularies: Vocabularies | None = None,
+    max_bytes: int = MAX_IMPORT_BYTES,
+    today: str | None = None,
+) -> ImportReport:
     """Read ``path``, skip duplicates, write one entry per new record into ``entries_dir``.
 
     All records are read and converted before anything is written; ImportFailed (nothing

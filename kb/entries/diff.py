@@ -108,20 +108,29 @@ def _vocabulary_ids(files: dict[str, bytes]) -> dict[str, set[str]]:
     return ids
 
 
-def summarise(root: Path, base: str, entries_dir: Path, vocabularies: Vocabularies,
-              vocab_dir: Path = VOCAB_DIR) -> Summary:
+def summarise(
+    root: Path, base: str, entries_dir: Path, vocabularies: Vocabularies, vocab_dir: Path = VOCAB_DIR
+) -> Summary:
     """Compare the entries (and the vocabularies of ``vocab_dir``) at ``base`` with the working tree."""
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     folder = entries_dir.resolve().relative_to(top).as_posix()
-    before = {n[:-3]: d for n, d in files_at(top, base, folder).items() if n.endswith(".md") and "/" not in n
-              and n.lower() != "readme.md"}
+    before = {
+        n[:-3]: d
+        for n, d in files_at(top, base, folder).items()
+        if n.endswith(".md") and "/" not in n and n.lower() != "readme.md"
+    }
     paths = inventory.entry_files([entries_dir])
     after = {p.stem: p.read_bytes() for p in paths}
     summary = Summary()
     for entry_id in sorted(after.keys() - before.keys()):
         fields = _fields(after[entry_id])
-        summary.added.append(Change(entry_id, str(fields.get("title", "")),
-                                    added_tags={t: _tags(fields, t) for t in TAGS if _tags(fields, t)}))
+        summary.added.append(
+            Change(
+                entry_id,
+                str(fields.get("title", "")),
+                added_tags={t: _tags(fields, t) for t in TAGS if _tags(fields, t)},
+            )
+        )
     for entry_id in sorted(before.keys() - after.keys()):
         summary.removed.append(Change(entry_id, str(_fields(before[entry_id]).get("title", ""))))
     for entry_id in sorted(before.keys() & after.keys()):
@@ -137,7 +146,9 @@ def summarise(root: Path, base: str, entries_dir: Path, vocabularies: Vocabulari
             if lost:
                 change.removed_tags[tag] = lost
         change.fields = sorted(k for k in old.keys() | new.keys() if k not in TAGS and old.get(k) != new.get(k))
-        old_parts, new_parts = (split_front_matter(d.decode("utf-8", "replace")) for d in (before[entry_id], after[entry_id]))
+        old_parts, new_parts = (
+            split_front_matter(d.decode("utf-8", "replace")) for d in (before[entry_id], after[entry_id])
+        )
         change.body = isinstance(old_parts, str) or isinstance(new_parts, str) or old_parts[1] != new_parts[1]
         summary.changed.append(change)
     try:
@@ -154,8 +165,7 @@ def summarise(root: Path, base: str, entries_dir: Path, vocabularies: Vocabulari
             if was - now:
                 summary.removed_values[term_name] = sorted(was - now)
     touched = {c.id for c in summary.added + summary.changed}
-    summary.problems = [p for p in inventory.load([entries_dir], vocabularies).problems
-                        if Path(p.path).stem in touched]
+    summary.problems = [p for p in inventory.load([entries_dir], vocabularies).problems if Path(p.path).stem in touched]
     return summary
 
 
@@ -170,14 +180,21 @@ def markdown(summary: Summary, vocabularies: Vocabularies, lang: str) -> str:
         return vocabulary.label(value, lang) if value in vocabulary else value
 
     def tags(by_tag: dict[str, list[str]]) -> str:
-        return "; ".join(f"{i18n.DIMENSION_NAMES[lang][t][0]}: {', '.join(label(t, v) for v in vs)}"
-                         for t, vs in by_tag.items())
+        return "; ".join(
+            f"{i18n.DIMENSION_NAMES[lang][t][0]}: {', '.join(label(t, v) for v in vs)}" for t, vs in by_tag.items()
+        )
 
-    lines = [f"## {say('diff.title')}", "",
-             say("diff.counts", added=len(summary.added), changed=len(summary.changed), removed=len(summary.removed)), ""]
+    lines = [
+        f"## {say('diff.title')}",
+        "",
+        say("diff.counts", added=len(summary.added), changed=len(summary.changed), removed=len(summary.removed)),
+        "",
+    ]
     if summary.added:
         lines += [f"### {say('diff.added')}", ""]
-        lines += [f"- `{c.id}` — {c.title}" + (f" ({tags(c.added_tags)})" if c.added_tags else "") for c in summary.added]
+        lines += [
+            f"- `{c.id}` — {c.title}" + (f" ({tags(c.added_tags)})" if c.added_tags else "") for c in summary.added
+        ]
         lines.append("")
     if summary.changed:
         lines += [f"### {say('diff.changed')}", ""]

@@ -47,8 +47,10 @@ class Changes:
         return bool(self.added or self.changed or self.removed or self.touched)
 
     def __str__(self) -> str:
-        return (f"{len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.removed)} removed, {self.unchanged} unchanged")
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged"
+        )
 
 
 @dataclass
@@ -66,8 +68,13 @@ class Inventory:
         return [p for p in self.problems if not p.is_error]
 
 
-KINDS = {stat.S_IFIFO: "fifo", stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder", stat.S_IFCHR: "device",
-         stat.S_IFBLK: "device"}
+KINDS = {
+    stat.S_IFIFO: "fifo",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFDIR: "folder",
+    stat.S_IFCHR: "device",
+    stat.S_IFBLK: "device",
+}
 
 
 def refusal(path: str, folder: str) -> Problem | None:
@@ -80,8 +87,9 @@ def refusal(path: str, folder: str) -> Problem | None:
         if stat.S_ISLNK(mode):
             target, inside = os.path.realpath(path), os.path.realpath(folder)
             if os.path.commonpath([target, inside]) != inside:
-                return Problem.of(shown, 1, "error", "check.symlink_outside", target=target,
-                                  folder=display_path(Path(folder)))
+                return Problem.of(
+                    shown, 1, "error", "check.symlink_outside", target=target, folder=display_path(Path(folder))
+                )
             mode = os.stat(path).st_mode
     except OSError:
         return None  # gone, or a link to nothing: reading it says so
@@ -162,8 +170,16 @@ def _likely_duplicates(entries: list[Entry]) -> list[Problem]:
                 continue
             norm = value.lower().rstrip("/")
             if norm in first:
-                problems.append(Problem.of(entry.path, entry.lines.get(key, 1), severity, "check.same_document",
-                                           name=key, other=first[norm].path))
+                problems.append(
+                    Problem.of(
+                        entry.path,
+                        entry.lines.get(key, 1),
+                        severity,
+                        "check.same_document",
+                        name=key,
+                        other=first[norm].path,
+                    )
+                )
             else:
                 first[norm] = entry
     problems.extend(_similar_titles(entries))
@@ -216,8 +232,11 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
         candidates = {other.id: other for key in keys for other in buckets[key]}
         for other in candidates.values():
             if same_title(tokens, words[other.id]) and not editions(entry, other):
-                problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.similar_title",
-                                           other=other.path))
+                problems.append(
+                    Problem.of(
+                        entry.path, entry.lines.get("title", 1), "warning", "check.similar_title", other=other.path
+                    )
+                )
                 break
         for key in keys:
             buckets[key].append(entry)
@@ -225,11 +244,13 @@ def _similar_titles(entries: list[Entry]) -> list[Problem]:
 
 
 # Words that a rewording adds or drops without changing the document: articles, prepositions.
-_FILLER = frozenset("""
+_FILLER = frozenset(
+    """
 a au aux d de des du en et l la le les pour par sur un une dans
 de den der des het een en van voor in op met bij naar over
 a an and at by for in of on the to
-""".split())  # noqa: SIM905 - one line per language reads better than a list
+""".split()  # noqa: SIM905 - one line per language reads better than a list
+)
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\.\s|\()")
 MAX_BUCKET = 200  # entries sharing a word and a year (or organisation) compared; more are left out
 
@@ -256,7 +277,7 @@ def _spelled_out(words: tuple[str, ...], other: tuple[str, ...]) -> set[str]:
     missing = [w for w in words if w not in other and len(w) >= 2 and w.isalpha()]
     for word in missing:
         for start in range(len(other)):
-            run = other[start:start + len(word)]
+            run = other[start : start + len(word)]
             if len(run) == len(word) and "".join(r[0] for r in run) == word:
                 result.discard(word)
                 result.update(run)
@@ -315,7 +336,15 @@ def _reworded_titles(entries: list[Entry]) -> list[Problem]:
         other = finder.find(words, entry.year, entry.organisations)
         if isinstance(other, Entry) and not editions(entry, other):
             same = message("same.year" if other.year == entry.year else "same.organisation")
-            problems.append(Problem.of(entry.path, entry.lines.get("title", 1), "warning", "check.reworded_title",
-                                       other=other.path, same=same))
+            problems.append(
+                Problem.of(
+                    entry.path,
+                    entry.lines.get("title", 1),
+                    "warning",
+                    "check.reworded_title",
+                    other=other.path,
+                    same=same,
+                )
+            )
         finder.add(entry, words, entry.year, entry.organisations)
     return problems

@@ -44,9 +44,16 @@ def _item(option: Option, vocabularies: Vocabularies) -> dict[str, Any]:
         return {"type": ["string", "integer"]}
     if isinstance(option, schema.Translations):
         text = {name: _item(schema.SCHEMA[name], vocabularies) for name in schema.TRANSLATION_KEYS}
-        return {"type": "object", "propertyNames": {"enum": list(schema.LANGUAGES)},
-                "additionalProperties": {"type": "object", "properties": text, "required": ["title"],
-                                         "additionalProperties": False}}
+        return {
+            "type": "object",
+            "propertyNames": {"enum": list(schema.LANGUAGES)},
+            "additionalProperties": {
+                "type": "object",
+                "properties": text,
+                "required": ["title"],
+                "additionalProperties": False,
+            },
+        }
     raise TypeError(f"the JSON Schema does not know the option {type(option).__name__}: add it to _item()")
 
 

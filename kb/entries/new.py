@@ -81,6 +81,7 @@ def render(fields: dict[str, Any], body: str) -> str:
 
 def body_template(language: str) -> str:
     """Section headings in the entry's language, with guidance as comments (not content)."""
+
     def say(key: str) -> str:
         return i18n.t(language, key)
 

@@ -29,7 +29,9 @@ class Problem:
     @classmethod
     def of(cls, path: str, line: int, severity: Severity, key: str, **params: object) -> "Problem":
         what = catalogue_message(key, **params)
-        return cls(path, line, severity, what.render("en"), catalogue_message(f"{key}.fix", **params).render("en"), what)
+        return cls(
+            path, line, severity, what.render("en"), catalogue_message(f"{key}.fix", **params).render("en"), what
+        )
 
     def texts(self, lang: str = "en") -> tuple[str, str]:
         """(what is wrong, how to fix it) in ``lang``."""

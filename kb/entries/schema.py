@@ -309,7 +309,11 @@ class StandardNumber(Option):
         text = re.sub(rf"^{self.kind}[:\s]*", "", text, flags=re.IGNORECASE)
         compact = re.sub(r"[\s-]", "", text).upper()
         lengths = (10, 13) if self.kind == "ISBN" else (8,)
-        if len(compact) not in lengths or not re.fullmatch(r"\d+X?", compact) or ("X" in compact and len(compact) == 13):
+        if (
+            len(compact) not in lengths
+            or not re.fullmatch(r"\d+X?", compact)
+            or ("X" in compact and len(compact) == 13)
+        ):
             raise Invalid(f"check.not_{self.kind.lower()}", value=_describe(value))
         if not check_digit_ok(compact):
             raise Invalid("check.check_digit", value=text, kind=self.kind)
@@ -350,16 +354,23 @@ class Translations(Option):
             for sub_key, sub_node in group_node.value:
                 name = sub_key.value if isinstance(sub_key, yaml.ScalarNode) else None
                 if name not in TRANSLATION_KEYS:
-                    ctx.report(Invalid("check.translation_unknown_field", _line(sub_key), "warning", lang=lang,
-                                       name=name))
+                    ctx.report(
+                        Invalid("check.translation_unknown_field", _line(sub_key), "warning", lang=lang, name=name)
+                    )
                     continue
                 try:
                     texts[name] = SCHEMA[name].convert(group[name], sub_node, ctx)
                 except Invalid as problem:  # said of 'translations', naming the language and the part
                     where = f"{lang}.{name}"
-                    ctx.report(Invalid("check.translation_value", problem.line or _line(sub_key), problem.severity,
-                                       problem=message(problem.key, field=where, **problem.params),
-                                       fix=message(f"{problem.key}.fix", field=where, **problem.params)))
+                    ctx.report(
+                        Invalid(
+                            "check.translation_value",
+                            problem.line or _line(sub_key),
+                            problem.severity,
+                            problem=message(problem.key, field=where, **problem.params),
+                            fix=message(f"{problem.key}.fix", field=where, **problem.params),
+                        )
+                    )
             if "title" not in texts:
                 ctx.report(Invalid("check.translation_no_title", line, lang=lang))
                 continue
@@ -449,7 +460,6 @@ class Entry:
             "territories": self.territories,
             "language": (self.language,),
         }
-
 
     def translation(self, lang: str) -> tuple[str, str | None] | None:
         """Our (title, summary) in ``lang``, when the entry has a translation into it."""
@@ -626,8 +636,9 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
     return node, []
 
 
-def convert_fields(node: yaml.MappingNode, options: dict[str, Option], path: str, vocabularies: Vocabularies,
-                   problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]]:
+def convert_fields(
+    node: yaml.MappingNode, options: dict[str, Option], path: str, vocabularies: Vocabularies, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Convert each 'field: value' of a YAML mapping with its typed option; every problem (unknown,
     repeated, empty or wrong fields) is added to ``problems`` with its line. Shared by the entries'
     front matter and the project configuration file, so both speak alike."""
@@ -636,7 +647,9 @@ def convert_fields(node: yaml.MappingNode, options: dict[str, Option], path: str
     key_lines: dict[str, int] = {}
 
     def report(problem: Invalid, name: str, line: int) -> None:
-        problems.append(Problem.of(path, problem.line or line, problem.severity, problem.key, field=name, **problem.params))
+        problems.append(
+            Problem.of(path, problem.line or line, problem.severity, problem.key, field=name, **problem.params)
+        )
 
     for key_node, value_node in node.value:
         line = _line(key_node)
@@ -654,17 +667,29 @@ def convert_fields(node: yaml.MappingNode, options: dict[str, Option], path: str
             if guess:
                 problems.append(Problem.of(path, line, "warning", "check.unknown_field", field=name, guess=guess[0]))
             else:
-                problems.append(Problem.of(path, line, "warning", "check.unknown_field_no_guess", field=name,
-                                           fields=", ".join(options)))
+                problems.append(
+                    Problem.of(
+                        path, line, "warning", "check.unknown_field_no_guess", field=name, fields=", ".join(options)
+                    )
+                )
             continue
         try:
             raw = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, RecursionError, ValueError) as exc:  # ValueError: an integer of over 4300 digits
-            problems.append(Problem.of(path, line, "error", "check.unreadable_value", field=name, error=type(exc).__name__))
+            problems.append(
+                Problem.of(path, line, "error", "check.unreadable_value", field=name, error=type(exc).__name__)
+            )
             continue
         if raw is None or raw == [] or raw == "":
-            problems.append(Problem.of(path, line, "error" if option.required else "warning",
-                                       "check.empty" if option.required else "check.empty_optional", field=name))
+            problems.append(
+                Problem.of(
+                    path,
+                    line,
+                    "error" if option.required else "warning",
+                    "check.empty" if option.required else "check.empty_optional",
+                    field=name,
+                )
+            )
             continue
         ctx = Context(vocabularies, lambda p, n=name, ln=line: report(p, n, ln))
         try:
@@ -675,7 +700,9 @@ def convert_fields(node: yaml.MappingNode, options: dict[str, Option], path: str
     return values, key_lines
 
 
-def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: str, vocabularies: Vocabularies) -> Parsed:
+def _validate(
+    front: str, body: str, body_line: int, stem: str, path: str, sha: str, vocabularies: Vocabularies
+) -> Parsed:
     node, problems = _compose(front, path)
     if node is None:
         return Parsed(path, None, problems)
@@ -686,12 +713,23 @@ def _validate(front: str, body: str, body_line: int, stem: str, path: str, sha: 
             problems.append(Problem.of(path, 1, "error", "check.missing", field=name, help=message(f"help.{name}")))
     _check_identity(values, key_lines, stem, path, problems)
     if "date" in values and "year" in values and not values["date"].startswith(str(values["year"])):
-        problems.append(Problem.of(path, key_lines["date"], "error", "check.date_not_in_year", date=values["date"],
-                                   year=values["year"]))
+        problems.append(
+            Problem.of(
+                path, key_lines["date"], "error", "check.date_not_in_year", date=values["date"], year=values["year"]
+            )
+        )
     own = values.get("language")
     if own and any(code == own for code, _, _ in values.get("translations", ())):
-        problems.append(Problem.of(path, key_lines["translations"], "error", "check.translation_own_language",
-                                   field="translations", lang=own))
+        problems.append(
+            Problem.of(
+                path,
+                key_lines["translations"],
+                "error",
+                "check.translation_own_language",
+                field="translations",
+                lang=own,
+            )
+        )
     if not _has_content(body):
         problems.append(Problem.of(path, body_line, "error", "check.empty_body"))
 
@@ -708,14 +746,17 @@ def _has_content(body: str) -> bool:
     return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def _check_identity(values: dict[str, Any], key_lines: dict[str, int], stem: str, path: str, problems: list[Problem]) -> None:
+def _check_identity(
+    values: dict[str, Any], key_lines: dict[str, int], stem: str, path: str, problems: list[Problem]
+) -> None:
     low, high = ID_LENGTH
     if not ID_RE.match(stem) or not low <= len(stem) <= high:
         suggestion = suggest_id(stem)
         if len(suggestion) < low:
             suggestion = f"{suggestion}-entry"
-        problems.append(Problem.of(path, 1, "error", "check.bad_file_name", stem=stem, low=low, high=high,
-                                   suggestion=suggestion))
+        problems.append(
+            Problem.of(path, 1, "error", "check.bad_file_name", stem=stem, low=low, high=high, suggestion=suggestion)
+        )
     if "id" in values and values["id"] != stem:
         problems.append(Problem.of(path, key_lines["id"], "error", "check.id_mismatch", id=values["id"], stem=stem))
 

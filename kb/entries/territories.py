@@ -96,8 +96,12 @@ class Geography:
         """Several territories asked for at once: entries about any of them, then around any."""
         reaches = [self.reach(t) for t in territories]
         own = frozenset().union(*(r.own for r in reaches))
-        return Reach(",".join(r.id for r in reaches), reaches[0].kind if len(reaches) == 1 else "several",
-                     own, frozenset().union(*(r.broader for r in reaches)) - own)
+        return Reach(
+            ",".join(r.id for r in reaches),
+            reaches[0].kind if len(reaches) == 1 else "several",
+            own,
+            frozenset().union(*(r.broader for r in reaches)) - own,
+        )
 
     def resolve(self, text: str) -> str:
         """The territory id a reader means by an id, a NIS code or a French, Dutch or English
@@ -116,8 +120,10 @@ class Geography:
             return partial[0]
         if partial:
             raise UnknownTerritory(f"'{text}' could be {', '.join(partial)} -- write more of the name")
-        raise UnknownTerritory(f"'{text}' is no known territory -- 'kb vocab territories' lists them "
-                               "(a commune's name or NIS code, a bassin, or 'region')")
+        raise UnknownTerritory(
+            f"'{text}' is no known territory -- 'kb vocab territories' lists them "
+            "(a commune's name or NIS code, a bassin, or 'region')"
+        )
 
 
 def _words(text: str) -> str:
@@ -139,8 +145,13 @@ def geography(vocabularies: Vocabularies) -> Geography:
     return Geography(
         regions=tuple(t.id for t in terms if t.extra.get("kind") == "region"),
         communes=tuple(t.id for t in terms if t.extra.get("kind") == "commune"),
-        bassins={t.id: (tuple(str(c) for c in t.extra.get("communes", ())),
-                        tuple(str(c) for c in t.extra.get("partial", ())))
-                 for t in terms if t.extra.get("kind") == "bassin"},
+        bassins={
+            t.id: (
+                tuple(str(c) for c in t.extra.get("communes", ())),
+                tuple(str(c) for c in t.extra.get("partial", ())),
+            )
+            for t in terms
+            if t.extra.get("kind") == "bassin"
+        },
         names=names,
     )

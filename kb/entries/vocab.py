@@ -32,6 +32,7 @@ DIMENSIONS: dict[str, str] = {
     "language": "languages",
 }
 
+
 class VocabularyError(Exception):
     """A vocabulary file is malformed: ``path:line: error: what is wrong -- how to fix it``,
     as kb check reports an entry (the path relative to the working folder when inside it)."""
@@ -135,18 +136,25 @@ def _load_file(path: Path) -> Vocabulary:
         data = path.read_bytes()
         text = data.decode("utf-8")
     except OSError as exc:
-        raise VocabularyError(path, None, f"cannot read vocabulary ({exc.strerror}) -- check that it is readable") \
-            from exc
+        raise VocabularyError(
+            path, None, f"cannot read vocabulary ({exc.strerror}) -- check that it is readable"
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise VocabularyError(path, data[:exc.start].count(b"\n") + 1,
-                              "cannot read vocabulary: this line is not UTF-8 text -- save the file as UTF-8") from exc
+        raise VocabularyError(
+            path,
+            data[: exc.start].count(b"\n") + 1,
+            "cannot read vocabulary: this line is not UTF-8 text -- save the file as UTF-8",
+        ) from exc
     try:
         items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise VocabularyError(path, mark.line + 1 if mark else 1,
-                              f"cannot read vocabulary: {getattr(exc, 'problem', None) or 'not valid YAML'} -- check "
-                              "the quotes, brackets and indentation on this line and the one before") from exc
+        raise VocabularyError(
+            path,
+            mark.line + 1 if mark else 1,
+            f"cannot read vocabulary: {getattr(exc, 'problem', None) or 'not valid YAML'} -- check "
+            "the quotes, brackets and indentation on this line and the one before",
+        ) from exc
     if not isinstance(items, list):
         raise VocabularyError(path, 1, "a vocabulary is a list of '- id: ...' items")
     terms: dict[str, Term] = {}
@@ -155,14 +163,25 @@ def _load_file(path: Path) -> Vocabulary:
             raise VocabularyError(path, _item_line(text, number), f"item {number} has no text 'id'")
         missing = [lang for lang in LANGS if not isinstance(item.get(lang), str) or not item[lang]]
         if missing:
-            raise VocabularyError(path, _item_line(text, number),
-                                  f"'{item['id']}' has no label for {', '.join(missing)} -- add them")
+            raise VocabularyError(
+                path, _item_line(text, number), f"'{item['id']}' has no label for {', '.join(missing)} -- add them"
+            )
         abbr = item.get("abbr")
-        if abbr is not None and not (isinstance(abbr, str) and abbr) and not (
-                isinstance(abbr, dict) and abbr and all(k in LANGS and isinstance(v, str) and v for k, v in abbr.items())):
-            raise VocabularyError(path, _item_line(text, number),
-                                  f"'{item['id']}' has an abbr that is neither a text nor {{fr: ..., nl: ..., en: ...}} "
-                                  f"-- write 'abbr: COCOM' or 'abbr: {{fr: COCOM, nl: GGC}}'")
+        if (
+            abbr is not None
+            and not (isinstance(abbr, str) and abbr)
+            and not (
+                isinstance(abbr, dict)
+                and abbr
+                and all(k in LANGS and isinstance(v, str) and v for k, v in abbr.items())
+            )
+        ):
+            raise VocabularyError(
+                path,
+                _item_line(text, number),
+                f"'{item['id']}' has an abbr that is neither a text nor {{fr: ..., nl: ..., en: ...}} "
+                f"-- write 'abbr: COCOM' or 'abbr: {{fr: COCOM, nl: GGC}}'",
+            )
         if item["id"] in terms:
             raise VocabularyError(path, _item_line(text, number), f"'{item['id']}' is listed twice -- keep one")
         extra = {k: v for k, v in item.items() if k != "id" and k not in LANGS}
@@ -204,8 +223,11 @@ def _read(directory: Path) -> Vocabularies:
     names = sorted(set(DIMENSIONS.values()))
     missing = [n for n in names if not (directory / f"{n}.yaml").is_file()]
     if missing:
-        raise VocabularyError(directory, None, f"missing vocabulary files: {', '.join(missing)} -- restore them "
-                                               "(git checkout kb/vocabularies)")
+        raise VocabularyError(
+            directory,
+            None,
+            f"missing vocabulary files: {', '.join(missing)} -- restore them (git checkout kb/vocabularies)",
+        )
     return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
 
 

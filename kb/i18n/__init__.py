@@ -56,9 +56,11 @@ DIMENSION_NAMES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-LANGUAGE_IN = {"fr": {"fr": "français", "nl": "néerlandais", "en": "anglais"},
-               "nl": {"fr": "Frans", "nl": "Nederlands", "en": "Engels"},
-               "en": {"fr": "French", "nl": "Dutch", "en": "English"}}
+LANGUAGE_IN = {
+    "fr": {"fr": "français", "nl": "néerlandais", "en": "anglais"},
+    "nl": {"fr": "Frans", "nl": "Nederlands", "en": "Engels"},
+    "en": {"fr": "French", "nl": "Dutch", "en": "English"},
+}
 
 
 def t(lang: str, key: str, **values: object) -> str:

@@ -35,7 +35,9 @@ def snapshot(url: str, lookup: str = AVAILABILITY, timeout: float = 15.0, user_a
     return found if isinstance(found, str) and found.startswith(("http://", "https://")) else ""
 
 
-def suggest(url: str, lookup: str = AVAILABILITY, timeout: float = 15.0, user_agent: str = "kb-links") -> tuple[str, bool]:
+def suggest(
+    url: str, lookup: str = AVAILABILITY, timeout: float = 15.0, user_agent: str = "kb-links"
+) -> tuple[str, bool]:
     """(address to suggest, whether it is a snapshot rather than the search page)."""
     found = snapshot(url, lookup, timeout, user_agent)
     return (found, True) if found else (search_address(url), False)

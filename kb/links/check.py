@@ -108,8 +108,15 @@ def ascii_url(url: str) -> str:
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     safe = "/%:@!$&'()*+,;=-._~"
-    return urllib.parse.urlunsplit((parts.scheme, netloc, urllib.parse.quote(parts.path, safe=safe),
-                                    urllib.parse.quote(parts.query, safe=safe + "?"), ""))
+    return urllib.parse.urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            urllib.parse.quote(parts.path, safe=safe),
+            urllib.parse.quote(parts.query, safe=safe + "?"),
+            "",
+        )
+    )
 
 
 class Checker:
@@ -154,7 +161,7 @@ class Checker:
         host = (urllib.parse.urlsplit(url).hostname or "").lower()
         attempt = 0
         while True:
-            wait = self.settings.delay * 2 ** attempt
+            wait = self.settings.delay * 2**attempt
             status, location, reason, retry_after = self._once(url, host)
             if reason == "links.reason.timeout" or status in RETRY:
                 if status == 429 and retry_after is not None:
@@ -170,15 +177,22 @@ class Checker:
             return status, location, reason
 
     def _once(self, url: str, host: str) -> tuple[int, str, str, float | None]:
-        request = urllib.request.Request(ascii_url(url), headers={
-            "User-Agent": self.settings.user_agent, "Accept": "text/html,application/pdf,*/*;q=0.8"})
+        request = urllib.request.Request(
+            ascii_url(url),
+            headers={"User-Agent": self.settings.user_agent, "Accept": "text/html,application/pdf,*/*;q=0.8"},
+        )
         gate = self.hosts.enter(host)
         try:
             with self.opener.open(request, timeout=self.settings.timeout) as response:
                 return response.status, "", "", None
         except urllib.error.HTTPError as answer:
             with answer:
-                return answer.code, answer.headers.get("Location", ""), "", _retry_after(answer.headers.get("Retry-After"))
+                return (
+                    answer.code,
+                    answer.headers.get("Location", ""),
+                    "",
+                    _retry_after(answer.headers.get("Retry-After")),
+                )
         except urllib.error.URLError as error:
             return 0, "", _reason(error.reason), None
         except TimeoutError:  # (socket.timeout is TimeoutError)
@@ -213,4 +227,3 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-

@@ -37,9 +37,16 @@ def problem(finding: Finding) -> Problem | None:
 
 
 def summary(report: Report, lang: str) -> str:
-    return i18n.t(lang, "links.summary", links=len(report.findings), cached=report.cached,
-                  alive=report.count("alive"), moved=report.count("moved"), dead=report.count("dead"),
-                  unchecked=report.count("unchecked"))
+    return i18n.t(
+        lang,
+        "links.summary",
+        links=len(report.findings),
+        cached=report.cached,
+        alive=report.count("alive"),
+        moved=report.count("moved"),
+        dead=report.count("dead"),
+        unchecked=report.count("unchecked"),
+    )
 
 
 def _listed(report: Report) -> list[Finding]:
@@ -58,12 +65,27 @@ def as_json(report: Report) -> str:
     rows = []
     for f in report.findings:
         link, result = f.link, f.result
-        rows.append({"path": link.path, "line": link.line, "entry": link.entry_id, "field": link.field,
-                     "value": link.value, "address": link.address, **result.as_dict(), "cached": f.cached,
-                     "archive": f.archive, "snapshot": f.snapshot, "marked_dead": link.marked_dead})
+        rows.append(
+            {
+                "path": link.path,
+                "line": link.line,
+                "entry": link.entry_id,
+                "field": link.field,
+                "value": link.value,
+                "address": link.address,
+                **result.as_dict(),
+                "cached": f.cached,
+                "archive": f.archive,
+                "snapshot": f.snapshot,
+                "marked_dead": link.marked_dead,
+            }
+        )
     counts = {outcome: report.count(outcome) for outcome in ("alive", *ORDER)}
-    return json.dumps({"summary": {"links": len(report.findings), "cached": report.cached, **counts},
-                       "links": rows}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"summary": {"links": len(report.findings), "cached": report.cached, **counts}, "links": rows},
+        ensure_ascii=False,
+        indent=1,
+    )
 
 
 def _cell(value: str) -> str:
@@ -72,6 +94,7 @@ def _cell(value: str) -> str:
 
 def markdown(report: Report, lang: str, file_url: Callable[[str, int], str] | None = None) -> str:
     """The report in ``lang`` as Markdown: a summary, then a table per kind of finding."""
+
     def t(key: str, **values: object) -> str:
         return i18n.t(lang, key, **values)
 
@@ -82,8 +105,10 @@ def markdown(report: Report, lang: str, file_url: Callable[[str, int], str] | No
         found = [f for f in report.findings if f.result.outcome == outcome]
         if not found:
             continue
-        header = (f"| {t('links.column.entry')} | {t('links.column.address')} | {t('links.column.state')} "
-                  f"| {t('links.column.next')} |")
+        header = (
+            f"| {t('links.column.entry')} | {t('links.column.address')} | {t('links.column.state')} "
+            f"| {t('links.column.next')} |"
+        )
         lines += [f"### {t('links.heading.' + outcome)} ({len(found)})", "", header, "|---|---|---|---|"]
         for f in found:
             where = f"{f.link.path}:{f.link.line}"

@@ -88,8 +88,12 @@ def run(links: list[Link], cache_path: Path, options: Options, now: dt.datetime 
     for address in {link.address for link in links}:
         known = cache.get(address)
         if known and known.get("outcome") in FRESH and _age_days(known.get("checked", ""), now) < options.max_age:
-            kept[address] = Result(known["outcome"], int(known.get("status", 0)), str(known.get("reason", "")),
-                                   str(known.get("target", "")))
+            kept[address] = Result(
+                known["outcome"],
+                int(known.get("status", 0)),
+                str(known.get("reason", "")),
+                str(known.get("target", "")),
+            )
     asked = sorted({link.address for link in links} - kept.keys())
     fresh = Checker(options.settings).check_all(asked)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -98,10 +102,14 @@ def run(links: list[Link], cache_path: Path, options: Options, now: dt.datetime 
     _write_cache(cache_path, cache)
     suggestions = {}
     for link in links:
-        if fresh.get(link.address, Result("")).outcome == "dead" and link.field == "url" \
-                and link.address not in suggestions:
-            suggestions[link.address] = archive.suggest(link.address, options.archive, options.settings.timeout,
-                                                        options.settings.user_agent)
+        if (
+            fresh.get(link.address, Result("")).outcome == "dead"
+            and link.field == "url"
+            and link.address not in suggestions
+        ):
+            suggestions[link.address] = archive.suggest(
+                link.address, options.archive, options.settings.timeout, options.settings.user_agent
+            )
     findings = []
     for link in links:
         result = kept.get(link.address) or fresh[link.address]
@@ -130,5 +138,6 @@ def _read_cache(path: Path) -> dict[str, dict]:
 
 
 def _write_cache(path: Path, links: dict[str, dict]) -> None:
-    write_atomically(path, json.dumps({"version": CACHE_VERSION, "links": dict(sorted(links.items()))}, indent=1,
-                                      ensure_ascii=False))
+    write_atomically(
+        path, json.dumps({"version": CACHE_VERSION, "links": dict(sorted(links.items()))}, indent=1, ensure_ascii=False)
+    )

@@ -101,13 +101,29 @@ _import_whoosh_lightly()
 
 from whoosh import columns, fields, formats, index, qparser, query, scoring, writing
 from whoosh.analysis import (
-    Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter,
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
 )
 from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter, _lenfield,
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    _lenfield,
 )
 from whoosh.highlight import (
-    ContextFragmenter, Formatter, Fragment, Highlighter, get_text, mkfrag, top_fragments,
+    ContextFragmenter,
+    Formatter,
+    Fragment,
+    Highlighter,
+    get_text,
+    mkfrag,
+    top_fragments,
 )
 from whoosh.lang import stopwords_for_language
 from whoosh.matching import FilterMatcher
@@ -164,8 +180,13 @@ class FoldAccents(CharsetFilter):
 
 def analyzer(lang: str):
     """tokenize -> lowercase -> fold accents -> stop words -> stem, for one language."""
-    return (RegexTokenizer(TOKENS) | LowercaseFilter() | FoldAccents()
-            | StopFilter(stoplist=STOPWORDS, minsize=2) | StemFilter(lang=lang, cachesize=100_000))
+    return (
+        RegexTokenizer(TOKENS)
+        | LowercaseFilter()
+        | FoldAccents()
+        | StopFilter(stoplist=STOPWORDS, minsize=2)
+        | StemFilter(lang=lang, cachesize=100_000)
+    )
 
 
 def _folding(stop: bool = True):
@@ -195,15 +216,23 @@ class Sections(Analyzer):
 
     def __call__(self, value, positions=False, chars=False, boosts=False, start_pos=0, start_char=0, **kwargs):
         if SECTION not in value:
-            yield from self.chain(value, positions=positions, chars=chars, boosts=boosts, start_pos=start_pos,
-                                  start_char=start_char, **kwargs)
+            yield from self.chain(
+                value,
+                positions=positions,
+                chars=chars,
+                boosts=boosts,
+                start_pos=start_pos,
+                start_char=start_char,
+                **kwargs,
+            )
             return
         pos, char = start_pos, start_char
         for number, part in enumerate(value.split(SECTION)):
             boost = SECTION_BOOSTS[number] if number < len(SECTION_BOOSTS) else 1.0
             last = None
-            for token in self.chain(part, positions=positions, chars=chars, boosts=boosts, start_pos=pos,
-                                    start_char=char, **kwargs):
+            for token in self.chain(
+                part, positions=positions, chars=chars, boosts=boosts, start_pos=pos, start_char=char, **kwargs
+            ):
                 if boosts:
                     token.boost *= boost
                 if positions:
@@ -332,8 +361,13 @@ class _Codec(W3Codec):
         return _FieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
-        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
-                               inlinelimit=self._inlinelimit)
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
@@ -431,8 +465,9 @@ def _highlight(text: str, words, lang: str, chain, top: int) -> str:
     text = _window(text, words, lang, chain)
     if not text:
         return ""
-    fragments = top_fragments(_fragments(text, words, lang, chain), top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order,
-                              minscore=1)
+    fragments = top_fragments(
+        _fragments(text, words, lang, chain), top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1
+    )
     return _HIGHLIGHTER.formatter.format(fragments)
 
 
@@ -520,8 +555,9 @@ def _window(text: str, words, lang: str, chain) -> str:
         matching = [word for word in dict.fromkeys(_TOKEN.findall(text)) if _analysed(word, lang, chain) in words]
         if not matching:
             return ""
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(matching, key=len, reverse=True)))
-                             + r")(?![\w])")
+        pattern = re.compile(
+            r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(matching, key=len, reverse=True))) + r")(?![\w])"
+        )
         found = [m.start() for m in pattern.finditer(text)]
         if not found:
             return text
@@ -534,7 +570,7 @@ def _window(text: str, words, lang: str, chain) -> str:
     if begin:  # start on a word
         space = text.find(" ", begin)
         begin = space + 1 if 0 <= space < best else begin
-    return text[begin:begin + SNIPPET_WINDOW]
+    return text[begin : begin + SNIPPET_WINDOW]
 
 
 _FOLD = {code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1}
@@ -613,11 +649,14 @@ def _limit_wildcards(text: str, notes: list[str]) -> str:
 
     text = re.sub(r"\w[\w*?]*[*?][\w*?]*", limit, text)
     if short:
-        notes.append(f"a wildcard needs {MIN_PREFIX} letters before it (accessib*): "
-                     f"{', '.join(short[:5])} searched without it")
+        notes.append(
+            f"a wildcard needs {MIN_PREFIX} letters before it (accessib*): {', '.join(short[:5])} searched without it"
+        )
     if extra:
-        notes.append(f"only {MAX_WILDCARDS} words with wildcards are searched as such: "
-                     f"{', '.join(extra[:5])} searched without it")
+        notes.append(
+            f"only {MAX_WILDCARDS} words with wildcards are searched as such: "
+            f"{', '.join(extra[:5])} searched without it"
+        )
     return " ".join(text.split())
 
 
@@ -682,7 +721,7 @@ class _View:
             matched.extend(docs if not offset else (d + offset for d in docs))
             best.extend((score, d + offset) for score, d in evaluation.best(q, limit))
         best.sort(key=lambda pair: (-pair[0], pair[1]))
-        return matched, best[:max(limit, 0)]
+        return matched, best[: max(limit, 0)]
 
     def matches(self, q: query.Query) -> list[int]:
         """Every document matching ``q`` (global numbers, ascending), without scoring them."""
@@ -707,8 +746,9 @@ class _View:
             b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
             k1 = weighting.K1
             avgfl = self.searcher.avg_field_length(fieldname) or 1
-            self._tables[fieldname] = [k1 * ((1 - b) + b * length / avgfl) if length is not None else k1
-                                       for length in _LENGTHS]
+            self._tables[fieldname] = [
+                k1 * ((1 - b) + b * length / avgfl) if length is not None else k1 for length in _LENGTHS
+            ]
         return self._tables[fieldname]
 
     def all_ids(self, seg: int, reader) -> list[int]:
@@ -804,7 +844,9 @@ class _View:
         """Every document's folded title (global numbers), the column read in one go per
         opened index."""
         if self._titles is None:
-            self._titles = [title for sub, offset, reader in self.segments for title in _column_values(reader, "sort_title")]
+            self._titles = [
+                title for sub, offset, reader in self.segments for title in _column_values(reader, "sort_title")
+            ]
         return self._titles
 
 
@@ -1207,7 +1249,7 @@ def _phrase_keys(matcher) -> array:
                 matcher._read_data()
             found, counts = matcher._data[2]
             found, start = array("Q", found), matcher._i
-            keys.extend(found[sum(array("I", counts)[:start]):] if start else found)
+            keys.extend(found[sum(array("I", counts)[:start]) :] if start else found)
             matcher._next_block()
         else:
             keys.extend(map((matcher.id() << 32).__add__, matcher.value_as("positions")))
@@ -1242,7 +1284,7 @@ def _column_values(reader, name: str) -> list[bytes]:
     try:  # a VarBytesColumn, read in one go
         lengths, offsets = column._lengths, column._offsets
         data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1]) if len(lengths) else b""
-        return [data[o:o + n] for o, n in zip(offsets, lengths)]
+        return [data[o : o + n] for o, n in zip(offsets, lengths)]
     except AttributeError:
         return list(column)
 
@@ -1332,8 +1374,9 @@ class SearchIndex:
             return
         write_atomically(path, revision + "\n")
 
-    def sync(self, target: dict[str, str], fetch, full: bool = False,
-             revision: str | None = None) -> tuple[list[str], list[str]]:
+    def sync(
+        self, target: dict[str, str], fetch, full: bool = False, revision: str | None = None
+    ) -> tuple[list[str], list[str]]:
         """Make the index hold the entries whose digests are ``target``; ``fetch(ids)`` gives them.
 
         Compares every digest, so it repairs whatever an interrupted run left. ``revision``: the
@@ -1384,30 +1427,47 @@ class SearchIndex:
         lang = entry.language
         body = plain_text(entry.body)
         labels = {
-            other: " ".join(self.vocabularies.label(dim, v, other) for dim, values in entry.tags().items()
-                            if dim != "language" for v in values)
+            other: " ".join(
+                self.vocabularies.label(dim, v, other)
+                for dim, values in entry.tags().items()
+                if dim != "language"
+                for v in values
+            )
             for other in LANGS
         }
         tags = {name: list(values) for name, values in entry.tags().items()}
         own = [_unsectioned(text) for text in (entry.title, entry.summary or "", body)]
         # Our translations are searched in their own language's fields, weighted as title and summary.
-        translated = {lang_: [_unsectioned(title), _unsectioned(summary or ""), ""]
-                      for lang_, title, summary in entry.translations}
+        translated = {
+            lang_: [_unsectioned(title), _unsectioned(summary or ""), ""]
+            for lang_, title, summary in entry.translations
+        }
         doc = {
             "id": entry.id,
             f"phrase_{lang}": SECTION.join(own),
             "names": " ".join((*entry.authors, *entry.organisations)),
             # Each word once: 'did you mean' asks only whether a word is indexed and which are close.
-            "words": " ".join(dict.fromkeys(re.findall(TOKENS, " ".join(
-                [*own, *(t for parts in translated.values() for t in parts)])))),
+            "words": " ".join(
+                dict.fromkeys(
+                    re.findall(TOKENS, " ".join([*own, *(t for parts in translated.values() for t in parts)]))
+                )
+            ),
             "year": entry.year,
             "sort_title": fold(entry.title).encode(),
             "title_exact": exact_key(entry.title),
             "key": f"{entry.id}{SEP}{entry.digest}".encode(),
-            "facets": SEP.join(f"{d}={v}" for d, vs in tags.items() for v in vs).encode() + f"{SEP}year={entry.year}".encode(),
-            "data": {"title": entry.title, "year": entry.year, "type": entry.type, "language": lang,
-                     "tags": tags, "summary": entry.summary, "text": body,
-                     "translations": {code: [title, summary] for code, title, summary in entry.translations}},
+            "facets": SEP.join(f"{d}={v}" for d, vs in tags.items() for v in vs).encode()
+            + f"{SEP}year={entry.year}".encode(),
+            "data": {
+                "title": entry.title,
+                "year": entry.year,
+                "type": entry.type,
+                "language": lang,
+                "tags": tags,
+                "summary": entry.summary,
+                "text": body,
+                "translations": {code: [title, summary] for code, title, summary in entry.translations},
+            },
         }
         for other, parts in translated.items():
             doc[f"phrase_{other}"] = SECTION.join(parts)
@@ -1442,7 +1502,7 @@ class SearchIndex:
             if isinstance(q, query.Phrase):
                 # A phrase in text_fr: the documents having its words there, scored as those words,
                 # kept when the words follow one another in phrase_fr (the same text, with positions).
-                lang = q.fieldname[len("text_"):] if q.fieldname.startswith("text_") else None
+                lang = q.fieldname[len("text_") :] if q.fieldname.startswith("text_") else None
                 if lang not in LANGS or f"phrase_{lang}" not in schema:
                     return query.NullQuery
                 words = query.And([query.Term(q.fieldname, word) for word in q.words], boost=q.boost)
@@ -1498,16 +1558,31 @@ class SearchIndex:
         own = self.search(text, replace(filters, places_any=tuple(sorted(reach.own))), limit)
         if not broader or not reach.broader:
             return own
-        around = self.search(text, replace(filters, places_any=tuple(sorted(reach.broader)),
-                                           places_none=tuple(sorted(reach.own))), max(limit - len(own.hits), 0))
+        around = self.search(
+            text,
+            replace(filters, places_any=tuple(sorted(reach.broader)), places_none=tuple(sorted(reach.own))),
+            max(limit - len(own.hits), 0),
+        )
         for hit in around.hits:
             hit.broader = True
-        facets = {name: dict(sorted((Counter(own.facets[name]) + Counter(around.facets[name])).items(),
-                                    key=lambda kv: (-kv[1], kv[0])))
-                  for name in own.facets}
+        facets = {
+            name: dict(
+                sorted(
+                    (Counter(own.facets[name]) + Counter(around.facets[name])).items(), key=lambda kv: (-kv[1], kv[0])
+                )
+            )
+            for name in own.facets
+        }
         total = own.total + around.total
-        return Results(own.query, total, own.hits + around.hits, facets, own.notes,
-                       own.suggestion if not total else None, around.total)
+        return Results(
+            own.query,
+            total,
+            own.hits + around.hits,
+            facets,
+            own.notes,
+            own.suggestion if not total else None,
+            around.total,
+        )
 
     def _run(self, parsed: query.Query, cleaned: str, notes: list[str], filters: Filters, limit: int) -> Results:
         conditions = [parsed] + [query.Term(name, value) for name, value in filters.tags()]
@@ -1552,28 +1627,49 @@ class SearchIndex:
             lang = data["language"]
             found = words.get(f"text_{lang}")
             chain_ = view.schema[f"text_{lang}"].analyzer.chain
-            snippet = _highlight(data["text"], found, lang, chain_, 2) or \
-                _highlight(data["summary"] or "", found, lang, chain_, 1)
+            snippet = _highlight(data["text"], found, lang, chain_, 2) or _highlight(
+                data["summary"] or "", found, lang, chain_, 1
+            )
         if not snippet:
             snippet = html.escape(_shorten(data["summary"] or data["text"], 200))
-        return Hit(stored["id"], data["title"], data["year"], data["type"], data["language"], data["tags"],
-                   data["summary"], snippet, None if listing else round(score, 3), data.get("translations", {}))
+        return Hit(
+            stored["id"],
+            data["title"],
+            data["year"],
+            data["type"],
+            data["language"],
+            data["tags"],
+            data["summary"],
+            snippet,
+            None if listing else round(score, 3),
+            data.get("translations", {}),
+        )
 
     def _suggest(self, searcher, cleaned: str) -> str | None:
         """'Did you mean': each word the index does not know replaced by its closest known word."""
         reader, changed, words, tries = searcher.reader(), False, [], 0
         for word in re.findall(r"\w+", cleaned):
             folded = fold(word)
-            if (2 < len(folded) <= MAX_SUGGESTED and word not in OPERATORS and folded not in STOPWORDS
-                    and tries < MAX_SUGGESTIONS and reader.doc_frequency("words", folded) == 0):
+            if (
+                2 < len(folded) <= MAX_SUGGESTED
+                and word not in OPERATORS
+                and folded not in STOPWORDS
+                and tries < MAX_SUGGESTIONS
+                and reader.doc_frequency("words", folded) == 0
+            ):
                 tries += 1  # each look-up walks the word list: a few per query
                 # Closest first, and only among words that begin like this one: Whoosh measures
                 # the distance to every word sharing the prefix, in Python; with no prefix that is
                 # the whole word list (~0.3 s per word at 10,000 entries), with one letter ~10 ms.
                 # The price: a typo in the first letter gets no suggestion.
-                close = next((found for maxdist, prefix in ((1, 1), (2, 2))
-                              if (found := searcher.suggest("words", folded, limit=1, maxdist=maxdist,
-                                                            prefix=prefix))), None)
+                close = next(
+                    (
+                        found
+                        for maxdist, prefix in ((1, 1), (2, 2))
+                        if (found := searcher.suggest("words", folded, limit=1, maxdist=maxdist, prefix=prefix))
+                    ),
+                    None,
+                )
                 if close:
                     words.append(close[0])
                     changed = True

@@ -115,8 +115,10 @@ class BuildReport:
 
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
-        return (f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
-                f"{self.removed} removed ({parts}; live after {self.live:.2f}s)")
+        return (
+            f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
+            f"{self.removed} removed ({parts}; live after {self.live:.2f}s)"
+        )
 
 
 def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, Dates]:
@@ -140,8 +142,13 @@ def _hash(*parts: object) -> str:
 class Catalogue:
     """The entries arranged as the site shows them: sorted lists per value, related entries."""
 
-    def __init__(self, entries: Iterable[Entry], vocabularies: Vocabularies, cache: Path | None = None,
-                 history: History | None = None):
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        vocabularies: Vocabularies,
+        cache: Path | None = None,
+        history: History | None = None,
+    ):
         self.vocabularies = vocabularies
         self.dates = _provenance(entries, history)
         self.order = {e.id: _order(e) for e in entries}  # folding titles is costly: once per entry
@@ -155,8 +162,14 @@ class Catalogue:
                     buckets[value].append(entry)
             if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
                 geo = territories.geography(vocabularies)
-                buckets = defaultdict(list, {t.id: own for t in vocabularies.for_field(dimension)
-                                             if (own := geo.reach(t.id).split(self.entries)[0])})
+                buckets = defaultdict(
+                    list,
+                    {
+                        t.id: own
+                        for t in vocabularies.for_field(dimension)
+                        if (own := geo.reach(t.id).split(self.entries)[0])
+                    },
+                )
             if dimension == "year":
                 order = sorted(buckets, key=int, reverse=True)
             else:
@@ -176,8 +189,9 @@ class Catalogue:
                     self.basis_cells[scale, basis].append(entry)
 
     @classmethod
-    def around(cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list],
-               history: History | None = None) -> Catalogue:
+    def around(
+        cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list], history: History | None = None
+    ) -> Catalogue:
         """Only what the pages of a few entries need (themselves and the entries they link to),
         with their related entries as a whole catalogue found them: for an incremental build
         in which no entry changed anything but its own pages."""
@@ -228,20 +242,38 @@ class Catalogue:
     @staticmethod
     def _card(entry: Entry) -> tuple:
         """What an entry's card in a listing shows."""
-        return (entry.id, entry.title, entry.year, entry.type, entry.summary, entry.language, entry.scale,
-                entry.criteria, entry.translations)
+        return (
+            entry.id,
+            entry.title,
+            entry.year,
+            entry.type,
+            entry.summary,
+            entry.language,
+            entry.scale,
+            entry.criteria,
+            entry.translations,
+        )
 
     def _derived(self) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
         return self._related(), stats.summary(self.entries, self.vocabularies)
 
-    def _cached_derived(self, cache: Path) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]],
-                                                    stats.Summary]:
+    def _cached_derived(
+        self, cache: Path
+    ) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
         """Related entries and figures, kept in ``cache`` between builds: they depend on the
         entries' ids, years, types, languages and tags alone (and on the vocabularies), so
         editing a text or a title does not recompute them."""
-        key = _hash(SITE_VERSION, RELATED, RARE_VALUES, CANDIDATES, _vocabulary_fingerprint(self.vocabularies),
-                    sorted((e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners,
-                            e.territories) for e in self.entries))
+        key = _hash(
+            SITE_VERSION,
+            RELATED,
+            RARE_VALUES,
+            CANDIDATES,
+            _vocabulary_fingerprint(self.vocabularies),
+            sorted(
+                (e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners, e.territories)
+                for e in self.entries
+            ),
+        )
         stored = cache_file.read(cache)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             return stored[1]
@@ -293,13 +325,26 @@ class Site:
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.vocabularies = catalogue.vocabularies
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
-            lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
             auto_reload=False,  # templates do not change during a build: no stat of them for each of 50,000 pages
         )
-        self.env.globals.update(t=i18n.t, count=i18n.count, DIMENSION_NAMES=i18n.DIMENSION_NAMES,
-                                LANG_NAMES=i18n.LANG_NAMES, LANGUAGE_IN=i18n.LANGUAGE_IN, site=self,
-                                biblio=biblio, charts=charts, config=self.config, propose=propose)
+        self.env.globals.update(
+            t=i18n.t,
+            count=i18n.count,
+            DIMENSION_NAMES=i18n.DIMENSION_NAMES,
+            LANG_NAMES=i18n.LANG_NAMES,
+            LANGUAGE_IN=i18n.LANGUAGE_IN,
+            site=self,
+            biblio=biblio,
+            charts=charts,
+            config=self.config,
+            propose=propose,
+        )
         self.design = self.design_of(self.vocabularies, self.config)
         self.geography = territories.geography(self.vocabularies)
         self.reaches = {t.id: self.geography.reach(t.id) for t in self.vocabularies.for_field("territories")}
@@ -314,9 +359,13 @@ class Site:
     @staticmethod
     def design_of(vocabularies: Vocabularies, config: Config) -> str:
         """Everything every page depends on: a change rewrites the whole site (see Tree)."""
-        return _hash(SITE_VERSION, *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
-                     *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
-                     _vocabulary_fingerprint(vocabularies), repr(config))
+        return _hash(
+            SITE_VERSION,
+            *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
+            *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
+            _vocabulary_fingerprint(vocabularies),
+            repr(config),
+        )
 
     # -- helpers the templates call ------------------------------------------------------------
 
@@ -355,8 +404,10 @@ class Site:
         def item(t: str) -> tuple[str, str, int]:
             return t, self.label("territories", t, lang), counts.get(t, 0)
 
-        groups = [(self.label("territories", b, lang), [item(b)] + [item(c) for c in whole])
-                  for b, (whole, _) in geo.bassins.items()]
+        groups = [
+            (self.label("territories", b, lang), [item(b)] + [item(c) for c in whole])
+            for b, (whole, _) in geo.bassins.items()
+        ]
         shared = [c for c in geo.communes if not any(c in whole for whole, _ in geo.bassins.values())]
         groups.append((i18n.t(lang, "shared_communes"), [item(c) for c in shared] + [item(r) for r in geo.regions]))
         return groups
@@ -377,11 +428,32 @@ class Site:
     def labels_json(self, lang: str) -> str:
         """Labels the search script needs, as JSON safe inside a <script> element."""
         data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
-        data["ui"] = {k: i18n.t(lang, k) for k in ("loading", "no_results", "count", "count_one", "more", "failed",
-                                                   "compare_empty", "year", "method", "translation", "original_title",
-                                                   "compare_add", "compare_remove", "compare_full", "compare_go")}
-        data["ui"].update({d: i18n.DIMENSION_NAMES[lang][d][0] for d in ("type", "scale", "criteria", "basis",
-                                                                          "partners", "territories")})
+        data["ui"] = {
+            k: i18n.t(lang, k)
+            for k in (
+                "loading",
+                "no_results",
+                "count",
+                "count_one",
+                "more",
+                "failed",
+                "compare_empty",
+                "year",
+                "method",
+                "translation",
+                "original_title",
+                "compare_add",
+                "compare_remove",
+                "compare_full",
+                "compare_go",
+            )
+        }
+        data["ui"].update(
+            {
+                d: i18n.DIMENSION_NAMES[lang][d][0]
+                for d in ("type", "scale", "criteria", "basis", "partners", "territories")
+            }
+        )
         data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by")})
         # What asking for a territory means (kb.entries.territories), for the search's territory filter.
         data["reach"] = {t: {"own": sorted(r.own), "broader": sorted(r.broader)} for t, r in self.reaches.items()}
@@ -396,13 +468,18 @@ class Site:
             other = f' lang="{shown}"' if shown != lang else ""
             scale = escape(self.label("scale", entry.scale[0], lang))
             others = len(entry.scale) - 1
-            more = (f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
-                    if others else "")
+            more = (
+                f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+                if others
+                else ""
+            )
             original = ""
             if entry.is_translated(lang):  # our translation, with the title as published beside it
-                original = (f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
-                            f'{escape(i18n.t(lang, "original_title"))}{" :" if lang == "fr" else ":"} '
-                            f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>')
+                original = (
+                    f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
+                    f"{escape(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
+                    f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>'
+                )
             summary = ""
             text = entry.summary_in(lang)
             if text:
@@ -412,7 +489,7 @@ class Site:
             self._cards[key] = Markup(
                 f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>'
                 f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta"><span>{entry.year}</span> · '
-                f'<span>{escape(self.label("type", entry.type, lang))}</span> · <span>{scale}{more}</span></p>'
+                f"<span>{escape(self.label('type', entry.type, lang))}</span> · <span>{scale}{more}</span></p>"
                 f"{summary}\n</li>"
             )
         return self._cards[key]
@@ -470,8 +547,7 @@ class Site:
 
     def pages(self) -> Iterator[Page]:
         c = self.catalogue
-        yield self._page("index.html", "splash.html", depth=0, lang="fr",
-                         key=(len(c.entries),), extra={})
+        yield self._page("index.html", "splash.html", depth=0, lang="fr", key=(len(c.entries),), extra={})
         yield self._page("404.html", "404.html", depth=0, lang="fr", key=(), extra={})
         for asset in sorted(ASSETS.glob("*")):
             data = asset.read_bytes()
@@ -484,17 +560,29 @@ class Site:
         ids = json.dumps(sorted(e.id for e in c.entries))
         yield Page("propose/ids.json", _hash(ids), lambda ids=ids: ids)
         latest = c.latest(50)
-        yield self._page("feed.xml", "feed.xml", 0, "fr", key=[(c.cards[e.id], c.dates.get(e.id)) for e in latest],
-                         extra={"entries": latest})
+        yield self._page(
+            "feed.xml",
+            "feed.xml",
+            0,
+            "fr",
+            key=[(c.cards[e.id], c.dates.get(e.id)) for e in latest],
+            extra={"entries": latest},
+        )
 
     def _exports(self) -> Iterator[Page]:
         """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
         c, v = self.catalogue, self.vocabularies
         for entry in c.entries:
-            for suffix, render in ((".bib", self.bibtex), (".ris", lambda e: biblio.ris([e], v)),
-                                   (".json", lambda e: biblio.dumps(biblio.csljson([e], v)))):
-                yield Page(f"export/entries/{entry.id}{suffix}", self._export_key(entry),
-                           lambda e=entry, render=render: render(e))
+            for suffix, render in (
+                (".bib", self.bibtex),
+                (".ris", lambda e: biblio.ris([e], v)),
+                (".json", lambda e: biblio.dumps(biblio.csljson([e], v))),
+            ):
+                yield Page(
+                    f"export/entries/{entry.id}{suffix}",
+                    self._export_key(entry),
+                    lambda e=entry, render=render: render(e),
+                )
         # The whole inventory in each format: the entries' own files joined, in id order.
         ids = sorted(e.id for e in c.entries)
         everything = _hash([self._export_key(c.by_id[i]) for i in ids])
@@ -528,26 +616,42 @@ class Site:
         c = self.catalogue
         counts = {d: [(v, len(es)) for v, es in values.items()] for d, values in c.values.items()}
         latest = c.latest()
-        yield self._page(f"{lang}/index.html", "home.html", 1, lang,
-                         key=(len(c.entries), counts, [c.cards[e.id] for e in latest]),
-                         extra={"latest": latest, "counts": counts, "total": len(c.entries)})
-        yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,),
-                         extra={"counts": counts})
+        yield self._page(
+            f"{lang}/index.html",
+            "home.html",
+            1,
+            lang,
+            key=(len(c.entries), counts, [c.cards[e.id] for e in latest]),
+            extra={"latest": latest, "counts": counts, "total": len(c.entries)},
+        )
+        yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,), extra={"counts": counts})
         news = c.news()
-        yield self._page(f"{lang}/news/index.html", "news.html", 2, lang,
-                         key=[(month, [c.cards[e.id] for e in new], n, [c.cards[e.id] for e in edited], m)
-                              for month, new, n, edited, m in news],
-                         extra={"news": news})
-        yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2,
-                                 crumbs=())
+        yield self._page(
+            f"{lang}/news/index.html",
+            "news.html",
+            2,
+            lang,
+            key=[
+                (month, [c.cards[e.id] for e in new], n, [c.cards[e.id] for e in edited], m)
+                for month, new, n, edited, m in news
+            ],
+            extra={"news": news},
+        )
+        yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2, crumbs=())
         for dimension, values in c.values.items():
-            yield self._page(f"{lang}/{dimension}/index.html", "dimension.html", 2, lang,
-                             key=(dimension, counts[dimension]),
-                             extra={"dimension": dimension, "values": counts[dimension]})
+            yield self._page(
+                f"{lang}/{dimension}/index.html",
+                "dimension.html",
+                2,
+                lang,
+                key=(dimension, counts[dimension]),
+                extra={"dimension": dimension, "values": counts[dimension]},
+            )
             for value, entries in values.items():
                 title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
-                yield from self._listing(lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3,
-                                         crumbs=((dimension, value),))
+                yield from self._listing(
+                    lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3, crumbs=((dimension, value),)
+                )
         yield from self._figure_pages(lang)
         for entry in c.entries:
             yield self.entry_page(entry, lang)
@@ -555,8 +659,14 @@ class Site:
     def entry_page(self, entry: Entry, lang: str) -> Page:
         c = self.catalogue
         related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
-        return self._page(f"{lang}/entries/{entry.id}/index.html", "entry.html", 3, lang, key=self._entry_key(entry),
-                          extra={"entry": entry, "related": related, "indexed": lang == "fr"})
+        return self._page(
+            f"{lang}/entries/{entry.id}/index.html",
+            "entry.html",
+            3,
+            lang,
+            key=self._entry_key(entry),
+            extra={"entry": entry, "related": related, "indexed": lang == "fr"},
+        )
 
     def outline(self) -> dict[str, tuple[str, str, list]]:
         """Entry id -> (digest, metadata key, related entries): what a tree was built from.
@@ -572,10 +682,28 @@ class Site:
         the downloads, and the whole inventory's, as they are)."""
         if entry.id not in self._export_keys:
             self._export_keys[entry.id] = _hash(
-                entry.id, entry.title, entry.type, entry.year, entry.language, entry.scale, entry.criteria,
-                entry.date, entry.authors, entry.organisations, entry.partners, entry.territories, entry.url,
-                entry.doi, entry.summary, entry.added, entry.basis, entry.translations,
-                *(getattr(entry, name) for name in CITATION_FIELDS), entry.archive, entry.url_status)
+                entry.id,
+                entry.title,
+                entry.type,
+                entry.year,
+                entry.language,
+                entry.scale,
+                entry.criteria,
+                entry.date,
+                entry.authors,
+                entry.organisations,
+                entry.partners,
+                entry.territories,
+                entry.url,
+                entry.doi,
+                entry.summary,
+                entry.added,
+                entry.basis,
+                entry.translations,
+                *(getattr(entry, name) for name in CITATION_FIELDS),
+                entry.archive,
+                entry.url_status,
+            )
         return self._export_keys[entry.id]
 
     def _entry_key(self, entry: Entry) -> str:
@@ -583,8 +711,10 @@ class Site:
         content and what its related entries' links show."""
         if entry.id not in self._entry_keys:
             cards = self.catalogue.cards  # (a related entry's link shows what its card shows)
-            related = "|".join(cards[i] + ":" + ",".join(f"{d}={v}" for d, v in shared)
-                               for i, shared in self.catalogue.related[entry.id])
+            related = "|".join(
+                cards[i] + ":" + ",".join(f"{d}={v}" for d, v in shared)
+                for i, shared in self.catalogue.related[entry.id]
+            )
             dates = self.catalogue.dates.get(entry.id)  # (from the history: not in the file's digest)
             self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}|{dates}".encode()).hexdigest()
         return self._entry_keys[entry.id]
@@ -593,35 +723,77 @@ class Site:
         """The working group's questions at a glance: matrix, territories, partners and years, compare."""
         c = self.catalogue
         figures = c.figures.as_dict()
-        yield self._page(f"{lang}/matrix/index.html", "matrix.html", 2, lang, key=(figures["matrix"],),
-                         extra={"matrix": c.figures.matrix, "columns": "criteria"})
-        yield self._page(f"{lang}/matrix/basis/index.html", "matrix.html", 3, lang, key=(figures["basis_matrix"],),
-                         extra={"matrix": c.figures.basis_matrix, "columns": "basis"})
+        yield self._page(
+            f"{lang}/matrix/index.html",
+            "matrix.html",
+            2,
+            lang,
+            key=(figures["matrix"],),
+            extra={"matrix": c.figures.matrix, "columns": "criteria"},
+        )
+        yield self._page(
+            f"{lang}/matrix/basis/index.html",
+            "matrix.html",
+            3,
+            lang,
+            key=(figures["basis_matrix"],),
+            extra={"matrix": c.figures.basis_matrix, "columns": "basis"},
+        )
         for (scale, criterion), entries in sorted(c.matrix_cells.items()):
             title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
-            yield from self._listing(lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4,
-                                     crumbs=())
+            yield from self._listing(
+                lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4, crumbs=()
+            )
         for (scale, basis), entries in sorted(c.basis_cells.items()):
             title = f"{self.label('scale', scale, lang)} × {self.label('basis', basis, lang)}"
-            yield from self._listing(lang, f"{lang}/matrix/basis/{scale}/{basis}", entries, title=title, depth=5,
-                                     crumbs=())
-        yield self._page(f"{lang}/map/index.html", "map.html", 2, lang, key=(figures["coverage"],),
-                         extra={"coverage": c.figures.coverage})
+            yield from self._listing(
+                lang, f"{lang}/matrix/basis/{scale}/{basis}", entries, title=title, depth=5, crumbs=()
+            )
+        yield self._page(
+            f"{lang}/map/index.html",
+            "map.html",
+            2,
+            lang,
+            key=(figures["coverage"],),
+            extra={"coverage": c.figures.coverage},
+        )
         for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
             local = [c.by_id[i] for i in area.local]
             partial = [c.by_id[i] for i in area.partial]
-            yield self._page(f"{lang}/map/{area.id}/index.html", "area.html", 3, lang,
-                             key=(area.as_dict(), [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
-                             extra={"area": area, "local": local, "partial": partial, "shown": PAGE_SIZE,
-                                    "regional": len(c.figures.coverage.regional)})
+            yield self._page(
+                f"{lang}/map/{area.id}/index.html",
+                "area.html",
+                3,
+                lang,
+                key=(area.as_dict(), [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
+                extra={
+                    "area": area,
+                    "local": local,
+                    "partial": partial,
+                    "shown": PAGE_SIZE,
+                    "regional": len(c.figures.coverage.regional),
+                },
+            )
             # An area may have thousands of entries: past the first page, they are listed page by page.
             name = self.label("territories", area.id, lang)
             for part, entries in (("local", local), ("partial", partial)):
                 if len(entries) > PAGE_SIZE:
-                    yield from self._listing(lang, f"{lang}/map/{area.id}/{part}", entries,
-                                             title=f"{name} · {i18n.t(lang, 'area_' + part)}", depth=4, crumbs=())
-        yield self._page(f"{lang}/overview/index.html", "overview.html", 2, lang,
-                         key=(figures["partners_by_type"], figures["per_year"]), extra={"figures": c.figures})
+                    yield from self._listing(
+                        lang,
+                        f"{lang}/map/{area.id}/{part}",
+                        entries,
+                        title=f"{name} · {i18n.t(lang, 'area_' + part)}",
+                        depth=4,
+                        crumbs=(),
+                    )
+        yield self._page(
+            f"{lang}/overview/index.html",
+            "overview.html",
+            2,
+            lang,
+            key=(figures["partners_by_type"], figures["per_year"]),
+            extra={"figures": c.figures},
+        )
         yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
         yield self._page(f"{lang}/propose/index.html", "propose.html", 2, lang, key=())
         template = propose.template_file(lang)
@@ -645,17 +817,29 @@ class Site:
     def basis_link(self, scale: str, basis: str) -> str | None:
         return f"{scale}/{basis}/" if (scale, basis) in self.catalogue.basis_cells else None
 
-    def _listing(self, lang: str, base: str, entries: list[Entry], title: str, depth: int,
-                 crumbs: tuple) -> Iterator[Page]:
+    def _listing(
+        self, lang: str, base: str, entries: list[Entry], title: str, depth: int, crumbs: tuple
+    ) -> Iterator[Page]:
         pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
         for number in range(1, pages + 1):
             chunk = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
             path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
-            yield self._page(path, "listing.html", depth + (0 if number == 1 else 2), lang,
-                             key=(title, number, pages, len(entries), [self.catalogue.cards[e.id] for e in chunk]),
-                             extra={"entries": chunk, "title": title, "number": number, "pages": pages,
-                                    "total": len(entries), "crumbs": crumbs,
-                                    "base": "../../" if number > 1 else ""})
+            yield self._page(
+                path,
+                "listing.html",
+                depth + (0 if number == 1 else 2),
+                lang,
+                key=(title, number, pages, len(entries), [self.catalogue.cards[e.id] for e in chunk]),
+                extra={
+                    "entries": chunk,
+                    "title": title,
+                    "number": number,
+                    "pages": pages,
+                    "total": len(entries),
+                    "crumbs": crumbs,
+                    "base": "../../" if number > 1 else "",
+                },
+            )
 
     def _page(self, path: str, template: str, depth: int, lang: str, key: object, extra: dict | None = None) -> Page:
         context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
@@ -732,8 +916,11 @@ class Tree:
         """Remove the files the new build does not produce: those in the manifest, or with
         ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""
         if sweep:
-            stale = [os.path.relpath(os.path.join(folder, name), self.root)
-                     for folder, _, names in os.walk(self.root) for name in names]
+            stale = [
+                os.path.relpath(os.path.join(folder, name), self.root)
+                for folder, _, names in os.walk(self.root)
+                for name in names
+            ]
             stale = [p for p in stale if p not in keep and not p.startswith("pagefind/")]
         else:
             stale = [p for p in self.manifest if p not in keep]
@@ -760,8 +947,10 @@ class Tree:
         return self._marker().exists()
 
     def save(self) -> None:
-        cache_file.write(self._manifest_file(), {"design": self.design, "files": self.manifest,
-                                                 "outline": self.outline, "history": self.history})
+        cache_file.write(
+            self._manifest_file(),
+            {"design": self.design, "files": self.manifest, "outline": self.outline, "history": self.history},
+        )
         self._marker().unlink(missing_ok=True)
 
     def moved(self, path: Path) -> None:
@@ -804,8 +993,10 @@ def _exchange(a: Path, b: Path) -> None:
         if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
             return
         if ctypes.get_errno() == errno.EBUSY:  # a mount point that _mount_point did not see
-            raise BuildError(f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
-                             f"folder inside it (kb build -o {a / 'site'})")
+            raise BuildError(
+                f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
+                f"folder inside it (kb build -o {a / 'site'})"
+            )
     parking = a.with_name(a.name + ".swap")
     os.rename(a, parking)
     os.rename(b, a)
@@ -823,7 +1014,7 @@ def _pagefind_read(path: Path):
     data = gzip.decompress(path.read_bytes())
     if not data.startswith(PAGEFIND_SIGNATURE):
         raise ValueError(f"{path.name}: not a Pagefind data file")
-    return cbor2.loads(data[len(PAGEFIND_SIGNATURE):])
+    return cbor2.loads(data[len(PAGEFIND_SIGNATURE) :])
 
 
 def _pagefind_write(value, folder: Path, prefix: str, suffix: str, digits: int) -> str:
@@ -885,8 +1076,13 @@ def canonical_pagefind(bundle: Path) -> None:
     for language, info in entry["languages"].items():
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
         meta = _pagefind_read(meta_path)
-        if not (isinstance(meta, list) and len(meta) > 4 and all(len(f) == 2 for f in meta[3])
-                and all(len(c) == 3 for c in meta[2]) and all(len(s) == 2 for s in meta[4])):
+        if not (
+            isinstance(meta, list)
+            and len(meta) > 4
+            and all(len(f) == 2 for f in meta[3])
+            and all(len(c) == 3 for c in meta[2])
+            and all(len(s) == 2 for s in meta[4])
+        ):
             return
         number = {old: new for new, (old, _) in enumerate(sorted(enumerate(meta[1]), key=lambda p: p[1][0]))}
         filters = {}
@@ -975,8 +1171,20 @@ class Indexing:
                     _link_or_copy(file.path, str(work / folder / file.name))
             for file in seed.glob("*.pf_meta"):
                 _link_or_copy(str(file), str(work / file.name))
-        command = [sys.executable, "-m", "pagefind", "--site", str(tree / "fr" / "entries"), "--glob",
-                   "*/index.html", "--force-language", "fr", "--output-path", str(work), "--silent"]
+        command = [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(tree / "fr" / "entries"),
+            "--glob",
+            "*/index.html",
+            "--force-language",
+            "fr",
+            "--output-path",
+            str(work),
+            "--silent",
+        ]
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "wb") as output:  # what Pagefind says, for when it fails
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
@@ -987,8 +1195,9 @@ class Indexing:
         try:
             self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            raise BuildError(f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); "
-                             f"its log: {self.log}") from None
+            raise BuildError(
+                f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {self.log}"
+            ) from None
         if self.process.returncode != 0:
             raise BuildError(f"Pagefind failed (exit status {self.process.returncode}); its log: {self.log}")
         canonical_pagefind(self.bundle)
@@ -1043,8 +1252,15 @@ def _write_pages(indices: list[int], tree: str) -> tuple[list[tuple[str, list]],
     return rows, _SITE[0].fresh_bodies()
 
 
-def _render(todo: list[Page], tree: Path, site: Site, progress: Progress | None, done: int = 0,
-            total: int = 0, yielding: bool = False) -> Iterator[tuple[str, list]]:
+def _render(
+    todo: list[Page],
+    tree: Path,
+    site: Site,
+    progress: Progress | None,
+    done: int = 0,
+    total: int = 0,
+    yielding: bool = False,
+) -> Iterator[tuple[str, list]]:
     """Write the pages, in forked worker processes when there are many (Markdown and Jinja
     are CPU-bound); the output does not depend on how the work is split. The bodies the
     workers render come back to ``site``, for the pages rendered later. ``yielding`` workers
@@ -1057,9 +1273,12 @@ def _render(todo: list[Page], tree: Path, site: Site, progress: Progress | None,
     try:
         if WORKERS > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             gc.freeze()  # the workers' collector leaves alone what they inherit (and its memory unshared)
-            pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"),
-                                                          initializer=os.nice if yielding else None,
-                                                          initargs=(10,) if yielding else ())
+            pool = concurrent.futures.ProcessPoolExecutor(
+                WORKERS,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=os.nice if yielding else None,
+                initargs=(10,) if yielding else (),
+            )
             results = pool.map(_write_pages, chunks, [str(tree)] * len(chunks))
         else:
             results = (_write_pages(chunk, str(tree)) for chunk in chunks)
@@ -1106,16 +1325,21 @@ def _render_bodies(bounds: tuple[int, int]) -> dict[str, str]:
     return {e.id: _body(renderer, e) for e in _ENTRIES[slice(*bounds)]}
 
 
-def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config,
-                history: History) -> Plan:
+def _whole_plan(
+    source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config, history: History
+) -> Plan:
     """Every page of the site, keyed; those the tree does not hold under the same key are to write.
 
     When the tree holds nothing to keep (a first build, a new design), every body is needed:
     worker processes render them with Markdown while this one plans the site."""
     entries = source.entries()
     pool = None
-    if not tree.manifest and WORKERS > 1 and len(entries) >= PARALLEL_FROM \
-            and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        not tree.manifest
+        and WORKERS > 1
+        and len(entries) >= PARALLEL_FROM
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         _ENTRIES[:] = entries
         pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
         bodies = pool.map(_render_bodies, [(start, start + 250) for start in range(0, len(entries), 250)])
@@ -1134,8 +1358,9 @@ def _whole_plan(source: Source, vocabularies: Vocabularies, tree: Tree, state_di
     return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 
-def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: Config,
-                history: History) -> Plan | None:
+def _quick_plan(
+    source: Source, vocabularies: Vocabularies, tree: Tree, config: Config, history: History
+) -> Plan | None:
     """The changed entries' own pages, when no entry changed anything else since the tree was
     built: same entries, same metadata, same dates in the history, only texts edited (see
     Site.outline). None otherwise."""
@@ -1152,8 +1377,12 @@ def _quick_plan(source: Source, vocabularies: Vocabularies, tree: Tree, config: 
             return None
         outline[entry.id] = (entry.digest, outline[entry.id][1], related[entry.id])
     pages = [site.entry_page(site.catalogue.by_id[i], lang) for i in changed for lang in i18n.UI_LANGS]
-    return Plan(site, [page for page in pages if not tree.current(page.path, page.key)], outline,
-                total=len(tree.manifest) - (SEARCH_MARK in tree.manifest))
+    return Plan(
+        site,
+        [page for page in pages if not tree.current(page.path, page.key)],
+        outline,
+        total=len(tree.manifest) - (SEARCH_MARK in tree.manifest),
+    )
 
 
 def _search_key(site: Site, outline: dict[str, tuple[str, str, list]], history: str) -> str:
@@ -1193,9 +1422,17 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
     return staging, True
 
 
-def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-          progress: Progress | None = None, search: bool = True, config: Config | None = None,
-          search_limit: float = 600.0, history: History | None = None) -> BuildReport:
+def build(
+    source: Source,
+    vocabularies: Vocabularies,
+    output: Path,
+    state_dir: Path,
+    progress: Progress | None = None,
+    search: bool = True,
+    config: Config | None = None,
+    search_limit: float = 600.0,
+    history: History | None = None,
+) -> BuildReport:
     """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
     that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
     the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
@@ -1203,11 +1440,22 @@ def build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: P
     last good bundle stay."""
     output = output.resolve()
     if _mount_point(output):
-        raise BuildError(f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
-                         f"folder inside it (kb build -o {output / 'site'}) and publish that folder")
+        raise BuildError(
+            f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
+            f"folder inside it (kb build -o {output / 'site'}) and publish that folder"
+        )
     try:
-        return _build(source, vocabularies, output, state_dir, progress, search, config or Config(), search_limit,
-                      history or History({}))
+        return _build(
+            source,
+            vocabularies,
+            output,
+            state_dir,
+            progress,
+            search,
+            config or Config(),
+            search_limit,
+            history or History({}),
+        )
     except OSError as error:
         if error.errno in faults.RAN_OUT:
             _discard(output.with_name(f".{output.name}.next"), state_dir)
@@ -1239,9 +1487,17 @@ def _discard(tree: Path, state_dir: Path) -> None:
     shutil.rmtree(tree, ignore_errors=True)
 
 
-def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: Path,
-           progress: Progress | None, search: bool, config: Config, search_limit: float,
-           history: History) -> BuildReport:
+def _build(
+    source: Source,
+    vocabularies: Vocabularies,
+    output: Path,
+    state_dir: Path,
+    progress: Progress | None,
+    search: bool,
+    config: Config,
+    search_limit: float,
+    history: History,
+) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
     After a few changes (an incremental build) with search on, the rebuilt pages go live as soon
@@ -1254,8 +1510,9 @@ def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: 
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
-        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config, history)) \
-            or _whole_plan(source, vocabularies, staging, state_dir, config, history)
+        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config, history)) or _whole_plan(
+            source, vocabularies, staging, state_dir, config, history
+        )
     report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 
@@ -1279,10 +1536,16 @@ def _build(source: Source, vocabularies: Vocabularies, output: Path, state_dir: 
             report.written.append(path)
         _pause("pages")
         if index and not pages_first:
-            indexing = Indexing(back, work, seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
-                                log=state_dir / "pagefind.log", limit=search_limit)
-        for path, row in _render(rest, back, plan.site, progress, done=len(first), total=len(plan.pages),
-                                     yielding=indexing is not None):
+            indexing = Indexing(
+                back,
+                work,
+                seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
+                log=state_dir / "pagefind.log",
+                limit=search_limit,
+            )
+        for path, row in _render(
+            rest, back, plan.site, progress, done=len(first), total=len(plan.pages), yielding=indexing is not None
+        ):
             staging.manifest[path] = row
             report.written.append(path)
         for page in plan.pages:
@@ -1327,8 +1590,9 @@ def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | No
         progress("search", 0, 1)
     indexing = None
     try:
-        indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=live.state_dir / "pagefind.log",
-                            limit=limit)
+        indexing = Indexing(
+            live.path, work, seed=live.path / "pagefind", log=live.state_dir / "pagefind.log", limit=limit
+        )
         indexing.finish()
         indexing.install(live.path)
     except (BuildError, OSError) as error:

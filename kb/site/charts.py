@@ -43,9 +43,20 @@ from kb.stats import Coverage, CrossTable, Matrix, YearCounts, levels
 from kb.entries.vocab import Vocabularies
 
 __all__ = [
-    "Link", "CellLink", "FILLS", "TEXT_ON_FILL", "BASSIN_STYLES",
-    "matrix_table", "tile_map", "coverage_table", "bassin_list", "bar_chart", "year_table",
-    "partner_type_table", "short_commune", "bassin_code",
+    "Link",
+    "CellLink",
+    "FILLS",
+    "TEXT_ON_FILL",
+    "BASSIN_STYLES",
+    "matrix_table",
+    "tile_map",
+    "coverage_table",
+    "bassin_list",
+    "bar_chart",
+    "year_table",
+    "partner_type_table",
+    "short_commune",
+    "bassin_code",
 ]
 
 Link = Callable[[str, str], "str | None"]
@@ -95,17 +106,17 @@ UI = {
         "entry": ("fiche", "fiches"),
         "total": "Total",
         "matrix_caption": "Fiches par échelle (lignes) et par critère (colonnes). Chaque case compte les "
-                          "fiches qui ont l'une et l'autre ; 0 : aucune fiche, rien d'étudié.",
+        "fiches qui ont l'une et l'autre ; 0 : aucune fiche, rien d'étudié.",
         "matrix_corner": "Échelle \\ critère",
         "basis_caption": "Fiches par échelle (lignes) et par base de délimitation (colonnes). Chaque case compte "
-                         "les fiches qui ont l'une et l'autre ; 0 : aucune fiche.",
+        "les fiches qui ont l'une et l'autre ; 0 : aucune fiche.",
         "basis_corner": "Échelle \\ base",
         "cell": "{count} : {row} × {column}",
         "map_title": "Où : fiches par commune",
         "map_desc": "Carte en tuiles des 19 communes de la Région de Bruxelles-Capitale, placées à peu près "
-                    "comme sur une carte. La couleur donne le nombre de fiches propres à la commune "
-                    "(celles qui la nomment) ; le contour et le code indiquent le bassin. "
-                    "En plus, {regional} portent sur toute la Région. Le plus : {most}. Aucune : {none}.",
+        "comme sur une carte. La couleur donne le nombre de fiches propres à la commune "
+        "(celles qui la nomment) ; le contour et le code indiquent le bassin. "
+        "En plus, {regional} portent sur toute la Région. Le plus : {most}. Aucune : {none}.",
         "legend_scale": "Fiches propres à la commune",
         "legend_bassins": "Bassins d'aide et de soins",
         "shared": "partagée entre bassins",
@@ -113,7 +124,7 @@ UI = {
         "tile": "{short} {count} {noun} en propre ({where}), {total} avec les territoires plus larges",
         "tile_partial": ", {partial} en partie",
         "regional_note": "{regional} portent sur toute la Région et comptent pour chaque commune ; "
-                         "{unspecified} ne précisent pas de territoire.",
+        "{unspecified} ne précisent pas de territoire.",
         "commune": "Commune",
         "nis": "NIS",
         "bassin": "Bassin",
@@ -126,7 +137,7 @@ UI = {
         "communes": "communes",
         "years_title": "Fiches par année",
         "years_desc": "Diagramme en barres : nombre de fiches par année de publication ou de début, "
-                      "de {first} à {last}. Le plus : {most}.",
+        "de {first} à {last}. Le plus : {most}.",
         "year": "Année",
         "data": "Tableau des données",
         "partner": "Partenaire",
@@ -138,17 +149,17 @@ UI = {
         "entry": ("item", "items"),
         "total": "Totaal",
         "matrix_caption": "Items per schaal (rijen) en per criterium (kolommen). Elke cel telt de items "
-                          "die beide hebben; 0: geen enkel item, niets bestudeerd.",
+        "die beide hebben; 0: geen enkel item, niets bestudeerd.",
         "matrix_corner": "Schaal \\ criterium",
         "basis_caption": "Items per schaal (rijen) en per afbakeningsbasis (kolommen). Elke cel telt de items "
-                         "die beide hebben; 0: geen enkel item.",
+        "die beide hebben; 0: geen enkel item.",
         "basis_corner": "Schaal \\ basis",
         "cell": "{count}: {row} × {column}",
         "map_title": "Waar: items per gemeente",
         "map_desc": "Tegelkaart van de 19 gemeenten van het Brussels Hoofdstedelijk Gewest, ongeveer zoals "
-                    "op een kaart geplaatst. De kleur geeft het aantal items over de gemeente zelf (die "
-                    "haar noemen); rand en code tonen de zorgzone. Daarnaast gaan {regional} "
-                    "over het hele Gewest. Meeste: {most}. Geen: {none}.",
+        "op een kaart geplaatst. De kleur geeft het aantal items over de gemeente zelf (die "
+        "haar noemen); rand en code tonen de zorgzone. Daarnaast gaan {regional} "
+        "over het hele Gewest. Meeste: {most}. Geen: {none}.",
         "legend_scale": "Items over de gemeente zelf",
         "legend_bassins": "Zorgzones",
         "shared": "gedeeld tussen zorgzones",
@@ -156,7 +167,7 @@ UI = {
         "tile": "{short} {count} eigen {noun} ({where}), {total} met de ruimere gebieden",
         "tile_partial": ", {partial} gedeeltelijk",
         "regional_note": "{regional} gaan over het hele Gewest en tellen voor elke gemeente; "
-                         "{unspecified} vermelden geen gebied.",
+        "{unspecified} vermelden geen gebied.",
         "commune": "Gemeente",
         "nis": "NIS",
         "bassin": "Zorgzone",
@@ -169,7 +180,7 @@ UI = {
         "communes": "gemeenten",
         "years_title": "Items per jaar",
         "years_desc": "Staafdiagram: aantal items per jaar van publicatie of start, van {first} tot {last}. "
-                      "Meeste: {most}.",
+        "Meeste: {most}.",
         "year": "Jaar",
         "data": "Gegevenstabel",
         "partner": "Partner",
@@ -181,17 +192,17 @@ UI = {
         "entry": ("entry", "entries"),
         "total": "Total",
         "matrix_caption": "Entries by scale (rows) and criterion (columns). Each cell counts the entries "
-                          "that have both; 0: no entry, nothing studied.",
+        "that have both; 0: no entry, nothing studied.",
         "matrix_corner": "Scale \\ criterion",
         "basis_caption": "Entries by scale (rows) and basis of delimitation (columns). Each cell counts the entries "
-                         "that have both; 0: no entry.",
+        "that have both; 0: no entry.",
         "basis_corner": "Scale \\ basis",
         "cell": "{count}: {row} × {column}",
         "map_title": "Where: entries by municipality",
         "map_desc": "Tile map of the 19 municipalities of the Brussels-Capital Region, placed roughly as on "
-                    "a map. The colour gives the number of entries about the municipality itself (those "
-                    "naming it); outline and code show the care basin. Besides, "
-                    "{regional} cover the whole Region. Most: {most}. None: {none}.",
+        "a map. The colour gives the number of entries about the municipality itself (those "
+        "naming it); outline and code show the care basin. Besides, "
+        "{regional} cover the whole Region. Most: {most}. None: {none}.",
         "legend_scale": "Entries about the municipality itself",
         "legend_bassins": "Care basins",
         "shared": "shared between basins",
@@ -199,7 +210,7 @@ UI = {
         "tile": "{short} {count} own {noun} ({where}), {total} with broader territories",
         "tile_partial": ", {partial} partly",
         "regional_note": "{regional} cover the whole Region and count for every municipality; "
-                         "{unspecified} give no territory.",
+        "{unspecified} give no territory.",
         "commune": "Municipality",
         "nis": "NIS",
         "bassin": "Care basin",
@@ -212,7 +223,7 @@ UI = {
         "communes": "municipalities",
         "years_title": "Entries per year",
         "years_desc": "Bar chart: number of entries per year of publication or start, from {first} to "
-                      "{last}. Most: {most}.",
+        "{last}. Most: {most}.",
         "year": "Year",
         "data": "Data table",
         "partner": "Partner",
@@ -224,6 +235,7 @@ UI = {
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _e(value: object) -> str:
     """Escape text for HTML/SVG content and double-quoted attributes."""
@@ -319,9 +331,11 @@ def _dash(dasharray: str) -> str:
 
 def _swatch(fill: str, stroke: str = "none", width: float = 1, dasharray: str = "") -> str:
     """A small inline SVG square for a legend (decorative)."""
-    return (f'<svg class="kb-swatch" width="18" height="14" viewBox="0 0 18 14" aria-hidden="true" focusable="false">'
-            f'<rect x="1.5" y="1.5" width="15" height="11" fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
-            f'{_dash(dasharray)}/></svg>')
+    return (
+        f'<svg class="kb-swatch" width="18" height="14" viewBox="0 0 18 14" aria-hidden="true" focusable="false">'
+        f'<rect x="1.5" y="1.5" width="15" height="11" fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
+        f"{_dash(dasharray)}/></svg>"
+    )
 
 
 def _ranges(counts: Sequence[int], mapping: dict[int, int], steps: int = 4) -> list[tuple[int, str]]:
@@ -334,16 +348,26 @@ def _ranges(counts: Sequence[int], mapping: dict[int, int], steps: int = 4) -> l
     return result
 
 
-def _cross_table(table_id: str, classes: str, caption: str, corner: str,
-                 columns: list[tuple[str, str | None, str]], rows: list[tuple[str, str | None, list[int],
-                                                                         list[str | None], int, str]],
-                 footer: tuple[str, list[int], int] | None, lang: str, cell_label: Callable[[int, str, str], str]) -> str:
+def _cross_table(
+    table_id: str,
+    classes: str,
+    caption: str,
+    corner: str,
+    columns: list[tuple[str, str | None, str]],
+    rows: list[tuple[str, str | None, list[int], list[str | None], int, str]],
+    footer: tuple[str, list[int], int] | None,
+    lang: str,
+    cell_label: Callable[[int, str, str], str],
+) -> str:
     """A cross table: columns are (label html, url, plain label); rows are (label html, url,
     counts, cell urls, total, plain label); cells coloured by level."""
     ui = _ui(lang)
     mapping = levels([n for row in rows for n in row[2]])
-    out = [f'<table class="kb-chart {classes}" id="{table_id}">', f"<caption>{_e(caption)}</caption>",
-           f'<thead><tr><th scope="col" class="corner"><span>{_e(corner)}</span></th>']
+    out = [
+        f'<table class="kb-chart {classes}" id="{table_id}">',
+        f"<caption>{_e(caption)}</caption>",
+        f'<thead><tr><th scope="col" class="corner"><span>{_e(corner)}</span></th>',
+    ]
     for label_html, url, _plain in columns:
         out.append(f'<th scope="col"><span>{_a(url, label_html)}</span></th>')
     out.append(f'<th scope="col" class="total"><span>{_e(ui["total"])}</span></th></tr></thead>\n<tbody>')
@@ -351,8 +375,10 @@ def _cross_table(table_id: str, classes: str, caption: str, corner: str,
         out.append(f'<tr><th scope="row">{_a(url, label_html)}</th>')
         for (_, _, column_plain), count, cell_url in zip(columns, counts, urls):
             if count:
-                out.append(f'<td class="n{mapping[count]}">'
-                           f'{_a(cell_url, str(count), cell_label(count, plain, column_plain))}</td>')
+                out.append(
+                    f'<td class="n{mapping[count]}">'
+                    f"{_a(cell_url, str(count), cell_label(count, plain, column_plain))}</td>"
+                )
             else:
                 out.append('<td class="n0 empty">0</td>')
         out.append(f'<td class="total">{total}</td></tr>\n')
@@ -368,8 +394,16 @@ def _cross_table(table_id: str, classes: str, caption: str, corner: str,
 
 # --------------------------------------------------------------------------- scale x criteria
 
-def matrix_table(matrix: Matrix, vocabularies: Vocabularies, lang: str = "fr",
-                 cell_link: CellLink | None = None, *, link: Link | None = None, id_prefix: str = "matrix") -> str:
+
+def matrix_table(
+    matrix: Matrix,
+    vocabularies: Vocabularies,
+    lang: str = "fr",
+    cell_link: CellLink | None = None,
+    *,
+    link: Link | None = None,
+    id_prefix: str = "matrix",
+) -> str:
     """The scale x criteria matrix as an HTML ``<table>``: one row per scale, one column per criterion
     (per basis for a ``matrix.dimension == "basis"`` matrix, with its own caption).
 
@@ -398,14 +432,30 @@ def matrix_table(matrix: Matrix, vocabularies: Vocabularies, lang: str = "fr",
         caption, corner, shown = ui["basis_caption"], ui["basis_corner"], matrix.tagged
     else:
         caption, corner, shown = ui["matrix_caption"], ui["matrix_corner"], matrix.total
-    return _cross_table(_prefix(id_prefix), "kb-matrix", caption, corner, columns, rows,
-                        (ui["total"], list(matrix.column_totals), shown), lang, cell_label)
+    return _cross_table(
+        _prefix(id_prefix),
+        "kb-matrix",
+        caption,
+        corner,
+        columns,
+        rows,
+        (ui["total"], list(matrix.column_totals), shown),
+        lang,
+        cell_label,
+    )
 
 
 # --------------------------------------------------------------------------- where
 
-def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", link: Link | None = None, *,
-             id_prefix: str = "tilemap") -> str:
+
+def tile_map(
+    coverage: Coverage,
+    vocabularies: Vocabularies,
+    lang: str = "fr",
+    link: Link | None = None,
+    *,
+    id_prefix: str = "tilemap",
+) -> str:
     """A tile map of the 19 communes: a ``<figure>`` holding an inline ``<svg>`` and its legend.
 
     One square per commune at its ``tile: [col, row]`` (5 x 6 grid), filled by its *local*
@@ -445,11 +495,13 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
         most=", ".join(f"{territories.label(a.id, lang)} ({a.local_count})" for a in most) or ui["none"],
         none=", ".join(territories.label(a.id, lang) for a in zero) or ui["none"],
     )
-    out = [f'<figure class="kb-chart kb-tilemap" id="{prefix}">',
-           f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
-           f'aria-labelledby="{prefix}-title" aria-describedby="{prefix}-desc" font-family="sans-serif">',
-           f'<title id="{prefix}-title">{_e(ui["map_title"])}</title>',
-           f'<desc id="{prefix}-desc">{_e(desc)}</desc>\n']
+    out = [
+        f'<figure class="kb-chart kb-tilemap" id="{prefix}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
+        f'aria-labelledby="{prefix}-title" aria-describedby="{prefix}-desc" font-family="sans-serif">',
+        f'<title id="{prefix}-title">{_e(ui["map_title"])}</title>',
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>\n',
+    ]
     pad = (TILE_CELL - TILE_SIZE) / 2
     for area in coverage.communes:
         col, row = positions[area.id]
@@ -468,20 +520,27 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
         short = short_commune(vocabularies, area.id, lang)
         where = [name] if name != short else []
         where += [territories.label(b, lang) + (f" ({ui['partly']})" if b in area.shared else "") for b in area.bassins]
-        label = ui["tile"].format(short=short, count=area.local_count, noun=_noun(area.local_count, lang),
-                                  where=", ".join(where) or name, total=area.total_count)
+        label = ui["tile"].format(
+            short=short,
+            count=area.local_count,
+            noun=_noun(area.local_count, lang),
+            where=", ".join(where) or name,
+            total=area.total_count,
+        )
         if area.partial_count:
             label += ui["tile_partial"].format(partial=area.partial_count)
         url = _href(link, "territories", area.id)
         text_colour = TEXT_ON_FILL[level]
         cx = x + TILE_SIZE / 2
-        tile = [f'<title>{_e(label)}</title>',
-                f'<rect x="{x:g}" y="{y:g}" width="{TILE_SIZE}" height="{TILE_SIZE}" rx="4" fill="{FILLS[level]}" '
-                f'stroke="{stroke}" stroke-width="4"{_dash(dasharray)}/>',
-                f'<g aria-hidden="true" fill="{text_colour}" text-anchor="middle">',
-                f'<text x="{cx:g}" y="{y + 24:g}" font-size="12" font-weight="bold"{_fit(short, 12)}>'
-                f'{_e(short)}</text>\n',  # the space keeps "Name 4" two words for assistive tech
-                f'<text x="{cx:g}" y="{y + 56:g}" font-size="24" font-weight="bold">{area.local_count}</text></g>']
+        tile = [
+            f"<title>{_e(label)}</title>",
+            f'<rect x="{x:g}" y="{y:g}" width="{TILE_SIZE}" height="{TILE_SIZE}" rx="4" fill="{FILLS[level]}" '
+            f'stroke="{stroke}" stroke-width="4"{_dash(dasharray)}/>',
+            f'<g aria-hidden="true" fill="{text_colour}" text-anchor="middle">',
+            f'<text x="{cx:g}" y="{y + 24:g}" font-size="12" font-weight="bold"{_fit(short, 12)}>'
+            f"{_e(short)}</text>\n",  # the space keeps "Name 4" two words for assistive tech
+            f'<text x="{cx:g}" y="{y + 56:g}" font-size="24" font-weight="bold">{area.local_count}</text></g>',
+        ]
         classes = f"tile level-{level}"
         if url:
             out.append(f'<a href="{_e(url)}" class="{classes}" aria-label="{_e(label)}">{"".join(tile)}</a>')
@@ -489,8 +548,10 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
             out.append(f'<g class="{classes}" role="img" aria-label="{_e(label)}">{"".join(tile)}</g>')
         # The bassin code sits outside the link, so that the link's visible text (name, count)
         # is part of its accessible name (WCAG 2.5.3); clicks go through it to the tile.
-        out.append(f'<text x="{cx:g}" y="{y + 78:g}" font-size="11" text-anchor="middle" fill="{text_colour}" '
-                   f'aria-hidden="true" pointer-events="none" class="bassin-code">{_e(code)}</text>\n')
+        out.append(
+            f'<text x="{cx:g}" y="{y + 78:g}" font-size="11" text-anchor="middle" fill="{text_colour}" '
+            f'aria-hidden="true" pointer-events="none" class="bassin-code">{_e(code)}</text>\n'
+        )
     out.append("</svg>")
 
     out.append("<figcaption>")
@@ -498,8 +559,10 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
     for level, text in _ranges([a.local_count for a in coverage.communes], mapping):
         out.append(f"<li>{_swatch(FILLS[level], ZERO_STROKE)} {_e(text)}</li>")
     out.append("</ul>")
-    out.append(f'<p class="kb-legend-note">'
-               f'{_e(ui["regional_note"].format(regional=_n(len(coverage.regional), lang), unspecified=_n(len(coverage.unspecified), lang)))}</p>')
+    out.append(
+        f'<p class="kb-legend-note">'
+        f"{_e(ui['regional_note'].format(regional=_n(len(coverage.regional), lang), unspecified=_n(len(coverage.unspecified), lang)))}</p>"
+    )
     out.append(f'<p class="kb-legend-title">{_e(ui["legend_bassins"])}</p><ul class="kb-legend-bassins">')
     for i, area in enumerate(coverage.bassins):
         stroke, dasharray = _bassin_style(i)
@@ -508,8 +571,10 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
             members += f" ; {ui['partly']} : " if lang == "fr" else f"; {ui['partly']}: "
             members += ", ".join(territories.label(c, lang) for c in area.shared)
         name = _a(_href(link, "territories", area.id), _e(territories.label(area.id, lang)))
-        out.append(f"<li>{_swatch('none', stroke, 3, dasharray)} {name} "
-                   f"({_e(bassin_code(vocabularies, area.id, lang))}){' :' if lang == 'fr' else ':'} {_e(members)}</li>")
+        out.append(
+            f"<li>{_swatch('none', stroke, 3, dasharray)} {name} "
+            f"({_e(bassin_code(vocabularies, area.id, lang))}){' :' if lang == 'fr' else ':'} {_e(members)}</li>"
+        )
     if any(a.shared for a in coverage.communes):
         stroke, dasharray = SHARED_STYLE
         out.append(f"<li>{_swatch('none', stroke, 3, dasharray)} {_e(ui['shared'])}</li>")
@@ -517,25 +582,36 @@ def tile_map(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", l
     return "".join(out)
 
 
-def coverage_table(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", link: Link | None = None, *,
-                   id_prefix: str = "coverage") -> str:
+def coverage_table(
+    coverage: Coverage,
+    vocabularies: Vocabularies,
+    lang: str = "fr",
+    link: Link | None = None,
+    *,
+    id_prefix: str = "coverage",
+) -> str:
     """The table alternative to the tile map: commune, NIS, bassin(s), own (local) entries,
     entries partly about it, and with the whole-region entries; names and counts link to
     ``link("territories", nis)``."""
     ui = _ui(lang)
     territories = vocabularies["territories"]
-    caption = f'{ui["coverage_caption"]}. ' + ui["regional_note"].format(
-        regional=_n(len(coverage.regional), lang), unspecified=_n(len(coverage.unspecified), lang))
-    out = [f'<table class="kb-chart kb-coverage" id="{_prefix(id_prefix)}"><caption>{_e(caption)}</caption>',
-           "<thead><tr>"]
+    caption = f"{ui['coverage_caption']}. " + ui["regional_note"].format(
+        regional=_n(len(coverage.regional), lang), unspecified=_n(len(coverage.unspecified), lang)
+    )
+    out = [
+        f'<table class="kb-chart kb-coverage" id="{_prefix(id_prefix)}"><caption>{_e(caption)}</caption>',
+        "<thead><tr>",
+    ]
     for key in ("commune", "nis", "bassin", "local", "partial", "with_regional"):
         out.append(f'<th scope="col">{_e(ui[key])}</th>')
     out.append("</tr></thead>\n<tbody>")
     for area in coverage.communes:
         url = _href(link, "territories", area.id)
         names = [territories.label(b, lang) + (f" ({ui['partly']})" if b in area.shared else "") for b in area.bassins]
-        out.append(f'<tr><th scope="row">{_a(url, _e(territories.label(area.id, lang)))}</th>'
-                   f"<td>{_e(area.id)}</td><td>{_e(', '.join(names))}</td>")
+        out.append(
+            f'<tr><th scope="row">{_a(url, _e(territories.label(area.id, lang)))}</th>'
+            f"<td>{_e(area.id)}</td><td>{_e(', '.join(names))}</td>"
+        )
         for count in (area.local_count, area.partial_count, area.total_count):
             out.append(f"<td>{_a(url, str(count))}</td>" if count else '<td class="empty">0</td>')
         out.append("</tr>\n")
@@ -543,32 +619,48 @@ def coverage_table(coverage: Coverage, vocabularies: Vocabularies, lang: str = "
     return "".join(out)
 
 
-def bassin_list(coverage: Coverage, vocabularies: Vocabularies, lang: str = "fr", link: Link | None = None, *,
-                id_prefix: str = "bassins") -> str:
+def bassin_list(
+    coverage: Coverage,
+    vocabularies: Vocabularies,
+    lang: str = "fr",
+    link: Link | None = None,
+    *,
+    id_prefix: str = "bassins",
+) -> str:
     """The bassins as an HTML list: name (linked), counts (own, partly, with regional), communes."""
     ui = _ui(lang)
     territories = vocabularies["territories"]
-    out = [f'<section class="kb-chart kb-bassins" id="{_prefix(id_prefix)}" aria-labelledby="{_prefix(id_prefix)}-h">',
-           f'<p id="{_prefix(id_prefix)}-h" class="kb-legend-title">{_e(ui["bassins_caption"])}</p><ul>']
+    out = [
+        f'<section class="kb-chart kb-bassins" id="{_prefix(id_prefix)}" aria-labelledby="{_prefix(id_prefix)}-h">',
+        f'<p id="{_prefix(id_prefix)}-h" class="kb-legend-title">{_e(ui["bassins_caption"])}</p><ul>',
+    ]
     colon = " : " if lang == "fr" else ": "
     for area in coverage.bassins:
         url = _href(link, "territories", area.id)
-        counts = ui["bassin_item"].format(local=_n(area.local_count, lang), partial=area.partial_count,
-                                          with_regional=area.total_count)
+        counts = ui["bassin_item"].format(
+            local=_n(area.local_count, lang), partial=area.partial_count, with_regional=area.total_count
+        )
         members = ", ".join(_a(_href(link, "territories", c), _e(territories.label(c, lang))) for c in area.communes)
         if area.shared:
-            members += f" ({_e(ui['partly'])}{colon}" + ", ".join(
-                _a(_href(link, "territories", c), _e(territories.label(c, lang))) for c in area.shared) + ")"
-        out.append(f"<li>{_a(url, _e(territories.label(area.id, lang)))}{colon}{_e(counts)}. "
-                   f"{_e(ui['communes'].capitalize())}{colon}{members}</li>")
+            members += (
+                f" ({_e(ui['partly'])}{colon}"
+                + ", ".join(_a(_href(link, "territories", c), _e(territories.label(c, lang))) for c in area.shared)
+                + ")"
+            )
+        out.append(
+            f"<li>{_a(url, _e(territories.label(area.id, lang)))}{colon}{_e(counts)}. "
+            f"{_e(ui['communes'].capitalize())}{colon}{members}</li>"
+        )
     out.append("</ul></section>")
     return "".join(out)
 
 
 # --------------------------------------------------------------------------- when
 
-def bar_chart(per_year: YearCounts, lang: str = "fr", link: Link | None = None, *, id_prefix: str = "years",
-              table: bool = True) -> str:
+
+def bar_chart(
+    per_year: YearCounts, lang: str = "fr", link: Link | None = None, *, id_prefix: str = "years", table: bool = True
+) -> str:
     """Entries per year as a vertical SVG bar chart in a ``<figure>``, with its data table in a
     ``<details>`` (``table=False`` leaves it out; ``year_table`` gives it alone).
 
@@ -584,15 +676,19 @@ def bar_chart(per_year: YearCounts, lang: str = "fr", link: Link | None = None, 
     peak = per_year.max or 1
     best = [y for y, n in items if n and n == per_year.max]
     desc = ui["years_desc"].format(
-        first=items[0][0] if items else "-", last=items[-1][0] if items else "-",
-        most=", ".join(f"{y} ({_n(per_year.max, lang)})" for y in best) or ui["none"])
-    out = [f'<figure class="kb-chart kb-years" id="{prefix}"><figcaption>{_e(ui["years_title"])}</figcaption>',
-           f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
-           f'aria-labelledby="{prefix}-title" aria-describedby="{prefix}-desc" font-family="sans-serif">',
-           f'<title id="{prefix}-title">{_e(ui["years_title"])}</title>',
-           f'<desc id="{prefix}-desc">{_e(desc)}</desc>\n',
-           f'<line x1="{side}" y1="{top + BAR_HEIGHT}" x2="{width - side}" y2="{top + BAR_HEIGHT}" '
-           f'stroke="{ZERO_STROKE}" stroke-width="1" aria-hidden="true"/>\n']
+        first=items[0][0] if items else "-",
+        last=items[-1][0] if items else "-",
+        most=", ".join(f"{y} ({_n(per_year.max, lang)})" for y in best) or ui["none"],
+    )
+    out = [
+        f'<figure class="kb-chart kb-years" id="{prefix}"><figcaption>{_e(ui["years_title"])}</figcaption>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
+        f'aria-labelledby="{prefix}-title" aria-describedby="{prefix}-desc" font-family="sans-serif">',
+        f'<title id="{prefix}-title">{_e(ui["years_title"])}</title>',
+        f'<desc id="{prefix}-desc">{_e(desc)}</desc>\n',
+        f'<line x1="{side}" y1="{top + BAR_HEIGHT}" x2="{width - side}" y2="{top + BAR_HEIGHT}" '
+        f'stroke="{ZERO_STROKE}" stroke-width="1" aria-hidden="true"/>\n',
+    ]
     labelled = _year_labels([y for y, _ in items])
     for i, (year, count) in enumerate(items):
         x = side + i * BAR_STEP + (BAR_STEP - BAR_WIDTH) / 2
@@ -600,22 +696,28 @@ def bar_chart(per_year: YearCounts, lang: str = "fr", link: Link | None = None, 
         if count:
             h = max(2.0, round(count / peak * BAR_HEIGHT, 1))
             label = f"{year}{' : ' if lang == 'fr' else ': '}{_n(count, lang)}"
-            bar = (f"<title>{_e(label)}</title>"
-                   f'<rect x="{x:g}" y="{top + BAR_HEIGHT - h:g}" width="{BAR_WIDTH}" height="{h:g}" fill="{BAR_FILL}"/>'
-                   f'<text x="{cx:g}" y="{top + BAR_HEIGHT - h - 4:g}" font-size="11" text-anchor="middle" '
-                   f'fill="#1a1a1a" aria-hidden="true">{count}</text>')
+            bar = (
+                f"<title>{_e(label)}</title>"
+                f'<rect x="{x:g}" y="{top + BAR_HEIGHT - h:g}" width="{BAR_WIDTH}" height="{h:g}" fill="{BAR_FILL}"/>'
+                f'<text x="{cx:g}" y="{top + BAR_HEIGHT - h - 4:g}" font-size="11" text-anchor="middle" '
+                f'fill="#1a1a1a" aria-hidden="true">{count}</text>'
+            )
             url = _href(link, "year", str(year))
             if url:
                 out.append(f'<a href="{_e(url)}" class="bar" aria-label="{_e(label)}">{bar}</a>\n')
             else:
                 out.append(f'<g class="bar" role="img" aria-label="{_e(label)}">{bar}</g>\n')
         if year in labelled:
-            out.append(f'<text x="{cx:g}" y="{top + BAR_HEIGHT + 16}" font-size="11" text-anchor="middle" '
-                       f'fill="#1a1a1a" aria-hidden="true">{year}</text>\n')
+            out.append(
+                f'<text x="{cx:g}" y="{top + BAR_HEIGHT + 16}" font-size="11" text-anchor="middle" '
+                f'fill="#1a1a1a" aria-hidden="true">{year}</text>\n'
+            )
     out.append("</svg>")
     if table:
-        out.append(f'<details><summary>{_e(ui["data"])}</summary>'
-                   f'{year_table(per_year, lang, link, id_prefix=f"{prefix}-table")}</details>')
+        out.append(
+            f"<details><summary>{_e(ui['data'])}</summary>"
+            f"{year_table(per_year, lang, link, id_prefix=f'{prefix}-table')}</details>"
+        )
     out.append("</figure>")
     return "".join(out)
 
@@ -631,13 +733,16 @@ def _year_labels(years: list[int]) -> set[int]:
     return shown
 
 
-def year_table(per_year: YearCounts, lang: str = "fr", link: Link | None = None, *,
-               id_prefix: str = "years-table") -> str:
+def year_table(
+    per_year: YearCounts, lang: str = "fr", link: Link | None = None, *, id_prefix: str = "years-table"
+) -> str:
     """Entries per year as an HTML table (every year of the range; 0 marked ``empty``)."""
     ui = _ui(lang)
-    out = [f'<table class="kb-chart kb-years-table" id="{_prefix(id_prefix)}"><caption>{_e(ui["years_title"])}</caption>',
-           f'<thead><tr><th scope="col">{_e(ui["year"])}</th><th scope="col">{_e(ui["entry"][1].capitalize())}</th>'
-           f"</tr></thead>\n<tbody>"]
+    out = [
+        f'<table class="kb-chart kb-years-table" id="{_prefix(id_prefix)}"><caption>{_e(ui["years_title"])}</caption>',
+        f'<thead><tr><th scope="col">{_e(ui["year"])}</th><th scope="col">{_e(ui["entry"][1].capitalize())}</th>'
+        f"</tr></thead>\n<tbody>",
+    ]
     for year, count in per_year.items():
         cell = f"<td>{_a(_href(link, 'year', str(year)), str(count))}</td>" if count else '<td class="empty">0</td>'
         out.append(f'<tr><th scope="row">{year}</th>{cell}</tr>\n')
@@ -647,8 +752,17 @@ def year_table(per_year: YearCounts, lang: str = "fr", link: Link | None = None,
 
 # --------------------------------------------------------------------------- who
 
-def partner_type_table(table: CrossTable, vocabularies: Vocabularies, lang: str = "fr", link: Link | None = None,
-                       cell_link: CellLink | None = None, *, id_prefix: str = "partners", hide_empty: bool = True) -> str:
+
+def partner_type_table(
+    table: CrossTable,
+    vocabularies: Vocabularies,
+    lang: str = "fr",
+    link: Link | None = None,
+    cell_link: CellLink | None = None,
+    *,
+    id_prefix: str = "partners",
+    hide_empty: bool = True,
+) -> str:
     """Partners (rows) x types (columns) as an HTML table, heat classes as ``matrix_table``.
 
     Partners show their short name (``abbr``), with the full name in an ``<abbr title>`` when
@@ -680,6 +794,14 @@ def partner_type_table(table: CrossTable, vocabularies: Vocabularies, lang: str 
     def cell_label(count: int, row: str, column: str) -> str:
         return ui["cell"].format(count=_n(count, lang), row=row, column=column)
 
-    return _cross_table(_prefix(id_prefix), "kb-partners", ui["partners_caption"], ui["partner"], columns, rows,
-                        (ui["total"], [table.column_totals[j] for j in keep_columns], sum(table.column_totals)),
-                        lang, cell_label)
+    return _cross_table(
+        _prefix(id_prefix),
+        "kb-partners",
+        ui["partners_caption"],
+        ui["partner"],
+        columns,
+        rows,
+        (ui["total"], [table.column_totals[j] for j in keep_columns], sum(table.column_totals)),
+        lang,
+        cell_label,
+    )

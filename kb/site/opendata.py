@@ -59,8 +59,9 @@ def csv_text(records: list[dict[str, Any]]) -> str:
     columns = _columns(records)
     writer.writerow(columns)
     for record in records:
-        writer.writerow([" ; ".join(v) if isinstance(v, list) else ("" if v is None else v)
-                         for v in (record[c] for c in columns)])
+        writer.writerow(
+            [" ; ".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (record[c] for c in columns)]
+        )
     return out.getvalue()
 
 
@@ -76,17 +77,26 @@ def sqlite_bytes(records: list[dict[str, Any]], vocabularies: Vocabularies) -> b
             db.execute("PRAGMA journal_mode=DELETE")
             kinds = {c: "INTEGER" if c == "year" else "TEXT" for c in columns}
             db.execute(f"CREATE TABLE entries ({', '.join(f'[{c}] {kinds[c]}' for c in columns)}, PRIMARY KEY (id))")
-            db.executemany(f"INSERT INTO entries VALUES ({', '.join('?' for _ in columns)})",
-                           [[json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                             for v in (r[c] for c in columns)] for r in records])
-            db.execute("CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary, content=entries, "
-                       "content_rowid=rowid, tokenize='unicode61 remove_diacritics 2')")
+            db.executemany(
+                f"INSERT INTO entries VALUES ({', '.join('?' for _ in columns)})",
+                [
+                    [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in (r[c] for c in columns)]
+                    for r in records
+                ],
+            )
+            db.execute(
+                "CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary, content=entries, "
+                "content_rowid=rowid, tokenize='unicode61 remove_diacritics 2')"
+            )
             db.execute("INSERT INTO entries_fts (rowid, title, summary) SELECT rowid, title, summary FROM entries")
-            db.execute(f"CREATE TABLE vocabulary (dimension TEXT, id TEXT, {', '.join(f'label_{lang} TEXT' for lang in LANGS)}, "
-                       "PRIMARY KEY (dimension, id))")
-            db.executemany(f"INSERT INTO vocabulary VALUES (?, ?, {', '.join('?' for _ in LANGS)})",
-                           [(d, t.id, *(t.label(lang) for lang in LANGS)) for d in TAGS
-                            for t in vocabularies.for_field(d)])
+            db.execute(
+                f"CREATE TABLE vocabulary (dimension TEXT, id TEXT, {', '.join(f'label_{lang} TEXT' for lang in LANGS)}, "
+                "PRIMARY KEY (dimension, id))"
+            )
+            db.executemany(
+                f"INSERT INTO vocabulary VALUES (?, ?, {', '.join('?' for _ in LANGS)})",
+                [(d, t.id, *(t.label(lang) for lang in LANGS)) for d in TAGS for t in vocabularies.for_field(d)],
+            )
         db.execute("VACUUM")
         db.close()
         with open(path, "rb") as file:
@@ -100,16 +110,29 @@ def metadata(title: str, description: str) -> str:
     data = {
         "title": title,
         "description": description,
-        "databases": {"kb": {"tables": {
-            "entries": {
-                "description": "One row per entry of the inventory. Tags are French labels; the *_ids "
-                               "columns hold the vocabulary ids (JSON arrays), explained in the vocabulary table.",
-                "facets": ["type", "language", "year", {"array": "scale"}, {"array": "criteria"},
-                           {"array": "territories"}, {"array": "partners"}],
-                "sortable_columns": ["year", "title"],
-            },
-            "vocabulary": {"description": "Every vocabulary id with its French, Dutch and English label.",
-                           "facets": ["dimension"]},
-        }}},
+        "databases": {
+            "kb": {
+                "tables": {
+                    "entries": {
+                        "description": "One row per entry of the inventory. Tags are French labels; the *_ids "
+                        "columns hold the vocabulary ids (JSON arrays), explained in the vocabulary table.",
+                        "facets": [
+                            "type",
+                            "language",
+                            "year",
+                            {"array": "scale"},
+                            {"array": "criteria"},
+                            {"array": "territories"},
+                            {"array": "partners"},
+                        ],
+                        "sortable_columns": ["year", "title"],
+                    },
+                    "vocabulary": {
+                        "description": "Every vocabulary id with its French, Dutch and English label.",
+                        "facets": ["dimension"],
+                    },
+                }
+            }
+        },
     }
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

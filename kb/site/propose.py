@@ -41,8 +41,11 @@ def describe(option: Option) -> dict[str, Any]:
     if isinstance(option, schema.DOI):
         return {"kind": "doi", "pattern": schema.DOI.PATTERN.pattern}
     if isinstance(option, schema.Translations):
-        return {"kind": "translations", "langs": list(schema.LANGUAGES),
-                "parts": {name: describe(SCHEMA[name]) for name in schema.TRANSLATION_KEYS}}
+        return {
+            "kind": "translations",
+            "langs": list(schema.LANGUAGES),
+            "parts": {name: describe(SCHEMA[name]) for name in schema.TRANSLATION_KEYS},
+        }
     if isinstance(option, schema.Text):
         return {"kind": "text", "max": option.max_length}
     if isinstance(option, schema.StandardNumber):
@@ -98,8 +101,11 @@ def territory_groups(vocabularies: Vocabularies, lang: str) -> list[tuple[str, l
     placed: set[str] = set()
     for bassin in (t for t in territories if t.extra.get("kind") == "bassin"):
         # A commune shared by two bassins (Bruxelles-Ville) is offered once, under the first.
-        communes = [c for c in (*bassin.extra.get("communes", []), *bassin.extra.get("partial", []))
-                    if c in territories and c not in placed]
+        communes = [
+            c
+            for c in (*bassin.extra.get("communes", []), *bassin.extra.get("partial", []))
+            if c in territories and c not in placed
+        ]
         placed.update(communes)
         groups.append((bassin.label(lang), [entry(bassin.id)] + [entry(c) for c in communes]))
     others = [t.id for t in territories if t.extra.get("kind") == "commune" and t.id not in placed]

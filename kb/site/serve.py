@@ -33,9 +33,16 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
     return state
 
 
-def serve(site_dir: Path, entries_dir: Path, rebuild: Callable[[], None], host: str = "127.0.0.1",
-          port: int = 8000, interval: float = 1.0, ready: Callable[[str], None] | None = None,
-          stop: threading.Event | None = None) -> None:
+def serve(
+    site_dir: Path,
+    entries_dir: Path,
+    rebuild: Callable[[], None],
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    interval: float = 1.0,
+    ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
     """Build, serve ``site_dir``, and call ``rebuild()`` again whenever the entries or vocabularies change.
 
     The files are looked at before the first build, so an edit made during it is not missed.
@@ -62,4 +69,3 @@ def serve(site_dir: Path, entries_dir: Path, rebuild: Callable[[], None], host: 
         server.shutdown()
         server.server_close()
         thread.join()
-

@@ -14,7 +14,18 @@ from pathlib import Path
 from typing import Iterable
 
 from sqlalchemy import (
-    BigInteger, ForeignKey, Index, Integer, String, Text, create_engine, delete, event, func, insert, select,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -142,8 +153,11 @@ class Store:
             if values is None or not all(v.isascii() for v in values):  # SQLite's lower() is ASCII-only
                 found = dict(conn.execute(query).all())
                 return found if values is None else {i: d for i, d in found.items() if d.lower() in set(values)}
-            return {i: d for start in range(0, len(values), 500)
-                    for i, d in conn.execute(query.where(func.lower(EntryRow.doi).in_(values[start:start + 500])))}
+            return {
+                i: d
+                for start in range(0, len(values), 500)
+                for i, d in conn.execute(query.where(func.lower(EntryRow.doi).in_(values[start : start + 500])))
+            }
 
     def revision(self) -> str | None:
         """A token that every ``apply()`` changes: a derived copy that recorded it is up to date."""
@@ -161,8 +175,9 @@ class Store:
             finally:
                 cursor.close()
 
-    def apply(self, changes: Changes, upserts: Iterable[Entry], states: dict[str, FileState],
-              full: bool = False) -> None:
+    def apply(
+        self, changes: Changes, upserts: Iterable[Entry], states: dict[str, FileState], full: bool = False
+    ) -> None:
         """Write ``changes`` in one transaction: all of it lands, or none of it."""
         with self.engine.begin() as conn:
             if full:
@@ -177,8 +192,9 @@ class Store:
             self._insert(conn, list(upserts), states)
             for entry_id in changes.touched:
                 state = states[entry_id]
-                conn.execute(update(EntryRow).where(EntryRow.id == entry_id)
-                             .values(mtime_ns=state.mtime_ns, size=state.size))
+                conn.execute(
+                    update(EntryRow).where(EntryRow.id == entry_id).values(mtime_ns=state.mtime_ns, size=state.size)
+                )
             conn.execute(delete(Meta).where(Meta.key == "revision"))
             conn.execute(insert(Meta), [{"key": "revision", "value": uuid.uuid4().hex}])
 
@@ -188,21 +204,38 @@ class Store:
             return
         rows, people, tags, translations = [], [], [], []
         for e in entries:
-            rows.append({
-                "id": e.id, "path": e.path, "title": e.title, "type": e.type, "year": e.year, "date": e.date,
-                "language": e.language, "url": e.url, "doi": e.doi, "summary": e.summary, "added": e.added,
-                "archive": e.archive, "url_status": e.url_status,
-                "body": e.body, "digest": e.digest, **{name: getattr(e, name) for name in CITATION_FIELDS},
-                "mtime_ns": states[e.id].mtime_ns if e.id in states else 0,
-                "size": states[e.id].size if e.id in states else 0,
-            })
+            rows.append(
+                {
+                    "id": e.id,
+                    "path": e.path,
+                    "title": e.title,
+                    "type": e.type,
+                    "year": e.year,
+                    "date": e.date,
+                    "language": e.language,
+                    "url": e.url,
+                    "doi": e.doi,
+                    "summary": e.summary,
+                    "added": e.added,
+                    "archive": e.archive,
+                    "url_status": e.url_status,
+                    "body": e.body,
+                    "digest": e.digest,
+                    **{name: getattr(e, name) for name in CITATION_FIELDS},
+                    "mtime_ns": states[e.id].mtime_ns if e.id in states else 0,
+                    "size": states[e.id].size if e.id in states else 0,
+                }
+            )
             for role, names in (("author", e.authors), ("organisation", e.organisations)):
                 people.extend({"entry_id": e.id, "role": role, "position": i, "name": n} for i, n in enumerate(names))
-            translations.extend({"entry_id": e.id, "language": lang, "title": title, "summary": summary}
-                                for lang, title, summary in e.translations)
+            translations.extend(
+                {"entry_id": e.id, "language": lang, "title": title, "summary": summary}
+                for lang, title, summary in e.translations
+            )
             for dimension, values in e.tags().items():
-                tags.extend({"entry_id": e.id, "dimension": dimension, "position": i, "value": v}
-                            for i, v in enumerate(values))
+                tags.extend(
+                    {"entry_id": e.id, "dimension": dimension, "position": i, "value": v} for i, v in enumerate(values)
+                )
         conn.execute(insert(EntryRow), rows)
         if people:
             conn.execute(insert(Person), people)
@@ -214,8 +247,9 @@ class Store:
         """A SELECT of the ids of entries passing ``filters`` (one EXISTS-style IN per value)."""
         query = select(EntryRow.id)
         for dimension, value in filters.tags():
-            query = query.where(EntryRow.id.in_(
-                select(Tag.entry_id).where(Tag.dimension == dimension, Tag.value == value)))
+            query = query.where(
+                EntryRow.id.in_(select(Tag.entry_id).where(Tag.dimension == dimension, Tag.value == value))
+            )
         places = select(Tag.entry_id).where(Tag.dimension == "territories")
         if filters.places_any:
             query = query.where(EntryRow.id.in_(places.where(Tag.value.in_(filters.places_any))))
@@ -254,8 +288,11 @@ class Store:
         """The filtered entries (or those with the given ids), rebuilt as ``Entry`` objects, in id order."""
         if ids is not None:
             wanted = sorted(ids)
-            return [e for start in range(0, len(wanted), 500)
-                    for e in self._entries(select(EntryRow.id).where(EntryRow.id.in_(wanted[start:start + 500])))]
+            return [
+                e
+                for start in range(0, len(wanted), 500)
+                for e in self._entries(select(EntryRow.id).where(EntryRow.id.in_(wanted[start : start + 500])))
+            ]
         return self._entries(self._filtered_ids(filters))
 
     def _entries(self, ids) -> list[Entry]:
@@ -263,35 +300,56 @@ class Store:
             rows = conn.execute(select(EntryRow).where(EntryRow.id.in_(ids)).order_by(EntryRow.id)).mappings().all()
             tags: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             for entry_id, dimension, value in conn.execute(
-                select(Tag.entry_id, Tag.dimension, Tag.value).where(Tag.entry_id.in_(ids))
+                select(Tag.entry_id, Tag.dimension, Tag.value)
+                .where(Tag.entry_id.in_(ids))
                 .order_by(Tag.entry_id, Tag.dimension, Tag.position)
             ):
                 tags[entry_id][dimension].append(value)
             people: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             for entry_id, role, name in conn.execute(
-                select(Person.entry_id, Person.role, Person.name).where(Person.entry_id.in_(ids))
+                select(Person.entry_id, Person.role, Person.name)
+                .where(Person.entry_id.in_(ids))
                 .order_by(Person.entry_id, Person.role, Person.position)
             ):
                 people[entry_id][role].append(name)
             translated: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
             for entry_id, lang, title, summary in conn.execute(
                 select(Translation.entry_id, Translation.language, Translation.title, Translation.summary)
-                .where(Translation.entry_id.in_(ids)).order_by(Translation.entry_id, Translation.language)
+                .where(Translation.entry_id.in_(ids))
+                .order_by(Translation.entry_id, Translation.language)
             ):
                 translated[entry_id].append((lang, title, summary))
         result = []
         for row in rows:
             t, p = tags[row["id"]], people[row["id"]]
-            result.append(Entry(
-                id=row["id"], path=row["path"], title=row["title"], type=row["type"], year=row["year"],
-                language=row["language"], scale=tuple(t["scale"]), criteria=tuple(t["criteria"]),
-                basis=tuple(t["basis"]), translations=tuple(translated[row["id"]]),
-                **{name: row[name] for name in CITATION_FIELDS},
-                body=row["body"], digest=row["digest"], date=row["date"], authors=tuple(p["author"]),
-                organisations=tuple(p["organisation"]), partners=tuple(t["partners"]),
-                territories=tuple(t["territories"]), url=row["url"], doi=row["doi"], summary=row["summary"],
-                added=row["added"], archive=row["archive"], url_status=row["url_status"],
-            ))
+            result.append(
+                Entry(
+                    id=row["id"],
+                    path=row["path"],
+                    title=row["title"],
+                    type=row["type"],
+                    year=row["year"],
+                    language=row["language"],
+                    scale=tuple(t["scale"]),
+                    criteria=tuple(t["criteria"]),
+                    basis=tuple(t["basis"]),
+                    translations=tuple(translated[row["id"]]),
+                    **{name: row[name] for name in CITATION_FIELDS},
+                    body=row["body"],
+                    digest=row["digest"],
+                    date=row["date"],
+                    authors=tuple(p["author"]),
+                    organisations=tuple(p["organisation"]),
+                    partners=tuple(t["partners"]),
+                    territories=tuple(t["territories"]),
+                    url=row["url"],
+                    doi=row["doi"],
+                    summary=row["summary"],
+                    added=row["added"],
+                    archive=row["archive"],
+                    url_status=row["url_status"],
+                )
+            )
         return result
 
 
