@@ -5,7 +5,10 @@ out in one line instead of the layer's traceback."""
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
+import sys
+import time
 
 RAN_OUT = {
     errno.ENOSPC: "no space left on the device",
@@ -13,6 +16,7 @@ RAN_OUT = {
     errno.EFBIG: "a file reached the size limit set for this process (ulimit -f)",
 }
 SQLITE_FULL = 13
+PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
 
 
 class OutOfSpace(Exception):
@@ -39,3 +43,14 @@ def out_of_space(error: BaseException, where: str, store: str) -> str | None:
 def _sqlite_full(error: sqlite3.Error) -> bool:
     code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
     return code == SQLITE_FULL if code is not None else "database or disk is full" in str(error)
+
+
+def pause(phase: str) -> None:
+    """Test-only: when KB_TEST_PAUSE names ``phase``, say so on stderr and wait to be killed.
+    The tests kill a build at known points ("pages": half the pages written, "swap": all
+    written, not yet live, "search": Pagefind running) instead of at a guessed moment."""
+    if os.environ.get(PAUSE) != phase:
+        return
+    print(f"kb: paused at {phase} ({PAUSE})", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(3600)

@@ -804,12 +804,12 @@ COMPONENTS = [  # (component, substrings of "file:function" in pstats), first ma
             "posixpath.py",
         ],
     ),
-    ("kb.site", ["kb/site/build.py"]),
+    ("kb.site", ["kb/site/"]),
     (
         "kb.entries / project / store",
         ["kb/entries/schema.py", "kb/entries/inventory.py", "kb/project.py", "kb/store/database.py"],
     ),
-    ("kb.i18n / vocab", ["kb/i18n.py", "kb/entries/vocab.py"]),
+    ("kb.i18n / vocab", ["kb/i18n/", "kb/entries/vocab.py"]),
     (
         "regex",
         [
@@ -828,41 +828,42 @@ COMPONENTS = [  # (component, substrings of "file:function" in pstats), first ma
 KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
     ("Project.index (files -> store)", "kb/project.py", "index"),
     ("Store.entries (load)", "kb/store/database.py", "entries"),
-    ("__init__ in kb/site/build.py (Catalogue, Site...)", "kb/site/build.py", "__init__"),
-    ("Catalogue._related", "kb/site/build.py", "_related"),
+    ("Catalogue.__init__", "kb/site/catalogue.py", "__init__"),
+    ("Site.__init__", "kb/site/pages.py", "__init__"),
+    ("Catalogue._related", "kb/site/catalogue.py", "_related"),
     ("stats.summary", "kb/stats.py", "summary"),
-    ("Site.pages (page list, keys)", "kb/site/build.py", "pages"),
-    ("Site._page", "kb/site/build.py", "_page"),
-    ("Site._card_key", "kb/site/build.py", "_card_key"),
+    ("Site.pages (page list, keys)", "kb/site/pages.py", "pages"),
+    ("Site._page", "kb/site/pages.py", "_page"),
+    ("Site.card", "kb/site/pages.py", "card"),
     ("Entry.tags", "kb/entries/schema.py", "tags"),
     ("vocab.fold", "kb/entries/vocab.py", "fold"),
-    ("_hash (page keys)", "kb/site/build.py", "_hash"),
-    ("Tree.current (manifest check)", "kb/site/build.py", "current"),
-    ("_write_pages (render + write)", "kb/site/build.py", "_write_pages"),
+    ("fingerprint (page keys)", "kb/site/catalogue.py", "fingerprint"),
+    ("Tree.current (manifest check)", "kb/site/output.py", "current"),
+    ("_write_pages (render + write)", "kb/site/render.py", "_write_pages"),
     ("Template.render", "jinja2/environment.py", "render"),
-    ("Site.body_html (Markdown + nh3)", "kb/site/build.py", "body_html"),
+    ("Site.body_html (Markdown + nh3)", "kb/site/pages.py", "body_html"),
     ("Markdown.convert", "markdown/core.py", "convert"),
-    ("markup.sanitize (nh3)", "kb/markup.py", "sanitize"),
+    ("markup.sanitize (nh3)", "kb/site/markup.py", "sanitize"),
     ("biblio.bibtex", "kb/bibliography/formats.py", "bibtex"),
     ("biblio.ris", "kb/bibliography/formats.py", "ris"),
     ("biblio.csljson", "kb/bibliography/formats.py", "csljson"),
     ("biblio.dumps", "kb/bibliography/formats.py", "dumps"),
     ("Path.write_bytes", "pathlib.py", "write_bytes"),
     ("Path.mkdir", "pathlib.py", "mkdir"),
-    ("Tree.prune", "kb/site/build.py", "prune"),
-    ("Tree.save (manifest)", "kb/site/build.py", "save"),
-    ("Indexing.finish (Pagefind)", "kb/site/build.py", "finish"),
-    ("prune_pagefind", "kb/site/build.py", "prune_pagefind"),
-    ("canonical_pagefind", "kb/site/build.py", "canonical_pagefind"),
+    ("Tree.prune", "kb/site/output.py", "prune"),
+    ("Tree.save (manifest)", "kb/site/output.py", "save"),
+    ("Indexing.finish (Pagefind)", "kb/site/pagefind.py", "finish"),
+    ("pagefind.prune", "kb/site/pagefind.py", "prune"),
+    ("pagefind.canonical", "kb/site/pagefind.py", "canonical"),
 ]
 
 
 def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
     """cProfile, with WORKERS = 1, one in-process full build (index + site), then one rebuild
     after a body edit (the staging tree made by a first, unprofiled rebuild)."""
-    import kb.site.build
+    from kb.site import render
 
-    saved, kb.site.WORKERS = kb.site.WORKERS, 1
+    saved, render.WORKERS = render.WORKERS, 1
     results = {}
     try:
         work.clean()
@@ -873,7 +874,7 @@ def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
         say("  rebuild after a body edit:")
         results["rebuild"] = _profiled(work, folder / f"profile-{len(work.corpus)}-rebuild.pstats", top // 2)
     finally:
-        kb.site.WORKERS = saved
+        render.WORKERS = saved
     return results
 
 

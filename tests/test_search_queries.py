@@ -4,7 +4,7 @@ interface: each must bring the named entries into the first five results.
 The list mixes Dutch and French names of communes and bassins, vocabulary labels in both
 languages, accent-free and hyphen-free spellings, NIS codes and Dutch words for French entries.
 Queries marked "failed" found nothing, or not the entry expected, on the site before each entry
-page carried its tags' labels and its territories' names in both languages (kb.site.build's
+page carried its tags' labels and its territories' names in both languages (kb.site.pages's
 ``search_terms``), as measured on the 44-entry starter inventory; the expected ids follow the
 inventory of 103 entries.
 """

@@ -111,7 +111,7 @@ def test_every_commune_page_lists_the_entries_tagged_with_it(site):
 def test_an_area_with_many_entries_lists_them_page_by_page(tmp_path, monkeypatch):
     """A bassin may have thousands of entries: its page shows the first ones and links to a
     paginated listing of them all (here with pages of 2 entries)."""
-    from kb.site import build as site_module
+    from kb.site import pages as site_module
 
     monkeypatch.setattr(site_module, "PAGE_SIZE", 2)
     (tmp_path / "entries").mkdir()

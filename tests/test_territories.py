@@ -26,7 +26,7 @@ from kb.cli import cli
 from kb.entries import inventory, territories, vocab
 from kb.entries.territories import UnknownTerritory
 from kb.project import Project
-from kb.site.build import PAGE_SIZE
+from kb.site.pages import PAGE_SIZE
 
 GEO = territories.geography(vocab.load())
 AREAS = [*GEO.communes, *GEO.bassins]

@@ -1,0 +1,224 @@
+"""The entries arranged as the site shows them: sorted lists per value, related entries, figures.
+
+Everything here depends on the entries' metadata only, never on how a page looks; the page keys
+(``fingerprint``) are made here because a card's key and the derived-data cache key are too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections import defaultdict
+from itertools import repeat
+from pathlib import Path
+from typing import Iterable
+
+from kb import cache as cache_file
+from kb import stats
+from kb.entries import territories
+from kb.entries.schema import Entry
+from kb.entries.vocab import Vocabularies, fold
+from kb.history import Dates, History
+
+RELATED = 5
+RARE_VALUES = 4  # related entries are found through an entry's rarest values...
+CANDIDATES = 50  # ...taking this many entries from each
+BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
+SITE_VERSION = "2"  # bump when templates or the figures' rules change in a way no hash would show
+
+
+def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, Dates]:
+    """Each entry's dates from the repository's history, else from its ``added`` field (a date
+    only, with no change known), else none."""
+    known = history.dates if history else {}
+    return {e.id: known.get(e.id) or Dates(e.added, "") for e in entries if e.id in known or e.added}
+
+
+def _order(entry: Entry) -> tuple:
+    """Listing order: newest first, then by title (accents and case aside), then id."""
+    return (-entry.year, fold(entry.title), entry.id)
+
+
+def fingerprint(*parts: object) -> str:
+    """A page key: the parts are built in a fixed order, so their repr is stable (and much
+    cheaper than JSON for the 50,000 keys of a large site)."""
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+class Catalogue:
+    """The entries arranged as the site shows them: sorted lists per value, related entries."""
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        vocabularies: Vocabularies,
+        cache: Path | None = None,
+        history: History | None = None,
+    ):
+        self.vocabularies = vocabularies
+        self.dates = _provenance(entries, history)
+        self.order = {e.id: _order(e) for e in entries}  # folding titles is costly: once per entry
+        self.entries = sorted(entries, key=lambda e: self.order[e.id])
+        self.by_id = {e.id: e for e in self.entries}
+        self.values: dict[str, dict[str, list[Entry]]] = {}
+        for dimension in BROWSE:
+            buckets: dict[str, list[Entry]] = defaultdict(list)
+            for entry in self.entries:
+                for value in self.tag_values(entry, dimension):
+                    buckets[value].append(entry)
+            if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
+                geo = territories.geography(vocabularies)
+                buckets = defaultdict(
+                    list,
+                    {
+                        t.id: own
+                        for t in vocabularies.for_field(dimension)
+                        if (own := geo.reach(t.id).split(self.entries)[0])
+                    },
+                )
+            if dimension == "year":
+                order = sorted(buckets, key=int, reverse=True)
+            else:
+                known = [t.id for t in vocabularies.for_field(dimension)]
+                order = [v for v in known if v in buckets]
+            self.values[dimension] = {v: buckets[v] for v in order}
+        self.related, self.figures = self._cached_derived(cache) if cache else self._derived()
+        self.cards = {e.id: fingerprint(self._card(e)) for e in self.entries}
+        # (scale, criterion) and (scale, basis) -> the entries having both: the two matrices' cells
+        self.matrix_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self.basis_cells: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        for entry in self.entries:
+            for scale in entry.scale:
+                for criterion in entry.criteria:
+                    self.matrix_cells[scale, criterion].append(entry)
+                for basis in entry.basis:
+                    self.basis_cells[scale, basis].append(entry)
+
+    @classmethod
+    def around(
+        cls, entries: list[Entry], vocabularies: Vocabularies, related: dict[str, list], history: History | None = None
+    ) -> Catalogue:
+        """Only what the pages of a few entries need (themselves and the entries they link to),
+        with their related entries as a whole catalogue found them: for an incremental build
+        in which no entry changed anything but its own pages."""
+        catalogue = cls.__new__(cls)
+        catalogue.vocabularies = vocabularies
+        catalogue.dates = _provenance(entries, history)
+        catalogue.entries = entries
+        catalogue.by_id = {e.id: e for e in entries}
+        catalogue.related = related
+        catalogue.cards = {e.id: fingerprint(cls._card(e)) for e in entries}
+        return catalogue
+
+    @staticmethod
+    def tag_values(entry: Entry, dimension: str) -> tuple[str, ...]:
+        return (str(entry.year),) if dimension == "year" else entry.tags()[dimension]
+
+    def latest(self, n: int = 10) -> list[Entry]:
+        """The entries added last (by the repository's history, else their ``added`` field)."""
+        return sorted(self.entries, key=lambda e: (self.added(e.id), e.year, e.id), reverse=True)[:n]
+
+    def added(self, entry_id: str) -> str:
+        dates = self.dates.get(entry_id)
+        return dates.added if dates else ""
+
+    def news(self, months: int = 12, most: int = 100) -> list[tuple[str, list[Entry], int, list[Entry], int]]:
+        """The last ``months`` months with additions or changes, newest first: (YYYY-MM, entries
+        added, how many, entries last changed that month after being added before, how many),
+        each list newest first and cut at ``most``."""
+        added: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        changed: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        for entry in self.entries:
+            dates = self.dates.get(entry.id)
+            if not dates:
+                continue
+            added[dates.added[:7]].append((dates.added, entry))
+            if dates.changed and dates.changed[:10] != dates.added[:10]:
+                changed[dates.changed[:7]].append((dates.changed, entry))
+        result = []
+        for month in sorted(added.keys() | changed.keys(), reverse=True)[:months]:
+            new = [e for _, e in sorted(added[month], key=lambda p: (p[0], p[1].id), reverse=True)]
+            edited = [e for _, e in sorted(changed[month], key=lambda p: (p[0], p[1].id), reverse=True)]
+            result.append((month, new[:most], len(new), edited[:most], len(edited)))
+        return result
+
+    def label(self, dimension: str, value: str, lang: str) -> str:
+        return value if dimension == "year" else self.vocabularies.label(dimension, value, lang)
+
+    @staticmethod
+    def _card(entry: Entry) -> tuple:
+        """What an entry's card in a listing shows."""
+        return (
+            entry.id,
+            entry.title,
+            entry.year,
+            entry.type,
+            entry.summary,
+            entry.language,
+            entry.scale,
+            entry.criteria,
+            entry.translations,
+        )
+
+    def _derived(self) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
+        return self._related(), stats.summary(self.entries, self.vocabularies)
+
+    def _cached_derived(
+        self, cache: Path
+    ) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
+        """Related entries and figures, kept in ``cache`` between builds: they depend on the
+        entries' ids, years, types, languages and tags alone (and on the vocabularies), so
+        editing a text or a title does not recompute them."""
+        key = fingerprint(
+            SITE_VERSION,
+            RELATED,
+            RARE_VALUES,
+            CANDIDATES,
+            vocabulary_fingerprint(self.vocabularies),
+            sorted(
+                (e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners, e.territories)
+                for e in self.entries
+            ),
+        )
+        stored = cache_file.read(cache)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            return stored[1]
+        derived = self._derived()
+        cache_file.write(cache, (key, derived))
+        return derived
+
+    def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+        """For each entry, up to RELATED others sharing its rarest scales, criteria, bases, partners and
+        territories (a shared value weighs more the fewer entries have it), newest first on a tie.
+        Only the entry's rarest values are followed, so the cost stays linear on a large inventory."""
+        postings: dict[tuple[str, str], list[str]] = defaultdict(list)
+        tagsets: dict[str, set[tuple[str, str]]] = {}
+        for entry in sorted(self.entries, key=lambda e: (-e.year, e.id)):
+            tags = {(d, v) for d in ("scale", "criteria", "basis", "partners", "territories") for v in entry.tags()[d]}
+            tags.discard(("territories", "region"))
+            tagsets[entry.id] = tags
+            for tag in tags:
+                postings[tag].append(entry.id)
+        # Whole-number weights: sums are exact, so ties break the same way on every run.
+        weight = {tag: round(1_000_000 / math.log2(1 + len(ids))) for tag, ids in postings.items()}
+        rarity = {tag: (len(ids), tag) for tag, ids in postings.items()}
+        heads = {tag: ids[:CANDIDATES] for tag, ids in postings.items()}
+        rank = {i: number for number, i in enumerate(tagsets)}  # (filled newest first)
+        related = {}
+        for entry in self.entries:
+            mine = tagsets[entry.id]
+            scores: dict[str, int] = {}
+            for tag in sorted(mine, key=rarity.__getitem__)[:RARE_VALUES]:
+                ids = heads[tag]  # scores[other] += weight, in C loops: 2 million additions at 10,000 entries
+                scores.update(zip(ids, map(weight[tag].__add__, map(scores.get, ids, repeat(0)))))
+            scores.pop(entry.id, None)
+            cut = heapq.nlargest(RELATED, scores.values())[-1] if scores else 0
+            best = sorted((-score, rank[other], other) for other, score in scores.items() if score >= cut)
+            related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best[:RELATED]]
+        return related
+
+
+def vocabulary_fingerprint(vocabularies: Vocabularies) -> list:
+    """The vocabularies' ids and labels: a page showing a label changes when they do."""
+    return [(name, [(t.id, dict(t.labels)) for t in vocab]) for name, vocab in sorted(vocabularies.by_name.items())]

@@ -1,0 +1,186 @@
+"""Writing a site tree atomically: the trees beside the live site, their manifests, the swap.
+
+The live site is never written to file by file: a build writes a second tree beside it and swaps
+the two in one rename (see ``exchange``); files are always written as new files, because a tree
+may share them with the live site through hard links.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+from pathlib import Path
+
+from kb import cache as cache_file
+
+
+class BuildError(Exception):
+    """The build failed; the live site was not touched."""
+
+
+class Tree:
+    """An output folder and its manifest (path -> key, size, mtime) kept under ``state_dir``.
+
+    The manifest holds the ``design`` (templates, assets, vocabularies...) its files were made
+    with: under another design, no file is current."""
+
+    def __init__(self, path: Path, state_dir: Path, design: str):
+        self.path = path
+        self.root = str(path)
+        self.state_dir = state_dir
+        self.design = design
+        self.manifest: dict[str, list] = {}
+        self.outline: dict[str, tuple[str, str, list]] = {}  # Site.outline() of the entries its pages show
+        self.history = ""  # History.key() of the dates its pages show
+        if path.is_dir():
+            stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
+            if isinstance(stored, dict) and stored.get("design") == design:
+                self.manifest, self.outline = stored["files"], stored.get("outline", {})
+                self.history = stored.get("history", "")
+
+    def _manifest_file(self) -> Path:
+        # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
+        return self.state_dir / f"manifest-{os.stat(self.path).st_ino}.pickle"
+
+    def current(self, path: str, key: str) -> bool:
+        recorded = self.manifest.get(path)
+        if not recorded or recorded[0] != key:
+            return False
+        try:
+            stat = os.stat(os.path.join(self.root, path))  # (no Path objects: called for every page)
+        except OSError:
+            return False
+        return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
+
+    def record(self, path: str, key: str) -> None:
+        """Remember ``key`` for the file now at ``path`` (written here, or by Pagefind)."""
+        stat = (self.path / path).stat()
+        self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
+
+    def write(self, path: str, key: str, content: str | bytes) -> None:
+        put(os.path.join(self.root, path), content)
+        self.record(path, key)
+
+    def prune(self, keep: set[str], sweep: bool = False) -> int:
+        """Remove the files the new build does not produce: those in the manifest, or with
+        ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""
+        if sweep:
+            stale = [
+                os.path.relpath(os.path.join(folder, name), self.root)
+                for folder, _, names in os.walk(self.root)
+                for name in names
+            ]
+            stale = [p for p in stale if p not in keep and not p.startswith("pagefind/")]
+        else:
+            stale = [p for p in self.manifest if p not in keep]
+        folders = set()
+        for relative in sorted(stale):
+            (self.path / relative).unlink(missing_ok=True)
+            folders.update(Path(relative).parents)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            if folder.parts and not any((self.path / folder).iterdir()):
+                (self.path / folder).rmdir()
+        for path in stale:
+            self.manifest.pop(path, None)
+        return len(stale)
+
+    def _marker(self) -> Path:
+        return self.state_dir / f"writing-{os.stat(self.path).st_ino}"
+
+    def start_writing(self) -> None:
+        """Mark the tree as being written: until save(), its manifest may miss files."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._marker().touch()
+
+    def interrupted(self) -> bool:
+        return self._marker().exists()
+
+    def save(self) -> None:
+        cache_file.write(
+            self._manifest_file(),
+            {"design": self.design, "files": self.manifest, "outline": self.outline, "history": self.history},
+        )
+        self._marker().unlink(missing_ok=True)
+
+    def moved(self, path: Path) -> None:
+        """The folder was swapped to ``path`` (its inode, hence its manifest, goes with it)."""
+        self.path, self.root = path, str(path)
+
+
+def put(target: str, content: str | bytes, folders: set[str] | None = None) -> os.stat_result:
+    """Write a file of a tree as a new file: the tree may share it with the live site (a hard
+    link, see _staging_tree), which must not change. ``folders`` holds folders known to exist
+    (os calls on str paths: 50,000 files at 10,000 entries, where pathlib's cost showed)."""
+    folder = os.path.dirname(target)
+    if folders is None or folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        if folders is not None:
+            folders.add(folder)
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    with open(target, "wb") as file:
+        file.write(content.encode("utf-8") if isinstance(content, str) else content)
+        file.flush()
+        return os.fstat(file.fileno())
+
+
+def link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE), else by two renames."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+        if ctypes.get_errno() == errno.EBUSY:  # a mount point that mount_point did not see
+            raise BuildError(
+                f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
+                f"folder inside it (kb build -o {a / 'site'})"
+            )
+    parking = a.with_name(a.name + ".swap")
+    os.rename(a, parking)
+    os.rename(b, a)
+    os.rename(parking, b)
+
+
+def link_copy(source: Path, target: Path) -> None:
+    """``target`` becomes a copy of the bundle ``source`` made of hard links (bundles are never
+    written in place, see Indexing)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=link_or_copy)
+
+
+def mount_point(path: Path) -> bool:
+    """Whether ``path`` is where a file system is mounted (bind mounts included, which
+    os.path.ismount does not always see: they are in /proc/self/mountinfo)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+            points = {line.split()[4] for line in mounts if len(line.split()) > 4}
+    except OSError:
+        return False
+    decoded = {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p) for p in points}
+    return str(path) in decoded
+
+
+def discard(tree: Path, state_dir: Path) -> None:
+    """Remove a build's working tree and what the state folder says about it."""
+    if not tree.is_dir():
+        return
+    staging = Tree(tree, state_dir, "")
+    for record in (staging._manifest_file(), staging._marker()):
+        record.unlink(missing_ok=True)
+    shutil.rmtree(tree, ignore_errors=True)

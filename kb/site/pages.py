@@ -1,0 +1,600 @@
+"""The site's pages: every file the build writes, with its key, for the FR and NL interfaces.
+
+``Site`` turns a ``Catalogue`` into ``Page`` objects (path, key, how to render it) and holds the
+helpers the templates call. It is the largest module of the site because each kind of page is
+a few lines here next to the others: a new page is one method (and a template), and the keys
+that decide what an incremental build rewrites are written beside what each page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import jinja2
+import jinja2.filters
+from markupsafe import Markup, escape
+
+from kb import i18n
+from kb.bibliography import formats as biblio
+from kb.config import Config
+from kb.entries import json_schema, territories
+from kb.entries.schema import CITATION_FIELDS, Entry
+from kb.entries.vocab import DIMENSIONS, Vocabularies
+from kb.site import charts, opendata, propose
+from kb.site.catalogue import SITE_VERSION, Catalogue, fingerprint, vocabulary_fingerprint
+from kb.site.markup import Renderer
+
+PAGE_SIZE = 100
+TEMPLATES = Path(__file__).parent / "templates"
+ASSETS = Path(__file__).parent / "assets"
+TERMS_SECTION = "kbtermes"  # the hidden section of an entry page with its labels in both languages (search_terms)
+EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
+
+
+@dataclass(frozen=True)
+class Page:
+    """A file of the site. A ``late`` page is made after the others, from files they wrote:
+    its ``render`` takes the folder being built."""
+
+    path: str
+    key: str
+    render: Callable[..., str | bytes]
+    late: bool = False
+
+
+class Site:
+    """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
+
+    EVERY_ENTRY = EVERY_ENTRY
+    TERMS_SECTION = TERMS_SECTION
+
+    def __init__(self, catalogue: Catalogue, config: Config | None = None):
+        self.catalogue = catalogue
+        self.config = config or Config()
+        base_url = self.config.base_url
+        self.base_url = base_url.rstrip("/") + "/" if base_url else ""
+        self.vocabularies = catalogue.vocabularies
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # templates do not change during a build: no stat of them for each of 50,000 pages
+        )
+        self.env.globals.update(
+            t=i18n.t,
+            count=i18n.count,
+            DIMENSION_NAMES=i18n.DIMENSION_NAMES,
+            LANG_NAMES=i18n.LANG_NAMES,
+            LANGUAGE_IN=i18n.LANGUAGE_IN,
+            site=self,
+            biblio=biblio,
+            charts=charts,
+            config=self.config,
+            propose=propose,
+        )
+        self.design = self.design_of(self.vocabularies, self.config)
+        self.geography = territories.geography(self.vocabularies)
+        self.reaches = {t.id: self.geography.reach(t.id) for t in self.vocabularies.for_field("territories")}
+        self._renderer: Renderer | None = None
+        self._bodies: dict[str, str] = {}
+        self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
+        self._cards: dict[tuple[str, str, str, int], Markup] = {}
+        self._bibtex: dict[str, str] = {}
+        self._entry_keys: dict[str, str] = {}
+        self._export_keys: dict[str, str] = {}
+
+    @staticmethod
+    def design_of(vocabularies: Vocabularies, config: Config) -> str:
+        """Everything every page depends on: a change rewrites the whole site (see Tree)."""
+        return fingerprint(
+            SITE_VERSION,
+            *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
+            *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
+            vocabulary_fingerprint(vocabularies),
+            repr(config),
+        )
+
+    # -- helpers the templates call ------------------------------------------------------------
+
+    def label(self, dimension: str, value: str, lang: str) -> str:
+        return self.catalogue.label(dimension, value, lang)
+
+    def organisation(self, name: str, lang: str) -> tuple[str, str | None]:
+        """(label, partner id or None): organisations may be written as partner ids."""
+        partners = self.vocabularies.for_field("partners")
+        return (partners.label(name, lang), name) if name in partners else (name, None)
+
+    @staticmethod
+    def other_languages(entry: Entry, lang: str) -> list[tuple[str, str, str | None, bool]]:
+        """(language, title, summary, is our translation) in the languages the page does not show:
+        the original when the page shows a translation, and the other translations. On the French
+        pages, which Pagefind indexes, this makes the Dutch title and summary searchable."""
+        shown = entry.text_language(lang)
+        others = [] if shown == entry.language else [(entry.language, entry.title, entry.summary, False)]
+        others += [(code, title, summary, True) for code, title, summary in entry.translations if code != shown]
+        return others
+
+    def shared_labels(self, shared: tuple[tuple[str, str], ...], lang: str, most: int = 3) -> str:
+        return ", ".join(self.label(d, v, lang) for d, v in shared[:most])
+
+    def own_places(self, entry: Entry) -> list[str]:
+        """The territories this entry is about (kb.entries.territories): the site search's
+        territory filter, so that it keeps what `kb search --territory` keeps."""
+        return [t for t, reach in self.reaches.items() if reach.relation(entry.territories) == "own"]
+
+    def territory_groups(self, lang: str) -> list[tuple[str, list[tuple[str, str, int]]]]:
+        """The search panel's territory filter: each bassin with its whole communes, then the
+        shared communes and the region; (id, label, entries about it) each."""
+        counts = {t: len(es) for t, es in self.catalogue.values.get("territories", {}).items()}
+        geo = self.geography
+
+        def item(t: str) -> tuple[str, str, int]:
+            return t, self.label("territories", t, lang), counts.get(t, 0)
+
+        groups = [
+            (self.label("territories", b, lang), [item(b)] + [item(c) for c in whole])
+            for b, (whole, _) in geo.bassins.items()
+        ]
+        shared = [c for c in geo.communes if not any(c in whole for whole, _ in geo.bassins.values())]
+        groups.append((i18n.t(lang, "shared_communes"), [item(c) for c in shared] + [item(r) for r in geo.regions]))
+        return groups
+
+    def search_terms(self, entry: Entry) -> str:
+        """Words the search finds the entry by in either language: its vocabulary labels in
+        French and Dutch, the French and Dutch names and NIS codes of its territories."""
+        words = []
+        for dimension in ("type", "scale", "criteria", "basis", "partners", "territories"):
+            vocabulary = self.vocabularies.for_field(dimension)
+            for value in entry.tags()[dimension]:
+                term = vocabulary.terms.get(value)
+                if term:
+                    words += [term.labels.get("fr", ""), term.labels.get("nl", ""), str(term.extra.get("nis", ""))]
+                    words.append(value if value.isdigit() else "")
+        return " · ".join(dict.fromkeys(w for w in words if w))
+
+    def labels_json(self, lang: str) -> str:
+        """Labels the search script needs, as JSON safe inside a <script> element."""
+        data = {d: {t.id: t.label(lang) for t in self.vocabularies.for_field(d)} for d in DIMENSIONS}
+        data["ui"] = {
+            k: i18n.t(lang, k)
+            for k in (
+                "loading",
+                "no_results",
+                "count",
+                "count_one",
+                "more",
+                "failed",
+                "compare_empty",
+                "year",
+                "method",
+                "translation",
+                "original_title",
+                "compare_add",
+                "compare_remove",
+                "compare_full",
+                "compare_go",
+            )
+        }
+        data["ui"].update(
+            {
+                d: i18n.DIMENSION_NAMES[lang][d][0]
+                for d in ("type", "scale", "criteria", "basis", "partners", "territories")
+            }
+        )
+        data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by")})
+        # What asking for a territory means (kb.entries.territories), for the search's territory filter.
+        data["reach"] = {t: {"own": sorted(r.own), "broader": sorted(r.broader)} for t, r in self.reaches.items()}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+    def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
+        """An entry's card in a list. Each entry appears in a dozen listings: rendered once per
+        language and page depth, in Python, as Jinja macros were the build's largest cost."""
+        key = (entry.id, lang, root, level)
+        if key not in self._cards:
+            shown = entry.text_language(lang)
+            other = f' lang="{shown}"' if shown != lang else ""
+            scale = escape(self.label("scale", entry.scale[0], lang))
+            others = len(entry.scale) - 1
+            more = (
+                f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+                if others
+                else ""
+            )
+            original = ""
+            if entry.is_translated(lang):  # our translation, with the title as published beside it
+                original = (
+                    f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
+                    f"{escape(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
+                    f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>'
+                )
+            summary = ""
+            text = entry.summary_in(lang)
+            if text:
+                short = jinja2.filters.do_truncate(self.env, text, 220)
+                own = f' lang="{entry.language}"' if text == entry.summary and entry.language != lang else other
+                summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
+            self._cards[key] = Markup(
+                f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>'
+                f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta"><span>{entry.year}</span> · '
+                f"<span>{escape(self.label('type', entry.type, lang))}</span> · <span>{scale}{more}</span></p>"
+                f"{summary}\n</li>"
+            )
+        return self._cards[key]
+
+    def feed_dates(self, entry: Entry) -> tuple[str, str]:
+        """(published, updated) of an entry in the Atom feed: when it was added and last changed
+        as the history says (RFC 3339); from its ``added`` field, else its year, without one."""
+        dates = self.catalogue.dates.get(entry.id)
+        if dates is None:
+            return "", f"{entry.year}-01-01T00:00:00Z"
+        added = dates.added if "T" in dates.added else f"{dates.added}T00:00:00Z"
+        return added, dates.changed or added
+
+    def feed_updated(self, entries: list[Entry]) -> str:
+        """The feed's own date: its latest entry's, as a UTC instant (offsets differ between commits)."""
+        instants = [dt.datetime.fromisoformat(self.feed_dates(e)[1].replace("Z", "+00:00")) for e in entries]
+        latest = max(instants, default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        return latest.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def bibtex(self, entry: Entry) -> str:
+        """The entry's BibTeX, shown on its two pages and written as its .bib download."""
+        if entry.id not in self._bibtex:
+            self._bibtex[entry.id] = biblio.bibtex([entry], self.vocabularies)
+        return self._bibtex[entry.id]
+
+    def jsonld(self, entry: Entry, lang: str) -> str:
+        """schema.org JSON-LD for an entry page, safe inside a <script> element."""
+        data = biblio.jsonld(entry, self.vocabularies)
+        if self.base_url:
+            data["@id"] = f"{self.base_url}{lang}/entries/{entry.id}/"
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+    def body_html(self, entry: Entry) -> str:
+        """The sanitised body, rendered once and shared by the FR and NL pages (see also
+        _render_bodies)."""
+        if entry.id not in self._bodies:
+            if self._renderer is None:
+                self._renderer = Renderer()
+            self._bodies[entry.id] = render_body(self._renderer, entry)
+            self._fresh_bodies.append(entry.id)
+        return self._bodies[entry.id]
+
+    def fresh_bodies(self) -> dict[str, str]:
+        """The bodies rendered in this process since the last call: a worker process hands
+        them back, so the pages rendered after it (the other language) reuse them."""
+        fresh = {i: self._bodies[i] for i in self._fresh_bodies}
+        self._fresh_bodies.clear()
+        return fresh
+
+    def keep_bodies(self, bodies: dict[str, str]) -> None:
+        self._bodies.update(bodies)
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        c = self.catalogue
+        yield self._page("index.html", "splash.html", depth=0, lang="fr", key=(len(c.entries),), extra={})
+        yield self._page("404.html", "404.html", depth=0, lang="fr", key=(), extra={})
+        for asset in sorted(ASSETS.glob("*")):
+            data = asset.read_bytes()
+            yield Page(f"assets/{asset.name}", fingerprint(data.hex()), lambda data=data: data)
+        for lang in i18n.UI_LANGS:
+            yield from self._language_pages(lang)
+        yield from self._exports()
+        entry_schema = json_schema.dumps(self.vocabularies)
+        yield Page("schema/entry.json", fingerprint(entry_schema), lambda: entry_schema)
+        ids = json.dumps(sorted(e.id for e in c.entries))
+        yield Page("propose/ids.json", fingerprint(ids), lambda ids=ids: ids)
+        latest = c.latest(50)
+        yield self._page(
+            "feed.xml",
+            "feed.xml",
+            0,
+            "fr",
+            key=[(c.cards[e.id], c.dates.get(e.id)) for e in latest],
+            extra={"entries": latest},
+        )
+
+    def _exports(self) -> Iterator[Page]:
+        """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
+        c, v = self.catalogue, self.vocabularies
+        for entry in c.entries:
+            for suffix, render in (
+                (".bib", self.bibtex),
+                (".ris", lambda e: biblio.ris([e], v)),
+                (".json", lambda e: biblio.dumps(biblio.csljson([e], v))),
+            ):
+                yield Page(
+                    f"export/entries/{entry.id}{suffix}",
+                    self._export_key(entry),
+                    lambda e=entry, render=render: render(e),
+                )
+        # The whole inventory in each format: the entries' own files joined, in id order.
+        ids = sorted(e.id for e in c.entries)
+        everything = fingerprint([self._export_key(c.by_id[i]) for i in ids])
+        for fmt in biblio.FORMATS:
+            suffix = biblio.EXTENSIONS[fmt]
+
+            def join(tree: Path, fmt: str = fmt, suffix: str = suffix) -> str:
+                folder = os.path.join(tree, "export", "entries")
+                return biblio.join(fmt, (_read(os.path.join(folder, i + suffix)) for i in ids))
+
+            yield Page(f"export/kb{suffix}", everything, join, late=True)
+        yield from self._open_data(everything)
+
+    def _open_data(self, everything: str) -> Iterator[Page]:
+        """The inventory for analysts (kb.site.opendata): SQLite for Datasette, CSV, JSON."""
+        c, v = self.catalogue, self.vocabularies
+        key = fingerprint(SITE_VERSION, everything, vocabulary_fingerprint(v))
+        records = functools.cache(lambda: opendata.rows(c.entries, v))
+        yield Page("data/kb.sqlite", key, lambda: opendata.sqlite_bytes(records(), v))
+        yield Page("data/kb.csv", key, lambda: opendata.csv_text(records()))
+        yield Page("data/kb.json", key, lambda: opendata.json_text(records()))
+        meta = opendata.metadata(self.config.site_title("en"), self.config.site_tagline("en"))
+        yield Page("data/metadata.json", fingerprint(meta), lambda: meta)
+
+    def sitemap(self, paths: Iterable[str]) -> Page:
+        """sitemap.xml over every HTML page; absolute when the site has a base URL."""
+        pages = sorted(p.removesuffix("index.html") for p in paths if p.endswith(".html") and p != "404.html")
+        return self._page("sitemap.xml", "sitemap.xml", 0, "fr", key=pages, extra={"pages": pages})
+
+    def _language_pages(self, lang: str) -> Iterator[Page]:
+        c = self.catalogue
+        counts = {d: [(v, len(es)) for v, es in values.items()] for d, values in c.values.items()}
+        latest = c.latest()
+        yield self._page(
+            f"{lang}/index.html",
+            "home.html",
+            1,
+            lang,
+            key=(len(c.entries), counts, [c.cards[e.id] for e in latest]),
+            extra={"latest": latest, "counts": counts, "total": len(c.entries)},
+        )
+        yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,), extra={"counts": counts})
+        news = c.news()
+        yield self._page(
+            f"{lang}/news/index.html",
+            "news.html",
+            2,
+            lang,
+            key=[
+                (month, [c.cards[e.id] for e in new], n, [c.cards[e.id] for e in edited], m)
+                for month, new, n, edited, m in news
+            ],
+            extra={"news": news},
+        )
+        yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2, crumbs=())
+        for dimension, values in c.values.items():
+            yield self._page(
+                f"{lang}/{dimension}/index.html",
+                "dimension.html",
+                2,
+                lang,
+                key=(dimension, counts[dimension]),
+                extra={"dimension": dimension, "values": counts[dimension]},
+            )
+            for value, entries in values.items():
+                title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
+                yield from self._listing(
+                    lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3, crumbs=((dimension, value),)
+                )
+        yield from self._figure_pages(lang)
+        for entry in c.entries:
+            yield self.entry_page(entry, lang)
+
+    def entry_page(self, entry: Entry, lang: str) -> Page:
+        c = self.catalogue
+        related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
+        return self._page(
+            f"{lang}/entries/{entry.id}/index.html",
+            "entry.html",
+            3,
+            lang,
+            key=self._entry_key(entry),
+            extra={"entry": entry, "related": related, "indexed": lang == "fr"},
+        )
+
+    def outline(self) -> dict[str, tuple[str, str, list]]:
+        """Entry id -> (digest, metadata key, related entries): what a tree was built from.
+
+        The pages of other entries (listings, related links, figures, downloads) show an
+        entry's metadata only, never its body; so when no entry's metadata changed since a
+        tree was built, only the changed entries' own pages need writing (see build)."""
+        c = self.catalogue
+        return {e.id: (e.digest, self._export_key(e), c.related[e.id]) for e in c.entries}
+
+    def _export_key(self, entry: Entry) -> str:
+        """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
+        the downloads, and the whole inventory's, as they are)."""
+        if entry.id not in self._export_keys:
+            self._export_keys[entry.id] = fingerprint(
+                entry.id,
+                entry.title,
+                entry.type,
+                entry.year,
+                entry.language,
+                entry.scale,
+                entry.criteria,
+                entry.date,
+                entry.authors,
+                entry.organisations,
+                entry.partners,
+                entry.territories,
+                entry.url,
+                entry.doi,
+                entry.summary,
+                entry.added,
+                entry.basis,
+                entry.translations,
+                *(getattr(entry, name) for name in CITATION_FIELDS),
+                entry.archive,
+                entry.url_status,
+            )
+        return self._export_keys[entry.id]
+
+    def _entry_key(self, entry: Entry) -> str:
+        """An entry page's key, the same for its two languages (their paths differ): its
+        content and what its related entries' links show."""
+        if entry.id not in self._entry_keys:
+            cards = self.catalogue.cards  # (a related entry's link shows what its card shows)
+            related = "|".join(
+                cards[i] + ":" + ",".join(f"{d}={v}" for d, v in shared)
+                for i, shared in self.catalogue.related[entry.id]
+            )
+            dates = self.catalogue.dates.get(entry.id)  # (from the history: not in the file's digest)
+            self._entry_keys[entry.id] = hashlib.sha1(f"{entry.digest}|{related}|{dates}".encode()).hexdigest()
+        return self._entry_keys[entry.id]
+
+    def _figure_pages(self, lang: str) -> Iterator[Page]:
+        """The working group's questions at a glance: matrix, territories, partners and years, compare."""
+        c = self.catalogue
+        figures = c.figures.as_dict()
+        yield self._page(
+            f"{lang}/matrix/index.html",
+            "matrix.html",
+            2,
+            lang,
+            key=(figures["matrix"],),
+            extra={"matrix": c.figures.matrix, "columns": "criteria"},
+        )
+        yield self._page(
+            f"{lang}/matrix/basis/index.html",
+            "matrix.html",
+            3,
+            lang,
+            key=(figures["basis_matrix"],),
+            extra={"matrix": c.figures.basis_matrix, "columns": "basis"},
+        )
+        for (scale, criterion), entries in sorted(c.matrix_cells.items()):
+            title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
+            yield from self._listing(
+                lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4, crumbs=()
+            )
+        for (scale, basis), entries in sorted(c.basis_cells.items()):
+            title = f"{self.label('scale', scale, lang)} × {self.label('basis', basis, lang)}"
+            yield from self._listing(
+                lang, f"{lang}/matrix/basis/{scale}/{basis}", entries, title=title, depth=5, crumbs=()
+            )
+        yield self._page(
+            f"{lang}/map/index.html",
+            "map.html",
+            2,
+            lang,
+            key=(figures["coverage"],),
+            extra={"coverage": c.figures.coverage},
+        )
+        for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
+            local = [c.by_id[i] for i in area.local]
+            partial = [c.by_id[i] for i in area.partial]
+            yield self._page(
+                f"{lang}/map/{area.id}/index.html",
+                "area.html",
+                3,
+                lang,
+                key=(area.as_dict(), [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
+                extra={
+                    "area": area,
+                    "local": local,
+                    "partial": partial,
+                    "shown": PAGE_SIZE,
+                    "regional": len(c.figures.coverage.regional),
+                },
+            )
+            # An area may have thousands of entries: past the first page, they are listed page by page.
+            name = self.label("territories", area.id, lang)
+            for part, entries in (("local", local), ("partial", partial)):
+                if len(entries) > PAGE_SIZE:
+                    yield from self._listing(
+                        lang,
+                        f"{lang}/map/{area.id}/{part}",
+                        entries,
+                        title=f"{name} · {i18n.t(lang, 'area_' + part)}",
+                        depth=4,
+                        crumbs=(),
+                    )
+        yield self._page(
+            f"{lang}/overview/index.html",
+            "overview.html",
+            2,
+            lang,
+            key=(figures["partners_by_type"], figures["per_year"]),
+            extra={"figures": c.figures},
+        )
+        yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
+        yield self._page(f"{lang}/propose/index.html", "propose.html", 2, lang, key=())
+        template = propose.template_file(lang)
+        yield Page(f"{lang}/propose/entry-template.md", fingerprint(template), lambda template=template: template)
+
+    def link_from(self, depth_to_lang: int):
+        """A ``link(dimension, value)`` for charts on a page ``depth_to_lang`` folders below /{lang}/:
+        a value no entry has gets no link (it has no listing page)."""
+        up = "../" * depth_to_lang
+
+        def link(dimension: str, value: str) -> str | None:
+            if dimension == "territories" and value != "region":
+                return f"{up}map/{value}/"
+            return f"{up}{dimension}/{value}/" if value in self.catalogue.values.get(dimension, {}) else None
+
+        return link
+
+    def matrix_link(self, scale: str, criterion: str) -> str | None:
+        return f"{scale}/{criterion}/" if (scale, criterion) in self.catalogue.matrix_cells else None
+
+    def basis_link(self, scale: str, basis: str) -> str | None:
+        return f"{scale}/{basis}/" if (scale, basis) in self.catalogue.basis_cells else None
+
+    def _listing(
+        self, lang: str, base: str, entries: list[Entry], title: str, depth: int, crumbs: tuple
+    ) -> Iterator[Page]:
+        pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
+        for number in range(1, pages + 1):
+            chunk = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+            path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
+            yield self._page(
+                path,
+                "listing.html",
+                depth + (0 if number == 1 else 2),
+                lang,
+                key=(title, number, pages, len(entries), [self.catalogue.cards[e.id] for e in chunk]),
+                extra={
+                    "entries": chunk,
+                    "title": title,
+                    "number": number,
+                    "pages": pages,
+                    "total": len(entries),
+                    "crumbs": crumbs,
+                    "base": "../../" if number > 1 else "",
+                },
+            )
+
+    def _page(self, path: str, template: str, depth: int, lang: str, key: object, extra: dict | None = None) -> Page:
+        context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
+        other = "nl" if lang == "fr" else "fr"
+        context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
+        return Page(path, fingerprint(template, key), lambda: self.env.get_template(template).render(context))
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+def render_body(renderer: Renderer, entry: Entry) -> str:
+    return _straight_apostrophes(renderer(entry.body))
+
+
+def _straight_apostrophes(text: str) -> str:
+    """Pagefind splits words on ' but not on ’: index l’évaluation as l'évaluation."""
+    return text.replace("\u2019", "'")
