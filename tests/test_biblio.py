@@ -25,14 +25,15 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 
 from conftest import MINIMAL, make_entry, STARTER_COUNT
-from kb.bibliography import formats as biblio
+from kb import bibliography as biblio
+from kb.bibliography.imports import bibtex as bibtex_in
 from kb.entries import inventory
 from kb.cli import cli
 from kb.entries.schema import Entry, parse_file
 from kb.store.filters import Filters
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "csl-data.json"
-FORMATS = biblio.FORMATS
+FORMATS = tuple(biblio.FORMATS)
 COMPARED = (
     "title",
     "type",
@@ -193,6 +194,24 @@ def test_joined_entry_exports_equal_the_whole_export(fmt: str, entries_dir: Path
     assert biblio.join(fmt, [biblio.export([e], fmt) for e in entries]) == biblio.export(entries, fmt)
     assert biblio.join(fmt, [biblio.export(entries[:1], fmt)]) == biblio.export(entries[:1], fmt)
     assert biblio.join(fmt, []) == biblio.export([], fmt)
+
+
+def test_every_registered_format_is_known_everywhere(entries_dir: Path, tmp_path: Path) -> None:
+    """A format added to the registry is one the commands offer, the file name and the content
+    name, and an unknown name is refused with the known ones."""
+    commands = {c.name: c for c in cli.commands.values()}
+    for command in ("export", "import"):
+        option = next(p for p in commands[command].params if p.name == "fmt")
+        assert tuple(option.type.choices) == FORMATS, command
+    entries = starter(entries_dir)
+    for fmt in FORMATS:
+        assert biblio.format_from_name(tmp_path / f"refs{biblio.EXTENSIONS[fmt]}") == fmt
+        assert biblio.sniff(biblio.export(entries, fmt))[0] == fmt
+    assert biblio.format_from_name(tmp_path / "refs.txt") is None
+    with pytest.raises(ValueError, match="bibtex, ris, csljson"):
+        biblio.export(entries, "endnote")
+    with pytest.raises(ValueError, match="bibtex, ris, csljson"):
+        biblio.join("endnote", [])
 
 
 # ------------------------------------------------------------------------------------------
@@ -977,11 +996,11 @@ def test_the_fast_latex_path_agrees_with_pylatexenc(entries_dir: Path, tmp_path:
     library = bibtexparser.parse_string(biblio.bibtex([*starter(entries_dir), special_entry(tmp_path)]) + ZOTERO_BIBTEX)
     values = [f.value for e in library.entries for f in e.fields if f.key not in ("url", "doi")]
     values += ["x---y -- z ``q'' !`a ?`b", "-{}-{}- `{}`q'{}'", r"50 \% \& \$ \# \_ \{x\} a^b", "{A}b{{c}}"]
-    simple = [v for v in values if biblio._SIMPLE_TEX.fullmatch(v)]
+    simple = [v for v in values if bibtex_in._SIMPLE_TEX.fullmatch(v)]
     assert len(simple) > 100
-    decoder = biblio._latex_decoder()
+    decoder = bibtex_in._latex_decoder()
     for value in simple:
-        assert biblio._untex(value) == " ".join(decoder.latex_to_text(value).split()), value
+        assert bibtex_in._untex(value) == " ".join(decoder.latex_to_text(value).split()), value
 
 
 def test_windows_files_with_a_byte_order_mark_import(runner, entries_dir: Path, tmp_path: Path) -> None:
