@@ -8,7 +8,7 @@ the same mapping as the exports, and the site calls them together for every entr
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import Any, NamedTuple
 
 from kb.bibliography.mapping import (
     SEPARATOR,
@@ -192,10 +192,24 @@ def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, 
 # --------------------------------------------------------------------------------------------
 # formatted reference
 
-_WORDS = {  # "and", "et al.", "available at", opening and closing quotes
-    "fr": ("et", "et al.", "Disponible sur", "« ", " »"),
-    "nl": ("en", "e.a.", "Beschikbaar op", "“", "”"),
-    "en": ("and", "et al.", "Available at", "‘", "’"),
+
+class _Words(NamedTuple):
+    """What a reference says in one language, as citeproc's locale files say it."""
+
+    and_: str
+    et_al: str
+    available: str  # "Available at"
+    opening: str  # quotes around an article's title
+    closing: str
+    page: str  # the label of one page
+    pages: str  # the label of a range of pages
+    dash: str  # between the first and last page
+
+
+_WORDS = {
+    "fr": _Words("et", "et al.", "Disponible sur", "« ", " »", "p.", "p.", "\u2011"),
+    "nl": _Words("en", "e.a.", "Beschikbaar op", "“", "”", "p.", "pp.", "-"),
+    "en": _Words("and", "et al.", "Available at", "‘", "’", "p.", "pp.", "–"),
 }
 
 
@@ -208,53 +222,77 @@ def _short_name(name: str) -> str:
     return f"{family}, {initials}"
 
 
+def _joined(delimiter: str, *parts: str) -> str:
+    """The parts that say something, joined: a CSL group, which leaves out what is empty."""
+    return delimiter.join(part for part in parts if part)
+
+
+def _creators(names: list[str], words: _Words) -> str:
+    """'A', 'A and B', 'A, B and C', or 'A et al.' from four names on."""
+    if len(names) > 3:
+        return f"{names[0]} {words.et_al}"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} {words.and_} {names[-1]}"
+    return names[0] if names else ""
+
+
 def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None = None) -> str:
     """The entry as a one-line plain-text reference in ``lang`` (fr, nl, en), Harvard style
-    (Cite Them Right): ``Moriau, J. (2023) « Title ». Publisher. Disponible sur: URL.``
+    (Cite Them Right): ``Moriau, J. (2023) « Title », Santé conjuguée, (104). Disponible sur: URL.``
 
-    Reports are cited by title and genre, legal texts by title, other items with the title in quotes; with no
-    person named, the organisations are the authors and are not repeated as publisher. This
-    is formatted here rather than by citeproc-py, which takes about 5 ms an entry: too slow
+    The layout of the style's CSL file (harvard-cite-them-right, as citeproc-py ships it) for
+    the CSL item kb exports (``exports.csljson``): reports and legal texts are cited by title (and
+    edition), other items with the title in quotes, followed by where they appear (an article
+    with neither volume nor pages is a "[Preprint]"); reports then name their genre; articles
+    name no publisher, and with no person named the organisations are the authors and are not
+    repeated as publisher. Then an article's volume(issue), the pages of an article or report,
+    and the DOI or URL. A report's series is its CSL collection title, which the style does not
+    print; a dataset or document has no volume or pages in it. Editions are printed as written
+    (the style writes a bare number as an ordinal, "3rd edn"). With no author at all the title
+    takes the author's place (an article's journal, when it has one) and is not repeated.
+
+    This is formatted here rather than by citeproc-py, which takes about 5 ms an entry: too slow
     for every page of a large inventory. The tests render the same entries with citeproc-py.
     """
     vocabularies = loaded(vocabularies)
     if lang not in _WORDS:
         raise ValueError(f"unknown language '{lang}': use one of {', '.join(_WORDS)}")
-    and_, et_al, available, opening, closing = _WORDS[lang]
+    words = _WORDS[lang]
+    csl = kind(entry.type).csl
     people = [_short_name(name) for name in entry.authors]
     organisations = organisation_names(entry, vocabularies)
-    names = people or organisations
-    if len(names) > 3:
-        creators = f"{names[0]} {et_al}"
-    elif len(names) > 1:
-        creators = f"{', '.join(names[:-1])} {and_} {names[-1]}"
+    edition = entry.edition or ""
+    if csl in ("report", "legislation"):
+        title = _joined(". ", entry.title, edition)
     else:
-        creators = names[0] if names else ""
-    if not creators:
-        parts = [f"{entry.title} ({entry.year})."]
-    elif kind(entry.type).csl == "report":  # the edition before the genre, as citeproc places it
-        edition = f" {entry.edition}." if entry.edition else ""
-        parts = [f"{creators} ({entry.year}) {entry.title}.{edition} {type_label(entry, vocabularies)}."]
-    elif kind(entry.type).csl == "legislation":
-        parts = [f"{creators} ({entry.year}) {entry.title}."]
-    else:
-        parts = [f"{creators} ({entry.year}) {opening}{entry.title}{closing}."]
-    where = _where(entry, edition=kind(entry.type).csl != "report" or not creators)
-    if where:
-        parts.append(f"{where}.")
-    if people and organisations:
-        place = f"{entry.publisher_place}: " if entry.publisher_place else ""
-        parts.append(f"{place}{SEPARATOR.join(organisations)}.")
+        title = f"{words.opening}{entry.title}{words.closing}"
+    container = ""
+    if entry.container and csl != "report":
+        preprint = " [Preprint]" if csl == "article-journal" and not (entry.pages or entry.volume) else ""
+        container = _joined(". ", entry.container + preprint, edition)
+    creators = _creators(people or organisations, words)
+    if not creators and csl == "article-journal" and entry.container:
+        creators, container = entry.container, ""
+    elif not creators:
+        creators, title = title, ""
+    head = _joined(" ", creators, f"({entry.year})", _joined(", ", title, container))
+    publisher = _joined(": ", entry.publisher_place or "", SEPARATOR.join(organisations) if people else "")
+    if csl == "report":
+        publisher = _joined(". ", type_label(entry, vocabularies), publisher)
+    elif csl == "article-journal":
+        publisher = ""
+    text = _joined(". ", head, publisher)
+    locator = ""
+    if csl == "article-journal":
+        locator = (entry.volume or "") + (f"({entry.issue})" if entry.issue else "")
+    pages = ""
+    if entry.pages and csl in ("report", "article-journal"):
+        label = words.pages if split_pages(entry.pages)[1] else words.page
+        pages = f"{label} {page_range(entry.pages, words.dash)}"
+    if tail := _joined(", ", locator, pages):
+        text += f", {tail}"
     if entry.doi:
-        parts.append(f"doi:{entry.doi}.")
+        text += f". {words.available}: https://doi.org/{entry.doi}"
     elif url := readable_url(entry):
-        parts.append(f"{available}: {url}.")
-    return " ".join(" ".join(parts).split())
-
-
-def _where(entry: Entry, edition: bool = True) -> str:
-    """'Bruxelles Santé, 96(2), 12-15' or 'Série, 3e éd.': where the document appears, for a reference."""
-    parts = [entry.container] if entry.container else []
-    number = (entry.volume or "") + (f"({entry.issue})" if entry.issue else "")
-    parts += [p for p in (number, entry.pages and page_range(entry.pages, "–"), edition and entry.edition) if p]
-    return ", ".join(parts)
+        text += f". {words.available}: {url}"
+    return " ".join(f"{text}.".split())
