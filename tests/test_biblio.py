@@ -1,4 +1,4 @@
-"""BibTeX, RIS and CSL-JSON out and in (kb.biblio, kb export, kb import), checked with the real
+"""BibTeX, RIS and CSL-JSON out and in (kb.bibliography, kb export, kb import), checked with the real
 parsers: bibtexparser v2, rispy, jsonschema against the CSL-JSON schema, citeproc-py.
 
 tests/data/csl-data.json is the CSL 1.0.2 input schema written for these tests from the CSL

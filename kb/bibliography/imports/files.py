@@ -17,7 +17,7 @@ MAX_IMPORT_BYTES = 20_000_000
 
 
 def sniff(text: str) -> list[str]:
-    """The formats the content looks like, most likely first."""
+    """The formats the content looks like, most likely first (a new format adds its signature)."""
     found = []
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("[", "{")):
