@@ -15,39 +15,23 @@ The names below are the package's interface: the CLI, the site (and its template
 and the tests use them; the modules behind them can move without the callers knowing.
 """
 
-from kb.bibliography.formats import (
-    EXTENSIONS,
-    FORMAT_NAMES,
-    FORMATS,
-    Format,
-    export,
-    format_from_name,
-    join,
-    write_text,
-)
 from kb.bibliography.citation import citation_meta, coins, jsonld, reference
-from kb.bibliography.exports.bibtex import export as bibtex, record as bibtex_record
+from kb.bibliography.exports.bibtex import export as bibtex
 from kb.bibliography.exports.csljson import dumps, item as csl_item, items as csljson
-from kb.bibliography.exports.ris import export as ris, record as ris_record
-from kb.bibliography.imports.fields import read_records, to_fields
-from kb.bibliography.imports.files import MAX_IMPORT_BYTES, read_raw, sniff
-from kb.bibliography.imports.records import ImportFailed, Raw, Record
-from kb.bibliography.imports.writing import ImportReport, Skipped, import_file, plan_import, todo, write_records
-from kb.bibliography.mapping import kind, readable_url
+from kb.bibliography.exports.ris import export as ris
+from kb.bibliography.formats import EXTENSIONS, FORMAT_NAMES, FORMATS, export, format_from_name, join, write_text
+from kb.bibliography.imports.fields import read_records
+from kb.bibliography.imports.files import sniff
+from kb.bibliography.imports.records import ImportFailed
+from kb.bibliography.imports.writing import import_file, plan_import, todo, write_records
+from kb.bibliography.mapping import kind
 
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
     "FORMAT_NAMES",
-    "MAX_IMPORT_BYTES",
-    "Format",
     "ImportFailed",
-    "ImportReport",
-    "Raw",
-    "Record",
-    "Skipped",
     "bibtex",
-    "bibtex_record",
     "citation_meta",
     "coins",
     "csl_item",
@@ -60,14 +44,10 @@ __all__ = [
     "jsonld",
     "kind",
     "plan_import",
-    "read_raw",
     "read_records",
-    "readable_url",
     "reference",
     "ris",
-    "ris_record",
     "sniff",
-    "to_fields",
     "todo",
     "write_records",
     "write_text",
