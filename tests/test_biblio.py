@@ -428,7 +428,12 @@ def citeproc_reference(entry, lang: str) -> str:
         item.pop("publisher", None)  # organisations as authors are not repeated as publisher
     bibliography = CitationStylesBibliography(harvard(lang), CiteProcJSON([item]), formatter.plain)
     bibliography.register(Citation([CitationItem(entry.id)]))
-    return " ".join(str(bibliography.bibliography()[0]).split())
+    text = " ".join(str(bibliography.bibliography()[0]).split())
+    if entry.container and not (entry.volume or entry.pages):
+        # The style calls an article with neither volume nor pages a "[Preprint]" (in the
+        # locale's words); kb's are magazine and news articles, and kb does not say so.
+        text = re.sub(re.escape(entry.container) + r" \[[^\]]+\]", lambda _: entry.container, text)
+    return text
 
 
 def test_reference_agrees_with_citeproc(entries_dir: Path) -> None:

@@ -243,7 +243,8 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
     The layout of the style's CSL file (harvard-cite-them-right, as citeproc-py ships it) for
     the CSL item kb exports (``exports.csljson``): reports and legal texts are cited by title (and
     edition), other items with the title in quotes, followed by where they appear (an article
-    with neither volume nor pages is a "[Preprint]"); reports then name their genre; articles
+    with neither volume nor pages is not called a "[Preprint]", as the style would: kb's articles
+    without them are magazine and news articles, not preprints); reports then name their genre; articles
     name no publisher, and with no person named the organisations are the authors and are not
     repeated as publisher. Then an article's volume(issue), the pages of an article or report,
     and the DOI or URL. A report's series is its CSL collection title, which the style does not
@@ -268,8 +269,7 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
         title = f"{words.opening}{entry.title}{words.closing}"
     container = ""
     if entry.container and csl != "report":
-        preprint = " [Preprint]" if csl == "article-journal" and not (entry.pages or entry.volume) else ""
-        container = _joined(". ", entry.container + preprint, edition)
+        container = _joined(". ", entry.container, edition)
     creators = _creators(people or organisations, words)
     if not creators and csl == "article-journal" and entry.container:
         creators, container = entry.container, ""
