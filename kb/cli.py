@@ -1088,7 +1088,7 @@ def export_command(
 
     Uses the same filters as 'kb search'; the store is brought up to date first (as 'kb index').
     """
-    from kb.bibliography import formats as biblio
+    from kb import bibliography as biblio
     from kb.lock import WAIT
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
@@ -1135,7 +1135,7 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
     file is written: a bad file writes nothing. Scale and criteria are left for you to add:
     'kb check' lists them. Messages speak the language of --lang, as 'kb check' does.
     """
-    from kb.bibliography import formats as biblio
+    from kb import bibliography as biblio
     from kb.i18n import message
 
     def say(key: str, err: bool = False, **params: object) -> None:

@@ -28,7 +28,8 @@ import pytest
 import yaml
 from conftest import REPO
 
-from kb.bibliography import formats as biblio
+from kb import bibliography as biblio
+from kb.bibliography.exports import bibtex as bibtex_out
 from kb.entries import inventory, vocab
 from kb.entries.schema import Entry
 from kb.project import Project
@@ -121,7 +122,7 @@ def containers_lost(entries: list[Entry], vocabularies: vocab.Vocabularies) -> l
             continue
         bib = biblio.bibtex([entry], vocabularies)
         if not re.search(
-            r"^\s*(?:journal|series) = \{" + re.escape(biblio._tex(entry.container)) + r"\},$", bib, re.MULTILINE
+            r"^\s*(?:journal|series) = \{" + re.escape(bibtex_out._tex(entry.container)) + r"\},$", bib, re.MULTILINE
         ):
             problems.append(f"{entry.id}: bibtex")
         ris = biblio.ris([entry], vocabularies)

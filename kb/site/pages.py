@@ -23,7 +23,7 @@ import jinja2.filters
 from markupsafe import Markup, escape
 
 from kb import i18n
-from kb.bibliography import formats as biblio
+from kb import bibliography as biblio
 from kb.config import Config
 from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
