@@ -126,7 +126,10 @@ def _item_line(text: str, number: int) -> int:
     import yaml
 
     node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return node.value[number - 1].start_mark.line + 1
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) < number:  # the caller read a list
+        return 1
+    item: yaml.Node = node.value[number - 1]
+    return item.start_mark.line + 1
 
 
 def _load_file(path: Path) -> Vocabulary:
