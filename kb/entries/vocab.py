@@ -207,14 +207,6 @@ class Vocabularies:
     def label(self, field_name: str, term_id: str, lang: str = "fr") -> str:
         return self.for_field(field_name).label(term_id, lang)
 
-    def bassin_communes(self) -> dict[str, tuple[str, ...]]:
-        """Bassin id -> the communes it covers, whole or in part."""
-        return {
-            t.id: tuple(t.extra.get("communes", [])) + tuple(t.extra.get("partial", []))
-            for t in self["territories"]
-            if t.extra.get("kind") == "bassin"
-        }
-
 
 @functools.lru_cache(maxsize=4)
 def load(directory: Path = VOCAB_DIR) -> Vocabularies:

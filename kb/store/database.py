@@ -270,16 +270,11 @@ class Store:
             query = query.where(EntryRow.year <= filters.year_to)
         return query
 
-    def count(self, filters: Filters = Filters()) -> int:
-        """How many entries the filters keep, counted in SQL: the oracle the search tests compare
-        Whoosh's counts with (kb itself counts in the search index)."""
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(self._filtered_ids(filters).subquery())) or 0
-
     def facet_counts(self, filters: Filters = Filters()) -> dict[str, dict[str, int]]:
         """For every dimension (and year), how many of the filtered entries carry each value,
-        counted in SQL: the oracle the search and store tests compare facets with, and the way a
-        shared PostgreSQL deployment counts without a search index."""
+        counted in SQL. kb itself counts facets in the search index: this is kept for
+        scripts/bench_search.py, which times it against the index's counts, and for the store
+        tests that check the store against the files (tests/test_store.py, tests/test_index.py)."""
         tags = select(Tag.dimension, Tag.value, func.count()).group_by(Tag.dimension, Tag.value)
         years = select(EntryRow.year, func.count()).group_by(EntryRow.year)
         if filters:  # (with none, no IN: one look-up per entry made it 6 times slower)
