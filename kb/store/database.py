@@ -357,7 +357,7 @@ class Store:
         return result
 
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _connection_record: ConnectionPoolEntry) -> None:
     """WAL keeps readers going while ``kb index`` writes; foreign keys make CASCADE real."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
