@@ -38,12 +38,9 @@ _.field_writer  # whoosh.codec.base.Codec: the writer of a new segment's fields
 _.postings_writer  # whoosh.codec.base.Codec: the writer of a new segment's postings
 _.format_fragment  # whoosh.highlight.Formatter: one snippet with its matches marked
 
-# kb/bibliography/formats.py: rispy calls these overrides of RisWriter
+# kb/bibliography/exports/ris.py: rispy calls these overrides of RisWriter
 _.DEFAULT_DELIMITER_MAPPING  # rispy.RisWriter: fields joined on one line, none here (one UR line per URL)
 _.set_header  # rispy.RisWriter: the "1." line before each record, none here
-# ... and templates call these (a module the templates receive)
-_.citation_meta  # entry.html: the citation meta tags in <head>
-_.reference  # entry.html: the entry's formatted reference
 
 # kb/site: methods and functions the templates call
 _.organisation  # entry.html and feed.xml: an organisation's label (and its partner id)
