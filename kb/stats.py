@@ -104,9 +104,6 @@ class Matrix:
     dimension: str = "criteria"
     tagged: int = 0  # entries with a column value: every entry has criteria, not every one a basis
 
-    def count(self, scale: str, criterion: str) -> int:
-        return self.counts[self.scales.index(scale)][self.criteria.index(criterion)]
-
     @property
     def empty_cells(self) -> tuple[tuple[str, str], ...]:
         """(scale, criterion) pairs no entry has: what nobody has studied."""
@@ -317,17 +314,10 @@ class CrossTable:
     none: int = 0
     none_by_column: tuple[int, ...] = ()
 
-    def count(self, row: str, column: str) -> int:
-        return self.counts[self.rows.index(row)][self.columns.index(column)]
-
     def top(self, limit: int | None = None) -> list[tuple[str, int]]:
         """Non-empty rows, largest total first (ties in vocabulary order)."""
         ranked = sorted(((r, t) for r, t in zip(self.rows, self.row_totals) if t), key=lambda item: -item[1])
         return ranked[:limit] if limit is not None else ranked
-
-    @property
-    def max(self) -> int:
-        return max((n for row in self.counts for n in row), default=0)
 
     def as_dict(self) -> dict[str, Any]:
         return {

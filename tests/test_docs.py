@@ -64,3 +64,15 @@ def test_every_configuration_key_is_documented():
     section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     for name in SETTINGS:
         assert f"| `{name}` |" in section, name
+
+
+def test_every_check_scripts_test_runs_is_documented_with_how_to_run_it_alone():
+    script = (REPO / "scripts" / "test").read_text(encoding="utf-8")
+    run = script.split("# --- run ---", 1)[1]
+    tools = set(re.findall(r'"\$VENV/bin/(\w+)"', run)) | set(re.findall(r'"\$VPY" -m (\w+)', run))
+    assert tools >= {"ruff", "mypy", "vulture", "pytest"}
+    section = README.split("## Development", 1)[1].split("\n## ", 1)[0]
+    for tool in tools:
+        assert f"| `{tool}" in section, f"README's Development table has no row for {tool}"
+        if tool != "pytest":
+            assert f"`.kb-test/venv/bin/{tool}" in section, f"README does not say how to run {tool} alone"

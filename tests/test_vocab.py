@@ -125,8 +125,12 @@ def test_the_5_bassins_cover_the_19_communes_exactly(vocabularies: vocab.Vocabul
     assert set(whole) | set(partial) == set(COMMUNES)
 
 
-def test_bassin_communes(vocabularies: vocab.Vocabularies) -> None:
-    covered = vocabularies.bassin_communes()
+def test_each_bassin_lists_its_whole_communes_then_the_shared_one(vocabularies: vocab.Vocabularies) -> None:
+    covered = {
+        t.id: tuple(t.extra.get("communes", [])) + tuple(t.extra.get("partial", []))
+        for t in vocabularies["territories"]
+        if t.extra.get("kind") == "bassin"
+    }
     assert covered["bassin_nord"] == ("21003", "21008", "21010", "21011", "21004")
     assert covered["bassin_nord_est"] == ("21006", "21014", "21015")
     assert sorted({c for communes in covered.values() for c in communes}) == COMMUNES

@@ -44,12 +44,13 @@ def files_at(root: Path, revision: str, folder: str) -> dict[str, bytes]:
     blobs: list[tuple[str, str]] = []
     for row in listing.split(b"\0"):
         if row:
-            meta, name = row.split(b"\t", 1)
-            blobs.append((name.decode("utf-8")[len(folder) + 1 :], meta.split()[2].decode()))
+            meta, path = row.split(b"\t", 1)
+            blobs.append((path.decode("utf-8")[len(folder) + 1 :], meta.split()[2].decode()))
     if not blobs:
         return {}
     out = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for _, sha in blobs).encode())
-    result, position = {}, 0
+    result: dict[str, bytes] = {}
+    position = 0
     for name, _ in blobs:
         header_end = out.index(b"\n", position)
         size = int(out[position:header_end].split()[2])

@@ -18,7 +18,7 @@ from typing import Iterable
 
 from kb.entries import vocab
 from kb.entries.schema import Entry, Parsed, parse_file
-from kb.entries.problems import Problem
+from kb.entries.problems import Problem, Severity
 from kb.i18n import message
 
 TITLE_SIMILARITY = 0.8
@@ -162,7 +162,8 @@ def normalise_title(title: str) -> str:
 def _likely_duplicates(entries: list[Entry]) -> list[Problem]:
     """Same DOI (error), same URL or near-identical title (warnings): likely the same document twice."""
     problems: list[Problem] = []
-    for key, severity in (("doi", "error"), ("url", "warning")):
+    same_document: tuple[tuple[str, Severity], ...] = (("doi", "error"), ("url", "warning"))
+    for key, severity in same_document:
         first: dict[str, Entry] = {}
         for entry in entries:
             value = getattr(entry, key)
@@ -303,10 +304,10 @@ class Reworded:
     an organisation) are compared, so a large inventory stays fast."""
 
     def __init__(self) -> None:
-        self.buckets: dict[tuple, list[tuple[object, TitleWords]]] = defaultdict(list)
+        self.buckets: dict[tuple[str, ...], list[tuple[object, TitleWords]]] = defaultdict(list)
 
     @staticmethod
-    def _keys(words: TitleWords, year: object, organisations: Iterable[str]) -> set[tuple]:
+    def _keys(words: TitleWords, year: object, organisations: Iterable[str]) -> set[tuple[str, ...]]:
         groups = [("year", str(year))] if year else []
         groups += [("org", vocab.fold(o).strip()) for o in organisations if o.strip()]
         return {(word, *group) for word in words.full for group in groups}

@@ -104,7 +104,8 @@ class Proposal:
 def read_answers(body: str) -> dict[str, str]:
     """Field name -> the answer under its question (``### Label (name)``), as typed."""
     answers: dict[str, str] = {}
-    current, lines = None, []
+    current: str | None = None
+    lines: list[str] = []
     for line in body.replace("\r\n", "\n").split("\n"):
         heading = re.match(r"^### .*\(([a-z_]+)\)\s*$", line)
         if heading:

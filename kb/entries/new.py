@@ -57,12 +57,17 @@ def _translations(value: Any) -> list[str]:
     return lines
 
 
+def _blank(value: Any) -> bool:
+    """Nothing to write: None, '', [] or {} (a number, even 0, is written)."""
+    return value is None or (not isinstance(value, int) and not value)
+
+
 def render(fields: dict[str, Any], body: str) -> str:
     """The text of an entry file: front matter in the documented order, then the body."""
     lines = ["---"]
     for name in FIELD_ORDER:
-        value = fields.get(name)
-        if value is None or (not isinstance(value, int) and not value):  # nothing to write ('', [], {})
+        value: Any = fields.get(name)
+        if _blank(value):
             continue
         if name == "authors":
             lines.append("authors:")

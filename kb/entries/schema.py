@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 import urllib.parse
@@ -114,12 +115,12 @@ class Text(Option):
         control = CONTROL.search(value)
         if control:
             raise Invalid("check.control_character", code=f"{ord(control.group()):04X}")
-        value = " ".join(value.split())
-        if not value:
+        text = " ".join(value.split())
+        if not text:
             raise Invalid("check.empty" if self.required else "check.empty_optional")
-        if len(value) > self.max_length:
-            raise Invalid("check.too_long", length=len(value), max=self.max_length)
-        return value
+        if len(text) > self.max_length:
+            raise Invalid("check.too_long", length=len(text), max=self.max_length)
+        return text
 
 
 class Integer(Option):
@@ -152,8 +153,8 @@ class PartialDate(Option):
         self.full = full
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> str:
-        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-        match = self.PATTERN.match(text) if text else None
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        match = self.PATTERN.match(text)
         shape = message("shape.full" if self.full else "shape.partial")
         if not match or (self.full and not match.group(3)):
             raise Invalid("check.not_date", value=_describe(value), shape=shape)
@@ -235,13 +236,13 @@ class Choice(Option):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
             raise Invalid("check.choice_not_text", vocabulary=vocabulary.name, value=_describe(value))
-        value = value.strip()
-        if value in vocabulary:
-            return value
-        guess = vocabulary.suggest(value)
+        text = value.strip()
+        if text in vocabulary:
+            return text
+        guess = vocabulary.suggest(text)
         if guess:
-            raise Invalid("check.not_in_vocabulary", value=value, vocabulary=vocabulary.name, guess=guess)
-        raise Invalid("check.not_in_vocabulary_no_guess", value=value, vocabulary=vocabulary.name)
+            raise Invalid("check.not_in_vocabulary", value=text, vocabulary=vocabulary.name, guess=guess)
+        raise Invalid("check.not_in_vocabulary_no_guess", value=text, vocabulary=vocabulary.name)
 
 
 class ListOf(Option):
@@ -559,7 +560,7 @@ def _too_deep(front: str) -> int | None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return event.start_mark.line + 2
+                    return (event.start_mark.line if event.start_mark else 0) + 2
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
         return None
@@ -691,7 +692,7 @@ def convert_fields(
                 )
             )
             continue
-        ctx = Context(vocabularies, lambda p, n=name, ln=line: report(p, n, ln))
+        ctx = Context(vocabularies, functools.partial(report, name=name, line=line))
         try:
             values[name] = option.convert(raw, value_node, ctx)
         except Invalid as problem:

@@ -24,11 +24,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence, TypeVar
+from typing import Iterable, Protocol, Sequence, TypeVar
 
 from kb.entries.vocab import Vocabularies, fold
 
-T = TypeVar("T")
+
+class _Placed(Protocol):
+    """What ``Reach.split`` reads of an entry."""
+
+    @property
+    def territories(self) -> Iterable[str]: ...
+
+
+T = TypeVar("T", bound=_Placed)
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,12 @@ class Reach:
             return "own"
         return "broader" if places & self.broader else None
 
-    def split(self, entries: Sequence[T], listed=lambda entry: entry.territories) -> tuple[list[T], list[T]]:
+    def split(self, entries: Sequence[T]) -> tuple[list[T], list[T]]:
         """The entries about the territory itself, then the broader ones, each in the given order."""
-        own, broader = [], []
+        own: list[T] = []
+        broader: list[T] = []
         for entry in entries:
-            relation = self.relation(listed(entry))
+            relation = self.relation(entry.territories)
             if relation == "own":
                 own.append(entry)
             elif relation == "broader":

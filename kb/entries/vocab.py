@@ -126,7 +126,10 @@ def _item_line(text: str, number: int) -> int:
     import yaml
 
     node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return node.value[number - 1].start_mark.line + 1
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) < number:  # the caller read a list
+        return 1
+    item: yaml.Node = node.value[number - 1]
+    return item.start_mark.line + 1
 
 
 def _load_file(path: Path) -> Vocabulary:
@@ -203,14 +206,6 @@ class Vocabularies:
 
     def label(self, field_name: str, term_id: str, lang: str = "fr") -> str:
         return self.for_field(field_name).label(term_id, lang)
-
-    def bassin_communes(self) -> dict[str, tuple[str, ...]]:
-        """Bassin id -> the communes it covers, whole or in part."""
-        return {
-            t.id: tuple(t.extra.get("communes", [])) + tuple(t.extra.get("partial", []))
-            for t in self["territories"]
-            if t.extra.get("kind") == "bassin"
-        }
 
 
 @functools.lru_cache(maxsize=4)

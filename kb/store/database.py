@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import (
     BigInteger,
@@ -28,7 +28,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kb.entries.schema import CITATION_FIELDS, Entry
@@ -138,7 +141,7 @@ class Store:
 
     def digests(self) -> dict[str, str]:
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(EntryRow.id, EntryRow.digest)).all())
+            return {i: d for i, d in conn.execute(select(EntryRow.id, EntryRow.digest))}
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """Entry id -> (digest, path): enough to tell whether a copy of an entry is current."""
@@ -151,12 +154,13 @@ class Store:
         values = None if wanted is None else sorted({doi.lower() for doi in wanted})
         with self.engine.connect() as conn:
             if values is None or not all(v.isascii() for v in values):  # SQLite's lower() is ASCII-only
-                found = dict(conn.execute(query).all())
+                found = {i: d for i, d in conn.execute(query) if d is not None}
                 return found if values is None else {i: d for i, d in found.items() if d.lower() in set(values)}
             return {
                 i: d
                 for start in range(0, len(values), 500)
                 for i, d in conn.execute(query.where(func.lower(EntryRow.doi).in_(values[start : start + 500])))
+                if d is not None
             }
 
     def revision(self) -> str | None:
@@ -168,7 +172,9 @@ class Store:
         """What each stored entry's file looked like when it was read: skips re-reading it."""
         with self.engine.connect() as conn:
             # The driver's cursor: one SQLAlchemy row per entry costs more than the query itself.
-            cursor = conn.connection.driver_connection.cursor()
+            driver = conn.connection.driver_connection
+            assert driver is not None, "an open connection has its driver's connection"
+            cursor = driver.cursor()
             try:
                 cursor.execute("SELECT id, mtime_ns, size, digest FROM entries")
                 return {i: FileState(m, s, d) for i, m, s, d in cursor.fetchall()}
@@ -199,10 +205,13 @@ class Store:
             conn.execute(insert(Meta), [{"key": "revision", "value": uuid.uuid4().hex}])
 
     @staticmethod
-    def _insert(conn, entries: list[Entry], states: dict[str, FileState]) -> None:
+    def _insert(conn: Connection, entries: list[Entry], states: dict[str, FileState]) -> None:
         if not entries:
             return
-        rows, people, tags, translations = [], [], [], []
+        rows: list[dict[str, Any]] = []
+        people: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        translations: list[dict[str, Any]] = []
         for e in entries:
             rows.append(
                 {
@@ -243,7 +252,7 @@ class Store:
         if translations:
             conn.execute(insert(Translation), translations)
 
-    def _filtered_ids(self, filters: Filters):
+    def _filtered_ids(self, filters: Filters) -> Select[Any]:
         """A SELECT of the ids of entries passing ``filters`` (one EXISTS-style IN per value)."""
         query = select(EntryRow.id)
         for dimension, value in filters.tags():
@@ -261,16 +270,11 @@ class Store:
             query = query.where(EntryRow.year <= filters.year_to)
         return query
 
-    def count(self, filters: Filters = Filters()) -> int:
-        """How many entries the filters keep, counted in SQL: the oracle the search tests compare
-        Whoosh's counts with (kb itself counts in the search index)."""
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(self._filtered_ids(filters).subquery()))
-
     def facet_counts(self, filters: Filters = Filters()) -> dict[str, dict[str, int]]:
         """For every dimension (and year), how many of the filtered entries carry each value,
-        counted in SQL: the oracle the search and store tests compare facets with, and the way a
-        shared PostgreSQL deployment counts without a search index."""
+        counted in SQL. kb itself counts facets in the search index: this is kept for
+        scripts/bench_search.py, which times it against the index's counts, and for the store
+        tests that check the store against the files (tests/test_store.py, tests/test_index.py)."""
         tags = select(Tag.dimension, Tag.value, func.count()).group_by(Tag.dimension, Tag.value)
         years = select(EntryRow.year, func.count()).group_by(EntryRow.year)
         if filters:  # (with none, no IN: one look-up per entry made it 6 times slower)
@@ -295,7 +299,7 @@ class Store:
             ]
         return self._entries(self._filtered_ids(filters))
 
-    def _entries(self, ids) -> list[Entry]:
+    def _entries(self, ids: Select[Any]) -> list[Entry]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(EntryRow).where(EntryRow.id.in_(ids)).order_by(EntryRow.id)).mappings().all()
             tags: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -353,7 +357,7 @@ class Store:
         return result
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _connection_record: ConnectionPoolEntry) -> None:
     """WAL keeps readers going while ``kb index`` writes; foreign keys make CASCADE real."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Iterator
-
-if TYPE_CHECKING:  # kb search imports this module and needs no entry parsing
-    from kb.entries.schema import Entry
+from typing import Iterator
 
 TAG_FIELDS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 
@@ -40,20 +37,6 @@ class Filters:
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) not in ((), None) for f in fields(self))
-
-    def matches(self, entry: Entry) -> bool:
-        """Whether the filters keep ``entry``, from the entry alone: the oracle tests compare the
-        store's and the index's filtering with."""
-        tags = entry.tags()
-        if any(value not in tags[name] for name, value in self.tags()):
-            return False
-        if self.places_any and not set(self.places_any) & set(tags["territories"]):
-            return False
-        if set(self.places_none) & set(tags["territories"]):
-            return False
-        if self.year_from is not None and entry.year < self.year_from:
-            return False
-        return self.year_to is None or entry.year <= self.year_to
 
 
 YEARS = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.)\s*(\d{4})?)?\s*$")
