@@ -23,7 +23,6 @@ from kb.entries.vocab import LANGS, Vocabularies
 
 TAGS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 TEXT = ("id", "title", "year", "date", "summary", "authors", "organisations", "url", "doi", "added")
-ARRAYS = ("scale", "criteria", "basis", "partners", "territories", "authors", "organisations")
 
 
 def rows(entries: Iterable[Entry], vocabularies: Vocabularies) -> list[dict[str, Any]]:
