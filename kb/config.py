@@ -106,33 +106,30 @@ class Config:
     def site_tagline(self, lang: str) -> str:
         return self.tagline.get(lang) or i18n.t(lang, "site_long")
 
-    def edit_url(self, entry_id: str) -> str:
-        """The forge's editor for an entry's file (GitHub and GitLab use the same shape)."""
+    def _forge(self, path: str) -> str:
+        """``path`` on the repository's forge (GitHub and GitLab share these shapes), or "" without
+        a repository: the pages then leave out the links to the forge."""
         if not self.repository:
             return ""
-        return f"{self.repository.rstrip('/')}/edit/{self.branch}/{self.entries_folder}/{entry_id}.md"
+        return f"{self.repository.rstrip('/')}/{path}"
+
+    def edit_url(self, entry_id: str) -> str:
+        """The forge's editor for an entry's file."""
+        return self._forge(f"edit/{self.branch}/{self.entries_folder}/{entry_id}.md")
 
     def history_url(self, entry_id: str) -> str:
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/commits/{self.branch}/{self.entries_folder}/{entry_id}.md"
+        return self._forge(f"commits/{self.branch}/{self.entries_folder}/{entry_id}.md")
 
     def source_url(self, entry_id: str, line: int) -> str:
         """An entry's file on the forge, at a line (for reports read on the forge)."""
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/blob/{self.branch}/{self.entries_folder}/{entry_id}.md#L{line}"
+        return self._forge(f"blob/{self.branch}/{self.entries_folder}/{entry_id}.md#L{line}")
 
     def new_file_url(self) -> str:
         """The forge's 'new file' page in the entries folder (forks for people without write access)."""
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/new/{self.branch}/{self.entries_folder}"
+        return self._forge(f"new/{self.branch}/{self.entries_folder}")
 
     def new_issue_url(self) -> str:
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/issues/new"
+        return self._forge("issues/new")
 
     def overriding(self, **values: str | None) -> "Config":
         """This configuration with the values a command line or the environment gives (None: keep)."""

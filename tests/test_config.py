@@ -19,7 +19,14 @@ def test_the_shipped_file_is_valid_and_names_both_languages():
 
 def test_without_a_file_kb_keeps_its_defaults(tmp_path: Path):
     assert config.load(tmp_path) == config.Config()
-    assert config.Config().edit_url("x") == ""
+    defaults = config.Config()  # no repository: no link to a forge
+    assert [
+        defaults.edit_url("x"),
+        defaults.history_url("x"),
+        defaults.source_url("x", 3),
+        defaults.new_file_url(),
+        defaults.new_issue_url(),
+    ] == [""] * 5
 
 
 def test_forge_addresses(tmp_path: Path):
@@ -28,6 +35,8 @@ def test_forge_addresses(tmp_path: Path):
     )
     settings = config.load(tmp_path)
     assert settings.edit_url("abc") == "https://github.com/org/kb/edit/dev/data/entries/abc.md"
+    assert settings.history_url("abc") == "https://github.com/org/kb/commits/dev/data/entries/abc.md"
+    assert settings.source_url("abc", 7) == "https://github.com/org/kb/blob/dev/data/entries/abc.md#L7"
     assert settings.new_file_url() == "https://github.com/org/kb/new/dev/data/entries"
     assert settings.new_issue_url() == "https://github.com/org/kb/issues/new"
 
