@@ -129,9 +129,13 @@ def _exclusive(project: Any, command: str, wait: float) -> Any:
 def _project(
     entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None, **paths: Any
 ):
-    from kb.project import Project
+    from kb.i18n import cli_languages
+    from kb.project import BadVariable, Project
 
-    return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
+    try:
+        return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
+    except BadVariable as bad:
+        raise click.ClickException("\n".join(bad.render(lang) for lang in cli_languages())) from None
 
 
 def lang_option(func: Any) -> Any:

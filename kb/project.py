@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import math
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
+from kb import i18n
 from kb import faults, lock
 from kb.config import Config
 from kb.entries import vocab
@@ -75,6 +77,37 @@ def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[
                     found.append((item.name, item.path, item.stat()))
     found.sort()
     return {name[:-3]: (path, stat) for name, path, stat in found}, refused
+
+
+class BadVariable(Exception):
+    """A ``KB_*`` environment variable kb cannot use: ``what`` is the catalogue's message (its
+    ``.fix`` key says how to fix it), so the command says it in the reader's language."""
+
+    def __init__(self, key: str, **params: object):
+        self.what = i18n.message(key, **params)
+        self.fix = i18n.message(f"{key}.fix", **params)
+        super().__init__(f"{self.what.render('en')} -- {self.fix.render('en')}")
+
+    def render(self, lang: str) -> str:
+        return f"{self.what.render(lang)} -- {self.fix.render(lang)}"
+
+
+PAGEFIND_TIMEOUT = 600.0  # seconds Pagefind may run without KB_PAGEFIND_TIMEOUT
+
+
+def seconds_from(variable: str, default: float) -> float:
+    """The environment ``variable`` as a number of seconds, ``default`` when unset or empty;
+    BadVariable when it is not a finite number of seconds, zero or more."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise BadVariable("env.seconds", name=variable, value=value, default=f"{default:g}")
+    return seconds
 
 
 class Refused(Exception):
@@ -155,7 +188,7 @@ class Project:
         self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
         self.site_dir = Path(self.site_dir or self.root / "site")
         if self.pagefind_timeout is None:
-            self.pagefind_timeout = float(os.environ.get("KB_PAGEFIND_TIMEOUT") or 600)
+            self.pagefind_timeout = seconds_from("KB_PAGEFIND_TIMEOUT", PAGEFIND_TIMEOUT)
 
     @cached_property
     def config(self) -> Config:

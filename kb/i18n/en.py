@@ -311,7 +311,7 @@ EN: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "the fields are: {fields}",
     "check.unreadable_value": "{field} cannot be read ({error})",
     "check.unreadable_value.fix": "write a plain value",
-    # --- kb.yml: read as an entry's front matter is, in the words of settings ---
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
     "config.too_deep": "kb.yml nests lists or settings more than {max} levels deep",
     "config.too_deep.fix": "write plain 'setting: value' lines (see Configuration in README.md)",
     "config.bad_yaml": "kb.yml is not valid YAML: {what}",
@@ -328,6 +328,8 @@ EN: dict[str, str] = {
     "config.unknown_setting.fix": "did you mean '{guess}'?",
     "config.unknown_setting_no_guess": "unknown setting '{field}'",
     "config.unknown_setting_no_guess.fix": "the settings are: {fields}",
+    "env.seconds": "{name} is '{value}', not a number of seconds",
+    "env.seconds.fix": "set it to a number of seconds, e.g. {name}=900, or unset it for the default ({default} s)",
     "check.missing": "{field} is missing",
     "check.missing.fix": "add a line '{field}: ...' to the front matter ({help})",
     "check.date_not_in_year": "date {date} is not in year {year}",

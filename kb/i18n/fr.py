@@ -311,7 +311,7 @@ FR: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "les champs sont : {fields}",
     "check.unreadable_value": "{field} ne peut pas être lu ({error})",
     "check.unreadable_value.fix": "écrivez une valeur simple",
-    # --- kb.yml: read as an entry's front matter is, in the words of settings ---
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
     "config.too_deep": "kb.yml imbrique des listes ou des réglages sur plus de {max} niveaux",
     "config.too_deep.fix": "écrivez de simples lignes 'réglage: valeur' (voir Configuration dans README.md)",
     "config.bad_yaml": "kb.yml n'est pas du YAML valide : {what}",
@@ -328,6 +328,8 @@ FR: dict[str, str] = {
     "config.unknown_setting.fix": "vouliez-vous dire « {guess} » ?",
     "config.unknown_setting_no_guess": "réglage inconnu « {field} »",
     "config.unknown_setting_no_guess.fix": "les réglages sont : {fields}",
+    "env.seconds": "{name} vaut « {value} », qui n'est pas un nombre de secondes",
+    "env.seconds.fix": "donnez-lui un nombre de secondes, par ex. {name}=900, ou retirez-la pour la valeur par défaut ({default} s)",
     "check.missing": "{field} manque",
     "check.missing.fix": "ajoutez une ligne '{field}: ...' à l'en-tête ({help})",
     "check.date_not_in_year": "la date {date} n'est pas dans l'année {year}",

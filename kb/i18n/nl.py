@@ -311,7 +311,7 @@ NL: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "de velden zijn: {fields}",
     "check.unreadable_value": "{field} kan niet gelezen worden ({error})",
     "check.unreadable_value.fix": "schrijf een eenvoudige waarde",
-    # --- kb.yml: read as an entry's front matter is, in the words of settings ---
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
     "config.too_deep": "kb.yml nest lijsten of instellingen meer dan {max} niveaus diep",
     "config.too_deep.fix": "schrijf eenvoudige regels 'instelling: waarde' (zie Configuration in README.md)",
     "config.bad_yaml": "kb.yml is geen geldige YAML: {what}",
@@ -328,6 +328,8 @@ NL: dict[str, str] = {
     "config.unknown_setting.fix": "bedoelde u '{guess}'?",
     "config.unknown_setting_no_guess": "onbekende instelling '{field}'",
     "config.unknown_setting_no_guess.fix": "de instellingen zijn: {fields}",
+    "env.seconds": "{name} is '{value}', geen aantal seconden",
+    "env.seconds.fix": "geef een aantal seconden, bv. {name}=900, of verwijder de variabele voor de standaardwaarde ({default} s)",
     "check.missing": "{field} ontbreekt",
     "check.missing.fix": "voeg een regel '{field}: ...' toe aan de kop ({help})",
     "check.date_not_in_year": "datum {date} valt niet in jaar {year}",
