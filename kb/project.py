@@ -8,11 +8,9 @@ difference, so both can be deleted and rebuilt at any time.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import math
-import multiprocessing
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,10 +19,10 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
 from kb import i18n
-from kb import faults, lock
+from kb import faults, lock, workers
 from kb.config import Config
 from kb.entries import vocab
-from kb.entries.schema import digest, parse_bytes
+from kb.entries.schema import Parsed, digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
 from kb.entries.schema import Entry
 from kb.entries.problems import Problem
@@ -36,29 +34,20 @@ if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to impor
 
 
 PARALLEL_PARSE_FROM = 500  # files to parse before it pays to fork a second process
-_TO_PARSE: list[tuple[bytes, str, str]] = []  # what forked parsers read (inherited, never pickled)
-_VOCABULARIES: list[vocab.Vocabularies] = []
 
 
-def _parse_range(bounds: tuple[int, int]) -> list:
-    return [parse_bytes(data, entry_id, path, _VOCABULARIES[0]) for data, entry_id, path in _TO_PARSE[slice(*bounds)]]
+def _parse_range(
+    shared: tuple[list[tuple[bytes, str, str]], vocab.Vocabularies], bounds: tuple[int, int]
+) -> list[Parsed]:
+    files, vocabularies = shared
+    return [parse_bytes(data, entry_id, path, vocabularies) for data, entry_id, path in files[slice(*bounds)]]
 
 
-def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabularies) -> list:
+def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabularies) -> list[Parsed]:
     """Parse (data, id, display path) triples, in order; on two processes when there are many
     (YAML and validation are CPU-bound: a full index of 10,000 entries is mostly parsing)."""
-    workers = min(2, os.cpu_count() or 1)
-    if workers < 2 or len(files) < PARALLEL_PARSE_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [parse_bytes(data, entry_id, path, vocabularies) for data, entry_id, path in files]
-    _TO_PARSE[:], _VOCABULARIES[:] = files, [vocabularies]
-    try:
-        step = 250
-        bounds = [(start, min(start + step, len(files))) for start in range(0, len(files), step)]
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_parse_range, bounds) for result in chunk]
-    finally:
-        _TO_PARSE.clear()
-        _VOCABULARIES.clear()
+    with workers.spread(_parse_range, (files, vocabularies), len(files), PARALLEL_PARSE_FROM) as parsed:
+        return [result for chunk in parsed for result in chunk]
 
 
 def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[Problem]]:
