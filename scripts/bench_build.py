@@ -713,9 +713,9 @@ KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
 def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
     """cProfile, with WORKERS = 1, one in-process full build (index + site), then one rebuild
     after a body edit (the staging tree made by a first, unprofiled rebuild)."""
-    from kb.site import render
+    from kb import workers
 
-    saved, render.WORKERS = render.WORKERS, 1
+    saved, workers.WORKERS = workers.WORKERS, 1
     results = {}
     try:
         work.clean()
@@ -726,7 +726,7 @@ def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
         say("  rebuild after a body edit:")
         results["rebuild"] = _profiled(work, folder / f"profile-{len(work.corpus)}-rebuild.pstats", top // 2)
     finally:
-        render.WORKERS = saved
+        workers.WORKERS = saved
     return results
 
 

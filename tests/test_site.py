@@ -171,10 +171,11 @@ def test_only_french_entry_pages_are_indexed_for_search(built):
 
 def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monkeypatch):
     """The second build renders in forked workers: how pages are split changes nothing."""
+    from kb import workers
     from kb.site import render
 
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(render, "WORKERS", 2)
+    monkeypatch.setattr(workers, "WORKERS", 2)
     root, _ = built
     other = Project(root=tmp_path, entries_dir=root / "entries")
     other.build(tmp_path / "again")
