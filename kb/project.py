@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
-from kb import i18n
-from kb import faults, lock, workers
+from kb import faults, i18n, lock, workers
 from kb.config import Config
 from kb.entries import vocab
 from kb.entries.schema import Parsed, digest, parse_bytes

@@ -37,7 +37,7 @@ R = TypeVar("R")
 WORKERS = min(2, os.cpu_count() or 1)  # processes; set it to 1 to keep all the work here (profiling)
 CHUNK = 250  # items per task: large enough that a task's overhead does not show, small enough to share
 
-_SHARED: list[Any] = []  # what the running pool's workers read: set before they fork, never pickled
+_SHARED: list[tuple[Any]] = []  # what running pools' workers read: set before they fork, never pickled
 
 
 def chunks(count: int, size: int = CHUNK) -> list[tuple[int, int]]:
@@ -46,7 +46,7 @@ def chunks(count: int, size: int = CHUNK) -> list[tuple[int, int]]:
 
 
 def _call(job: Callable[[Any, tuple[int, int]], R], bounds: tuple[int, int]) -> R:
-    return job(_SHARED[0], bounds)
+    return job(_SHARED[-1][0], bounds)  # the newest when this worker was forked: its pool's
 
 
 @contextlib.contextmanager
@@ -69,9 +69,8 @@ def spread(
     if WORKERS < 2 or count < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
         yield () if only_forked else (job(shared, bounds) for bounds in chunks(count))
         return
-    if _SHARED:
-        raise RuntimeError("kb.workers.spread is already running: pools do not nest")
-    _SHARED.append(shared)
+    slot = (shared,)  # its own identity, whatever ``shared`` is
+    _SHARED.append(slot)
     gc.freeze()
     pool = concurrent.futures.ProcessPoolExecutor(
         WORKERS,
@@ -85,4 +84,4 @@ def spread(
     finally:
         pool.shutdown(cancel_futures=True)
         gc.unfreeze()
-        _SHARED.clear()
+        _SHARED[:] = [other for other in _SHARED if other is not slot]

@@ -53,3 +53,13 @@ def test_a_worker_error_reaches_the_caller():
         _flatten(results)
     with workers.spread(_fails, None, 5, parallel_from=1) as results:  # and the next pool starts afresh
         assert _flatten(results) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.skipif(workers.WORKERS < 2, reason="one CPU: nothing is forked")
+def test_a_pool_started_while_another_runs_gives_each_its_own_work():
+    count = workers.CHUNK * 2
+    with workers.spread(_squares, {"base": 1, "lock": 1}, count, parallel_from=1) as outer:
+        with workers.spread(_squares, {"base": 2, "lock": 2}, count, parallel_from=1) as inner:
+            assert [value for value, _, _ in _flatten(inner)] == [2 + n * n for n in range(count)]
+        assert [value for value, _, _ in _flatten(outer)] == [1 + n * n for n in range(count)]
+    assert workers._SHARED == []
