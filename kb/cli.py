@@ -2,6 +2,14 @@
 
 Heavy modules (SQLAlchemy, Whoosh, the site renderer) are imported inside the commands that
 need them, so that ``kb check`` and ``kb search`` start quickly.
+
+Why one module of some 1,200 lines: it is the commands' table of contents. Each command is a
+click function of a screen or less that turns options into a call to ``kb.project`` or to a
+package, and the outcome into output and an exit status; the commands share their options
+(``--entries``, the store and index paths, the filters, ``--lang``, ``--wait``) and the one
+translation of refusals into messages (``_refusals``, ``_run_build``). Split by command, every
+file would import those back, and ``kb --help`` would load them all anyway. What a command
+does belongs in its package; only parsing options and printing belong here.
 """
 
 from __future__ import annotations
@@ -129,9 +137,13 @@ def _exclusive(project: Any, command: str, wait: float) -> Any:
 def _project(
     entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None, **paths: Any
 ):
-    from kb.project import Project
+    from kb.i18n import cli_languages
+    from kb.project import BadVariable, Project
 
-    return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
+    try:
+        return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
+    except BadVariable as bad:
+        raise click.ClickException("\n".join(bad.render(lang) for lang in cli_languages())) from None
 
 
 def lang_option(func: Any) -> Any:

@@ -106,33 +106,30 @@ class Config:
     def site_tagline(self, lang: str) -> str:
         return self.tagline.get(lang) or i18n.t(lang, "site_long")
 
-    def edit_url(self, entry_id: str) -> str:
-        """The forge's editor for an entry's file (GitHub and GitLab use the same shape)."""
+    def _forge(self, path: str) -> str:
+        """``path`` on the repository's forge (GitHub and GitLab share these shapes), or "" without
+        a repository: the pages then leave out the links to the forge."""
         if not self.repository:
             return ""
-        return f"{self.repository.rstrip('/')}/edit/{self.branch}/{self.entries_folder}/{entry_id}.md"
+        return f"{self.repository.rstrip('/')}/{path}"
+
+    def edit_url(self, entry_id: str) -> str:
+        """The forge's editor for an entry's file."""
+        return self._forge(f"edit/{self.branch}/{self.entries_folder}/{entry_id}.md")
 
     def history_url(self, entry_id: str) -> str:
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/commits/{self.branch}/{self.entries_folder}/{entry_id}.md"
+        return self._forge(f"commits/{self.branch}/{self.entries_folder}/{entry_id}.md")
 
     def source_url(self, entry_id: str, line: int) -> str:
         """An entry's file on the forge, at a line (for reports read on the forge)."""
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/blob/{self.branch}/{self.entries_folder}/{entry_id}.md#L{line}"
+        return self._forge(f"blob/{self.branch}/{self.entries_folder}/{entry_id}.md#L{line}")
 
     def new_file_url(self) -> str:
         """The forge's 'new file' page in the entries folder (forks for people without write access)."""
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/new/{self.branch}/{self.entries_folder}"
+        return self._forge(f"new/{self.branch}/{self.entries_folder}")
 
     def new_issue_url(self) -> str:
-        if not self.repository:
-            return ""
-        return f"{self.repository.rstrip('/')}/issues/new"
+        return self._forge("issues/new")
 
     def overriding(self, **values: str | None) -> "Config":
         """This configuration with the values a command line or the environment gives (None: keep)."""
@@ -161,16 +158,40 @@ def load(root: Path) -> Config:
     return parse(text, shown)
 
 
+# The entries' reader speaks of an entry's front matter and ignores an unknown field with a
+# warning; read by the same code, kb.yml has settings, and an unknown one is an error.
+OWN_WORDS = {
+    "check.too_deep": "config.too_deep",
+    "check.bad_yaml": "config.bad_yaml",
+    "check.bad_character": "config.bad_character",
+    "check.unreadable_yaml": "config.unreadable_yaml",
+    "check.not_mapping": "config.not_mapping",
+    "check.field_name": "config.field_name",
+    "check.unknown_field": "config.unknown_setting",
+    "check.unknown_field_no_guess": "config.unknown_setting_no_guess",
+}
+
+
 def parse(text: str, path: str = FILE_NAME) -> Config:
     node, problems = _compose(text, path) if text.strip() else (None, [])
     values: dict[str, Any] = {}
     if node is not None:
         values, _ = convert_fields(node, SETTINGS, path, vocab.load(), problems)
-    # The front matter starts on a file's second line; this file on its first.
-    problems = [dataclasses.replace(p, line=max(p.line - 1, 1)) for p in problems]
+    # A file of comments only sets nothing, as an empty one.
+    problems = [_as_setting(p) for p in problems if not (p.what and p.what.key == "check.empty_front_matter")]
     if problems:  # a misspelt key is an error here: a setting silently ignored helps no one
-        raise ConfigError(sorted(dataclasses.replace(p, severity="error") for p in problems))
+        raise ConfigError(sorted(problems))
     return Config(**values)
+
+
+def _as_setting(problem: Problem) -> Problem:
+    """A problem the entries' reader found, as kb.yml's: in the file's own words, an error, on
+    the file's line (the front matter starts on an entry's second line, this file on its first)."""
+    line = max(problem.line - 1, 1)
+    if problem.what is None:
+        return dataclasses.replace(problem, line=line, severity="error")
+    key = OWN_WORDS.get(problem.what.key, problem.what.key)
+    return Problem.of(problem.path, line, "error", key, **dict(problem.what.params))
 
 
 def check_value(name: str, value: str) -> str:

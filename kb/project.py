@@ -8,10 +8,9 @@ difference, so both can be deleted and rebuilt at any time.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
-import multiprocessing
+import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb import config as config_module
-from kb import faults, lock
+from kb import faults, i18n, lock, workers
 from kb.config import Config
 from kb.entries import vocab
-from kb.entries.schema import digest, parse_bytes
+from kb.entries.schema import Parsed, digest, parse_bytes
 from kb.entries.inventory import Changes, FileState, Inventory, display_path, refusal
 from kb.entries.schema import Entry
 from kb.entries.problems import Problem
@@ -34,29 +33,20 @@ if TYPE_CHECKING:  # imported lazily: SQLAlchemy and Whoosh cost ~0.5 s to impor
 
 
 PARALLEL_PARSE_FROM = 500  # files to parse before it pays to fork a second process
-_TO_PARSE: list[tuple[bytes, str, str]] = []  # what forked parsers read (inherited, never pickled)
-_VOCABULARIES: list[vocab.Vocabularies] = []
 
 
-def _parse_range(bounds: tuple[int, int]) -> list:
-    return [parse_bytes(data, entry_id, path, _VOCABULARIES[0]) for data, entry_id, path in _TO_PARSE[slice(*bounds)]]
+def _parse_range(
+    shared: tuple[list[tuple[bytes, str, str]], vocab.Vocabularies], bounds: tuple[int, int]
+) -> list[Parsed]:
+    files, vocabularies = shared
+    return [parse_bytes(data, entry_id, path, vocabularies) for data, entry_id, path in files[slice(*bounds)]]
 
 
-def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabularies) -> list:
+def _parse_all(files: list[tuple[bytes, str, str]], vocabularies: vocab.Vocabularies) -> list[Parsed]:
     """Parse (data, id, display path) triples, in order; on two processes when there are many
     (YAML and validation are CPU-bound: a full index of 10,000 entries is mostly parsing)."""
-    workers = min(2, os.cpu_count() or 1)
-    if workers < 2 or len(files) < PARALLEL_PARSE_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [parse_bytes(data, entry_id, path, vocabularies) for data, entry_id, path in files]
-    _TO_PARSE[:], _VOCABULARIES[:] = files, [vocabularies]
-    try:
-        step = 250
-        bounds = [(start, min(start + step, len(files))) for start in range(0, len(files), step)]
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_parse_range, bounds) for result in chunk]
-    finally:
-        _TO_PARSE.clear()
-        _VOCABULARIES.clear()
+    with workers.spread(_parse_range, (files, vocabularies), len(files), PARALLEL_PARSE_FROM) as parsed:
+        return [result for chunk in parsed for result in chunk]
 
 
 def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[Problem]]:
@@ -75,6 +65,37 @@ def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[
                     found.append((item.name, item.path, item.stat()))
     found.sort()
     return {name[:-3]: (path, stat) for name, path, stat in found}, refused
+
+
+class BadVariable(Exception):
+    """A ``KB_*`` environment variable kb cannot use: ``what`` is the catalogue's message (its
+    ``.fix`` key says how to fix it), so the command says it in the reader's language."""
+
+    def __init__(self, key: str, **params: object):
+        self.what = i18n.message(key, **params)
+        self.fix = i18n.message(f"{key}.fix", **params)
+        super().__init__(f"{self.what.render('en')} -- {self.fix.render('en')}")
+
+    def render(self, lang: str) -> str:
+        return f"{self.what.render(lang)} -- {self.fix.render(lang)}"
+
+
+PAGEFIND_TIMEOUT = 600.0  # seconds Pagefind may run without KB_PAGEFIND_TIMEOUT
+
+
+def seconds_from(variable: str, default: float) -> float:
+    """The environment ``variable`` as a number of seconds, ``default`` when unset or empty;
+    BadVariable when it is not a finite number of seconds, zero or more."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise BadVariable("env.seconds", name=variable, value=value, default=f"{default:g}")
+    return seconds
 
 
 class Refused(Exception):
@@ -155,7 +176,7 @@ class Project:
         self.index_dir = Path(self.index_dir or os.environ.get("KB_INDEX_DIR") or self.root / ".kb" / "whoosh")
         self.site_dir = Path(self.site_dir or self.root / "site")
         if self.pagefind_timeout is None:
-            self.pagefind_timeout = float(os.environ.get("KB_PAGEFIND_TIMEOUT") or 600)
+            self.pagefind_timeout = seconds_from("KB_PAGEFIND_TIMEOUT", PAGEFIND_TIMEOUT)
 
     @cached_property
     def config(self) -> Config:

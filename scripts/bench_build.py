@@ -84,7 +84,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -95,7 +94,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent  # this checkout: gen_corpus.py, tests/servers.py
+from benchlib import (
+    Figure,
+    Policy,
+    Run,
+    Summary,
+    count,
+    ensure_corpus,
+    fill,
+    kb_env,
+    kbytes,
+    mb,
+    ratio_table,
+    run_inprocess,
+    run_process,
+    say,
+    tree_size,
+)
+
+ROOT = Path(__file__).resolve().parent.parent  # this checkout: tests/servers.py
 KB_ROOT = ROOT  # the checkout whose kb package is measured (--kb)
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
@@ -106,51 +123,9 @@ TARGETS = (
     "first query <= 300 KB transferred."
 )
 TARGET_FULL_S, TARGET_INCREMENTAL_S, TARGET_QUERY_BYTES = 60.0, 3.0, 300_000
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-STARTED = time.monotonic()
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-# -- measuring -------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """One timed run: wall and CPU seconds, peak RSS, and the machine's state around it."""
-
-    wall: float
-    cpu: float
-    rss_mb: float = 0.0
-    load: float = 0.0  # 1-minute load average just before the run
-    others: float = 0.0  # cores used by other processes during the run
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        rss = f", rss {self.rss_mb:.0f} MB" if self.rss_mb else ""
-        return f"wall {self.wall:.2f}s, cpu {self.cpu:.2f}s{rss} (load {self.load:.2f}, others {self.others:.2f})"
-
-
-def busy_seconds() -> float:
-    """CPU seconds spent by the whole machine (all cores) since boot, idle and iowait excluded."""
-    with open("/proc/stat") as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def own_cpu(children: bool = True) -> float:
-    """CPU seconds of this process, and of the children it has waited for (unless ``children`` is false)."""
-    import resource
-
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    total = me.ru_utime + me.ru_stime
-    if children:
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        total += kids.ru_utime + kids.ru_stime
-    return total
+# -- when readers get the pages ----------------------------------------------------------------
 
 
 class LiveWatch:
@@ -182,131 +157,7 @@ class LiveWatch:
         return self.at
 
 
-def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None, watch: Path | None = None) -> Run:
-    """Run ``command`` to completion; wall, CPU and peak RSS of it and of what it waited for
-    (and with ``watch``, when that folder was swapped: ``extra["live"]``)."""
-    # This process's own CPU only: once waited for, the child's is in RUSAGE_CHILDREN too.
-    live = LiveWatch(watch) if watch else None
-    cpu_before, busy_before, started = own_cpu(children=False), busy_seconds(), time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = process.stdout.read() if process.stdout else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.stdout:
-        process.stdout.close()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output.decode()[-3000:]}")
-    cpu = usage.ru_utime + usage.ru_stime
-    others = (busy_seconds() - busy_before - cpu - (own_cpu(children=False) - cpu_before)) / wall
-    run = Run(wall, cpu, usage.ru_maxrss / 1024, others=max(others, 0.0))
-    if live:
-        run.extra["live"] = live.stop()
-    return run
-
-
-def run_inprocess(action: Callable[[], Any], watch: Path | None = None) -> tuple[Any, Run]:
-    """Call ``action()``; wall and CPU of this process and of the children it waited for (and
-    with ``watch``, when that folder was swapped: ``extra["live"]``)."""
-    live = LiveWatch(watch) if watch else None
-    cpu_before, busy_before, started = own_cpu(), busy_seconds(), time.perf_counter()
-    result = action()
-    wall = time.perf_counter() - started
-    cpu = own_cpu() - cpu_before
-    others = (busy_seconds() - busy_before - cpu) / wall
-    run = Run(wall, cpu, others=max(others, 0.0))
-    if live:
-        run.extra["live"] = live.stop()
-    return result, run
-
-
-@dataclass
-class Policy:
-    load_max: float = 1.5
-    settle: float = 15.0
-    retries: int = 1
-    budget: float = 3600.0
-
-    def settle_load(self) -> float:
-        """Wait (at most ``settle`` s) for the 1-minute load to fall to ``load_max``; return it."""
-        deadline = time.monotonic() + self.settle
-        while os.getloadavg()[0] > self.load_max and time.monotonic() < deadline:
-            time.sleep(2)
-        return os.getloadavg()[0]
-
-    def measure(self, label: str, attempt: Callable[[], Run]) -> Run:
-        """Run ``attempt`` (it times itself), re-running it under load; keep the quietest attempt."""
-        runs: list[Run] = []
-        while True:
-            load = self.settle_load()
-            one, five, fifteen = os.getloadavg()
-            run = attempt()
-            run.load = load
-            runs.append(run)
-            say(f"    {label}: {run}   [loadavg before {one:.2f} {five:.2f} {fifteen:.2f}]")
-            in_time = time.monotonic() - STARTED < self.budget
-            if load <= self.load_max or len(runs) > self.retries or not in_time:
-                break
-            say(f"    {label}: load {load:.2f} > {self.load_max}: running it again")
-        best = min(runs, key=lambda r: r.others)
-        if len(runs) > 1:
-            say(f"    {label}: kept the attempt with others {best.others:.2f}")
-        return best
-
-
-@dataclass
-class Summary:
-    """Median, min and max of a few runs."""
-
-    wall: float
-    cpu: float
-    wall_min: float
-    wall_max: float
-    rss_mb: float
-    others: float
-    runs: int
-
-    @classmethod
-    def of(cls, runs: list[Run]) -> Summary:
-        walls = [r.wall for r in runs]
-        return cls(
-            statistics.median(walls),
-            statistics.median(r.cpu for r in runs),
-            min(walls),
-            max(walls),
-            max(r.rss_mb for r in runs),
-            max(r.others for r in runs),
-            len(runs),
-        )
-
-    def __str__(self) -> str:
-        spread = f" ({self.wall_min:.2f}-{self.wall_max:.2f})" if self.runs > 1 else ""
-        return (
-            f"wall {self.wall:.2f}s{spread}, cpu {self.cpu:.2f}s, rss {self.rss_mb:.0f} MB, "
-            f"median of {self.runs}, others <= {self.others:.2f}"
-        )
-
-
 # -- corpus and project folders ----------------------------------------------------------------
-
-
-def ensure_corpus(folder: Path, size: int) -> list[Path]:
-    """The corpus files (at least ``size``), generated by scripts/gen_corpus.py when missing."""
-    files = sorted(folder.glob("syn-*.md")) if folder.is_dir() else []
-    if len(files) < size:
-        say(f"generating {size} entries into {folder} ...")
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)], check=True
-        )
-        files = sorted(folder.glob("syn-*.md"))
-    return files
-
-
-def kb_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(KB_ROOT), env.get("PYTHONPATH")]))
-    return env
 
 
 class Workdir:
@@ -322,9 +173,7 @@ class Workdir:
 
     def create(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
-        self.entries.mkdir(parents=True)
-        for file in self.corpus:
-            shutil.copyfile(file, self.entries / file.name)
+        fill(self.entries, self.corpus)
 
     def clean(self) -> None:
         """Remove everything a build made (untimed), and flush the disk."""
@@ -380,7 +229,7 @@ class Workdir:
 def full_builds(work: Workdir, runs: int, policy: Policy) -> Summary:
     def attempt() -> Run:
         work.clean()
-        return run_process(work.command(), work.base, kb_env())
+        return run_process(work.command(), work.base, kb_env(KB_ROOT))
 
     return Summary.of([policy.measure(f"full build {i + 1}/{runs}", attempt) for i in range(runs)])
 
@@ -429,9 +278,10 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 os.sync()
             if what != "none":
                 work.edit(what)
-            return run_process(
-                work.command() + ([] if search else ["--no-search"]), work.base, kb_env(), watch=work.site
-            )
+            live = LiveWatch(work.site)
+            run = run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env(KB_ROOT))
+            run.extra["live"] = live.stop()
+            return run
 
         return attempt
 
@@ -441,10 +291,11 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 work.edit(what)
             project = work.project()
             try:
-                report, run = run_inprocess(lambda: project.build(work.site), watch=work.site)
+                live = LiveWatch(work.site)
+                report, run = run_inprocess(lambda: project.build(work.site))
             finally:
                 project.close()
-            run.extra.update(written=len(report.written), timings=dict(report.timings))
+            run.extra.update(live=live.stop(), written=len(report.written), timings=dict(report.timings))
             return run
 
         return attempt
@@ -544,23 +395,6 @@ def history_pass(work: Workdir, policy: Policy) -> dict[str, Any]:
 
 
 # -- 3. output size -----------------------------------------------------------------------------
-
-
-def tree_size(root: Path) -> dict[str, Any]:
-    """Bytes and files under ``root``, in total and per top-level name."""
-    total_bytes = total_files = 0
-    parts: dict[str, list[int]] = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            size = os.stat(os.path.join(folder, name)).st_size
-            top = Path(os.path.relpath(os.path.join(folder, name), root)).parts[0]
-            top = top + "/" if os.path.isdir(root / top) else "(top files)"
-            part = parts.setdefault(top, [0, 0])
-            part[0] += size
-            part[1] += 1
-            total_bytes += size
-            total_files += 1
-    return {"bytes": total_bytes, "files": total_files, "parts": parts}
 
 
 def form_weight(site: Path) -> dict[str, int]:
@@ -766,11 +600,29 @@ def mkdocs_builds(work: Workdir, runs: int, policy: Policy) -> tuple[Summary, di
         shutil.rmtree(folder / "site", ignore_errors=True)
         os.sync()
         return run_process(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")], folder, kb_env()
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")], folder, kb_env(KB_ROOT)
         )
 
     summary = Summary.of([policy.measure(f"mkdocs build {i + 1}/{runs}", attempt) for i in range(runs)])
     return summary, tree_size(folder / "site")
+
+
+def kb_vs_mkdocs(r: dict[str, Any]) -> list[str]:
+    """kb's full build and output against MkDocs' on the same corpus, with the ratios."""
+    mkdocs, figures = r["mkdocs"], []
+    if "full" in r:
+        full = r["full"]
+        figures += [
+            Figure("build, wall (median)", full["wall"], mkdocs["wall"]),
+            Figure("build, cpu (median)", full["cpu"], mkdocs["cpu"]),
+            Figure("peak RSS, largest process", full["rss_mb"] * 1e6, mkdocs["rss_mb"] * 1e6, mb),
+        ]
+    if "size" in r:
+        figures += [
+            Figure("output, bytes", r["size"]["bytes"], r["mkdocs_size"]["bytes"], mb),
+            Figure("output, files", r["size"]["files"], r["mkdocs_size"]["files"], count),
+        ]
+    return ratio_table("kb", "MkDocs", figures) if figures else []
 
 
 # -- profile ------------------------------------------------------------------------------------
@@ -861,9 +713,9 @@ KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
 def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
     """cProfile, with WORKERS = 1, one in-process full build (index + site), then one rebuild
     after a body edit (the staging tree made by a first, unprofiled rebuild)."""
-    from kb.site import render
+    from kb import workers
 
-    saved, render.WORKERS = render.WORKERS, 1
+    saved, workers.WORKERS = workers.WORKERS, 1
     results = {}
     try:
         work.clean()
@@ -874,7 +726,7 @@ def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
         say("  rebuild after a body edit:")
         results["rebuild"] = _profiled(work, folder / f"profile-{len(work.corpus)}-rebuild.pstats", top // 2)
     finally:
-        render.WORKERS = saved
+        workers.WORKERS = saved
     return results
 
 
@@ -942,14 +794,6 @@ def _profiled(work: Workdir, out: Path | None, top: int) -> dict[str, Any]:
 
 
 # -- report -------------------------------------------------------------------------------------
-
-
-def mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
-
-
-def kbytes(n: float) -> str:
-    return f"{n / 1e3:.1f} KB"
 
 
 def final_table(results: dict[str, Any]) -> None:
@@ -1202,11 +1046,8 @@ def main(argv: list[str] | None = None) -> int:
                         summary, size_info = mkdocs_builds(work, runs, policy)
                         r["mkdocs"], r["mkdocs_size"] = asdict(summary), size_info
                         say(f"    => {summary}; output {mb(size_info['bytes'])}, {size_info['files']:,} files")
-                        if "full" in r:
-                            say(
-                                f"    => kb / MkDocs: wall {r['full']['wall'] / summary.wall:.2f}x, "
-                                f"cpu {r['full']['cpu'] / summary.cpu:.2f}x"
-                            )
+                        for line in kb_vs_mkdocs(r):
+                            say("    " + line)
         if args.profile:
             size, where = max(args.sizes), args.where[0]
             work = Workdir(places[where] / f"n{size}", corpus[:size])

@@ -15,8 +15,11 @@ choices so that facet counts look like a real catalogue.
 
 Every vocabulary value (type, scale, criteria, partners, territories,
 language) is read from ``kb/vocabularies/*.yaml`` next to this script, so the
-output always passes the vocabulary checks. The script deliberately does not
-import the ``kb`` package: it only needs the Python standard library and PyYAML.
+output always passes the vocabulary checks. The words, names and preferred tags
+are data, in ``scripts/data/gen_corpus/*.json`` (one file per language, plus
+names, tags and stop words; each file's ``about`` says what its lists hold); this
+module holds the grammar that puts them together. The script deliberately does
+not import the ``kb`` package: it only needs the Python standard library and PyYAML.
 
 Determinism and the prefix property
 -----------------------------------
@@ -31,8 +34,8 @@ N nor on the other entries, so:
 
 Only ``Random.random()`` is called (never ``choice``/``randint``/``shuffle``,
 whose algorithms have changed between Python versions), so the output is also
-stable across Python versions. Changing the word lists or the vocabulary files
-of course changes the output.
+stable across Python versions. Changing the word lists (their order too: the rank
+gives the weight) or the vocabulary files of course changes the output.
 
 Each title contains a made-up place name that is unique to its entry number
 (a bijective code of ``i``, unique for N up to 1,331,000) and a second, random
@@ -50,6 +53,7 @@ import argparse
 import functools
 import hashlib
 import itertools
+import json
 import math
 import multiprocessing
 import os
@@ -63,7 +67,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 
@@ -207,931 +211,31 @@ def preferred(order: Sequence[str], available: Sequence[str]) -> list[str]:
     return head + [v for v in available if v not in head]
 
 
-TYPE_ORDER = [
-    "study",
-    "report",
-    "project",
-    "article",
-    "plan",
-    "programme",
-    "tool",
-    "dataset",
-    "vision_note",
-    "atlas",
-    "participatory_process",
-    "legal_text",
-]
-SCALE_ORDER = [
-    "region",
-    "commune",
-    "quartier_social_sante",
-    "bassin",
-    "quartier_monitoring",
-    "secteur_statistique",
-    "eerstelijnszone",
-    "cpas_area",
-    "perimetre_projet",
-    "catchment_distance",
-    "ilot",
-]
-CRITERIA_ORDER = [
-    "accessibility_proximity",
-    "existing_offer",
-    "socio_economic_deprivation",
-    "needs_demography",
-    "administrative_boundary",
-    "health_indicators",
-    "participation",
-    "existing_networks",
-    "population_size",
-    "data_availability",
-    "population_density",
-    "mobility_flows",
-    "living_space_polarity",
-    "institutional_competence",
-    "housing_environment",
-    "historical_identity",
-    "physical_boundary",
-    "population_responsibility",
-    "urban_project",
-    "linguistic_community",
-    "comparable_area",
-]
-PARTNER_ORDER = [
-    "observatoire",
-    "brusano",
-    "cbcs",
-    "vivalis",
-    "cocom",
-    "perspective_brussels",
-    "ibsa",
-    "universities",
-    "fdss",
-    "fmm",
-    "cpas",
-    "cocof",
-    "vgc",
-    "ifa",
-    "bruzel",
-    "huis_voor_gezondheid",
-    "brussels_government",
-    "famgb",
-    "kenniscentrum_wwz",
-    "frb_kbs",
-    "bot",
-    "question_sante",
-    "medecins_du_monde",
-]
-COMMUNE_ORDER = [
-    "21004",
-    "21012",
-    "21015",
-    "21001",
-    "21013",
-    "21014",
-    "21009",
-    "21007",
-    "21011",
-    "21006",
-    "21010",
-    "21016",
-    "21005",
-    "21003",
-    "21008",
-    "21018",
-    "21002",
-    "21019",
-    "21017",
-]
-
-ORGANISATION_NAMES = [
-    "Université libre de Bruxelles",
-    "Vrije Universiteit Brussel",
-    "UCLouvain",
-    "KU Leuven – LUCAS",
-    "Université Saint-Louis – Bruxelles",
-    "Sciensano",
-    "Erasmushogeschool Brussel",
-    "Haute École Léonard de Vinci",
-    "Odisee",
-    "CPAS d’Anderlecht",
-    "OCMW Brussel",
-    "Commune de Schaerbeek",
-    "Gemeente Sint-Jans-Molenbeek",
-    "Ville de Bruxelles",
-    "Maison médicale du Nord",
-    "Wijkgezondheidscentrum De Brug",
-    "Coordination sociale d'Ixelles",
-    "Lokaal Dienstencentrum Forum",
-    "Samenlevingsopbouw Brussel",
-    "Infirmiers de rue",
-    "Solidaris",
-    "Mutualité chrétienne",
-    "Centre d'appui SSM",
-    "Smes-B",
-    "Plate-forme de concertation pour la santé mentale",
-    "Agence bruxelloise pour l'accompagnement de l'entreprise",
-]
-
-
-def _items(text: str) -> list[str]:
-    """The ';'-separated items of a word list (line breaks are just layout)."""
-    return [item.strip() for item in text.replace("\n", " ").split(";") if item.strip()]
-
-
-def _words3(text: str) -> list[tuple[str, str, str]]:
-    """Items "form a b" (the form may contain spaces) as (form, a, b)."""
-    out = []
-    for item in _items(text):
-        form, a, b = item.rsplit(" ", 2)
-        out.append((form, a, b))
-    return out
-
-
-def _words2(text: str) -> list[tuple[str, str]]:
-    """Items "a|b" as (a, b)."""
-    out = []
-    for item in _items(text):
-        a, b = item.split("|")
-        out.append((a, b))
-    return out
-
-
 # --------------------------------------------------------------------------
-# Word lists: French
+# Word lists: scripts/data/gen_corpus/*.json
 # --------------------------------------------------------------------------
 
-# "form gender number", roughly from frequent to rare.
-FR_NOUNS: list[tuple[str, str, str]] = _words3("""
-santé f s; quartier m s; quartiers m p; services m p; offre f s; accessibilité f s;
-territoire m s; première ligne f s; réseau m s; aide f s; soins m p; population f s;
-habitants m p; commune f s; bassin m s; communes f p; acteurs m p; besoins m p;
-défavorisation f s; inégalités f p; réseaux m p; service m s; précarité f s; proximité f s;
-évaluation f s; coordination f s; territoires m p; bassins m p; pauvreté f s;
-concertation f s; action sociale f s; maisons médicales f p; usagers m p; CPAS m s;
-publics m p; ménages m p; personnes âgées f p; familles f p; maison médicale f s;
-médecins généralistes m p; travailleurs sociaux m p; associations f p; politiques f p;
-diagnostic m s; indicateurs m p; données f p; cartographie f s; découpage m s;
-délimitation f s; périmètre m s; échelle f s; zone f s; logement m s; mobilité f s;
-isolement m s; non-recours m s; accès m s; droits m p; prévention f s; santé mentale f s;
-aide à domicile f s; soins à domicile m p; hôpitaux m p; dispositifs m p; projet m s;
-programme m s; plan m s; contrat de quartier m s; gouvernance f s; participation f s;
-co-construction f s; décloisonnement m s; intégration f s; continuité des soins f s;
-trajectoires f p; vulnérabilité f s; vieillissement m s; densité f s; frontières f p;
-identité f s; équipements m p; lieux m p; permanences f p; antennes f p; guichet m s;
-ressources f p; financement m s; agrément m s; compétences f p; observatoire m s;
-monitoring m s; enquête f s; entretiens m p; méthodologie f s; analyse f s; résultats m p;
-recommandations f p; enjeux m p; leviers m p; freins m p; barrières f p; chômage m s;
-revenus m p; espérance de vie f s; mortalité f s; maladies chroniques f p; sans-abrisme m s;
-primo-arrivants m p; interprétariat m s; médiation f s; travail social m s;
-travail en réseau m s; ambulatoire m s; aidants proches m p; infirmiers m p; jeunes m p;
-enfants m p; secteurs statistiques m p; îlot m s; cadre de vie m s; déplacements m p;
-flux m p; recours m s; promotion de la santé f s; structures f p; pouvoirs publics m p;
-institutions f p; politique f s; diagnostics m p; carte f s; zones f p; logements m p;
-hôpital m s; dispositif m s; projets m p; contrats de quartier m p;
-revitalisation urbaine f s; rénovation urbaine f s; parcours m p; superficie f s;
-limites f p; polarités f p; centralités f p; équipement m s; lieu m s; antenne f s;
-subsides m p; morbidité f s; migrants m p; sans-papiers m p; usager m s;
-médecin généraliste m s; diagnostic partagé m s; maillage m s; bassin de vie m s;
-espace public m s; pharmacies f p; crèches f p; épiceries sociales f p;
-centres de service social m p; plans d'action m p
-""")
-
-# "masc-sg|fem-sg|masc-pl|fem-pl", or one form when regular (-e, -s, -es added).
-FR_ADJECTIVES_SPEC = """
-social|sociale|sociaux|sociales; local|locale|locaux|locales;
-territorial|territoriale|territoriaux|territoriales;
-bruxellois|bruxelloise|bruxellois|bruxelloises; ambulatoire; accessible;
-régional|régionale|régionaux|régionales; communal|communale|communaux|communales; sanitaire;
-médico-social|médico-sociale|médico-sociaux|médico-sociales; défavorisé; précaire;
-vulnérable; intégré; existant; spécifique; pertinent; durable;
-participatif|participative|participatifs|participatives;
-collectif|collective|collectifs|collectives; public|publique|publics|publiques;
-associatif|associative|associatifs|associatives;
-structurel|structurelle|structurels|structurelles; majeur; important; fragile; isolé;
-urbain; dense; statistique; administratif|administrative|administratifs|administratives;
-géographique; démographique; socio-économique; numérique; coordonné;
-intersectoriel|intersectorielle|intersectoriels|intersectorielles; multidisciplinaire;
-communautaire; populationnel|populationnelle|populationnels|populationnelles;
-global|globale|globaux|globales; central|centrale|centraux|centrales; prioritaire; cohérent;
-inégal|inégale|inégaux|inégales; hétérogène; préventif|préventive|préventifs|préventives;
-mixte; opérationnel|opérationnelle|opérationnels|opérationnelles;
-bas seuil|bas seuil|bas seuil|bas seuil; généraliste; francophone; néerlandophone;
-bicommunautaire
-"""
+DATA_DIR = Path(__file__).resolve().parent / "data" / "gen_corpus"
 
 
-def _fr_adjective(spec: str) -> tuple[str, str, str, str]:
-    if "|" in spec:
-        ms, fs, mp, fp = spec.split("|")
-        return ms, fs, mp, fp
-    if spec.endswith("e"):
-        return spec, spec, spec + "s", spec + "s"
-    return spec, spec + "e", spec + "s", spec + "es"
+def _data(name: str) -> dict[str, Any]:
+    """The lists of ``data/gen_corpus/<name>.json`` (its ``about`` says what they hold); an item
+    that is itself a list (a noun with its gender and number) becomes a tuple, to be unpacked,
+    compared and hashed."""
+    path = DATA_DIR / f"{name}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"gen_corpus: cannot read the word lists {path}: {exc}") from exc
+    return {
+        key: [tuple(item) if isinstance(item, list) else item for item in value] if isinstance(value, list) else value
+        for key, value in data.items()
+        if key != "about"
+    }
 
 
-FR_ADJECTIVES = [_fr_adjective(spec) for spec in _items(FR_ADJECTIVES_SPEC)]
-
-# "3rd-person-singular|plural".
-FR_VERBS: list[tuple[str, str]] = _words2("""
-analyse|analysent; propose|proposent; identifie|identifient; décrit|décrivent;
-met en évidence|mettent en évidence; renforce|renforcent; mobilise|mobilisent;
-cartographie|cartographient; questionne|questionnent; articule|articulent;
-structure|structurent; favorise|favorisent; compare|comparent; évalue|évaluent;
-soutient|soutiennent; interroge|interrogent; documente|documentent; examine|examinent;
-objective|objectivent; améliore|améliorent; organise|organisent; coordonne|coordonnent;
-souligne|soulignent; illustre|illustrent; réduit|réduisent; rassemble|rassemblent;
-redéfinit|redéfinissent; délimite|délimitent; mesure|mesurent; explore|explorent;
-recense|recensent; fragilise|fragilisent; conditionne|conditionnent; reflète|reflètent;
-éclaire|éclairent
-""")
-
-FR_CONNECTORS = [
-    "Par ailleurs",
-    "En outre",
-    "Toutefois",
-    "Ainsi",
-    "De plus",
-    "Enfin",
-    "Dans ce contexte",
-    "Concrètement",
-    "Dès lors",
-    "En parallèle",
-    "À l'inverse",
-    "Plus largement",
-    "En pratique",
-    "Néanmoins",
-    "Dans un premier temps",
-    "À terme",
-]
-
-FR_PPS = [
-    "à l'échelle du quartier",
-    "en Région bruxelloise",
-    "à {commune}",
-    "dans les quartiers du croissant pauvre",
-    "à l'échelle régionale",
-    "au sein des bassins d'aide et de soins",
-    "depuis {year}",
-    "dans le quartier {place}",
-    "entre {year} et {year2}",
-    "dans le {bassin}",
-    "pour les publics les plus précaires",
-    "dans une logique de proximité",
-    "le long du canal",
-    "selon une approche populationnelle",
-    "à partir des données de l'Observatoire",
-    "sur l'ensemble du territoire régional",
-    "au niveau des secteurs statistiques",
-    "dans une perspective intersectorielle",
-    "avec les acteurs de terrain",
-    "autour de {place}",
-    "en lien avec le Plan social-santé intégré",
-    "à la frontière {de_commune} et {de_commune2}",
-    "à proximité des gares",
-    "dans les communes de la seconde couronne",
-    "pour les personnes sans chez-soi",
-]
-
-FR_SUBJECTS: list[tuple[str, str]] = [
-    ("l'étude", "s"),
-    ("le rapport", "s"),
-    ("cette recherche", "s"),
-    ("les auteurs", "p"),
-    ("le projet", "s"),
-    ("la note", "s"),
-    ("l'analyse", "s"),
-    ("le diagnostic", "s"),
-    ("la cartographie", "s"),
-    ("les partenaires", "p"),
-    ("l'enquête", "s"),
-    ("les coordinations sociales", "p"),
-    ("le dispositif", "s"),
-]
-
-FR_PEOPLE = [
-    "ménages",
-    "habitants",
-    "personnes âgées",
-    "familles monoparentales",
-    "jeunes adultes",
-    "bénéficiaires du revenu d'intégration",
-    "enfants",
-]
-FR_FACTS = [
-    "vivaient sous le seuil de risque de pauvreté",
-    "n'avaient pas de médecin généraliste attitré",
-    "résidaient à plus de 500 mètres d'une maison médicale",
-    "déclaraient renoncer à des soins pour raisons financières",
-    "bénéficiaient d'une intervention majorée",
-]
-FR_UNITS = ["quartiers", "bassins", "zones", "secteurs", "territoires", "îlots", "antennes"]
-
-FR_HEADINGS_FIRST = ["Contexte", "Contenu", "Objectifs", "Objet de l'étude"]
-FR_HEADINGS_MIDDLE = [
-    "Méthode",
-    "Méthodologie",
-    "Données et méthode",
-    "Résultats",
-    "Principaux constats",
-    "Délimitation du territoire",
-    "Découpage territorial",
-    "Acteurs impliqués",
-    "Mise en œuvre",
-]
-FR_HEADINGS_LAST = ["Recommandations", "Enjeux", "Limites", "Perspectives", "Pour aller plus loin"]
-FR_LIST_INTROS = [
-    "Les principaux éléments retenus sont les suivants :",
-    "Le document distingue notamment :",
-    "Trois axes structurent la démarche :",
-    "Les constats portent sur :",
-]
-FR_LINK_SENTENCES = [
-    "Le document complet est disponible sur [{t}]({u}).",
-    "Voir aussi [{t}]({u}) pour les annexes.",
-    "Les cartes peuvent être consultées sur [{t}]({u}).",
-]
-FR_LINK_TEXTS = [
-    "le site de l'éditeur",
-    "la page du projet",
-    "le rapport en ligne",
-    "la fiche de l'Observatoire",
-    "la plateforme régionale",
-]
-FR_TITLE_VERBS = [
-    "Territorialiser",
-    "Cartographier",
-    "Repenser",
-    "Organiser",
-    "Évaluer",
-    "Renforcer",
-    "Mesurer",
-    "Comprendre",
-    "Objectiver",
-    "Décloisonner",
-]
-FR_DOC_SUBJECT = {
-    "study": "cette étude",
-    "report": "ce rapport",
-    "plan": "ce plan",
-    "programme": "ce programme",
-    "legal_text": "ce texte",
-    "project": "ce projet",
-    "tool": "cet outil",
-    "dataset": "ce jeu de données",
-    "atlas": "cet atlas",
-    "participatory_process": "ce processus participatif",
-    "vision_note": "cette note",
-    "article": "cet article",
-}
-
-
-# --------------------------------------------------------------------------
-# Word lists: Dutch
-# --------------------------------------------------------------------------
-
-# (form, article, number); plurals always take "de".
-NL_NOUNS: list[tuple[str, str, str]] = _words3("""
-zorg de s; buurt de s; gezondheid de s; welzijn het s; buurten de p; eerstelijnszorg de s;
-wijk de s; toegankelijkheid de s; aanbod het s; hulpverlening de s; wijken de p;
-gemeente de s; zorgzone de s; netwerk het s; samenwerking de s;
-wijkgezondheidscentrum het s; huisartsen de p; bewoners de p; zorgzame buurten de p;
-diensten de p; voorzieningen de p; gemeenten de p; kwetsbaarheid de s; armoede de s;
-eerste lijn de s; thuiszorg de s; mantelzorgers de p; ouderen de p; zorgaanbod het s;
-nabijheid de s; netwerken de p; beleid het s; OCMW het s; eerstelijnszone de s;
-gezinnen de p; huishoudens de p; ongelijkheid de s; zorgvraag de s; noden de p;
-wijkgezondheidscentra de p; dienstverlening de s; kansarmoede de s;
-gezondheidsongelijkheid de s; bereikbaarheid de s; mantelzorg de s; zorgzones de p;
-inwoners de p; jongeren de p; kinderen de p; ongelijkheden de p; behoeften de p;
-gezondheidsbeleid het s; welzijnsbeleid het s; sociale kaart de s; afbakening de s;
-indeling de s; gebiedsindeling de s; schaal de s; schaalniveau het s; grenzen de p;
-grondgebied het s; statistische sectoren de p; bouwblok het s; huisvesting de s;
-leefomgeving de s; mobiliteit de s; verplaatsingen de p; isolement het s;
-onderbescherming de s; rechten de p; preventie de s; gezondheidspromotie de s;
-geestelijke gezondheid de s; thuisverpleging de s; ziekenhuizen de p; organisaties de p;
-verenigingen de p; actoren de p; overheden de p; project het s; programma het s; plan het s;
-wijkcontract het s; stadsvernieuwing de s; participatie de s; co-creatie de s;
-integratie de s; zorgcontinuïteit de s; zorgtrajecten de p; vergrijzing de s;
-bevolkingsdichtheid de s; oppervlakte de s; identiteit de s; locaties de p;
-ontmoetingsplaatsen de p; permanenties de p; loket het s; middelen de p; financiering de s;
-subsidies de p; erkenning de s; bevoegdheden de p; observatorium het s; monitoring de s;
-enquête de s; interviews de p; focusgroepen de p; methodologie de s; analyse de s;
-resultaten de p; aanbevelingen de p; uitdagingen de p; hefbomen de p; drempels de p;
-werkloosheid de s; inkomens de p; levensverwachting de s; sterfte de s;
-chronische ziekten de p; dakloosheid de s; nieuwkomers de p; bemiddeling de s;
-sociaal werk het s; buurtwerk het s; zorgzame buurt de s; wijkwerking de s;
-huisartsenpraktijken de p; apotheken de p; woonzorgzones de p; territorium het s;
-partners de p; projecten de p; wijkcontracten de p; ziekenhuis het s; huisarts de s
-""")
-
-# Dutch compounds: prefix + head (head gives the article): a realistic long tail.
-NL_COMPOUND_PREFIXES = [
-    "wijk",
-    "buurt",
-    "zorg",
-    "welzijns",
-    "gezondheids",
-    "eerstelijns",
-    "thuis",
-    "mantel",
-    "huisartsen",
-    "armoede",
-    "ouderen",
-    "jeugd",
-    "stads",
-    "gewest",
-    "sector",
-    "woon",
-]
-NL_COMPOUND_HEADS = [
-    ("werking", "de"),
-    ("netwerk", "het"),
-    ("aanbod", "het"),
-    ("centrum", "het"),
-    ("beleid", "het"),
-    ("project", "het"),
-    ("plan", "het"),
-    ("zone", "de"),
-    ("kaart", "de"),
-    ("overleg", "het"),
-    ("team", "het"),
-    ("traject", "het"),
-    ("analyse", "de"),
-    ("monitor", "de"),
-    ("coördinatie", "de"),
-]
-
-# "base|inflected" (the inflected form follows de/het).
-NL_ADJECTIVES: list[tuple[str, str]] = _words2("""
-sociaal|sociale; lokaal|lokale; Brussels|Brusselse; toegankelijk|toegankelijke;
-kwetsbaar|kwetsbare; geïntegreerd|geïntegreerde; ambulant|ambulante; stedelijk|stedelijke;
-gemeentelijk|gemeentelijke; regionaal|regionale; territoriaal|territoriale;
-bestaand|bestaande; specifiek|specifieke; relevant|relevante; duurzaam|duurzame;
-participatief|participatieve; collectief|collectieve; publiek|publieke;
-structureel|structurele; belangrijk|belangrijke; geïsoleerd|geïsoleerde;
-dichtbevolkt|dichtbevolkte; statistisch|statistische; administratief|administratieve;
-geografisch|geografische; demografisch|demografische; sociaaleconomisch|sociaaleconomische;
-digitaal|digitale; gecoördineerd|gecoördineerde; intersectoraal|intersectorale;
-multidisciplinair|multidisciplinaire; laagdrempelig|laagdrempelige;
-wijkgericht|wijkgerichte; buurtgericht|buurtgerichte; preventief|preventieve;
-centraal|centrale; ongelijk|ongelijke; heterogeen|heterogene; gemengd|gemengde;
-operationeel|operationele; nieuw|nieuwe; huidig|huidige; integraal|integrale;
-zorgzaam|zorgzame; Nederlandstalig|Nederlandstalige; Franstalig|Franstalige;
-tweetalig|tweetalige
-""")
-
-NL_VERBS: list[tuple[str, str]] = _words2("""
-analyseert|analyseren; beschrijft|beschrijven; onderzoekt|onderzoeken; versterkt|versterken;
-evalueert|evalueren; vergelijkt|vergelijken; ondersteunt|ondersteunen; verbetert|verbeteren;
-organiseert|organiseren; bundelt|bundelen; verkent|verkennen; bevordert|bevorderen;
-identificeert|identificeren; coördineert|coördineren; belicht|belichten; meet|meten;
-bestudeert|bestuderen; documenteert|documenteren; verduidelijkt|verduidelijken;
-benadrukt|benadrukken; illustreert|illustreren; structureert|structureren;
-beïnvloedt|beïnvloeden; weerspiegelt|weerspiegelen; bemoeilijkt|bemoeilijken;
-faciliteert|faciliteren; herdefinieert|herdefiniëren
-""")
-
-NL_CONNECTORS = [
-    "Daarnaast",
-    "Bovendien",
-    "Toch",
-    "Zo",
-    "Tot slot",
-    "In die context",
-    "Concreet",
-    "Verder",
-    "Anderzijds",
-    "Tegelijk",
-    "In de praktijk",
-    "Op termijn",
-    "Ten slotte",
-    "Vervolgens",
-]
-
-NL_PPS = [
-    "op wijkniveau",
-    "in het Brussels Hoofdstedelijk Gewest",
-    "in {commune}",
-    "binnen de eerstelijnszone",
-    "op gewestelijk niveau",
-    "in de kanaalzone",
-    "sinds {year}",
-    "in de wijk {place}",
-    "tussen {year} en {year2}",
-    "in de {bassin}",
-    "langs het kanaal",
-    "voor de meest kwetsbare groepen",
-    "vanuit een populatiegerichte aanpak",
-    "op basis van de gegevens van het Observatorium",
-    "over het hele gewest",
-    "op het niveau van de statistische sectoren",
-    "met de actoren op het terrein",
-    "rond {place}",
-    "in het kader van het Geïntegreerd Welzijns- en Gezondheidsplan",
-    "op de grens van {commune} en {commune2}",
-    "in de tweede kroon",
-    "voor mensen zonder thuis",
-]
-
-NL_SUBJECTS: list[tuple[str, str]] = [
-    ("de studie", "s"),
-    ("het rapport", "s"),
-    ("dit onderzoek", "s"),
-    ("de auteurs", "p"),
-    ("het project", "s"),
-    ("de nota", "s"),
-    ("de analyse", "s"),
-    ("de partners", "p"),
-    ("de kaart", "s"),
-    ("de bevraging", "s"),
-    ("het netwerk", "s"),
-]
-
-NL_PEOPLE = ["huishoudens", "bewoners", "ouderen", "eenoudergezinnen", "jongvolwassenen", "leefloners", "kinderen"]
-NL_FACTS = [
-    "onder de armoederisicogrens",
-    "zonder vaste huisarts",
-    "op meer dan 500 meter van een wijkgezondheidscentrum",
-    "met uitgestelde zorg om financiële redenen",
-    "met een verhoogde tegemoetkoming",
-]
-NL_UNITS = ["wijken", "zorgzones", "zones", "sectoren", "gebieden", "bouwblokken", "antennes"]
-
-NL_HEADINGS_FIRST = ["Context", "Inhoud", "Doelstellingen", "Onderwerp"]
-NL_HEADINGS_MIDDLE = [
-    "Methode",
-    "Gegevens en methode",
-    "Resultaten",
-    "Belangrijkste bevindingen",
-    "Afbakening van het gebied",
-    "Territoriale indeling",
-    "Betrokken actoren",
-    "Uitvoering",
-]
-NL_HEADINGS_LAST = ["Aanbevelingen", "Uitdagingen", "Beperkingen", "Perspectieven", "Meer weten"]
-NL_LIST_INTROS = [
-    "De belangrijkste elementen zijn:",
-    "Het document onderscheidt onder meer:",
-    "Drie assen structureren de aanpak:",
-    "De vaststellingen gaan over:",
-]
-NL_LINK_SENTENCES = [
-    "Het volledige document staat op [{t}]({u}).",
-    "Zie ook [{t}]({u}) voor de bijlagen.",
-    "De kaarten zijn te raadplegen via [{t}]({u}).",
-]
-NL_LINK_TEXTS = [
-    "de website van de uitgever",
-    "de projectpagina",
-    "het rapport online",
-    "de fiche van het Observatorium",
-    "het gewestelijke platform",
-]
-NL_TITLE_VERBS = [
-    "in kaart brengen",
-    "versterken",
-    "herdenken",
-    "organiseren",
-    "evalueren",
-    "meten",
-    "begrijpen",
-    "territorialiseren",
-]
-NL_DOC_SUBJECT = {
-    "study": "deze studie",
-    "report": "dit rapport",
-    "plan": "dit plan",
-    "programme": "dit programma",
-    "legal_text": "deze tekst",
-    "project": "dit project",
-    "tool": "dit instrument",
-    "dataset": "deze dataset",
-    "atlas": "deze atlas",
-    "participatory_process": "dit participatietraject",
-    "vision_note": "deze visienota",
-    "article": "dit artikel",
-}
-
-
-# --------------------------------------------------------------------------
-# Word lists: English (5 % of entries, a smaller lexicon)
-# --------------------------------------------------------------------------
-
-# "form|number".
-EN_NOUNS: list[tuple[str, str]] = _words2("""
-health|s; neighbourhood|s; services|p; neighbourhoods|p; primary care|s; accessibility|s;
-provision|s; territory|s; network|s; social care|s; population|s; residents|p;
-municipality|s; care basin|s; stakeholders|p; needs|p; deprivation|s; inequalities|p;
-poverty|s; proximity|s; evaluation|s; coordination|s; community health centres|p;
-general practitioners|p; home care|s; informal carers|p; households|p; older people|p;
-families|p; data|p; indicators|p; mapping|s; boundaries|p; scale|s; areas|p;
-statistical sectors|p; housing|s; mobility|s; non-take-up|s; prevention|s; mental health|s;
-hospitals|p; organisations|p; policy|s; policies|p; programme|s; project|s; governance|s;
-participation|s; integration|s; continuity of care|s; ageing|s; density|s; identity|s;
-facilities|p; funding|s; competences|p; observatory|s; survey|s; interviews|p;
-methodology|s; analysis|s; findings|p; recommendations|p; challenges|p; barriers|p;
-unemployment|s; income|s; life expectancy|s; mortality|s; chronic diseases|p;
-homelessness|s; newcomers|p; outreach|s; social work|s; networks|p; municipalities|p;
-care basins|p
-""")
-
-EN_ADJECTIVES = [
-    "social",
-    "local",
-    "territorial",
-    "accessible",
-    "regional",
-    "municipal",
-    "integrated",
-    "existing",
-    "specific",
-    "relevant",
-    "sustainable",
-    "participatory",
-    "public",
-    "structural",
-    "vulnerable",
-    "deprived",
-    "dense",
-    "statistical",
-    "administrative",
-    "geographic",
-    "demographic",
-    "socio-economic",
-    "digital",
-    "coordinated",
-    "cross-sector",
-    "multidisciplinary",
-    "community-based",
-    "population-based",
-    "central",
-    "unequal",
-    "preventive",
-    "operational",
-    "low-threshold",
-    "bilingual",
-]
-
-EN_VERBS: list[tuple[str, str]] = [
-    (v + "s" if not v.endswith(("s", "sh", "ch")) else v + "es", v)
-    for v in (
-        "analyse",
-        "describe",
-        "examine",
-        "map",
-        "strengthen",
-        "evaluate",
-        "compare",
-        "support",
-        "improve",
-        "organise",
-        "highlight",
-        "measure",
-        "document",
-        "explore",
-        "illustrate",
-        "question",
-        "reshape",
-        "coordinate",
-        "assess",
-        "reflect",
-    )
-]
-
-EN_CONNECTORS = [
-    "Moreover",
-    "However",
-    "Thus",
-    "In addition",
-    "Finally",
-    "In this context",
-    "In practice",
-    "Conversely",
-    "Overall",
-    "At the same time",
-]
-EN_PPS = [
-    "at neighbourhood level",
-    "across the Brussels-Capital Region",
-    "in {commune}",
-    "in the {place} neighbourhood",
-    "since {year}",
-    "between {year} and {year2}",
-    "in the {bassin}",
-    "along the canal",
-    "for the most vulnerable groups",
-    "through a population-based approach",
-    "using data from the Observatory",
-    "at the level of statistical sectors",
-    "with front-line workers",
-    "around {place}",
-    "on the border of {commune} and {commune2}",
-]
-EN_SUBJECTS: list[tuple[str, str]] = [
-    ("the study", "s"),
-    ("the report", "s"),
-    ("this research", "s"),
-    ("the authors", "p"),
-    ("the project", "s"),
-    ("the paper", "s"),
-    ("the analysis", "s"),
-    ("the partners", "p"),
-]
-EN_PEOPLE = ["households", "residents", "older people", "single-parent families", "young adults", "children"]
-EN_FACTS = [
-    "lived below the poverty line",
-    "had no regular general practitioner",
-    "lived more than 500 metres from a community health centre",
-    "postponed care for financial reasons",
-]
-EN_UNITS = ["neighbourhoods", "care basins", "zones", "sectors", "areas", "blocks"]
-EN_HEADINGS_FIRST = ["Context", "Content", "Objectives", "Purpose"]
-EN_HEADINGS_MIDDLE = [
-    "Method",
-    "Data and method",
-    "Results",
-    "Key findings",
-    "How the territory is drawn",
-    "Territorial division",
-    "Stakeholders",
-    "Implementation",
-]
-EN_HEADINGS_LAST = ["Recommendations", "Challenges", "Limitations", "Outlook", "Further reading"]
-EN_LIST_INTROS = [
-    "The main points are:",
-    "The document distinguishes in particular:",
-    "Three strands shape the approach:",
-    "The findings concern:",
-]
-EN_LINK_SENTENCES = [
-    "The full document is available on [{t}]({u}).",
-    "See also [{t}]({u}) for the appendices.",
-    "The maps can be browsed on [{t}]({u}).",
-]
-EN_LINK_TEXTS = [
-    "the publisher's website",
-    "the project page",
-    "the online report",
-    "the Observatory's page",
-    "the regional platform",
-]
-EN_TITLE_VERBS = [
-    "Mapping",
-    "Rethinking",
-    "Organising",
-    "Evaluating",
-    "Strengthening",
-    "Measuring",
-    "Understanding",
-    "Territorialising",
-]
-EN_DOC_SUBJECT = {
-    "study": "this study",
-    "report": "this report",
-    "plan": "this plan",
-    "programme": "this programme",
-    "legal_text": "this text",
-    "project": "this project",
-    "tool": "this tool",
-    "dataset": "this dataset",
-    "atlas": "this atlas",
-    "participatory_process": "this participatory process",
-    "vision_note": "this vision paper",
-    "article": "this article",
-}
-
-
-# --------------------------------------------------------------------------
-# People
-# --------------------------------------------------------------------------
-
-FAMILY_NAMES = [
-    "Peeters",
-    "Janssens",
-    "Dubois",
-    "Maes",
-    "Lambert",
-    "Jacobs",
-    "Mertens",
-    "Willems",
-    "Dupont",
-    "Claes",
-    "Martin",
-    "Goossens",
-    "Wouters",
-    "De Smet",
-    "Dumont",
-    "Leclercq",
-    "Vermeulen",
-    "El Amrani",
-    "Renard",
-    "Hermans",
-    "Lejeune",
-    "Van Damme",
-    "Benali",
-    "Mahieu",
-    "Declercq",
-    "Vandenbroucke",
-    "Van den Broeck",
-    "Moreau",
-    "Lefèvre",
-    "De Backer",
-    "Verhaegen",
-    "Yilmaz",
-    "Diallo",
-    "Mukendi",
-    "Noël",
-    "Gérard",
-    "Delvaux",
-    "Deprez",
-    "Collard",
-    "Thiry",
-    "Vanderstraeten",
-    "Van Hecke",
-    "D'Hondt",
-    "Bouzid",
-    "Kaya",
-    "Nowak",
-    "Rossi",
-    "García",
-    "Ndiaye",
-    "Ouédraogo",
-    "Çelik",
-    "Lemaître",
-    "Vandermeulen",
-    "De Coninck",
-    "Stevens",
-    "Hubert",
-    "Michiels",
-    "Cornelis",
-    "Aerts",
-    "Smeets",
-    "Bastin",
-    "Charlier",
-    "Piron",
-    "Warnier",
-    "Dewulf",
-    "Ben Salah",
-    "Kabamba",
-    "Popescu",
-    "Kowalska",
-    "Haddad",
-    "Schmitz",
-    "Verbeke",
-    "Tahiri",
-    "Lemmens",
-    "Dethier",
-]
-GIVEN_NAMES = [
-    "Marie",
-    "Sophie",
-    "Julie",
-    "Jan",
-    "Pieter",
-    "Thomas",
-    "Anne",
-    "Els",
-    "Nicolas",
-    "Sarah",
-    "Hélène",
-    "Koen",
-    "Céline",
-    "Katrien",
-    "Mohamed",
-    "Fatima",
-    "Frédéric",
-    "Lieve",
-    "Bart",
-    "Nadia",
-    "François",
-    "Inge",
-    "Jérôme",
-    "Samira",
-    "Wim",
-    "Leen",
-    "Youssef",
-    "Joëlle",
-    "Benoît",
-    "An",
-    "Karim",
-    "Grégoire",
-    "Zoé",
-    "Mehmet",
-    "Ayşe",
-    "Elif",
-    "Lotte",
-    "Tom",
-    "Amélie",
-    "Hanne",
-    "Ruben",
-    "Aïcha",
-    "Noémie",
-    "Stijn",
-    "Chloé",
-    "Lucas",
-    "Emma",
-    "Ilias",
-]
+NAMES = _data("names")
+TAGS = _data("tags")  # vocabulary ids, the most frequent first
 
 
 # --------------------------------------------------------------------------
@@ -1140,65 +244,16 @@ GIVEN_NAMES = [
 
 # Syllable = consonant onset + one vowel letter: a name splits back into syllables
 # unambiguously, so distinct codes give distinct names.
-ONSETS = [
-    "b",
-    "br",
-    "d",
-    "dr",
-    "f",
-    "g",
-    "gr",
-    "k",
-    "kl",
-    "l",
-    "m",
-    "n",
-    "p",
-    "pl",
-    "r",
-    "s",
-    "st",
-    "t",
-    "tr",
-    "v",
-    "w",
-    "z",
-]
+ONSETS: list[str] = NAMES["onsets"]
 VOWELS = "aeiou"
 SYLLABLES = [o + v for o in ONSETS for v in VOWELS]  # 110
 UNIQUE_SPACE = len(SYLLABLES) ** 3  # 1,331,000 unique names
 UNIQUE_MULT = 7_654_321  # coprime to UNIQUE_SPACE: a bijection
 assert math.gcd(UNIQUE_MULT, UNIQUE_SPACE) == 1
-ENDINGS_FR = ["val", "mont", "court", "ville", "sart", "ries", "fontaine", "bois", "champ"]
-ENDINGS_NL = ["beek", "rode", "heide", "dries", "kerke", "veld", "hem", "zele", "broek", "gem", "loo", "dal"]
-PLACE_HEADS = [
-    "Ker",
-    "Mal",
-    "Ros",
-    "Vel",
-    "Hoog",
-    "Bren",
-    "Dil",
-    "Gro",
-    "Lin",
-    "Mor",
-    "Nes",
-    "Ost",
-    "Pal",
-    "Quen",
-    "Rix",
-    "Sal",
-    "Tor",
-    "Wes",
-    "Zan",
-    "Ham",
-    "Lau",
-    "Bos",
-    "Cor",
-    "Ever",
-    "Jet",
-]
-PLACE_MIDS = ["", "e", "en", "er", "i", "o", "ol", "an", "au", "ing", "el", "es"]
+ENDINGS_FR: list[str] = NAMES["endings_fr"]
+ENDINGS_NL: list[str] = NAMES["endings_nl"]
+PLACE_HEADS: list[str] = NAMES["place_heads"]
+PLACE_MIDS: list[str] = NAMES["place_mids"]
 
 
 def unique_name(i: int, seed: int, rng: random.Random) -> str:
@@ -1254,21 +309,33 @@ class Ctx:
 
 
 class Language:
-    """Builds titles, sentences, lists and links in one language."""
+    """Builds titles, sentences, lists and links in one language, from its word lists
+    (``data/gen_corpus/<code>.json``)."""
 
-    connectors: list[str]
-    pps: Zipf[str]
-    headings_first: list[str]
-    headings_middle: list[str]
-    headings_last: list[str]
-    list_intros: list[str]
-    link_sentences: list[str]
-    link_texts: list[str]
-    doc_subject: dict[str, str]
-    verbs: Zipf[tuple[str, str]]  # (singular, plural)
-    subjects: Zipf[tuple[str, str]]  # (phrase, number)
+    code = ""
     generic_subject = ""
     at_place = "in {}"  # "à Kasorival", "in Kasorival"
+
+    def __init__(self) -> None:
+        words = _data(self.code)
+        self.connectors: list[str] = words["connectors"]
+        self.pps: Zipf[str] = Zipf(words["pps"], 1.0, 1.5)
+        self.headings_first: list[str] = words["headings_first"]
+        self.headings_middle: list[str] = words["headings_middle"]
+        self.headings_last: list[str] = words["headings_last"]
+        self.list_intros: list[str] = words["list_intros"]
+        self.link_sentences: list[str] = words["link_sentences"]
+        self.link_texts: list[str] = words["link_texts"]
+        self.doc_subject: dict[str, str] = words["doc_subject"]
+        self.nouns: Zipf[Any] = Zipf(words["nouns"], 1.0, 2.5)  # a tuple: form first
+        self.adjectives: Zipf[Any] = Zipf(words["adjectives"], 1.0, 2.0)
+        self.verbs: Zipf[tuple[str, str]] = Zipf(words["verbs"], 1.0, 2.0)  # (singular, plural)
+        self.subjects: Zipf[tuple[str, str]] = Zipf(words["subjects"])  # (phrase, number)
+        self.people: list[str] = words["people"]
+        self.facts: list[str] = words["facts"]
+        self.units: list[str] = words["units"]
+        self.title_verbs: list[str] = words["title_verbs"]
+        self.words = words
 
     def np(self, c: Ctx) -> tuple[str, str]:
         """A definite noun phrase and its number ('s' or 'p')."""
@@ -1371,21 +438,9 @@ class Language:
 
 
 class French(Language):
-    connectors = FR_CONNECTORS
-    pps = Zipf(FR_PPS, 1.0, 1.5)
-    headings_first = FR_HEADINGS_FIRST
-    headings_middle = FR_HEADINGS_MIDDLE
-    headings_last = FR_HEADINGS_LAST
-    list_intros = FR_LIST_INTROS
-    link_sentences = FR_LINK_SENTENCES
-    link_texts = FR_LINK_TEXTS
-    doc_subject = FR_DOC_SUBJECT
+    code = "fr"
     generic_subject = "ce document"
     at_place = "à {}"
-    nouns = Zipf(FR_NOUNS, 1.0, 2.5)
-    adjectives = Zipf(FR_ADJECTIVES, 1.0, 2.0)
-    verbs = Zipf(FR_VERBS, 1.0, 2.0)
-    subjects = Zipf(FR_SUBJECTS)
     VOWEL_START = tuple("aeiouyhàâéèêëîïôûüœ")  # l'offre, l'hôpital
     NAME_VOWEL_START = tuple("AEIOUYÉÈÊÎÔ")  # d'Anderlecht, but de Hoogbeek
 
@@ -1448,14 +503,14 @@ class French(Language):
         rng = c.rng
         pct = percent(rng)
         return (
-            f"En {between(rng, 2001, 2024)}, {pct}\u00a0% des {uniform(rng, FR_PEOPLE)} "
-            f"{self.de_name(uniform(rng, c.commune_names))} {uniform(rng, FR_FACTS)}."
+            f"En {between(rng, 2001, 2024)}, {pct}\u00a0% des {uniform(rng, self.people)} "
+            f"{self.de_name(uniform(rng, c.commune_names))} {uniform(rng, self.facts)}."
         )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
-            units = f"{between(rng, 3, 145)} {uniform(rng, FR_UNITS)}"
+            units = f"{between(rng, 3, 145)} {uniform(rng, self.units)}"
             criterion = lower_first(uniform(rng, c.criteria_labels))
             return f"Le territoire est découpé en {units} sur la base du critère «\u00a0{criterion}\u00a0»."
         return f"L'échelle retenue : {lower_first(uniform(rng, c.scale_labels))}."
@@ -1473,7 +528,7 @@ class French(Language):
             return f"{cap(self.np(c)[0])} et {self.np(c)[0]} dans les quartiers {u} et {p}"
         if k == 3:
             return (
-                f"{uniform(rng, FR_TITLE_VERBS)} {self.np(c)[0]} {self.pp(c)} : "
+                f"{uniform(rng, self.title_verbs)} {self.np(c)[0]} {self.pp(c)} : "
                 f"enseignements {self.de_name(u)} et {self.de_name(p)}"
             )
         if k == 4:
@@ -1482,22 +537,13 @@ class French(Language):
 
 
 class Dutch(Language):
-    connectors = NL_CONNECTORS
-    pps = Zipf(NL_PPS, 1.0, 1.5)
-    headings_first = NL_HEADINGS_FIRST
-    headings_middle = NL_HEADINGS_MIDDLE
-    headings_last = NL_HEADINGS_LAST
-    list_intros = NL_LIST_INTROS
-    link_sentences = NL_LINK_SENTENCES
-    link_texts = NL_LINK_TEXTS
-    doc_subject = NL_DOC_SUBJECT
+    code = "nl"
     generic_subject = "dit document"
-    nouns = Zipf(NL_NOUNS, 1.0, 2.5)
-    adjectives = Zipf(NL_ADJECTIVES, 1.0, 2.0)
-    verbs = Zipf(NL_VERBS, 1.0, 2.0)
-    subjects = Zipf(NL_SUBJECTS)
-    compound_prefixes = Zipf(NL_COMPOUND_PREFIXES)
-    compound_heads = Zipf(NL_COMPOUND_HEADS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.compound_prefixes: Zipf[str] = Zipf(self.words["compound_prefixes"])
+        self.compound_heads: Zipf[tuple[str, str]] = Zipf(self.words["compound_heads"])  # (head, article)
 
     def pick_noun(self, c: Ctx) -> tuple[str, str, str]:
         """A listed noun, or now and then a compound (wijk + netwerk: "het wijknetwerk")."""
@@ -1546,14 +592,14 @@ class Dutch(Language):
         pct = percent(rng)
         return (
             f"In {between(rng, 2001, 2024)} leefde {pct}\u00a0% van de "
-            f"{uniform(rng, NL_PEOPLE)} "
-            f"in {uniform(rng, c.commune_names)} {uniform(rng, NL_FACTS)}."
+            f"{uniform(rng, self.people)} "
+            f"in {uniform(rng, c.commune_names)} {uniform(rng, self.facts)}."
         )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
-            units = f"{between(rng, 3, 145)} {uniform(rng, NL_UNITS)}"
+            units = f"{between(rng, 3, 145)} {uniform(rng, self.units)}"
             criterion = lower_first(uniform(rng, c.criteria_labels))
             return f"Het gebied wordt ingedeeld in {units} op basis van het criterium ‘{criterion}’."
         return f"Het gekozen schaalniveau: {lower_first(uniform(rng, c.scale_labels))}."
@@ -1570,24 +616,12 @@ class Dutch(Language):
             return f"{u} en {p}: {self.np(c)[0]} en {self.np(c)[0]}"
         if k == 3:
             return f"Naar {self.np_indef(c)}? Lessen uit {u} en {p}"
-        return f"{cap(self.np(c)[0])} {uniform(rng, NL_TITLE_VERBS)} in {u} en {p}"
+        return f"{cap(self.np(c)[0])} {uniform(rng, self.title_verbs)} in {u} en {p}"
 
 
 class English(Language):
-    connectors = EN_CONNECTORS
-    pps = Zipf(EN_PPS, 1.0, 1.5)
-    headings_first = EN_HEADINGS_FIRST
-    headings_middle = EN_HEADINGS_MIDDLE
-    headings_last = EN_HEADINGS_LAST
-    list_intros = EN_LIST_INTROS
-    link_sentences = EN_LINK_SENTENCES
-    link_texts = EN_LINK_TEXTS
-    doc_subject = EN_DOC_SUBJECT
+    code = "en"
     generic_subject = "this document"
-    nouns = Zipf(EN_NOUNS, 1.0, 2.5)
-    adjectives = Zipf(EN_ADJECTIVES, 1.0, 2.0)
-    verbs = Zipf(EN_VERBS, 1.0, 2.0)
-    subjects = Zipf(EN_SUBJECTS)
 
     def np(self, c: Ctx) -> tuple[str, str]:
         rng = c.rng
@@ -1616,14 +650,14 @@ class English(Language):
         rng = c.rng
         return (
             f"In {between(rng, 2001, 2024)}, {between(rng, 4, 61)}% of "
-            f"{uniform(rng, EN_PEOPLE)} "
-            f"in {uniform(rng, c.commune_names)} {uniform(rng, EN_FACTS)}."
+            f"{uniform(rng, self.people)} "
+            f"in {uniform(rng, c.commune_names)} {uniform(rng, self.facts)}."
         )
 
     def territory_sentence(self, c: Ctx) -> str:
         rng = c.rng
         if rng.random() < 0.5:
-            units = f"{between(rng, 3, 145)} {uniform(rng, EN_UNITS)}"
+            units = f"{between(rng, 3, 145)} {uniform(rng, self.units)}"
             return (
                 f"The territory is divided into {units} on the basis of {lower_first(uniform(rng, c.criteria_labels))}."
             )
@@ -1636,13 +670,13 @@ class English(Language):
         if k == 0:
             return f"{cap(self.np(c)[0])} {self.pp(c)}: the case of {u} and {p}"
         if k == 1:
-            return f"{uniform(rng, EN_TITLE_VERBS)} {self.np(c)[0]} in {u} and {p}"
+            return f"{uniform(rng, self.title_verbs)} {self.np(c)[0]} in {u} and {p}"
         if k == 2:
             return f"{u} and {p}: {self.np(c)[0]} and {self.np(c)[0]}"
         return f"Towards {self.np_indef(c)}? Lessons from {u} and {p}"
 
 
-LANGUAGES: dict[str, Language] = {"fr": French(), "nl": Dutch(), "en": English()}
+LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (French(), Dutch(), English())}
 
 
 # --------------------------------------------------------------------------
@@ -1729,45 +763,7 @@ def body(c: Ctx, lang: Language, link_url: str) -> str:
 # One entry
 # --------------------------------------------------------------------------
 
-STOPWORDS = {
-    "le",
-    "la",
-    "les",
-    "l",
-    "de",
-    "des",
-    "du",
-    "d",
-    "et",
-    "en",
-    "a",
-    "au",
-    "aux",
-    "un",
-    "une",
-    "sur",
-    "dans",
-    "pour",
-    "par",
-    "het",
-    "van",
-    "een",
-    "in",
-    "op",
-    "over",
-    "uit",
-    "naar",
-    "the",
-    "of",
-    "and",
-    "on",
-    "for",
-    "to",
-    "an",
-    "vers",
-    "cas",
-    "se",
-}
+STOPWORDS = frozenset(_data("stopwords")["stopwords"])
 
 
 def slugify(text: str) -> list[str]:
@@ -1799,26 +795,26 @@ class Pickers:
 
     def __init__(self, vocab: Vocab) -> None:
         v = vocab.ids
-        self.types = Zipf(preferred(TYPE_ORDER, v["types"]), 1.1)
-        self.scales = Zipf(preferred(SCALE_ORDER, v["scales"]), 1.2)
-        self.criteria = Zipf(preferred(CRITERIA_ORDER, v["criteria"]), 1.0)
-        self.partners = Zipf(preferred(PARTNER_ORDER, v["partners"]), 1.1)
+        self.types = Zipf(preferred(TAGS["types"], v["types"]), 1.1)
+        self.scales = Zipf(preferred(TAGS["scales"], v["scales"]), 1.2)
+        self.criteria = Zipf(preferred(TAGS["criteria"], v["criteria"]), 1.0)
+        self.partners = Zipf(preferred(TAGS["partners"], v["partners"]), 1.1)
         by_kind: dict[str, list[str]] = {"region": [], "commune": [], "bassin": []}
         for t in v["territories"]:
             by_kind.setdefault(vocab.territory_kind[t], []).append(t)
         self.regions = by_kind["region"]
         communes, bassins = by_kind["commune"], by_kind["bassin"]
-        self.communes = Zipf(preferred(COMMUNE_ORDER, communes), 0.9) if communes else None
+        self.communes = Zipf(preferred(TAGS["communes"], communes), 0.9) if communes else None
         self.bassins = Zipf(bassins, 0.6) if bassins else None
         # Organisations "as written": some free names, and partners' full names.
-        names = list(ORGANISATION_NAMES)
+        names = list(NAMES["organisation_names"])
         for p in v["partners"]:
             for lang in ("fr", "nl"):
                 if (label := vocab.label("partners", p, lang)) not in names:
                     names.append(label)
         self.organisation_names = Zipf(names, 1.0)
-        self.families = Zipf(FAMILY_NAMES, 0.9)
-        self.givens = Zipf(GIVEN_NAMES, 0.9)
+        self.families = Zipf(NAMES["family_names"], 0.9)
+        self.givens = Zipf(NAMES["given_names"], 0.9)
         self.languages = list(LANGUAGE_WEIGHTS.items())
         # Commune and bassin names used in the text, per language.
         self.commune_names = {

@@ -7,6 +7,7 @@ PostgreSQL started by the tests themselves (tests/servers.py).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -111,6 +112,31 @@ scale: [region]
 criteria: [population_size]
 language: fr
 """
+
+TRANSLATED = "cartographie-maisons-medicales"  # the id of write_translated()'s entry
+TRANSLATED_FRONT = """\
+title: "Cartographie des maisons médicales"
+type: study
+year: 2022
+scale: [commune]
+criteria: [existing_offer]
+basis: [service_catchment]
+territories: ["21004"]
+language: fr
+summary: "Une carte des maisons médicales et de leurs zones."
+translations:
+  nl:
+    title: "Kaart van de wijkgezondheidscentra"
+    summary: "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."
+"""
+
+
+def write_translated(directory: Path, **fields: str) -> Path:
+    """Write the entry the translation tests share (search, site, browser): French, with the
+    inventory's Dutch translation of its title and summary, and a basis; ``fields`` adds
+    front-matter fields (strings, quoted), such as the site test's citation fields."""
+    extra = "".join(f"{name}: {json.dumps(value, ensure_ascii=False)}\n" for name, value in fields.items())
+    return make_entry(directory, TRANSLATED, TRANSLATED_FRONT + extra, "## Contenu\n\nUne étude.\n")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import ARTIFACTS, STARTER
+from conftest import ARTIFACTS, STARTER, TRANSLATED, write_translated
 from playwright.sync_api import expect
 from servers import (
     axe_violations,
@@ -44,29 +44,6 @@ FR_QUERY = "medecins generalistes penuries"  # typed without the accents
 NL_ENTRY = "bruzel-eerstelijnszone"  # Dutch
 NL_QUERY = "eerstelijnszone"
 FACET, VALUE = "scale", "bassin"
-# An entry written for these tests: French, with our Dutch translation and a basis.
-TRANSLATED = "kb-test-cartographie-maisons-medicales"
-TRANSLATED_TEXT = """---
-title: "Cartographie des maisons médicales"
-type: study
-year: 2022
-scale: [commune]
-criteria: [existing_offer]
-basis: [service_catchment]
-territories: ["21004"]
-language: fr
-summary: "Une carte des maisons médicales et de leurs zones."
-translations:
-  nl:
-    title: "Kaart van de wijkgezondheidscentra"
-    summary: "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."
----
-
-## Contenu
-
-Une étude.
-"""
-
 PHONE = "iPhone 13"
 
 
@@ -83,7 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in STARTER.glob("*.md"):
         if path.name != "README.md":
             shutil.copy2(path, entries / path.name)
-    (entries / f"{TRANSLATED}.md").write_text(TRANSLATED_TEXT, encoding="utf-8")
+    write_translated(entries)
     project = Project(
         root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
     )

@@ -19,7 +19,14 @@ def test_the_shipped_file_is_valid_and_names_both_languages():
 
 def test_without_a_file_kb_keeps_its_defaults(tmp_path: Path):
     assert config.load(tmp_path) == config.Config()
-    assert config.Config().edit_url("x") == ""
+    defaults = config.Config()  # no repository: no link to a forge
+    assert [
+        defaults.edit_url("x"),
+        defaults.history_url("x"),
+        defaults.source_url("x", 3),
+        defaults.new_file_url(),
+        defaults.new_issue_url(),
+    ] == [""] * 5
 
 
 def test_forge_addresses(tmp_path: Path):
@@ -28,6 +35,8 @@ def test_forge_addresses(tmp_path: Path):
     )
     settings = config.load(tmp_path)
     assert settings.edit_url("abc") == "https://github.com/org/kb/edit/dev/data/entries/abc.md"
+    assert settings.history_url("abc") == "https://github.com/org/kb/commits/dev/data/entries/abc.md"
+    assert settings.source_url("abc", 7) == "https://github.com/org/kb/blob/dev/data/entries/abc.md#L7"
     assert settings.new_file_url() == "https://github.com/org/kb/new/dev/data/entries"
     assert settings.new_issue_url() == "https://github.com/org/kb/issues/new"
 
@@ -38,12 +47,14 @@ def test_forge_addresses(tmp_path: Path):
         ("title: [a]\n", "kb.yml:1: error: title must give one text per language"),
         ("title:\n  fr: ok\n  de: nein\n", "kb.yml:3: error: title has an unknown language 'de'"),
         ("base_url: ftp://x\n", "kb.yml:1: error: base_url 'ftp://x' is not a web address"),
-        ("branch: main\nrepostory: https://x.org\n", "kb.yml:2: error: unknown field 'repostory'"),
+        ("branch: main\nrepostory: https://x.org\n", "kb.yml:2: error: unknown setting 'repostory'"),
         ("contact: nobody\n", "kb.yml:1: error: contact is not an e-mail address"),
         ("entries_folder: ../outside\n", "kb.yml:1: error: entries_folder '../outside' is not a folder"),
         ("default_language: de\n", "kb.yml:1: error: default_language 'de' is not an interface language"),
         ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
-        ("title: 'open\n", "kb.yml:2: error: the front matter is not valid YAML"),
+        ("title: 'open\n", "kb.yml:2: error: kb.yml is not valid YAML"),
+        ("- a\n- b\n", "kb.yml:1: error: kb.yml must be 'setting: value' lines"),
+        ("colour: red\n", "kb.yml:1: error: unknown setting 'colour' -- the settings are: title, tagline"),
     ],
 )
 def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expected: str):
@@ -53,6 +64,34 @@ def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expe
     shown = [str(p) for p in raised.value.problems]
     assert any(line.startswith(expected) for line in shown), shown
     assert all(" -- " in line for line in shown)  # each says how to fix it
+
+
+# Each language's words for a kb.yml error, and the entry's words it must not borrow.
+OWN_WORDS = {
+    "en": ("unknown setting 'brnch'", "kb.yml is not valid YAML"),
+    "fr": ("réglage inconnu « brnch »", "kb.yml n'est pas du YAML valide"),
+    "nl": ("onbekende instelling 'brnch'", "kb.yml is geen geldige YAML"),
+}
+ENTRY_WORDS = {"en": ("front matter", "ignored"), "fr": ("en-tête", "ignoré"), "nl": ("kop", "genegeerd")}
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_errors_speak_of_settings_not_of_an_entry(lang: str):
+    shown = []
+    for text in ("brnch: dev\n", "title: 'open\n"):
+        with pytest.raises(config.ConfigError) as raised:
+            config.parse(text)
+        shown += [p.render(lang) for p in raised.value.problems]
+    unknown, bad_yaml = shown
+    assert unknown.startswith("kb.yml:1: ") and f": {OWN_WORDS[lang][0]} -- " in unknown, unknown
+    assert bad_yaml.startswith("kb.yml:2: ") and f": {OWN_WORDS[lang][1]}" in bad_yaml, bad_yaml
+    for line in shown:
+        assert not any(word in line for word in ENTRY_WORDS[lang]), line
+
+
+def test_a_file_of_comments_only_keeps_the_defaults(tmp_path: Path):
+    (tmp_path / "kb.yml").write_text("# title:\n#   fr: Mon inventaire\n", encoding="utf-8")
+    assert config.load(tmp_path) == config.Config()
 
 
 def test_build_reads_the_file_and_options_win(runner, tmp_path: Path, entries_dir: Path, monkeypatch):

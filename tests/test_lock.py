@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BOUND = 600  # seconds: a run that has not ended by then is stuck (two Pagefinds once hung for 12+ minutes)
 
 
@@ -91,3 +93,37 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
     assert log.is_file()
     assert not Path(tmp_path / ".site.search").exists()
     subprocess.run(kb("build", "--quiet"), cwd=tmp_path, check=True)  # the next build completes search
+
+
+@pytest.mark.parametrize(
+    "lang,expected",
+    [
+        (
+            "en",
+            "Error: KB_PAGEFIND_TIMEOUT is 'soon', not a number of seconds -- set it to a number of seconds, "
+            "e.g. KB_PAGEFIND_TIMEOUT=900, or unset it for the default (600 s)",
+        ),
+        ("fr", "Error: KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
+        ("nl", "Error: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
+    ],
+)
+def test_a_bad_pagefind_time_limit_is_one_line_and_nothing_is_touched(tmp_path, entries_dir, lang, expected):
+    result = subprocess.run(
+        kb("build", "--quiet"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KB_PAGEFIND_TIMEOUT": "soon", "KB_LANG": lang},
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(expected), result.stderr
+    assert not (tmp_path / ".kb").exists() and not (tmp_path / "site").exists()
+
+
+def test_a_pagefind_time_limit_is_a_finite_number_of_seconds(tmp_path, entries_dir):
+    for value in ("-5", "inf", "nan"):
+        run = subprocess.run(
+            kb("index"), cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "KB_PAGEFIND_TIMEOUT": value}
+        )
+        assert run.returncode == 1 and f"KB_PAGEFIND_TIMEOUT is '{value}'" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr

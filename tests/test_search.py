@@ -11,7 +11,7 @@ import unicodedata
 
 import click
 import pytest
-from conftest import STARTER_COUNT
+from conftest import STARTER_COUNT, TRANSLATED, write_translated
 from filedata import direct_facets, entry_paths, front_matter, tags
 
 from kb.cli import cli
@@ -738,29 +738,9 @@ def test_the_vocabulary_cache_follows_the_files(tmp_path):
 
 # -- translations and basis -------------------------------------------------------------------------
 
-TRANSLATED_ENTRY = """---
-title: "Cartographie des maisons médicales"
-type: study
-year: 2022
-scale: [commune]
-criteria: [existing_offer]
-basis: [service_catchment]
-language: fr
-summary: "Une carte des maisons médicales et de leurs zones."
-translations:
-  nl:
-    title: "Kaart van de wijkgezondheidscentra"
-    summary: "Een kaart van de wijkgezondheidscentra en hun werkingsgebieden."
----
-
-## Contenu
-
-Une étude.
-"""
-
 
 def test_a_translated_title_is_searched_in_its_language(sqlite_project):
-    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
+    write_translated(sqlite_project.entries_dir)
     sqlite_project.index()
     for words in (
         "wijkgezondheidscentra",
@@ -769,7 +749,7 @@ def test_a_translated_title_is_searched_in_its_language(sqlite_project):
         "cartographie maisons médicales",
     ):
         results = search(sqlite_project, words)
-        assert ids(results)[:1] == ["cartographie-maisons-medicales"], words
+        assert ids(results)[:1] == [TRANSLATED], words
     hit = search(sqlite_project, "wijkgezondheidscentra").hits[0]
     assert hit.title == "Cartographie des maisons médicales"  # the document's own title
     assert hit.translations == {
@@ -778,14 +758,14 @@ def test_a_translated_title_is_searched_in_its_language(sqlite_project):
 
 
 def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
-    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(TRANSLATED_ENTRY, encoding="utf-8")
+    write_translated(sqlite_project.entries_dir)
     sqlite_project.index()
     everything = search(sqlite_project)
     expected = direct_facets(entry_paths(sqlite_project.entries_dir))["basis"]
     assert everything.facets["basis"] == dict(sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])))
     assert everything.facets["basis"]["service_catchment"] >= 1
     filtered = search(sqlite_project, filters=Filters(basis=("service_catchment",)))
-    assert "cartographie-maisons-medicales" in ids(filtered)
+    assert TRANSLATED in ids(filtered)
     assert all("service_catchment" in hit.tags["basis"] for hit in filtered.hits)
     text = kb_search(runner, sqlite_project, "wijkgezondheidscentra")
     assert (
@@ -794,6 +774,6 @@ def test_basis_is_a_facet_and_a_filter(sqlite_project, runner):
     )
     result = kb_search(runner, sqlite_project, "--basis", "service_catchment", "--json")
     assert result.exit_code == 0, result.output
-    assert "cartographie-maisons-medicales" in {hit["id"] for hit in json.loads(result.output)["hits"]}
+    assert TRANSLATED in {hit["id"] for hit in json.loads(result.output)["hits"]}
     wrong = kb_search(runner, sqlite_project, "--basis", "service_catchmen")
     assert wrong.exit_code == 2 and "did you mean 'service_catchment'" in wrong.output

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MINIMAL, REPO, make_entry
+from conftest import MINIMAL, REPO, TRANSLATED, make_entry, write_translated
 from kb.cli import cli
 from kb.entries import territories, vocab
 from kb.project import Project, Refused
@@ -171,10 +171,11 @@ def test_only_french_entry_pages_are_indexed_for_search(built):
 
 def test_two_builds_of_the_same_entries_are_byte_identical(built, tmp_path, monkeypatch):
     """The second build renders in forked workers: how pages are split changes nothing."""
+    from kb import workers
     from kb.site import render
 
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(render, "WORKERS", 2)
+    monkeypatch.setattr(workers, "WORKERS", 2)
     root, _ = built
     other = Project(root=tmp_path, entries_dir=root / "entries")
     other.build(tmp_path / "again")
@@ -495,51 +496,32 @@ def test_gitignore_covers_every_folder_kb_leaves(tmp_path, entries_dir):
 
 # -- translations and basis on the site ---------------------------------------------------------
 
-FRENCH_WITH_DUTCH = """---
-title: "Cartographie des maisons médicales"
-type: study
-year: 2022
-scale: [commune]
-criteria: [existing_offer]
-basis: [service_catchment]
-territories: ["21004"]
-language: fr
-summary: "Une carte des maisons médicales."
-translations:
-  nl:
-    title: "Kaart van de wijkgezondheidscentra"
-    summary: "Een kaart van de wijkgezondheidscentra."
-container: "Bruxelles Santé"
-volume: "96"
-pages: "12-15"
----
-
-## Contenu
-
-Une étude.
-"""
+CITATION = {"container": "Bruxelles Santé", "volume": "96", "pages": "12-15"}  # shown on the entry's page
 
 
 def test_pages_show_the_readers_language_and_the_original(sqlite_project):
-    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(FRENCH_WITH_DUTCH, encoding="utf-8")
+    write_translated(sqlite_project.entries_dir, **CITATION)
     sqlite_project.build(search=False)
     site = sqlite_project.site_dir
-    nl = (site / "nl" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
+    nl = (site / "nl" / "entries" / TRANSLATED / "index.html").read_text(encoding="utf-8")
     assert '<h1 data-pagefind-meta="title">Kaart van de wijkgezondheidscentra</h1>' in nl
     assert (
         '<p class="original"><span data-pagefind-ignore><span class="mark">Vertaling</span> titel en samenvatting '
         'vertaald door de inventaris. Oorspronkelijke titel:</span> <cite lang="fr">Cartographie des maisons '
         "médicales</cite></p>"
     ) in nl
-    assert '<p class="lead">Een kaart van de wijkgezondheidscentra.</p>' in nl
+    assert '<p class="lead">Een kaart van de wijkgezondheidscentra en hun werkingsgebieden.</p>' in nl
     assert "<title>Kaart van de wijkgezondheidscentra" in nl
-    fr = (site / "fr" / "entries" / "cartographie-maisons-medicales" / "index.html").read_text(encoding="utf-8")
+    fr = (site / "fr" / "entries" / TRANSLATED / "index.html").read_text(encoding="utf-8")
     assert '<h1 data-pagefind-meta="title">Cartographie des maisons médicales</h1>' in fr
     assert 'class="original"' not in fr
     # the French page, which Pagefind indexes, carries the Dutch title and summary
     languages = fr.split('<section class="languages"', 1)[1].split("</section>", 1)[0]
     assert '<div lang="nl">' in languages and "<cite>Kaart van de wijkgezondheidscentra</cite>" in languages
-    assert "<p>Een kaart van de wijkgezondheidscentra.</p>" in languages and "Traduction" in languages
+    assert (
+        "<p>Een kaart van de wijkgezondheidscentra en hun werkingsgebieden.</p>" in languages
+        and "Traduction" in languages
+    )
     meta = fr.split("<div hidden data-pagefind-ignore>", 1)[1].split("</div>", 1)[0]
     assert '<span data-pagefind-meta="title_nl">Kaart van de wijkgezondheidscentra</span>' in meta
     assert '<span data-pagefind-meta="lang_nl:nl"></span>' in meta
@@ -562,7 +544,7 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
 
 
 def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
-    (sqlite_project.entries_dir / "cartographie-maisons-medicales.md").write_text(FRENCH_WITH_DUTCH, encoding="utf-8")
+    write_translated(sqlite_project.entries_dir)
     sqlite_project.build(search=False)
     site = sqlite_project.site_dir
     for lang in ("fr", "nl"):
@@ -574,5 +556,5 @@ def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
         matrix = (site / lang / "matrix" / "basis" / "index.html").read_text(encoding="utf-8")
         assert 'href="commune/service_catchment/"' in matrix
         cell = site / lang / "matrix" / "basis" / "commune" / "service_catchment" / "index.html"
-        assert "cartographie-maisons-medicales" in cell.read_text(encoding="utf-8")
+        assert TRANSLATED in cell.read_text(encoding="utf-8")
         assert 'href="basis/"' in (site / lang / "matrix" / "index.html").read_text(encoding="utf-8")

@@ -8,6 +8,11 @@ reads ``Entry`` objects and never the YAML.
 YAML is read with a loader that keeps YAML 1.1's surprises out: ``no``/``yes``/``on``/``off``
 stay text, dates stay text (checked here), ``04000`` is not an octal number, ``1:30`` is not 90,
 and anchors/aliases are refused outright (no "billion laughs").
+
+Why one module of some 800 lines: the typed options, ``SCHEMA``, ``Entry`` and the reader that
+applies them change together (a new field is an ``Option`` in ``SCHEMA``, an attribute of
+``Entry`` and its conversion in ``_validate``), and ``kb.config`` reads ``kb.yml`` with the same
+reader and options. The checks across files are apart, in ``kb.entries.inventory``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """The English catalogue: every interface text and contributor message in English.
 
 Keys are the same in fr.py, nl.py and en.py, with the same {placeholders} (tested).
+
+Why one module of some 550 lines: it is the whole of one language, in sections that follow the
+product (the site's interface, a new entry, kb diff, the proposal form, contributor messages,
+imports...). A translator works through one file, and tests/test_i18n.py compares the three
+files key by key; split by topic, each key's three texts would sit in three times as many files.
 """
 
 EN: dict[str, str] = {
@@ -311,6 +316,25 @@ EN: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "the fields are: {fields}",
     "check.unreadable_value": "{field} cannot be read ({error})",
     "check.unreadable_value.fix": "write a plain value",
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
+    "config.too_deep": "kb.yml nests lists or settings more than {max} levels deep",
+    "config.too_deep.fix": "write plain 'setting: value' lines (see Configuration in README.md)",
+    "config.bad_yaml": "kb.yml is not valid YAML: {what}",
+    "config.bad_yaml.fix": "check indentation and quotes; put text containing ':' or '#' in double quotes",
+    "config.bad_character": "kb.yml contains a character YAML does not allow{code}",
+    "config.bad_character.fix": "delete that character (it is invisible in most editors) or retype the line",
+    "config.unreadable_yaml": "kb.yml cannot be read as YAML: {error}",
+    "config.unreadable_yaml.fix": "write plain 'setting: value' lines (see Configuration in README.md)",
+    "config.not_mapping": "kb.yml must be 'setting: value' lines",
+    "config.not_mapping.fix": "write one 'setting: value' per line (see Configuration in README.md)",
+    "config.field_name": "a setting's name must be plain text",
+    "config.field_name.fix": "write 'setting: value'",
+    "config.unknown_setting": "unknown setting '{field}'",
+    "config.unknown_setting.fix": "did you mean '{guess}'?",
+    "config.unknown_setting_no_guess": "unknown setting '{field}'",
+    "config.unknown_setting_no_guess.fix": "the settings are: {fields}",
+    "env.seconds": "{name} is '{value}', not a number of seconds",
+    "env.seconds.fix": "set it to a number of seconds, e.g. {name}=900, or unset it for the default ({default} s)",
     "check.missing": "{field} is missing",
     "check.missing.fix": "add a line '{field}: ...' to the front matter ({help})",
     "check.date_not_in_year": "date {date} is not in year {year}",

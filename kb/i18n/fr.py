@@ -1,6 +1,11 @@
 """The French catalogue: every interface text and contributor message in French.
 
 Keys are the same in fr.py, nl.py and en.py, with the same {placeholders} (tested).
+
+Why one module of some 550 lines: it is the whole of one language, in sections that follow the
+product (the site's interface, a new entry, kb diff, the proposal form, contributor messages,
+imports...). A translator works through one file, and tests/test_i18n.py compares the three
+files key by key; split by topic, each key's three texts would sit in three times as many files.
 """
 
 FR: dict[str, str] = {
@@ -311,6 +316,25 @@ FR: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "les champs sont : {fields}",
     "check.unreadable_value": "{field} ne peut pas être lu ({error})",
     "check.unreadable_value.fix": "écrivez une valeur simple",
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
+    "config.too_deep": "kb.yml imbrique des listes ou des réglages sur plus de {max} niveaux",
+    "config.too_deep.fix": "écrivez de simples lignes 'réglage: valeur' (voir Configuration dans README.md)",
+    "config.bad_yaml": "kb.yml n'est pas du YAML valide : {what}",
+    "config.bad_yaml.fix": "vérifiez les retraits et les guillemets ; mettez un texte qui contient ':' ou '#' entre guillemets droits (\")",
+    "config.bad_character": "kb.yml contient un caractère que YAML ne permet pas{code}",
+    "config.bad_character.fix": "supprimez ce caractère (invisible dans la plupart des éditeurs) ou retapez la ligne",
+    "config.unreadable_yaml": "kb.yml ne peut pas être lu comme du YAML : {error}",
+    "config.unreadable_yaml.fix": "écrivez de simples lignes 'réglage: valeur' (voir Configuration dans README.md)",
+    "config.not_mapping": "kb.yml doit être fait de lignes 'réglage: valeur'",
+    "config.not_mapping.fix": "écrivez un 'réglage: valeur' par ligne (voir Configuration dans README.md)",
+    "config.field_name": "le nom d'un réglage doit être un simple texte",
+    "config.field_name.fix": "écrivez 'réglage: valeur'",
+    "config.unknown_setting": "réglage inconnu « {field} »",
+    "config.unknown_setting.fix": "vouliez-vous dire « {guess} » ?",
+    "config.unknown_setting_no_guess": "réglage inconnu « {field} »",
+    "config.unknown_setting_no_guess.fix": "les réglages sont : {fields}",
+    "env.seconds": "{name} vaut « {value} », qui n'est pas un nombre de secondes",
+    "env.seconds.fix": "donnez-lui un nombre de secondes, par ex. {name}=900, ou retirez-la pour la valeur par défaut ({default} s)",
     "check.missing": "{field} manque",
     "check.missing.fix": "ajoutez une ligne '{field}: ...' à l'en-tête ({help})",
     "check.date_not_in_year": "la date {date} n'est pas dans l'année {year}",

@@ -1,6 +1,11 @@
 """The Dutch catalogue: every interface text and contributor message in Dutch.
 
 Keys are the same in fr.py, nl.py and en.py, with the same {placeholders} (tested).
+
+Why one module of some 550 lines: it is the whole of one language, in sections that follow the
+product (the site's interface, a new entry, kb diff, the proposal form, contributor messages,
+imports...). A translator works through one file, and tests/test_i18n.py compares the three
+files key by key; split by topic, each key's three texts would sit in three times as many files.
 """
 
 NL: dict[str, str] = {
@@ -311,6 +316,25 @@ NL: dict[str, str] = {
     "check.unknown_field_no_guess.fix": "de velden zijn: {fields}",
     "check.unreadable_value": "{field} kan niet gelezen worden ({error})",
     "check.unreadable_value.fix": "schrijf een eenvoudige waarde",
+    # --- kb.yml (read as an entry's front matter is, in the words of settings) and KB_* variables ---
+    "config.too_deep": "kb.yml nest lijsten of instellingen meer dan {max} niveaus diep",
+    "config.too_deep.fix": "schrijf eenvoudige regels 'instelling: waarde' (zie Configuration in README.md)",
+    "config.bad_yaml": "kb.yml is geen geldige YAML: {what}",
+    "config.bad_yaml.fix": "controleer inspringing en aanhalingstekens; zet tekst met ':' of '#' tussen dubbele aanhalingstekens",
+    "config.bad_character": "kb.yml bevat een teken dat YAML niet toestaat{code}",
+    "config.bad_character.fix": "verwijder dat teken (onzichtbaar in de meeste editors) of typ de regel opnieuw",
+    "config.unreadable_yaml": "kb.yml kan niet als YAML gelezen worden: {error}",
+    "config.unreadable_yaml.fix": "schrijf eenvoudige regels 'instelling: waarde' (zie Configuration in README.md)",
+    "config.not_mapping": "kb.yml moet uit regels 'instelling: waarde' bestaan",
+    "config.not_mapping.fix": "schrijf één 'instelling: waarde' per regel (zie Configuration in README.md)",
+    "config.field_name": "de naam van een instelling moet gewone tekst zijn",
+    "config.field_name.fix": "schrijf 'instelling: waarde'",
+    "config.unknown_setting": "onbekende instelling '{field}'",
+    "config.unknown_setting.fix": "bedoelde u '{guess}'?",
+    "config.unknown_setting_no_guess": "onbekende instelling '{field}'",
+    "config.unknown_setting_no_guess.fix": "de instellingen zijn: {fields}",
+    "env.seconds": "{name} is '{value}', geen aantal seconden",
+    "env.seconds.fix": "geef een aantal seconden, bv. {name}=900, of verwijder de variabele voor de standaardwaarde ({default} s)",
     "check.missing": "{field} ontbreekt",
     "check.missing.fix": "voeg een regel '{field}: ...' toe aan de kop ({help})",
     "check.date_not_in_year": "datum {date} valt niet in jaar {year}",

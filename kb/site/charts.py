@@ -31,6 +31,11 @@ Interactive SVG: the charts with links use ``role="group"`` (labelled by the SVG
 described by its ``<desc>``), not ``role="img"``: an ``img`` has presentational children, which
 would hide the links from screen readers. Each link has an ``aria-label`` and a ``<title>``
 (tooltip); the visible text inside it is ``aria-hidden``.
+
+Why one module of some 800 lines: the charts share the escaping and link helpers, the colour
+levels and their legend, and the accessibility pattern above, so that every chart reads and
+behaves alike; each chart is one public function. ``UI`` holds the charts' own labels in fr, nl
+and en.
 """
 
 from __future__ import annotations

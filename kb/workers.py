@@ -1,0 +1,87 @@
+"""Work on several processes: the one way kb spreads CPU-bound work (parsing entries, rendering
+bodies and pages) over forked worker processes.
+
+Why processes, and only two: parsing YAML and rendering Markdown and Jinja are pure Python,
+so threads would take turns on the GIL; the machines kb is built on have two cores, and a full
+index or build of 10,000 entries is mostly this work.
+
+Why fork: the workers need large, live state (the files' bytes and the vocabularies, or the
+``Site`` with its catalogue, templates and caches), some of which cannot be pickled. A forked
+worker inherits all of it as it is in the parent when the pool starts, shared copy-on-write
+pages, and starts in milliseconds; a spawned one would import kb again and need it all
+pickled. Only ``(start, stop)`` bounds travel to the workers, and only results come back.
+``gc.freeze()`` before forking keeps the workers' collector off the inherited objects, whose
+pages would otherwise be copied when it touches their reference counts. Where fork does not
+exist (Windows, or a system that forbids it), or when the work is too small to pay for forking
+(a few hundred items: the thresholds are the callers'), it runs in this process instead, with
+the same results.
+
+What the workers inherit is the ``shared`` object given to ``spread``, kept in this module while
+the pool runs (a worker finds it there, since the job itself travels by name): so ``job`` must
+be a module-level function taking ``(shared, (start, stop))``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+WORKERS = min(2, os.cpu_count() or 1)  # processes; set it to 1 to keep all the work here (profiling)
+CHUNK = 250  # items per task: large enough that a task's overhead does not show, small enough to share
+
+_SHARED: list[tuple[Any]] = []  # what running pools' workers read: set before they fork, never pickled
+
+
+def chunks(count: int, size: int = CHUNK) -> list[tuple[int, int]]:
+    """``range(count)`` as ``(start, stop)`` bounds of ``size`` items, in order."""
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _call(job: Callable[[Any, tuple[int, int]], R], bounds: tuple[int, int]) -> R:
+    return job(_SHARED[-1][0], bounds)  # the newest when this worker was forked: its pool's
+
+
+@contextlib.contextmanager
+def spread(
+    job: Callable[[S, tuple[int, int]], R],
+    shared: S,
+    count: int,
+    parallel_from: int,
+    nice: int = 0,
+    only_forked: bool = False,
+) -> Iterator[Iterable[R]]:
+    """The results of ``job(shared, (start, stop))`` over ``range(count)`` in chunks, in order.
+
+    With at least ``parallel_from`` items, ``WORKERS`` forked processes compute them, starting at
+    once: the caller may do other work before it reads them (``nice`` lowers the workers'
+    priority, leaving the cores to another process first). Otherwise they are computed here,
+    each chunk when it is read, or, with ``only_forked``, not at all (an empty iterable: for a
+    head start the caller can do without). Leaving the block stops the workers and drops the
+    results not read yet."""
+    if WORKERS < 2 or count < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
+        yield () if only_forked else (job(shared, bounds) for bounds in chunks(count))
+        return
+    slot = (shared,)  # its own identity, whatever ``shared`` is
+    _SHARED.append(slot)
+    gc.freeze()
+    pool = concurrent.futures.ProcessPoolExecutor(
+        WORKERS,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=os.nice if nice else None,
+        initargs=(nice,) if nice else (),
+    )
+    try:
+        bounds = chunks(count)
+        yield pool.map(_call, [job] * len(bounds), bounds)
+    finally:
+        pool.shutdown(cancel_futures=True)
+        gc.unfreeze()
+        _SHARED[:] = [other for other in _SHARED if other is not slot]
