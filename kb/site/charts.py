@@ -32,18 +32,20 @@ described by its ``<desc>``), not ``role="img"``: an ``img`` has presentational 
 would hide the links from screen readers. Each link has an ``aria-label`` and a ``<title>``
 (tooltip); the visible text inside it is ``aria-hidden``.
 
-Why one module of some 800 lines: the charts share the escaping and link helpers, the colour
+Why one module of some 690 lines: the charts share the escaping and link helpers, the colour
 levels and their legend, and the accessibility pattern above, so that every chart reads and
-behaves alike; each chart is one public function. ``UI`` holds the charts' own labels in fr, nl
-and en.
+behaves alike; each chart is one public function. Their texts are in the catalogue (kb/i18n,
+keys ``chart.*``).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Callable, Sequence
 
+from kb import i18n
 from kb.stats import Coverage, CrossTable, Matrix, YearCounts, levels
 from kb.entries.vocab import Vocabularies
 
@@ -106,138 +108,6 @@ SHORT_NAMES = {
     "21019": {"fr": "Woluwe-St-P.", "nl": "St-P.-Woluwe", "en": "Woluwe-St-P."},
 }
 
-UI = {
-    "fr": {
-        "entry": ("fiche", "fiches"),
-        "total": "Total",
-        "matrix_caption": "Fiches par échelle (lignes) et par critère (colonnes). Chaque case compte les "
-        "fiches qui ont l'une et l'autre ; 0 : aucune fiche, rien d'étudié.",
-        "matrix_corner": "Échelle \\ critère",
-        "basis_caption": "Fiches par échelle (lignes) et par base de délimitation (colonnes). Chaque case compte "
-        "les fiches qui ont l'une et l'autre ; 0 : aucune fiche.",
-        "basis_corner": "Échelle \\ base",
-        "cell": "{count} : {row} × {column}",
-        "map_title": "Où : fiches par commune",
-        "map_desc": "Carte en tuiles des 19 communes de la Région de Bruxelles-Capitale, placées à peu près "
-        "comme sur une carte. La couleur donne le nombre de fiches propres à la commune "
-        "(celles qui la nomment) ; le contour et le code indiquent le bassin. "
-        "En plus, {regional} portent sur toute la Région. Le plus : {most}. Aucune : {none}.",
-        "legend_scale": "Fiches propres à la commune",
-        "legend_bassins": "Bassins d'aide et de soins",
-        "shared": "partagée entre bassins",
-        "partly": "en partie",
-        "tile": "{short} {count} {noun} en propre ({where}), {total} avec les territoires plus larges",
-        "tile_partial": ", {partial} en partie",
-        "regional_note": "{regional} portent sur toute la Région et comptent pour chaque commune ; "
-        "{unspecified} ne précisent pas de territoire.",
-        "commune": "Commune",
-        "nis": "NIS",
-        "bassin": "Bassin",
-        "local": "Fiches propres",
-        "with_regional": "Avec les territoires plus larges",
-        "partial": "Par le bassin, ou en partie",
-        "coverage_caption": "Fiches par commune",
-        "bassins_caption": "Fiches par bassin",
-        "bassin_item": "{local} propres, {partial} en partie, {with_regional} avec les territoires plus larges",
-        "communes": "communes",
-        "years_title": "Fiches par année",
-        "years_desc": "Diagramme en barres : nombre de fiches par année de publication ou de début, "
-        "de {first} à {last}. Le plus : {most}.",
-        "year": "Année",
-        "data": "Tableau des données",
-        "partner": "Partenaire",
-        "no_partner": "Sans partenaire",
-        "partners_caption": "Qui a produit quoi : fiches par partenaire et par type",
-        "none": "aucune",
-    },
-    "nl": {
-        "entry": ("item", "items"),
-        "total": "Totaal",
-        "matrix_caption": "Items per schaal (rijen) en per criterium (kolommen). Elke cel telt de items "
-        "die beide hebben; 0: geen enkel item, niets bestudeerd.",
-        "matrix_corner": "Schaal \\ criterium",
-        "basis_caption": "Items per schaal (rijen) en per afbakeningsbasis (kolommen). Elke cel telt de items "
-        "die beide hebben; 0: geen enkel item.",
-        "basis_corner": "Schaal \\ basis",
-        "cell": "{count}: {row} × {column}",
-        "map_title": "Waar: items per gemeente",
-        "map_desc": "Tegelkaart van de 19 gemeenten van het Brussels Hoofdstedelijk Gewest, ongeveer zoals "
-        "op een kaart geplaatst. De kleur geeft het aantal items over de gemeente zelf (die "
-        "haar noemen); rand en code tonen de zorgzone. Daarnaast gaan {regional} "
-        "over het hele Gewest. Meeste: {most}. Geen: {none}.",
-        "legend_scale": "Items over de gemeente zelf",
-        "legend_bassins": "Zorgzones",
-        "shared": "gedeeld tussen zorgzones",
-        "partly": "gedeeltelijk",
-        "tile": "{short} {count} eigen {noun} ({where}), {total} met de ruimere gebieden",
-        "tile_partial": ", {partial} gedeeltelijk",
-        "regional_note": "{regional} gaan over het hele Gewest en tellen voor elke gemeente; "
-        "{unspecified} vermelden geen gebied.",
-        "commune": "Gemeente",
-        "nis": "NIS",
-        "bassin": "Zorgzone",
-        "local": "Eigen items",
-        "with_regional": "Met de ruimere gebieden",
-        "partial": "Via de zorgzone, of gedeeltelijk",
-        "coverage_caption": "Items per gemeente",
-        "bassins_caption": "Items per zorgzone",
-        "bassin_item": "{local} eigen, {partial} gedeeltelijk, {with_regional} met de ruimere gebieden",
-        "communes": "gemeenten",
-        "years_title": "Items per jaar",
-        "years_desc": "Staafdiagram: aantal items per jaar van publicatie of start, van {first} tot {last}. "
-        "Meeste: {most}.",
-        "year": "Jaar",
-        "data": "Gegevenstabel",
-        "partner": "Partner",
-        "no_partner": "Zonder partner",
-        "partners_caption": "Wie maakte wat: items per partner en per type",
-        "none": "geen",
-    },
-    "en": {
-        "entry": ("entry", "entries"),
-        "total": "Total",
-        "matrix_caption": "Entries by scale (rows) and criterion (columns). Each cell counts the entries "
-        "that have both; 0: no entry, nothing studied.",
-        "matrix_corner": "Scale \\ criterion",
-        "basis_caption": "Entries by scale (rows) and basis of delimitation (columns). Each cell counts the entries "
-        "that have both; 0: no entry.",
-        "basis_corner": "Scale \\ basis",
-        "cell": "{count}: {row} × {column}",
-        "map_title": "Where: entries by municipality",
-        "map_desc": "Tile map of the 19 municipalities of the Brussels-Capital Region, placed roughly as on "
-        "a map. The colour gives the number of entries about the municipality itself (those "
-        "naming it); outline and code show the care basin. Besides, "
-        "{regional} cover the whole Region. Most: {most}. None: {none}.",
-        "legend_scale": "Entries about the municipality itself",
-        "legend_bassins": "Care basins",
-        "shared": "shared between basins",
-        "partly": "partly",
-        "tile": "{short} {count} own {noun} ({where}), {total} with broader territories",
-        "tile_partial": ", {partial} partly",
-        "regional_note": "{regional} cover the whole Region and count for every municipality; "
-        "{unspecified} give no territory.",
-        "commune": "Municipality",
-        "nis": "NIS",
-        "bassin": "Care basin",
-        "local": "Own entries",
-        "with_regional": "With broader territories",
-        "partial": "Through the basin, or partly",
-        "coverage_caption": "Entries by municipality",
-        "bassins_caption": "Entries by care basin",
-        "bassin_item": "{local} of its own, {partial} partly, {with_regional} with broader territories",
-        "communes": "municipalities",
-        "years_title": "Entries per year",
-        "years_desc": "Bar chart: number of entries per year of publication or start, from {first} to "
-        "{last}. Most: {most}.",
-        "year": "Year",
-        "data": "Data table",
-        "partner": "Partner",
-        "no_partner": "No partner",
-        "partners_caption": "Who produced what: entries by partner and type",
-        "none": "none",
-    },
-}
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -248,10 +118,17 @@ def _e(value: object) -> str:
 
 
 def _ui(lang: str) -> dict:
-    try:
-        return UI[lang]
-    except KeyError:
-        raise ValueError(f"lang must be one of {', '.join(UI)}, not {lang!r}") from None
+    """The charts' texts in ``lang``, from the catalogue (kb/i18n, keys ``chart.*``)."""
+    if lang not in i18n.STRINGS:
+        raise ValueError(f"lang must be one of {', '.join(i18n.STRINGS)}, not {lang!r}")
+    return _texts(lang)
+
+
+@functools.cache
+def _texts(lang: str) -> dict:
+    texts = {k.removeprefix("chart."): v for k, v in i18n.STRINGS[lang].items() if k.startswith("chart.")}
+    texts["entry"] = (texts.pop("entry_one"), texts.pop("entry_many"))
+    return texts
 
 
 def _noun(count: int, lang: str) -> str:
