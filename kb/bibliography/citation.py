@@ -10,6 +10,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, NamedTuple
 
+from kb import i18n
 from kb.bibliography.mapping import (
     SEPARATOR,
     date_parts,
@@ -194,7 +195,8 @@ def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, 
 
 
 class _Words(NamedTuple):
-    """What a reference says in one language, as citeproc's locale files say it."""
+    """What a reference says in one language, as citeproc's locale files say it (catalogue
+    keys ``cite.*`` in kb/i18n)."""
 
     and_: str
     et_al: str
@@ -207,9 +209,7 @@ class _Words(NamedTuple):
 
 
 _WORDS = {
-    "fr": _Words("et", "et al.", "Disponible sur", "« ", " »", "p.", "p.", "\u2011"),
-    "nl": _Words("en", "e.a.", "Beschikbaar op", "“", "”", "p.", "pp.", "-"),
-    "en": _Words("and", "et al.", "Available at", "‘", "’", "p.", "pp.", "–"),
+    lang: _Words(*(i18n.t(lang, f"cite.{name.rstrip('_')}") for name in _Words._fields)) for lang in i18n.CLI_LANGS
 }
 
 

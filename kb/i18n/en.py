@@ -590,4 +590,13 @@ EN: dict[str, str] = {
     "chart.no_partner": "No partner",
     "chart.partners_caption": "Who produced what: entries by partner and type",
     "chart.none": "none",
+    # --- formatted references (kb/bibliography/citation.py), as citeproc's locale files say it ---
+    "cite.and": "and",
+    "cite.et_al": "et al.",
+    "cite.available": "Available at",
+    "cite.opening": "‘",
+    "cite.closing": "’",
+    "cite.page": "p.",
+    "cite.pages": "pp.",
+    "cite.dash": "–",
 }

@@ -590,4 +590,13 @@ FR: dict[str, str] = {
     "chart.no_partner": "Sans partenaire",
     "chart.partners_caption": "Qui a produit quoi : fiches par partenaire et par type",
     "chart.none": "aucune",
+    # --- formatted references (kb/bibliography/citation.py), as citeproc's locale files say it ---
+    "cite.and": "et",
+    "cite.et_al": "et al.",
+    "cite.available": "Disponible sur",
+    "cite.opening": "« ",
+    "cite.closing": " »",
+    "cite.page": "p.",
+    "cite.pages": "p.",
+    "cite.dash": "‑",
 }

@@ -590,4 +590,13 @@ NL: dict[str, str] = {
     "chart.no_partner": "Zonder partner",
     "chart.partners_caption": "Wie maakte wat: items per partner en per type",
     "chart.none": "geen",
+    # --- formatted references (kb/bibliography/citation.py), as citeproc's locale files say it ---
+    "cite.and": "en",
+    "cite.et_al": "e.a.",
+    "cite.available": "Beschikbaar op",
+    "cite.opening": "“",
+    "cite.closing": "”",
+    "cite.page": "p.",
+    "cite.pages": "pp.",
+    "cite.dash": "-",
 }
