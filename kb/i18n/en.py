@@ -111,6 +111,7 @@ EN: dict[str, str] = {
     "compare_short": "two to five entries side by side",
     "copy": "Copy",
     "download": "Download the reference",
+    "download_all": "The whole inventory",
     "method": "Method (summary)",
     "compare_remove": "Remove",
     "compare_full": "Five entries at most: remove one to add another.",

@@ -111,6 +111,7 @@ FR: dict[str, str] = {
     "compare_short": "deux à cinq fiches côte à côte",
     "copy": "Copier",
     "download": "Télécharger la référence",
+    "download_all": "Tout l'inventaire",
     "method": "Méthode (résumé)",
     "compare_remove": "Retirer",
     "compare_full": "Cinq fiches au plus : retirez-en une pour en ajouter une autre.",

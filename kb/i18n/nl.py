@@ -111,6 +111,7 @@ NL: dict[str, str] = {
     "compare_short": "twee tot vijf fiches naast elkaar",
     "copy": "Kopiëren",
     "download": "Referentie downloaden",
+    "download_all": "De hele inventaris",
     "method": "Methode (samenvatting)",
     "compare_remove": "Verwijderen",
     "compare_full": "Hoogstens vijf fiches: verwijder er een om een andere toe te voegen.",
