@@ -81,6 +81,12 @@ SETTINGS: dict[str, Option] = {
     "links_max_age": Integer(0, lambda: 365, help="days kb links trusts a link that answered"),
     "links_archive": URL(help="the archive's availability lookup kb links asks for copies of dead links"),
     "doi_resolver": URL(help="the address DOIs are resolved at, for kb links"),
+    "upload_limit": Integer(
+        0,
+        lambda: 10**7,
+        help="MB the host accepts (GitHub Pages: 1000, counted compressed); kb build warns above; 0: no check",
+    ),
+    "memory_limit": Integer(0, lambda: 10**7, help="MB of memory kb build may use; 0: what the machine has available"),
 }
 
 
@@ -99,6 +105,8 @@ class Config:
     links_max_age: int = 7
     links_archive: str = "https://archive.org/wayback/available"
     doi_resolver: str = "https://doi.org/"
+    upload_limit: int = 1000
+    memory_limit: int = 0
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or i18n.t(lang, "site")

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -314,9 +315,12 @@ class Project:
         """
         from kb import history
         from kb.site import build as site
+        from kb.site import limits
 
         with self.exclusive(), self._space(Path(output or self.site_dir)):
             self.index(search=False)
+            for warning in limits.check(len(self.store.digests()), self.config.upload_limit, self.config.memory_limit):
+                print(warning, file=sys.stderr)
             state = self.root / ".kb" / "site"
             dates = history.load(self.entries_dir, self.root / ".kb")
             history.note_once(dates)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kb build against Hugo + Pagefind, side by side, on the same synthetic entries.
 
-    python scripts/bench_vs_hugo.py [--sizes 1000 10000] [--where shm|disk]
+    python scripts/bench_vs_hugo.py [--sizes 1000 10000] [--where shm|disk] [--tools hugo,kb] [--artifact]
 
 For each size, generates the corpus (scripts/gen_corpus.py), builds it with the reference Hugo
 site of ../shared/bench/hugo-site-bilingual/ used unchanged (every entry in content/fr/ and again
@@ -11,18 +11,34 @@ a French and a Dutch page per entry, taxonomy pages, search over both languages)
 process, bytes and files written, and the ratios kb / (Hugo + Pagefind). Installs Debian's
 `hugo` when it is missing (never in the tests); Pagefind comes with kb's own dependencies.
 Figures are whole-process figures from the kernel (the largest process's peak RSS via wait4).
+
+For kb it also prints where the time and memory go, phase by phase (the phase is the last
+progress line ``kb build`` printed: prepare = store, plan, related entries; pages; search =
+Pagefind), from /proc sampled every 0.2 s: the peak RSS of kb's main process, of its largest
+worker and of Pagefind, and the peak sum over the whole process tree (an upper bound: forked
+workers share pages with their parent). Then where the bytes go, by kind of file (entry pages,
+listings, figures, per-entry exports, whole-inventory downloads, open data, search bundle).
+``--artifact`` also measures what GitHub Pages counts against its 1 GB: the gzip-compressed tar
+that actions/upload-pages-artifact uploads (``tar -cz`` of the site, level 6). ``--tools kb``
+skips Hugo + Pagefind (at 100,000 entries Pagefind over both languages needs more memory than
+a shared machine may have).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import tarfile
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,30 +50,128 @@ class Run:
     wall: float
     peak_mb: float
     status: int
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.wall:7.1f} s {self.peak_mb:7.0f} MB"
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``command``; its wall time and the peak RSS of its largest process (children included)."""
-    wrapper = (
-        "import resource, subprocess, sys\n"
-        "status = subprocess.run(sys.argv[1:]).returncode\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status, file=sys.stderr)"
-    )
+def _rss_mb(pid: int) -> tuple[str, int, float] | None:
+    """(command name, parent pid, resident MB) of a live process, None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+        with open(f"/proc/{pid}/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return name, int(text[text.rindex(")") + 2 :].split()[1]), pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class Sampler(threading.Thread):
+    """Every 0.2 s: the RSS of each process under ``root``, booked to the phase named by the
+    build's last progress line. Per phase: seconds, and the peaks of the main process, of the
+    largest other Python process (a worker), of Pagefind, and of the tree's sum."""
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root, self.phase, self.done = root, "start", threading.Event()
+        self.phases: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def run(self) -> None:
+        last = time.perf_counter()
+        while not self.done.wait(0.2):
+            procs = {int(p): info for p in os.listdir("/proc") if p.isdigit() and (info := _rss_mb(int(p)))}
+            tree, grew = {self.root}, True
+            while grew:
+                more = {p for p, (_, parent, _) in procs.items() if parent in tree} - tree
+                tree |= more
+                grew = bool(more)
+            now, phase = time.perf_counter(), self.phases[self.phase]
+            phase["seconds"] += now - last
+            last = now
+            for pid in tree & procs.keys():
+                name, _, mb = procs[pid]
+                role = "main" if pid == self.root else "pagefind" if "pagefind" in name else "worker"
+                phase[role] = max(phase[role], mb)
+            phase["tree"] = max(phase["tree"], sum(procs[p][2] for p in tree & procs.keys()))
+
+    def listen(self, stream: io.TextIOBase) -> None:
+        """Follow the build's progress lines (``pages: 250/6049``, ``indexing the site...``)."""
+        buffer = ""
+        while chunk := stream.read(1):
+            if chunk in "\r\n":
+                if buffer.strip():
+                    self.phase = re.split(r"[:.(]", buffer.strip(), maxsplit=1)[0].strip()[:40]
+                buffer = ""
+            else:
+                buffer += chunk
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None, phases: bool = False) -> Run:
+    """Run ``command``; its wall time and the peak RSS of its largest process (children included,
+    from wait4); with ``phases``, the per-phase figures of a Sampler."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", wrapper, *command],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1
     )
+    sampler = Sampler(process.pid)
+    if phases:
+        sampler.start()
+        sampler.listen(process.stderr)
+    else:
+        process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    peak_kb, status = done.stderr.strip().splitlines()[-1].split()
-    return Run(wall, int(peak_kb) / 1024, int(status))
+    process.returncode = os.waitstatus_to_exitcode(status)
+    sampler.done.set()
+    if phases:
+        sampler.join()
+    return Run(wall, usage.ru_maxrss / 1024, process.returncode, {k: dict(v) for k, v in sampler.phases.items()})
+
+
+KINDS = (  # (kind, pattern on the path in the site), the first that matches
+    ("entry pages", r"^(fr|nl)/entries/(?!page/)[^/]+/index\.html$"),
+    ("listings", r"^(fr|nl)/(entries|type|scale|criteria|basis|partners|territories|year|language)/"),
+    ("figures", r"^(fr|nl)/(matrix|map|overview|compare|news)/"),
+    ("per-entry exports", r"^export/entries/"),
+    ("whole-inventory exports", r"^export/"),
+    ("open data", r"^data/"),
+    ("search (Pagefind)", r"^pagefind"),
+)
+
+
+def kinds(site: Path) -> dict[str, list[int]]:
+    """Bytes and files per kind of file (KINDS, else "other")."""
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    patterns = [(kind, re.compile(pattern)) for kind, pattern in KINDS]
+    for folder, _, names in os.walk(site):
+        for name in names:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, site)
+            kind = next((k for k, p in patterns if p.search(relative)), "other")
+            found[kind][0] += os.lstat(path).st_size
+            found[kind][1] += 1
+    return dict(found)
+
+
+def artifact_bytes(site: Path) -> int:
+    """Size of the site as actions/upload-pages-artifact uploads it: one tar, gzip-compressed."""
+
+    class Counter:
+        """A file that keeps only the count of the bytes written to it."""
+
+        size = 0
+
+        def write(self, data: bytes) -> int:
+            self.size += len(data)
+            return len(data)
+
+    counter = Counter()
+    with tarfile.open(fileobj=counter, mode="w:gz", compresslevel=6) as tar:
+        tar.add(site, arcname=".")
+    return counter.size
 
 
 def tree(path: Path) -> tuple[int, int]:
@@ -71,14 +185,17 @@ def tree(path: Path) -> tuple[int, int]:
 
 
 def corpus(folder: Path, size: int) -> list[Path]:
+    """``size`` entries from scripts/gen_corpus.py, generated again when the generator changed."""
+    generator = ROOT / "scripts" / "gen_corpus.py"
+    stamp = hashlib.sha1(generator.read_bytes()).hexdigest()
+    made = folder / ".generator"
     files = sorted(folder.glob("syn-*.md")) if folder.is_dir() else []
-    if len(files) < size:
+    if len(files) < size or not made.is_file() or made.read_text() != stamp:
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "gen_corpus.py"), str(folder), "-n", str(size)],
-            check=True,
-            stdout=subprocess.DEVNULL,
+            [sys.executable, str(generator), str(folder), "-n", str(size)], check=True, stdout=subprocess.DEVNULL
         )
+        made.write_text(stamp)
         files = sorted(folder.glob("syn-*.md"))
     return files[:size]
 
@@ -121,46 +238,72 @@ def kb_project(base: Path, files: list[Path]) -> Path:
     return project
 
 
+def print_phases(size: int, run: Run) -> None:
+    print(f"{size:>8} kb phases: {'seconds':>8} {'main':>8} {'worker':>8} {'Pagefind':>9} {'tree sum':>9} (MB peaks)")
+    for phase, f in run.phases.items():
+        print(
+            f"{'':>8}   {phase:<24} {f.get('seconds', 0):6.1f} s {f.get('main', 0):8.0f} "
+            f"{f.get('worker', 0):8.0f} {f.get('pagefind', 0):9.0f} {f.get('tree', 0):9.0f}"
+        )
+
+
+def print_kinds(size: int, site: Path, artifact: bool) -> None:
+    found = kinds(site)
+    total = sum(b for b, _ in found.values())
+    print(f"{size:>8} kb site by kind: {total / 1e6:.1f} MB in {sum(n for _, n in found.values())} files")
+    for kind, (written, count) in sorted(found.items(), key=lambda item: -item[1][0]):
+        print(f"{'':>8}   {kind:<24} {written / 1e6:9.1f} MB {count:>8} files {written / max(count, 1):8.0f} B/file")
+    if artifact:
+        packed = artifact_bytes(site)
+        print(f"{'':>8}   Pages artifact (tar.gz)  {packed / 1e6:9.1f} MB (GitHub Pages' limit: 1,000 MB)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--where", choices=["shm", "disk"], default="shm")
+    parser.add_argument("--tools", default="hugo,kb", help="hugo,kb (default), or kb alone")
+    parser.add_argument("--artifact", action="store_true", help="also the site's size as a Pages artifact")
     args = parser.parse_args()
-    scratch = Path("/dev/shm/kb-vs-hugo" if args.where == "shm" else "/tmp/kb-vs-hugo")
+    tools = set(args.tools.split(","))
+    scratch = Path("/dev/shm/kb-vs-hugo" if args.where == "shm" else "/var/tmp/kb-vs-hugo")
     scratch.mkdir(parents=True, exist_ok=True)
-    version = ensure_hugo()
+    version = ensure_hugo() if "hugo" in tools else "(not run)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     print(f"Hugo {version}; Pagefind from kb's dependencies; {os.cpu_count()} CPUs; output on {args.where}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'entries':>8} {'tool':<24} {'wall':>9} {'peak':>10} {'written':>10} {'files':>8}")
     for size in args.sizes:
         files = corpus(scratch / f"corpus-{max(args.sizes)}", max(args.sizes))[:size]
-        site = hugo_site(scratch / f"n{size}", files)
-        out = site / "public"
-        hugo = timed(["hugo", "--quiet", "-d", str(out)], site, env)
-        pagefind = timed([sys.executable, "-m", "pagefind", "--site", str(out)], site, env)
-        written, count = tree(out)
+        rows = {}
+        if "hugo" in tools:
+            site = hugo_site(scratch / f"n{size}", files)
+            out = site / "public"
+            hugo = timed(["hugo", "--quiet", "-d", str(out)], site, env)
+            pagefind = timed([sys.executable, "-m", "pagefind", "--site", str(out)], site, env)
+            written, count = tree(out)
+            shutil.rmtree(site, ignore_errors=True)
+            both = Run(hugo.wall + pagefind.wall, max(hugo.peak_mb, pagefind.peak_mb), hugo.status or pagefind.status)
+            rows["Hugo"] = (hugo, 0, 0)
+            rows["Pagefind on Hugo"] = (pagefind, 0, 0)
+            rows["Hugo + Pagefind"] = (both, written, count)
         project = kb_project(scratch / f"n{size}", files)
-        kb = timed([sys.executable, "-m", "kb", "build", "--quiet"], project, {**env, "PYTHONPATH": str(ROOT)})
-        rows = {"hugo": (hugo, written, count), "pagefind": (pagefind, 0, 0), "kb": (kb, *tree(project / "site"))}
-        shutil.rmtree(scratch / f"n{size}", ignore_errors=True)
-        both = Run(
-            rows["hugo"][0].wall + rows["pagefind"][0].wall,
-            max(rows["hugo"][0].peak_mb, rows["pagefind"][0].peak_mb),
-            0,
-        )
-        for name, (run, written, count) in (
-            ("Hugo", rows["hugo"]),
-            ("Pagefind on Hugo", rows["pagefind"]),
-            ("Hugo + Pagefind", (both, rows["hugo"][1], rows["hugo"][2])),
-            ("kb build", rows["kb"]),
-        ):
+        kb = timed([sys.executable, "-m", "kb", "build"], project, {**env, "PYTHONPATH": str(ROOT)}, phases=True)
+        rows["kb build"] = (kb, *tree(project / "site"))
+        for name, (run, written, count) in rows.items():
             print(f"{size:>8} {name:<24} {run} {written / 1e6:8.1f} MB {count:>8}")
-        kb_run, kb_bytes, kb_files = rows["kb"]
-        print(
-            f"{size:>8} {'kb / (Hugo + Pagefind)':<22} wall {kb_run.wall / both.wall:.2f}x, "
-            f"peak {kb_run.peak_mb / both.peak_mb:.2f}x, bytes {kb_bytes / max(rows['hugo'][1], 1):.2f}x, "
-            f"files {kb_files / max(rows['hugo'][2], 1):.2f}x"
-        )
+        if "Hugo + Pagefind" in rows:
+            both, them_bytes, them_files = rows["Hugo + Pagefind"]
+            _, kb_bytes, kb_files = rows["kb build"]
+            print(
+                f"{size:>8} {'kb / (Hugo + Pagefind)':<22} wall {kb.wall / both.wall:.2f}x, "
+                f"peak {kb.peak_mb / both.peak_mb:.2f}x, bytes {kb_bytes / max(them_bytes, 1):.2f}x, "
+                f"files {kb_files / max(them_files, 1):.2f}x"
+            )
+        print_phases(size, kb)
+        print_kinds(size, project / "site", args.artifact)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        shutil.rmtree(scratch / f"n{size}", ignore_errors=True)
         if any(r[0].status for r in rows.values()):
             print("  a build failed: figures are not comparable")
     return 0

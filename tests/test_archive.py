@@ -32,12 +32,12 @@ def test_a_dead_mark_shows_on_the_page_and_the_exports_give_the_archive(tmp_path
     assert '<span class="dead">lien mort</span> <del><a class="url" href="https://old.example.org/etude.pdf"' in page
     assert 'href="https://web.archive.org/web/2020/https://old.example.org/etude.pdf"' in page
     assert "dode link" in (site / "nl" / "entries" / "etude" / "index.html").read_text()
-    for suffix in (".bib", ".ris", ".json"):
-        export = (site / "export" / "entries" / f"etude{suffix}").read_text()
-        archive = "https://web.archive.org/web/2020/https://old.example.org/etude.pdf"
-        assert archive in export and "old.example.org" not in export.replace(archive, "")
-        alive = (site / "export" / "entries" / f"plan{suffix}").read_text()
-        assert "https://example.org/plan" in alive and "web.archive.org" not in alive  # not dead: its own url
+    archive = "https://web.archive.org/web/2020/https://old.example.org/etude.pdf"
+    for export in [site / "export" / "entries" / "etude.json", *(site / "export").glob("kb.*")]:
+        text = export.read_text()
+        assert archive in text and "old.example.org" not in text.replace(archive, "")
+    alive = (site / "export" / "entries" / "plan.json").read_text()
+    assert "https://example.org/plan" in alive and "web.archive.org" not in alive  # not dead: its own url
     plan = (site / "fr" / "entries" / "plan" / "index.html").read_text()
     assert "lien mort" not in plan and "Copie archivée" in plan
 

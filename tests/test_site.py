@@ -298,8 +298,8 @@ def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Nouveau résumé. ", 1), encoding="utf-8")
     report = sqlite_project.build()
-    downloads = [f"export/entries/barometre-social-2023{suffix}" for suffix in (".bib", ".json", ".ris")]
-    assert set(downloads + ["export/kb.bib", "export/kb.json", "export/kb.ris"]) <= set(report.written)
+    downloads = ["export/entries/barometre-social-2023.json", "export/kb.bib", "export/kb.json", "export/kb.ris"]
+    assert set(downloads) <= set(report.written)
     assert "Nouveau résumé." in (sqlite_project.site_dir / "export" / "kb.bib").read_text(encoding="utf-8")
 
 
@@ -337,7 +337,7 @@ def test_removed_entry_pages_disappear_from_both_trees(sqlite_project):
     sqlite_project.build()
     sqlite_project.build()
     assert not (sqlite_project.site_dir / "fr" / "entries" / gone).exists()
-    assert not (sqlite_project.site_dir / "export" / "entries" / f"{gone}.bib").exists()
+    assert not (sqlite_project.site_dir / "export" / "entries" / f"{gone}.json").exists()
 
 
 def test_a_build_never_changes_the_files_of_the_site_it_replaces(sqlite_project):

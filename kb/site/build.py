@@ -251,7 +251,7 @@ def _build(
     # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
     # them while the other pages are written, with the bodies rendered for the French pages.
     first = [page for page in plan.pages if page.path.startswith(INDEXED_PAGES)]
-    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES) and not page.late]
+    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES)]
     indexing = None
     staging.start_writing()
     try:
@@ -274,10 +274,6 @@ def _build(
         ):
             staging.manifest[path] = row
             report.written.append(path)
-        for page in plan.pages:
-            if page.late:
-                staging.write(page.path, page.key, page.render(back))
-                report.written.append(page.path)
         staging.outline, staging.history = plan.outline, history.key
         report.timings["pages"] = time.perf_counter() - started
         if indexing:

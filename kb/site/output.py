@@ -60,10 +60,6 @@ class Tree:
         stat = (self.path / path).stat()
         self.manifest[path] = [key, stat.st_size, stat.st_mtime_ns]
 
-    def write(self, path: str, key: str, content: str | bytes) -> None:
-        put(os.path.join(self.root, path), content)
-        self.record(path, key)
-
     def prune(self, keep: set[str], sweep: bool = False) -> int:
         """Remove the files the new build does not produce: those in the manifest, or with
         ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""

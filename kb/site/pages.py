@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -41,13 +40,11 @@ EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page li
 
 @dataclass(frozen=True)
 class Page:
-    """A file of the site. A ``late`` page is made after the others, from files they wrote:
-    its ``render`` takes the folder being built."""
+    """A file of the site: its path, its key (a hash of everything it shows) and how to make it."""
 
     path: str
     key: str
-    render: Callable[..., str | bytes]
-    late: bool = False
+    render: Callable[[], str | bytes]
 
 
 class Site:
@@ -248,7 +245,7 @@ class Site:
         return latest.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def bibtex(self, entry: Entry) -> str:
-        """The entry's BibTeX, shown on its two pages and written as its .bib download."""
+        """The entry's BibTeX, shown on its two pages."""
         if entry.id not in self._bibtex:
             self._bibtex[entry.id] = biblio.bibtex([entry], self.vocabularies)
         return self._bibtex[entry.id]
@@ -308,30 +305,22 @@ class Site:
         )
 
     def _exports(self) -> Iterator[Page]:
-        """Each entry as .bib, .ris and CSL .json, and the whole inventory in each format."""
+        """Each entry as CSL JSON (the compare page reads it), and the whole inventory in each
+        format. An entry's BibTeX is on its pages; its own .bib and .ris files are not written:
+        at 100,000 entries they were 200,000 files for what the pages and kb.* already hold."""
         c, v = self.catalogue, self.vocabularies
         for entry in c.entries:
-            for suffix, render in (
-                (".bib", self.bibtex),
-                (".ris", lambda e: biblio.ris([e], v)),
-                (".json", lambda e: biblio.dumps(biblio.csljson([e], v))),
-            ):
-                yield Page(
-                    f"export/entries/{entry.id}{suffix}",
-                    self._export_key(entry),
-                    lambda e=entry, render=render: render(e),
-                )
-        # The whole inventory in each format: the entries' own files joined, in id order.
+            yield Page(
+                f"export/entries/{entry.id}.json",
+                self._export_key(entry),
+                lambda e=entry: biblio.dumps(biblio.csljson([e], v)),
+            )
         ids = sorted(e.id for e in c.entries)
         everything = fingerprint([self._export_key(c.by_id[i]) for i in ids])
         for fmt in biblio.FORMATS:
-            suffix = biblio.EXTENSIONS[fmt]
-
-            def join(tree: Path, fmt: str = fmt, suffix: str = suffix) -> str:
-                folder = os.path.join(tree, "export", "entries")
-                return biblio.join(fmt, (_read(os.path.join(folder, i + suffix)) for i in ids))
-
-            yield Page(f"export/kb{suffix}", everything, join, late=True)
+            yield Page(
+                f"export/kb{biblio.EXTENSIONS[fmt]}", everything, lambda fmt=fmt: biblio.export(c.entries, fmt, v)
+            )
         yield from self._open_data(everything)
 
     def _open_data(self, everything: str) -> Iterator[Page]:
@@ -584,11 +573,6 @@ class Site:
         other = "nl" if lang == "fr" else "fr"
         context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
         return Page(path, fingerprint(template, key), lambda: self.env.get_template(template).render(context))
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as file:
-        return file.read()
 
 
 def render_body(renderer: Renderer, entry: Entry) -> str:

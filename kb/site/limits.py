@@ -1,0 +1,90 @@
+"""What a build will need, said before it starts: a site larger than its host accepts, or more
+memory than the machine has.
+
+A build of 100,000 entries runs for minutes; the host refusing the site, or the kernel killing
+the build for memory, would only be found at the end. The needs grow linearly with the entries
+(see the README's performance section), so they are estimated from the entry count alone,
+with the figures measured by scripts/bench_vs_hugo.py on the synthetic corpus (whose entries
+are as long as the real ones: about 3 KB of Markdown each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb import i18n
+from kb.site.output import BuildError
+
+# Measured with scripts/bench_vs_hugo.py (README, Performance): the Pages artifact was 11.5 MB at
+# 1,000 entries, about 111 MB at 10,000 and 1,089 MB at 100,000; Pagefind's peak 0.17, 1.5 and 14.4 GB at 1,000,
+# 10,000 and 100,000 entries, while kb's main process held 0.1, 0.4 and 2.8 GB beside it.
+UPLOAD_BYTES_PER_ENTRY = 11_200  # the site as GitHub Pages counts it: the gzip-compressed tar
+UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
+MEMORY_BYTES_PER_ENTRY = 170_000  # the build's processes together: Pagefind and kb's main process
+MEMORY_BYTES_BASE = 300_000_000
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What building ``entries`` entries takes, in MB."""
+
+    entries: int
+    upload_mb: int
+    memory_mb: int
+
+
+def estimate(entries: int) -> Needs:
+    return Needs(
+        entries,
+        (UPLOAD_BYTES_BASE + UPLOAD_BYTES_PER_ENTRY * entries) // MB,
+        (MEMORY_BYTES_BASE + MEMORY_BYTES_PER_ENTRY * entries) // MB,
+    )
+
+
+def available_memory_mb() -> int | None:
+    """Memory the build may use: the kernel's MemAvailable, or a smaller cgroup limit (a CI
+    container); None where neither can be read."""
+    found = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024 // MB)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as cgroup:
+            limit = cgroup.read().strip()
+        if limit.isdigit():
+            found.append(int(limit) // MB)
+    except OSError:
+        pass
+    return min(found) if found else None
+
+
+class NotEnoughMemory(BuildError):
+    """The build would need more memory than it may use: it does not start (the command then
+    says that the last good site is unchanged, as for any build error)."""
+
+
+def said(key: str, **values: object) -> str:
+    """A catalogue message and its fix, in the languages the command speaks."""
+    return " / ".join(
+        f"{i18n.t(lang, key, **values)} -- {i18n.t(lang, key + '.fix', **values)}" for lang in i18n.cli_languages()
+    )
+
+
+def check(entries: int, upload_limit_mb: int, memory_limit_mb: int) -> list[str]:
+    """Warnings to show before building (the site would be too large for its host); raises
+    NotEnoughMemory when the build would need more memory than ``memory_limit_mb`` (0: the
+    memory available now). A limit of 0 for the upload turns its check off."""
+    needs = estimate(entries)
+    memory = memory_limit_mb or available_memory_mb()
+    if memory and needs.memory_mb > memory:
+        raise NotEnoughMemory(
+            said("build.memory", entries=entries, need=needs.memory_mb, have=memory, per=MEMORY_BYTES_PER_ENTRY // 1000)
+        )
+    if upload_limit_mb and needs.upload_mb > upload_limit_mb:
+        return [said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
+    return []
