@@ -697,23 +697,6 @@ def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
     assert (searched.index_dir / "kb-vocab.pickle").is_file()
 
 
-def test_whoosh_gets_the_real_modules_it_was_imported_without():
-    """The stand-ins used while Whoosh is imported are not left in sys.modules."""
-    import subprocess
-    import sys
-
-    script = (
-        "import kb.search, sys\n"
-        "assert 'urllib.request' not in sys.modules and 'cached_property' not in sys.modules\n"
-        "import urllib.request, cached_property\n"
-        "assert hasattr(urllib.request, 'urlopen') and cached_property.__file__\n"
-        "import whoosh.compat\n"
-        "print(callable(whoosh.compat.urlretrieve))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-2000:]
-
-
 def test_the_vocabulary_cache_follows_the_files(tmp_path):
     import shutil
 

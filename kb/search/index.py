@@ -119,16 +119,19 @@ class SearchIndex:
             self._view = None
 
     def exists(self) -> bool:
-        return index.exists_in(str(self.directory))
+        """An index this version of kb can read is there (``current``): one of another format is
+        never opened, since the classes pickled into it may have moved (``kb index`` rebuilds it)."""
+        return self.current()
 
     @property
     def _format_file(self) -> Path:
         return self.directory / "kb-format"
 
     def current(self) -> bool:
-        """The index exists and was written with this version's schema and analysis."""
+        """The index exists and was written with this version's schema, analysis and classes: the
+        format file is read first, so that an older index's pickles are never loaded."""
         try:
-            return self.exists() and self._format_file.read_text().strip() == FORMAT
+            return self._format_file.read_text().strip() == FORMAT and index.exists_in(str(self.directory))
         except OSError:
             return False
 
@@ -139,10 +142,10 @@ class SearchIndex:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._index = index.create_in(str(self.directory), schema())
                 self._format_file.write_text(FORMAT + "\n")
-            elif self.exists():
+            elif self.current():
                 self._index = index.open_dir(str(self.directory))
             else:
-                raise FileNotFoundError(f"no search index in {self.directory}: run 'kb index' first")
+                raise FileNotFoundError(f"no search index of this version in {self.directory}: run 'kb index' first")
         return self._index
 
     # -- writing -----------------------------------------------------------------------------
