@@ -11,6 +11,8 @@ public analysis classes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh.analysis import (
     Analyzer,
@@ -40,10 +42,10 @@ class FoldAccents(CharsetFilter):
     are: the map changes no lowercase ASCII letter, and translating every word through its 700
     entries was a good part of analysing a text."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(accent_map)
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
         charmap = self.charmap
         for t in tokens:
             if not t.text.isascii():
@@ -51,7 +53,7 @@ class FoldAccents(CharsetFilter):
             yield t
 
 
-def analyzer(lang: str):
+def analyzer(lang: str) -> Any:
     """tokenize -> lowercase -> fold accents -> stop words -> stem, for one language."""
     return (
         RegexTokenizer(TOKENS)
@@ -62,7 +64,7 @@ def analyzer(lang: str):
     )
 
 
-def folding(stop: bool = True):
+def folding(stop: bool = True) -> Any:
     chain = RegexTokenizer(TOKENS) | LowercaseFilter() | FoldAccents()
     return chain | StopFilter(stoplist=STOPWORDS, minsize=2) if stop else chain
 
@@ -80,14 +82,23 @@ class Sections(Analyzer):
     each token weighted by its part (SECTION_BOOSTS), the positions of a part starting well after
     the previous part's. Text without SECTION (a query) is analysed as the chain does."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str) -> None:
         self.lang = lang
         self.chain = analyzer(lang)
 
     def has_morph(self) -> bool:
-        return self.chain.has_morph()
+        return bool(self.chain.has_morph())
 
-    def __call__(self, value, positions=False, chars=False, boosts=False, start_pos=0, start_char=0, **kwargs):
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        boosts: bool = False,
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
         if SECTION not in value:
             yield from self.chain(
                 value,
@@ -120,14 +131,14 @@ TOKEN = re.compile(TOKENS)
 ANALYSED: dict[str, dict[str, str]] = {}  # per language: a word -> what ``chain`` makes of it
 
 
-def analysed(word: str, lang: str, chain) -> str:
+def analysed(word: str, lang: str, chain: Any) -> str:
     """What ``chain`` makes of one word (its stem, folded), remembered."""
     known = ANALYSED.get(lang)
     if known is None or len(known) > 200_000:
         known = ANALYSED[lang] = {}
     found = known.get(word)
     if found is None:
-        found = known[word] = next((t.text for t in chain(word, mode="index", removestops=False)), word)
+        found = known[word] = next((str(t.text) for t in chain(word, mode="index", removestops=False)), word)
     return found
 
 

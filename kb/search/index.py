@@ -19,9 +19,10 @@ import html
 import re
 import weakref
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index, query, writing
 
@@ -83,7 +84,7 @@ class Results:
     suggestion: str | None = None
     broader_total: int = 0  # of ``total``, the entries about a territory around the one asked for
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -135,7 +136,7 @@ class SearchIndex:
         except OSError:
             return False
 
-    def _open(self, create: bool = False):
+    def _open(self, create: bool = False) -> Any:
         """The index; with ``create``, a new empty one when it is missing or of another format."""
         if self._index is None:
             if create and not self.current():
@@ -176,7 +177,11 @@ class SearchIndex:
         write_atomically(path, revision + "\n")
 
     def sync(
-        self, target: dict[str, str], fetch, full: bool = False, revision: str | None = None
+        self,
+        target: dict[str, str],
+        fetch: Callable[[list[str]], Sequence[Entry]],
+        full: bool = False,
+        revision: str | None = None,
     ) -> tuple[list[str], list[str]]:
         """Make the index hold the entries whose digests are ``target``; ``fetch(ids)`` gives them.
 
@@ -209,7 +214,7 @@ class SearchIndex:
         self._record(revision)
         return written, sorted(removed)
 
-    def _write(self, ix, entries, delete: list[str], full: bool) -> None:
+    def _write(self, ix: Any, entries: Sequence[Entry], delete: list[str], full: bool) -> None:
         # Separate files, not one compound segment file: Whoosh copies a compound file into
         # memory each time it opens it, which every search and every index run does.
         writer = ix.writer(limitmb=256, compound=False, codec=CODEC)
@@ -293,21 +298,21 @@ class SearchIndex:
         limit = max(limit, 0)
         if listing:  # nothing to score: the matches, newest first
             matched = view.matches(final)
-            top = [(None, d) for d in view.newest(matched, limit)]
+            top: list[tuple[float | None, int]] = [(None, d) for d in view.newest(matched, limit)]
         else:  # every match is scored and counted; the best ``limit`` are kept
-            matched, top = view.ranked(final, limit)
+            matched, best = view.ranked(final, limit)
+            top = list[tuple[float | None, int]](best)
         counts = facets.table(view.facets.counts(matched) if matched else Counter())
         words = query_words(final, searcher) if not listing and top else None
         hits = [self._hit(view, searcher.stored_fields(d), score, words) for score, d in top]
         suggestion = None if matched or listing else self._suggest(searcher, cleaned)
         return Results(cleaned or "*", len(matched), hits, counts, notes, suggestion)
 
-    def _hit(self, view: View, stored: dict, score: float | None, words: dict[str, set[str]] | None) -> Hit:
+    def _hit(self, view: View, stored: dict[str, Any], score: float | None, words: dict[str, set[str]] | None) -> Hit:
         """A hit for display; ``words``: the query's words per field, to highlight (None: a listing)."""
         data = stored["data"]
         snippet = ""
-        listing = words is None
-        if not listing:
+        if words is not None:
             lang = data["language"]
             found = words.get(f"text_{lang}")
             chain_ = view.schema[f"text_{lang}"].analyzer.chain
@@ -325,11 +330,11 @@ class SearchIndex:
             data["tags"],
             data["summary"],
             snippet,
-            None if listing else round(score, 3),
+            None if score is None else round(score, 3),
             data.get("translations", {}),
         )
 
-    def _suggest(self, searcher, cleaned: str) -> str | None:
+    def _suggest(self, searcher: Any, cleaned: str) -> str | None:
         """'Did you mean': each word the index does not know replaced by its closest known word."""
         reader, changed, words, tries = searcher.reader(), False, [], 0
         for word in re.findall(r"\w+", cleaned):

@@ -115,9 +115,11 @@ def clean_query(text: str) -> tuple[str, list[str]]:
 
 def limit_wildcards(text: str, notes: list[str]) -> str:
     """A wildcard expands to every indexed word it fits: keep it to a few, each after 3 letters."""
-    short, extra, kept = [], [], 0
+    short: list[str] = []
+    extra: list[str] = []
+    kept = 0
 
-    def limit(match: re.Match) -> str:
+    def limit(match: re.Match[str]) -> str:
         nonlocal kept
         word = match.group(0)
         plain = re.sub(r"[*?]", "", word)
@@ -143,7 +145,7 @@ def limit_wildcards(text: str, notes: list[str]) -> str:
     return " ".join(text.split())
 
 
-def query_words(q: query.Query, searcher) -> dict[str, set[str]]:
+def query_words(q: query.Query, searcher: Any) -> dict[str, set[str]]:
     """The words of a query per field, to highlight: looked up once for every snippet."""
     words: dict[str, set[str]] = {}
     schema, reader = searcher.schema, searcher.reader()

@@ -12,6 +12,8 @@ import bisect
 import functools
 import html
 import re
+from collections.abc import Collection
+from typing import Any
 
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text, top_fragments
 from whoosh.support.charset import accent_map
@@ -25,11 +27,12 @@ class Mark(Formatter):
 
     between = " … "
 
-    def format_token(self, text, token, replace=False):
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return f"<mark>{html.escape(get_text(text, token, replace))}</mark>"
 
-    def format_fragment(self, fragment, replace=False):
-        out, index_ = [], fragment.startchar
+    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
+        out: list[str] = []
+        index_ = fragment.startchar
         for token in fragment.matches:
             if token.startchar > index_:
                 out.append(html.escape(fragment.text[index_ : token.startchar]))
@@ -42,7 +45,7 @@ class Mark(Formatter):
 HIGHLIGHTER = Highlighter(fragmenter=ContextFragmenter(maxchars=160, surround=60), formatter=Mark())
 
 
-def highlight(text: str, words, lang: str, chain, top: int) -> str:
+def highlight(text: str, words: Collection[str] | None, lang: str, chain: Any, top: int) -> str:
     """The ``top`` best fragments of ``text`` around ``words``, marked (Whoosh's highlighter,
     given the words once per query instead of looking them up again for every hit)."""
     if not text or not words:
@@ -63,7 +66,7 @@ def highlight(text: str, words, lang: str, chain, top: int) -> str:
 SNIPPET_WINDOW = 450  # characters of a long text given to the highlighter
 
 
-def window(text: str, words, lang: str, chain) -> str:
+def window(text: str, words: Collection[str], lang: str, chain: Any) -> str:
     """The part of a long text where the query's words are densest: analysing every word of
     every hit's text was most of a query's time. Words are found by their stems, which begin the
     words, accents and case aside (accessibilit-é); when none is found that way (a stemmer that
@@ -102,7 +105,7 @@ for _code, _letter in FOLD.items():
 
 
 @functools.lru_cache(maxsize=256)
-def stems_pattern(stems: frozenset[str]) -> re.Pattern:
+def stems_pattern(stems: frozenset[str]) -> re.Pattern[str]:
     """A regex for the words that begin with one of ``stems``, accents and case aside: made
     once per query's words, not once per hit."""
     ordered = sorted((stem for stem in stems if stem), key=len, reverse=True)

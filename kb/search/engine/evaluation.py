@@ -16,7 +16,8 @@ from __future__ import annotations
 import bisect
 import heapq
 from array import array
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query
 from whoosh.reading import TermNotFound
@@ -44,10 +45,10 @@ class Evaluation:
     Whoosh's own matcher.
     """
 
-    def __init__(self, view: View, seg: int, sub, reader):
+    def __init__(self, view: View, seg: int, sub: Any, reader: Any) -> None:
         self.view, self.seg, self.sub, self.reader = view, seg, sub, reader
         self.deleted = view.deleted(seg, reader)  # left out of every set of documents, not of postings
-        self._postings: dict[tuple[str, bytes], tuple[list[int], list[float]] | None] = {}
+        self._postings: dict[tuple[str, bytes] | None, tuple[list[int], array[float]] | None] = {}
         self._docs: dict[int, set[int]] = {}
         self._whoosh: dict[int, dict[int, float]] = {}
 
@@ -71,8 +72,8 @@ class Evaluation:
                 found -= self.deleted
             return found
         if kind == "or":  # (a word in the fields of three languages: often found in one only)
-            found = [docs for docs in map(self.docs, q.subqueries) if docs]
-            return found[0] if len(found) == 1 else set().union(*found)
+            some = [docs for docs in map(self.docs, q.subqueries) if docs]
+            return some[0] if len(some) == 1 else set().union(*some)
         if kind == "and":
             return intersect([self.docs(child) for child in q.subqueries])
         if kind == "andmaybe":
@@ -183,18 +184,20 @@ class Evaluation:
         weight in its shortest field (BM25F grows with the weight and shrinks with the length);
         None when the word is not in this segment."""
         key = self._key(q.fieldname, q.text)
-        try:
-            info = self.reader.term_info(*key) if key else None
-        except TermNotFound:
-            info = None
-        if info is None:
+        if key is None:
             return None
-        weight, boost = info.max_weight(), q.boost * factor
+        try:
+            info = self.reader.term_info(*key)
+        except TermNotFound:
+            return None
+        weight: float = info.max_weight()
+        boost: float = q.boost * factor
         if not self.view.schema[q.fieldname].scorable:
             return weight * boost
-        norm = self.view.norm_table(q.fieldname)[length_to_byte(info.min_length())]
-        idf = self.view.searcher.idf(*key)
-        return idf * ((weight * (self.view.weighting.K1 + 1)) / (weight + norm)) * boost
+        norm: float = self.view.norm_table(q.fieldname)[length_to_byte(info.min_length())]
+        idf: float = self.view.searcher.idf(*key)
+        k1: float = self.view.weighting.K1
+        return idf * ((weight * (k1 + 1)) / (weight + norm)) * boost
 
     def _add(self, q: query.Query, total: list[float], within: set[int], loose: bool, factor: float) -> None:
         """Add ``factor`` times the score of ``q`` to ``total[d]`` for each document ``d`` of
@@ -254,7 +257,7 @@ class Evaluation:
             self._whoosh[key] = found
         return self._whoosh[key]
 
-    def postings(self, fieldname: str, text):
+    def postings(self, fieldname: str, text: Any) -> tuple[list[int], array[float]] | None:
         """(ids, weights) of a term in this segment, read once per query; None when absent."""
         key = self._key(fieldname, text)
         if key in self._postings:
@@ -262,13 +265,13 @@ class Evaluation:
         found = self._postings[key] = read_postings(self.reader.postings(*key)) if key and key in self.reader else None
         return found
 
-    def phrase_keys(self, fieldname: str, text) -> array | None:
+    def phrase_keys(self, fieldname: str, text: Any) -> array[int] | None:
         """``(document << 32) + position`` for each position of a term in this segment; None
         when absent."""
         key = self._key(fieldname, text)
         return read_phrase_keys(self.reader.postings(*key)) if key and key in self.reader else None
 
-    def _key(self, fieldname: str, text) -> tuple[str, bytes] | None:
+    def _key(self, fieldname: str, text: Any) -> tuple[str, bytes] | None:
         """(field, term as bytes), None when the field or the term cannot be in the index."""
         if fieldname not in self.view.schema:
             return None
@@ -283,7 +286,8 @@ class Evaluation:
         postings = self.postings(q.fieldname, q.text)
         if not postings:
             return
-        ids, weights = postings
+        ids: list[int] = postings[0]
+        weights: Sequence[float] = postings[1]
         if len(within) * 4 < len(ids):  # a few documents: find each by bisection
             ids, weights, loose = *looked_up(ids, weights, within), True
         boost = q.boost * factor
@@ -333,7 +337,7 @@ class Evaluation:
         return found.difference(self.deleted) if candidates is None else found & candidates
 
 
-def looked_up(ids: list[int], weights, within: set[int]) -> tuple[list[int], list[float]]:
+def looked_up(ids: list[int], weights: Sequence[float], within: set[int]) -> tuple[list[int], list[float]]:
     """The postings (``ids``, ascending, and ``weights``) of the few documents of ``within``,
     each found by bisection."""
     found = [i for d in sorted(within) if (i := bisect.bisect_left(ids, d)) < len(ids) and ids[i] == d]

@@ -12,7 +12,9 @@ columns in one go. README.md beside this file names each private Whoosh API used
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
+from typing import Any
 
 from whoosh import formats
 from whoosh.codec.whoosh3 import (
@@ -32,7 +34,7 @@ class ArrayPositions(formats.Positions):
     instead of a pickled list of gaps: pickling them was a third of writing the index, and
     unpickling them most of a phrase search."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
         found: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         kwargs["positions"] = kwargs["boosts"] = True
@@ -42,7 +44,7 @@ class ArrayPositions(formats.Positions):
         for word, positions in found.items():
             yield word, len(positions), weights[word] * self.field_boost, self.encode(positions)
 
-    def encode(self, poslist) -> bytes:
+    def encode(self, poslist: Iterable[int]) -> bytes:
         return array("I", poslist).tobytes()
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
@@ -65,16 +67,16 @@ class PostingsWriter(W3PostingsWriter):
     and intersects them as sets (see ``Evaluation._phrase_docs``). The document is the one this
     block is written for, so a merge, which gives documents new numbers, writes new keys."""
 
-    def _mini_ids(self):
+    def _mini_ids(self) -> Any:
         return super()._mini_ids() if self._byteids else self._ids.tobytes()
 
-    def _mini_weights(self):
+    def _mini_weights(self) -> bytes | float | None:
         weights = self._weights
         if any(w != weights[0] for w in weights):
-            return weights.tobytes()
-        return None if weights[0] == 1.0 else weights[0]
+            return bytes(weights.tobytes())
+        return None if weights[0] == 1.0 else float(weights[0])
 
-    def _mini_values(self):
+    def _mini_values(self) -> Any:
         if not isinstance(self._format, ArrayPositions):
             return super()._mini_values()
         keys = array("Q")
@@ -86,14 +88,15 @@ class PostingsWriter(W3PostingsWriter):
 class LeafMatcher(W3LeafMatcher):
     """Reads what ``PostingsWriter`` writes, for Whoosh's own matchers as for kb's."""
 
-    def _read_ids(self):
+    def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
         if type(self._data[0]) is not bytes:
-            return super()._read_ids()
+            super()._read_ids()
+            return
         self._ids = array("I", self._data[0])
 
-    def _read_weights(self):
+    def _read_weights(self) -> None:
         if self._data is None:
             self._read_data()
         weights = self._data[1]  # a block's weights, or the one weight they all have (None: 1.0)
@@ -104,11 +107,12 @@ class LeafMatcher(W3LeafMatcher):
         else:  # a tuple: written by Whoosh's own writer
             super()._read_weights()
 
-    def _read_values(self):
+    def _read_values(self) -> None:
         if self._data is None:
             self._read_data()
         if type(self._data[2]) is not list:
-            return super()._read_values()
+            super()._read_values()
+            return
         keys, counts = self._data[2]
         positions = array("I", map(0xFFFFFFFF.__and__, array("Q", keys))).tobytes()
         ends = list(accumulate(4 * n for n in array("I", counts)))
@@ -120,7 +124,7 @@ class FieldLengths:
     Whoosh asks for the length of a posting's document at every posting it writes, and looking
     each up in the column was a tenth of writing the index."""
 
-    def __init__(self, perdoc):
+    def __init__(self, perdoc: Any) -> None:
         self._perdoc = perdoc
         self._fields: dict[str, list[int]] = {}
 
@@ -134,17 +138,17 @@ class FieldLengths:
 class FieldWriter(W3FieldWriter):
     """Whoosh's W3 field writer, given the field lengths as ``FieldLengths``."""
 
-    def add_postings(self, schema, lengths, items):
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[Any]) -> None:
         super().add_postings(schema, FieldLengths(lengths) if lengths is not None else None, items)
 
 
 class Codec(W3Codec):
     """Whoosh's W3 codec with ``FieldWriter``, ``PostingsWriter`` and ``LeafMatcher``."""
 
-    def field_writer(self, storage, segment):
+    def field_writer(self, storage: Any, segment: Any) -> FieldWriter:
         return FieldWriter(self, storage, segment)
 
-    def postings_writer(self, dbfile, byteids=False):
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> PostingsWriter:
         return PostingsWriter(
             dbfile,
             blocklimit=self._blocklimit,
@@ -153,7 +157,7 @@ class Codec(W3Codec):
             inlinelimit=self._inlinelimit,
         )
 
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
@@ -166,7 +170,7 @@ class Codec(W3Codec):
 CODEC = Codec(blocklimit=1024, compression=0)
 
 
-def read_postings(matcher) -> tuple[list[int], array]:
+def read_postings(matcher: Any) -> tuple[list[int], array[float]]:
     """The documents and weights of a term's postings in one segment, a block at a time.
 
     Reads Whoosh's W3 posting blocks directly (whoosh-reloaded is pinned); any other matcher
@@ -191,7 +195,7 @@ def read_postings(matcher) -> tuple[list[int], array]:
     return ids.tolist(), weights
 
 
-def read_phrase_keys(matcher) -> array:
+def read_phrase_keys(matcher: Any) -> array[int]:
     """``(document << 32) + position`` for each position of a term's postings in one segment:
     ``LeafMatcher``'s blocks hold them so, any other matcher is read one posting at a time.
     Deleted documents are kept."""
@@ -211,7 +215,7 @@ def read_phrase_keys(matcher) -> array:
     return keys
 
 
-def unfiltered(matcher):
+def unfiltered(matcher: Any) -> Any:
     """The matcher under the filter that leaves a segment's deleted documents out."""
     return matcher.child if isinstance(matcher, FilterMatcher) and matcher._exclude else matcher
 
@@ -220,19 +224,20 @@ LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
 LENGTH_OF = [byte_to_length(b) for b in range(256)]
 
 
-def field_length_bytes(reader, fieldname: str) -> bytes:
+def field_length_bytes(reader: Any, fieldname: str) -> bytes:
     """Every document's field length in one segment, as the byte Whoosh stores it (``reader``:
     the segment's, or its per-document reader)."""
     count = reader.doc_count_all()
     try:  # the lengths column, read in one go (W3 codec)
-        column = getattr(reader, "_perdoc", reader)._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        perdoc: Any = getattr(reader, "_perdoc", reader)
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         raw = column._dbfile.get(column._basepos, column._count) if column is not None and column._count else b""
     except AttributeError:  # another codec: ask document by document
         raw = bytes(length_to_byte(reader.doc_field_length(d, fieldname, 1) or 0) for d in range(count))
     return raw + bytes(count - len(raw))
 
 
-def column_values(reader, name: str) -> list[bytes]:
+def column_values(reader: Any, name: str) -> list[bytes]:
     """Every document's value of a bytes column in one segment."""
     column = reader.column_reader(name, translate=False)
     try:  # a VarBytesColumn, read in one go

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 from itertools import filterfalse
+from typing import Any
 
 from whoosh import query, scoring
 
@@ -29,14 +30,14 @@ class View:
     Whoosh's own matcher.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         self.schema = searcher.schema
         self.weighting = searcher.weighting
         self.context = searcher.context()
         self.segments = [(sub, offset, sub.reader()) for sub, offset in searcher.leaf_searchers()]
         self.bm25 = isinstance(self.weighting, scoring.BM25F)
-        self.parser = None
+        self.parser: Any = None  # kb.search.queries.parser(schema), made on first use
         self._norms: dict[tuple[int, str], list[float]] = {}
         self._tables: dict[str, list[float]] = {}
         self._all: dict[int, list[int]] = {}
@@ -87,7 +88,7 @@ class View:
             found.extend(local if not offset else [d + offset for d in local])
         return found
 
-    def norms(self, seg: int, reader, fieldname: str) -> list[float]:
+    def norms(self, seg: int, reader: Any, fieldname: str) -> list[float]:
         """Each document's norm (``norm_table``) by its length byte, made once per field."""
         key = (seg, fieldname)
         if key not in self._norms:
@@ -107,7 +108,7 @@ class View:
             ]
         return self._tables[fieldname]
 
-    def all_ids(self, seg: int, reader) -> list[int]:
+    def all_ids(self, seg: int, reader: Any) -> list[int]:
         """The segment's documents but the deleted ones."""
         if seg not in self._all:
             self._all[seg] = list(filterfalse(self.deleted(seg, reader).__contains__, range(reader.doc_count_all())))
@@ -118,13 +119,14 @@ class View:
         made once per opened index."""
         if seg not in self._by_year:
             _, offset, reader = self.segments[seg]
-            years, found = self.years(), {}
+            years = self.years()
+            found: dict[int, list[int]] = {}
             for d in self.all_ids(seg, reader):
                 found.setdefault(years[d + offset], []).append(d)
             self._by_year[seg] = found
         return self._by_year[seg]
 
-    def deleted(self, seg: int, reader) -> frozenset[int]:
+    def deleted(self, seg: int, reader: Any) -> frozenset[int]:
         """The segment's deleted documents, which its postings still list."""
         if seg not in self._deleted:
             self._deleted[seg] = reader.deleted_docs_set if reader.has_deletions() else frozenset()
