@@ -163,19 +163,22 @@ class PublicIndex:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def latencies(search: Any, filtered: bool, repeat: int) -> tuple[list[float], list[float]]:
-    """Each query's best wall time and best cpu time (this process's) of ``repeat`` runs."""
-    walls, cpus = [], []
+def latencies(search: Any, filtered: bool, repeat: int) -> tuple[list[float], list[float], list[int]]:
+    """Each query's best wall time and best cpu time (this process's) of ``repeat`` runs, and
+    how many entries it found."""
+    walls, cpus, totals = [], [], []
     for number, text in enumerate(QUERIES):
         filters = FILTERS[number % len(FILTERS)] if filtered else Filters()
         wall, cpu = [], []
         for _ in range(repeat):
             started = time.process_time()
-            wall.append(timed(lambda t=text, f=filters: search(t, f))[1].wall)
+            found, run = timed(lambda t=text, f=filters: search(t, f))
+            wall.append(run.wall)
             cpu.append(time.process_time() - started)
         walls.append(min(wall))
         cpus.append(min(cpu))
-    return walls, cpus
+        totals.append(found)
+    return walls, cpus, totals
 
 
 def summary(values: list[float]) -> str:
@@ -193,31 +196,34 @@ def run_size(bench: Bench, figures: dict[str, Any], public_repeat: int) -> None:
     say(f"  {label} index from the store: kb {figures['kb_index']}; public {figures['public_index']}")
     ours = project.search_index
 
-    def kb_search(text: str, filters: Filters) -> Any:
-        return ours.search(text, filters, limit=10)
+    def kb_search(text: str, filters: Filters) -> int:
+        return ours.search(text, filters, limit=10).total
 
-    def public_search(text: str, filters: Filters) -> Any:
-        return public.search(text, filters, limit=10)
+    def public_search(text: str, filters: Filters) -> int:
+        return public.search(text, filters, limit=10)[0]
 
-    differ = []
-    for number, text in enumerate(QUERIES):  # warm both, and compare what they find
-        for filters in (Filters(), FILTERS[number % len(FILTERS)]):
-            ours_total, theirs_total = kb_search(text, filters).total, public_search(text, filters)[0]
-            if ours_total != theirs_total:
-                differ.append(f"{text!r} {ours_total}/{theirs_total}")
+    for text in QUERIES:  # warm: stemmer caches, column readers
+        kb_search(text, Filters())
+    public_search(QUERIES[0], Filters())  # (opens its searcher)
+    found: dict[str, list[int]] = {}
+    for name, search, repeat in (("kb", kb_search, 3), ("public", public_search, public_repeat)):
+        for filtered in (False, True):
+            key = f"{name}_{'filtered' if filtered else 'plain'}"
+            figures[key], figures[f"{key}_cpu"], found[key] = latencies(search, filtered, repeat)
+            say(
+                f"  {label} {name} query + facets{' + filters' if filtered else ''} (best of {repeat}): "
+                f"{summary(figures[key])}; cpu p95 {fmt(percentile(figures[f'{key}_cpu'], 0.95))}"
+            )
+    differ = [
+        f"{text!r} {mine}/{theirs}"
+        for kind in ("plain", "filtered")
+        for text, mine, theirs in zip(QUERIES, found[f"kb_{kind}"], found[f"public_{kind}"])
+        if mine != theirs
+    ]
     say(
         f"  {label} queries finding as many entries in both: {2 * len(QUERIES) - len(differ)} of {2 * len(QUERIES)}"
         + (f" (kb/public: {', '.join(differ)})" if differ else "")
     )
-    for name, search, repeat in (("kb", kb_search, 3), ("public", public_search, public_repeat)):
-        for filtered in (False, True):
-            values, cpus = latencies(search, filtered, repeat)
-            key = f"{name}_{'filtered' if filtered else 'plain'}"
-            figures[key], figures[f"{key}_cpu"] = values, cpus
-            say(
-                f"  {label} {name} query + facets{' + filters' if filtered else ''} (best of {repeat}): "
-                f"{summary(values)}; cpu p95 {fmt(percentile(cpus, 0.95))}"
-            )
     project.close()
 
 
