@@ -244,10 +244,7 @@ def processes(bench: Bench, figures: dict[str, Any]) -> None:
     timed_process(command, bench.base, kb_env())
     figures["process_search"] = median_run([timed_process(command, bench.base, kb_env()) for _ in range(5)])
     say(f"  [{bench.size}] one kb search (process, median of 5): {figures['process_search']}")
-    for key, modules in (
-        ("floor_standins", "kb.cli, kb.search.index"),
-        ("floor_real", "urllib.request, cached_property, kb.cli, kb.search.index"),
-    ):  # what kb search imports, with the stand-ins (kb/search/engine/imports.py) and without
+    for key, modules in (("floor", "kb.cli, kb.search.index"),):  # what kb search imports
         floor = [sys.executable, "-c", f"import {modules}"]
         timed_process(floor, bench.base, kb_env())
         figures[key] = median_run([timed_process(floor, bench.base, kb_env()) for _ in range(5)])
@@ -288,8 +285,7 @@ def table(results: dict[int, dict[str, Any]]) -> None:
         ("process_full", "kb index from scratch (process)"),
         ("process_one", "kb index, one entry edited (process)"),
         ("process_search", "one kb search (process)"),
-        ("floor_standins", "  its imports, with the stand-ins"),
-        ("floor_real", "  its imports, without them"),
+        ("floor", "  its imports"),
     ):
         rows.append((f"{name} (cpu)", lambda f, k=key: f"{fmt(f[k].wall)} ({fmt(f[k].cpu)})" if k in f else "-"))
     for name, cell in rows:

@@ -26,9 +26,8 @@ copy of ``--corpus``):
 4. **facet counts**: ``Store.facet_counts()`` (SQL) over everything and with a filter, and
    Whoosh facets for the empty query over every entry (``search("", limit=0)``).
 5. **one kb search process**: ``python -m kb search QUERY`` wall time, median of 5, with peers
-   timed in the same run: ``python -c pass``, ``python -c "import kb.cli, kb.search"`` (the
-   import floor of ``kb search``, which imports Whoosh without the urllib.request and asyncio
-   that a plain ``import whoosh.index, whoosh.qparser`` pulls in, also timed), ``import
+   timed in the same run: ``python -c pass``, ``python -c "import kb.cli, kb.search.index"``
+   (the import floor of ``kb search``), ``import whoosh.index, whoosh.qparser``, ``import
    sqlalchemy, whoosh.index`` for reference; and where one ``kb search`` process spends its
    imports (``-X importtime``).
 
@@ -407,7 +406,7 @@ def peers(base: Path) -> dict[str, Run]:
         "python -c pass": [sys.executable, "-c", "pass"],
         "import whoosh (plain)": [sys.executable, "-c", "import whoosh.index, whoosh.qparser"],
         "import sqlalchemy, whoosh": [sys.executable, "-c", "import sqlalchemy, whoosh.index"],
-        "import kb.cli, kb.search (kb search's floor)": [sys.executable, "-c", "import kb.cli, kb.search"],
+        "import kb.cli, kb.search.index (kb search's floor)": [sys.executable, "-c", "import kb.cli, kb.search.index"],
     }
     result = {}
     for name, command in commands.items():

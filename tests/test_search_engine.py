@@ -2,16 +2,14 @@
 
 These tests fail, saying what changed and what to do, when whoosh-reloaded's version changes or
 any private API the engine relies on is gone or takes other parameters; when the engine would
-silently fall back to a slow path; when an index of an older format would be read instead of
-rebuilt; or when the import stand-ins would no longer be safe."""
+silently fall back to a slow path; or when an index of an older format would be read instead of
+rebuilt."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
 import inspect
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -187,33 +185,3 @@ def test_an_index_of_the_previous_format_is_rebuilt_never_read(runner, sqlite_pr
     assert report.search_written == STARTER_COUNT
     assert (sqlite_project.index_dir / "kb-format").read_text().strip() == FORMAT
     assert sqlite_project.search_index.search("", limit=0).total == STARTER_COUNT
-
-
-def test_the_import_standins_are_still_safe(tmp_path):
-    """Whoosh is imported with stand-ins for urllib.request and cached_property (kb/search/engine/
-    imports.py): none is left behind, the stand-in urlretrieve fetches as the real one does, and
-    every method whoosh.reading caches is a plain method (what the stand-in supports)."""
-    source = tmp_path / "source.txt"
-    source.write_text("fetched")
-    script = (
-        "import inspect, sys\n"
-        "import kb.search.index\n"
-        "from kb.search.engine.imports import CachedProperty\n"
-        "assert 'urllib.request' not in sys.modules and 'cached_property' not in sys.modules\n"
-        "assert 'asyncio' not in sys.modules and 'ssl' not in sys.modules\n"
-        "import whoosh.compat, whoosh.reading\n"
-        "cached = [(c, n) for c in vars(whoosh.reading).values() if inspect.isclass(c)\n"
-        "          for n, v in vars(c).items() if isinstance(v, CachedProperty)]\n"
-        "assert cached, 'whoosh.reading caches no method any more: the stand-in may go'\n"
-        "for cls, name in cached:\n"
-        "    func = vars(cls)[name].func\n"
-        "    assert not inspect.iscoroutinefunction(func), (cls, name)\n"
-        "    assert list(inspect.signature(func).parameters) == ['self'], (cls, name)\n"
-        f"whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / 'copy.txt')!r})\n"
-        "import urllib.request, cached_property\n"
-        "assert hasattr(urllib.request, 'urlopen') and hasattr(cached_property, 'threaded_cached_property')\n"
-        "print(len(cached))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert run.returncode == 0, f"the import stand-ins are no longer safe with this Whoosh: {run.stderr[-2000:]}"
-    assert (tmp_path / "copy.txt").read_text() == "fetched"

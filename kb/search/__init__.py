@@ -3,11 +3,7 @@
 ``index``: the index ``kb index`` writes and ``kb search`` reads (``SearchIndex``); what an
 entry becomes in it (``documents``); how text becomes words (``analysis``); readers' queries
 (``queries``); facet counts (``facets``); snippets (``snippets``). ``engine/``: everything that
-relies on Whoosh's private APIs, for speed (posting blocks, query evaluation, fragments, the
-import stand-ins); its README.md names each of them. Imports only ``kb.entries``,
+relies on Whoosh's private APIs, for speed (posting blocks, query evaluation, fragments); its
+README.md names each of them. Imports only ``kb.entries``,
 ``kb.store.filters`` and ``kb.files``.
 """
-
-from kb.search.engine.imports import import_whoosh_lightly
-
-import_whoosh_lightly()  # before any module of kb.search imports Whoosh

@@ -2,6 +2,5 @@
 
 ``postings``: the posting blocks kb writes and reads; ``evaluation``: one query in one segment;
 ``view``: an opened index and what queries read of it once; ``fragments``: snippet fragments
-cut without Whoosh's tokens; ``imports``: the stand-ins Whoosh is imported with. Imports no
-Whoosh itself, so that ``imports`` runs before Whoosh is first imported.
+cut without Whoosh's tokens.
 """
