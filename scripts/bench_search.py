@@ -19,14 +19,15 @@ copy of ``--corpus``):
 3. **query latency**, in-process (``SearchIndex.search``, facets included, limit 10) over a fixed
    list of ~50 realistic queries (French, Dutch, English; words, phrases, prefixes, a typo, the
    empty listing): each query run 3 times, its best time kept (the machine is shared); then the
-   median, p95 and max over the queries. Once without filters, once with a filter per query (scale, language, years...).
+   median, p95 and max over the queries, and the p95 of this process's cpu time per query (which
+   other processes inflate less than wall time). Once without filters, once with a filter per
+   query (scale, language, years...).
    ``first query`` is the first search of a fresh ``SearchIndex`` (it opens the index).
 4. **facet counts**: ``Store.facet_counts()`` (SQL) over everything and with a filter, and
    Whoosh facets for the empty query over every entry (``search("", limit=0)``).
 5. **one kb search process**: ``python -m kb search QUERY`` wall time, median of 5, with peers
-   timed in the same run: ``python -c pass``, ``python -c "import kb.cli, kb.search"`` (the
-   import floor of ``kb search``, which imports Whoosh without the urllib.request and asyncio
-   that a plain ``import whoosh.index, whoosh.qparser`` pulls in, also timed), ``import
+   timed in the same run: ``python -c pass``, ``python -c "import kb.cli, kb.search.index"``
+   (the import floor of ``kb search``), ``import whoosh.index, whoosh.qparser``, ``import
    sqlalchemy, whoosh.index`` for reference; and where one ``kb search`` process spends its
    imports (``-X importtime``).
 
@@ -37,7 +38,7 @@ inflated. Before each part the script waits (at most ``--settle`` s) for the 1-m
 to ``--load-max``.
 
 Targets (10,000 entries, 2 cores): one-entry incremental index <= 0.5 s, in-process query with
-facets p95 <= 30 ms, one kb search process <= 0.4 s wall. The table ends with the ratio of the
+facets p95 <= 30 ms, one kb search process <= 0.25 s wall (issue #18). The table ends with the ratio of the
 worst 10k figure to each target (> 1 means missed).
 
 ``--profile`` prints cProfile's top functions for the slowest queries and for a one-entry
@@ -72,7 +73,7 @@ from kb.project import Project
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PLACES = {"shm": Path("/dev/shm"), "disk": Path("/tmp")}
-TARGETS = {"incremental": 0.5, "query_p95": 0.030, "kb_search": 0.4}
+TARGETS = {"incremental": 0.5, "query_p95": 0.030, "kb_search": 0.25}
 
 QUERIES = [
     "accessibilité",
@@ -336,19 +337,25 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> None:
     for text in QUERIES:  # warm: stemmer caches, column readers
         index.search(text, limit=10)
     for key, filtered in (("query", False), ("query_filtered", True)):
-        latencies = []
+        latencies, cpus = [], []
         for number, text in enumerate(QUERIES):
             filters = FILTERS[number % len(FILTERS)] if filtered else Filters()
-            times = [timed(lambda t=text, f=filters: index.search(t, f, limit=10))[1].wall for _ in range(3)]
+            times, cpu = [], []
+            for _ in range(3):
+                started = time.process_time()
+                times.append(timed(lambda t=text, f=filters: index.search(t, f, limit=10))[1].wall)
+                cpu.append(time.process_time() - started)
             latencies.append((min(times), text))  # best of 3: the machine is shared
+            cpus.append(min(cpu))
         values = [t for t, _ in latencies]
         figures[f"{key}_median"], figures[f"{key}_p95"] = statistics.median(values), percentile(values, 0.95)
         figures[f"{key}_max"] = max(values)
+        figures[f"{key}_cpu_p95"] = percentile(cpus, 0.95)
         if not filtered:
             bench.slowest = sorted(latencies, reverse=True)[:5]
         say(
             f"  [{label}] {key}: median {fmt(figures[f'{key}_median'])}, p95 {fmt(figures[f'{key}_p95'])}, "
-            f"max {fmt(figures[f'{key}_max'])}"
+            f"max {fmt(figures[f'{key}_max'])}; this process's cpu time, p95 {fmt(figures[f'{key}_cpu_p95'])}"
         )
     say(f"  [{label}] slowest queries: " + ", ".join(f"{t!r} {fmt(s)}" for s, t in bench.slowest))
 
@@ -399,7 +406,7 @@ def peers(base: Path) -> dict[str, Run]:
         "python -c pass": [sys.executable, "-c", "pass"],
         "import whoosh (plain)": [sys.executable, "-c", "import whoosh.index, whoosh.qparser"],
         "import sqlalchemy, whoosh": [sys.executable, "-c", "import sqlalchemy, whoosh.index"],
-        "import kb.cli, kb.search (kb search's floor)": [sys.executable, "-c", "import kb.cli, kb.search"],
+        "import kb.cli, kb.search.index (kb search's floor)": [sys.executable, "-c", "import kb.cli, kb.search.index"],
     }
     result = {}
     for name, command in commands.items():
@@ -446,6 +453,8 @@ ROWS = [
     ("query + facets, max", "query_max", None),
     ("query + filters + facets, median", "query_filtered_median", None),
     ("query + filters + facets, p95", "query_filtered_p95", "query_p95"),
+    ("query + facets, p95 of cpu time (less load-bound)", "query_cpu_p95", None),
+    ("query + filters + facets, p95 of cpu time", "query_filtered_cpu_p95", None),
     ("facet counts, SQL (all)", "facets_sql", None),
     ("facet counts, SQL (filtered)", "facets_sql_filtered", None),
     ("facets, Whoosh (empty query, all)", "facets_whoosh", None),

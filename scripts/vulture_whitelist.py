@@ -29,7 +29,7 @@ _.redirect_request  # urllib's HTTPRedirectHandler hook: returning None hands re
 
 # kb/store/database.py: nothing (the SQLite event's unused argument is named _connection_record)
 
-# kb/search/index.py: Whoosh calls these overrides of its classes (kb/search is the engine branch's)
+# kb/search/engine/postings.py and kb/search/snippets.py: Whoosh calls these overrides of its classes
 _.word_values  # whoosh.formats.Format: the postings of one field value
 _.decode_positions  # whoosh.formats.Format: positions read back from a posting
 _.decode_frequency  # whoosh.formats.Format: a term's frequency in a document

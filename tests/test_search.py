@@ -16,7 +16,10 @@ from filedata import direct_facets, entry_paths, front_matter, tags
 
 from kb.cli import cli
 from kb.store.filters import Filters
-from kb.search.index import MAX_QUERY, Results, analyzer, clean_query
+from kb.search.analysis import analyzer
+from kb.search.documents import document
+from kb.search.index import Results
+from kb.search.queries import MAX_QUERY, clean_query
 
 
 def folded(text: str) -> str:
@@ -182,7 +185,7 @@ def test_scores_are_those_of_whooshs_own_matchers(searched):
         writer = ix.writer()
         for entry_id in batch:  # rewritten in a new segment: the old documents become deletions
             writer.delete_by_term("id", entry_id)
-            writer.add_document(**searched.search_index._document(entries[entry_id]))
+            writer.add_document(**document(entries[entry_id], searched.vocabularies))
         writer.commit(merge=False)
     index = searched.search_index
     view = index._live()
@@ -569,7 +572,7 @@ def test_cli_search_hostile_queries(searched, runner):
 
 
 def test_a_languages_text_is_weighted_by_part_and_a_phrase_stays_inside_one_part():
-    from kb.search.index import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
+    from kb.search.analysis import SECTION, SECTION_BOOSTS, SECTION_GAP, Sections
 
     text = SECTION.join(["Quartiers durables", "Un résumé", "Le texte du quartier", "Région"])
     analysed = [(t.text, t.pos, t.boost) for t in Sections("fr")(text, positions=True, boosts=True, mode="index")]
@@ -620,8 +623,8 @@ def test_facets_counted_with_masks_equal_facets_counted_entry_by_entry(searched)
         parsed, _, _ = index.parse(text)
         docnums = sorted(view.scores(parsed))
         assert docnums, text
-        assert view.facet_counts(docnums, masks=True) == view.facet_counts(docnums, masks=False), text
-    counted = view.facet_counts(everything, masks=True)
+        assert view.facets.counts(docnums, masks=True) == view.facets.counts(docnums, masks=False), text
+    counted = view.facets.counts(everything, masks=True)
     expected = direct_facets(paths, lambda i, t: True)
     assert {pair.decode(): n for pair, n in counted.items()} == {
         f"{name}={value}": n for name, values in expected.items() for value, n in values.items()
@@ -634,7 +637,8 @@ def test_snippets_are_those_of_whooshs_highlighter(searched):
     by set_matched_filter, merged, fragmented, scored and formatted) gives on the same window."""
     from whoosh.highlight import set_matched_filter, top_fragments
 
-    from kb.search.index import _HIGHLIGHTER, _highlight, _window, query_words
+    from kb.search.queries import query_words
+    from kb.search.snippets import HIGHLIGHTER, highlight, window
 
     index = searched.search_index
     view = index._live()
@@ -655,25 +659,22 @@ def test_snippets_are_those_of_whooshs_highlighter(searched):
             lang = data["language"]
             found, chain = words.get(f"text_{lang}"), view.schema[f"text_{lang}"].analyzer.chain
             for part, top in ((data["text"], 2), (data["summary"] or "", 1)):
-                window = _window(part, found, lang, chain) if part and found else ""
+                shown = window(part, found, lang, chain) if part and found else ""
                 expected = ""
-                if window:
-                    tokens = set_matched_filter(chain(window, chars=True, mode="index", removestops=False), found)
-                    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(
-                        window, _HIGHLIGHTER._merge_matched_tokens(tokens)
+                if shown:
+                    tokens = set_matched_filter(chain(shown, chars=True, mode="index", removestops=False), found)
+                    fragments = HIGHLIGHTER.fragmenter.fragment_tokens(shown, HIGHLIGHTER._merge_matched_tokens(tokens))
+                    expected = HIGHLIGHTER.formatter.format(
+                        top_fragments(fragments, top, HIGHLIGHTER.scorer, HIGHLIGHTER.order, minscore=1)
                     )
-                    expected = _HIGHLIGHTER.formatter.format(
-                        top_fragments(fragments, top, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
-                    )
-                assert _highlight(part, found, lang, chain, top) == expected, (text, data["title"])
+                assert highlight(part, found, lang, chain, top) == expected, (text, data["title"])
                 marked += "<mark>" in expected
     assert marked > 100
 
 
 def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
     """One ``kb search`` process is mostly imports: it must not pull in what it does not use
-    (the store, entry parsing, PyYAML once the vocabulary cache exists, urllib.request and
-    asyncio, which Whoosh imports for nothing kb uses)."""
+    (the store, entry parsing, PyYAML once the vocabulary cache exists)."""
     import subprocess
     import sys
 
@@ -683,8 +684,8 @@ def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
         "from kb.cli import cli\n"
         f"result = CliRunner().invoke(cli, ['search', '--index-dir', {str(searched.index_dir)!r}, 'quartier'])\n"
         "assert result.exit_code == 0 and 'entries match' in result.output, result.output\n"
-        "print(sorted(m for m in ('kb.project', 'kb.entries.schema', 'kb.store.database', 'sqlalchemy', 'yaml', 'urllib.request',\n"
-        "                         'asyncio', 'ssl', 'email', 'cached_property') if m in sys.modules))\n"
+        "print(sorted(m for m in ('kb.project', 'kb.entries.schema', 'kb.store.database', 'sqlalchemy', 'yaml')\n"
+        "             if m in sys.modules))\n"
     )
     runs = [
         subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False) for _ in range(2)
@@ -693,23 +694,6 @@ def test_kb_search_imports_no_entry_parsing_yaml_or_network_modules(searched):
     assert runs[0].stdout.strip() == "['yaml']"  # the first run reads the vocabulary files and caches them
     assert runs[1].stdout.strip() == "[]"
     assert (searched.index_dir / "kb-vocab.pickle").is_file()
-
-
-def test_whoosh_gets_the_real_modules_it_was_imported_without():
-    """The stand-ins used while Whoosh is imported are not left in sys.modules."""
-    import subprocess
-    import sys
-
-    script = (
-        "import kb.search, sys\n"
-        "assert 'urllib.request' not in sys.modules and 'cached_property' not in sys.modules\n"
-        "import urllib.request, cached_property\n"
-        "assert hasattr(urllib.request, 'urlopen') and cached_property.__file__\n"
-        "import whoosh.compat\n"
-        "print(callable(whoosh.compat.urlretrieve))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-2000:]
 
 
 def test_the_vocabulary_cache_follows_the_files(tmp_path):

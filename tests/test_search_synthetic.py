@@ -83,7 +83,8 @@ def test_matches_scores_and_the_best_are_whooshs(synthetic, filters):
     matches sorted by score (ties to the lower number), as an exhaustive evaluation ranks them."""
     from whoosh import query
 
-    from kb.search.index import EXACT_TITLE_BOOST, exact_key
+    from kb.search.analysis import exact_key
+    from kb.search.queries import EXACT_TITLE_BOOST
 
     index = synthetic.search_index
     view = index._live()
@@ -113,7 +114,9 @@ def test_the_best_found_without_scoring_every_match_are_those_of_scoring_all(syn
     be exactly those of scoring every match, whatever the number of hits asked for."""
     from whoosh import query
 
-    from kb.search.index import EXACT_TITLE_BOOST, _Evaluation, exact_key
+    from kb.search.analysis import exact_key
+    from kb.search.engine.evaluation import Evaluation
+    from kb.search.queries import EXACT_TITLE_BOOST
 
     index = synthetic.search_index
     view = index._live()
@@ -134,7 +137,7 @@ def test_the_best_found_without_scoring_every_match_are_those_of_scoring_all(syn
         parsed, cleaned, _ = index.parse(text)
         final = query.AndMaybe(parsed, query.Term("title_exact", exact_key(cleaned), boost=EXACT_TITLE_BOOST))
         for number, (sub, _, reader) in enumerate(view.segments):
-            evaluation = _Evaluation(view, number, sub, reader)
+            evaluation = Evaluation(view, number, sub, reader)
             docs = evaluation.docs(final)
             scores = evaluation.scores(final)  # every match scored
             for limit in (1, 2, 3, 5, 10, 20, 40, 100):
@@ -153,14 +156,14 @@ def test_no_document_scores_a_word_above_its_bound(synthetic):
     The bounds are near the highest scores too, or leaving matches out would seldom happen."""
     from whoosh import query
 
-    from kb.search.index import _Evaluation
+    from kb.search.engine.evaluation import Evaluation
 
     index = synthetic.search_index
     view = index._live()
     checked, near = 0, 0
     for text in ("santé quartier", "Brussel social", "Bruxelles région", "zorg wijk", "primary care", "accessib*"):
         for number, (sub, _, reader) in enumerate(view.segments):
-            evaluation = _Evaluation(view, number, sub, reader)
+            evaluation = Evaluation(view, number, sub, reader)
             for leaf in index.parse(text)[0].leaves():
                 bound = evaluation._bound(leaf, 1.0) if type(leaf) is query.Term else None
                 if bound is None:
@@ -188,14 +191,14 @@ def test_facets_are_a_direct_count_over_the_matched_files(synthetic):
         }, text
     view = index._live()
     everything = view.matches(index.parse("")[0])
-    assert view.facet_counts(everything, masks=True) == view.facet_counts(everything, masks=False)
+    assert view.facets.counts(everything, masks=True) == view.facets.counts(everything, masks=False)
 
 
 def test_a_phrase_is_found_where_its_words_follow_one_another_in_the_files(synthetic):
     """'"première ligne"' against the files themselves: the phrase's entries are those whose
     title, summary or body has the two words one after the other, as the entry's language
     analyses them (any inflection, accents aside; stop words between them are skipped)."""
-    from kb.search.index import analyzer, plain_text
+    from kb.search.analysis import analyzer, plain_text
 
     def stems(text: str, lang: str) -> list[str]:
         return [t.text for t in analyzer(lang)(text)]
