@@ -37,7 +37,8 @@ A developer tool: it prints figures and never asserts. For each size (``--sizes`
 4. **first query bytes**: the site served by ``http.server`` on 127.0.0.1, Debian's Chromium
    driven by Playwright (``tests/servers.py``). *type*: open ``/fr/search/``, wait until it is
    idle, type the query, wait until ``#kb-status`` shows a count and the network is quiet; the
-   bytes of the page load and of the query are reported apart. *type+filter*: the same with the
+   bytes of the page load and of the query are reported apart; *type nl*: the same from
+   ``/nl/search/`` (the Dutch interface loads the Dutch index). *type+filter*: the same with the
    filter ticked before typing (ticking turns the reader to the filters, so the page also
    loads every dimension's counts). *link*: open
    ``/fr/search/?q=...&filter`` in a fresh browser (a shared link), load and query together;
@@ -120,9 +121,11 @@ PLACES = {"shm": Path("/dev/shm/kb-bench-build"), "disk": Path("/var/tmp/kb-benc
 STEPS = ("history", "build", "parts", "incremental", "size", "browser", "mkdocs")
 TARGETS = (
     "Targets at 10,000 entries, 2 cores: full build <= 60 s, incremental rebuild <= 3 s, "
-    "first query <= 300 KB transferred."
+    "first query <= 250 KB gzip from the first keystroke, in either interface."
 )
-TARGET_FULL_S, TARGET_INCREMENTAL_S, TARGET_QUERY_BYTES = 60.0, 3.0, 300_000
+TARGET_FULL_S, TARGET_INCREMENTAL_S, TARGET_QUERY_BYTES = 60.0, 3.0, 250_000
+# The typed first queries measured (see first_query), and their labels in the summary.
+QUERY_RUNS = {"type": "first query, FR", "type nl": "first query, NL", "type+filter": "first query + filter, FR"}
 
 
 # -- when readers get the pages ----------------------------------------------------------------
@@ -505,13 +508,15 @@ SHOWS_COUNT = """() => {
 }"""
 
 
-def _typed(browser: Any, site: Path, url: str, query: str, filters: list[tuple[str, str]]) -> dict[str, Any]:
-    """Open the search page (nothing asked: it downloads no search data), tick ``filters``, type
-    ``query``; the bytes of the page load and of the query, apart."""
+def _typed(
+    browser: Any, site: Path, url: str, query: str, filters: list[tuple[str, str]], lang: str = "fr"
+) -> dict[str, Any]:
+    """Open the search page of the ``lang`` interface (nothing asked: it downloads no search
+    data), tick ``filters``, type ``query``; the bytes of the page load and of the query, apart."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     recorder = Recorder(page)
-    page.goto(url + "fr/search/", wait_until="load")
+    page.goto(url + f"{lang}/search/", wait_until="load")
     recorder.quiet(page)
     loaded = len(recorder.finished)
     for name, value in filters:
@@ -541,8 +546,10 @@ def first_query(site: Path, query: str, filters: list[tuple[str, str]]) -> dict[
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
-                # "type": the search page, then words typed into it; "type+filter": a filter ticked first.
+                # "type": the search page, then words typed into it (French, then Dutch interface: each
+                # loads its own language's index); "type+filter": a filter ticked first.
                 result["type"] = _typed(browser, site, url, query, [])
+                result["type nl"] = _typed(browser, site, url, query, [], lang="nl")
                 result["type+filter"] = _typed(browser, site, url, query, filters)
                 # "link": a fresh browser context opening a link with the query in it; "browse": the
                 # filters alone, no words.
@@ -559,7 +566,7 @@ def first_query(site: Path, query: str, filters: list[tuple[str, str]]) -> dict[
                 browser.close()
     finally:
         stop()
-    for name in ("type", "type+filter"):
+    for name in QUERY_RUNS:
         typed = result[name]
         say(f"    {name}: page load {typed['load']}")
         say(f"    {' ' * len(name)}  query     {typed['query']}")
@@ -852,7 +859,9 @@ def final_table(results: dict[str, Any]) -> None:
             rows.append(("output", f"{mb(s['bytes'])}, {s['files']:,} files"))
             rows.append(("  pagefind/", f"{mb(pf[0])}, {pf[1]:,} files"))
         if "query" in r:
-            for name, label in (("type", "first query"), ("type+filter", "first query + filter")):
+            for name, label in QUERY_RUNS.items():
+                if name not in r["query"]:
+                    continue
                 q = r["query"][name]
                 rows.append((f"{label}, page load (raw / gzip)", f"{kbytes(q['load'].raw)} / {kbytes(q['load'].gzip)}"))
                 rows.append((f"{label}, query (raw / gzip)", f"{kbytes(q['query'].raw)} / {kbytes(q['query'].gzip)}"))
@@ -883,15 +892,13 @@ def final_table(results: dict[str, Any]) -> None:
                     f"{'incremental rebuild <= 3 s (' + label.rsplit(',', 1)[0] + ')':<40} {where:<5} "
                     f"{figure:<34} {'yes' if live <= TARGET_INCREMENTAL_S else 'no'}"
                 )
-        for name, label in (("type", "first query <= 300 KB"), ("type+filter", "first query + filter <= 300 KB")):
-            if "query" not in r:
+        for name, label in QUERY_RUNS.items():
+            if name not in r.get("query", {}):
                 continue
-            q = r["query"][name]["total"]
-            within = ("yes" if q.gzip <= TARGET_QUERY_BYTES else "no") + (
-                "" if q.raw <= TARGET_QUERY_BYTES else " (raw: no)"
-            )
+            q = r["query"][name]["query"]
+            within = "yes" if q.gzip <= TARGET_QUERY_BYTES else "no"
             figure = f"{kbytes(q.raw)} raw, {kbytes(q.gzip)} gzip"
-            say(f"{label:<40} {where:<5} {figure:<34} {within}")
+            say(f"{label + ' <= 250 KB gzip':<40} {where:<5} {figure:<34} {within}")
 
 
 def to_json(value: Any) -> Any:
