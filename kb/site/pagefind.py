@@ -68,31 +68,16 @@ def _renumbered(pages: list, number: dict[int, int]) -> list:
     return renumbered
 
 
-def _sorted_ties(order: list[int], values: dict[int, str] | None, number: dict[int, int]) -> list[int] | None:
-    """A sort index (page numbers in sort order; pages with equal values in page order, which
-    was Pagefind's reading order) renumbered. Equal values are told by the filter of the same
-    name (one value per page); without it the ties cannot be told apart: None."""
-    if values is None or any(page not in values for page in order):
-        return None
-    groups: list[list[int]] = []
-    for page in order:
-        if groups and values[groups[-1][0]] == values[page]:
-            groups[-1].append(page)
-        else:
-            groups.append([page])
-    return [new for group in groups for new in sorted(number[page] for page in group)]
-
-
 def canonical(bundle: Path) -> None:
     """Make Pagefind's bundle byte-stable between identical builds, on any file system.
 
     Pagefind 1.5 numbers the pages in the order it finds them, which is the order the file
     system lists a folder (tmpfs and ext4 differ), and writes its filter indexes and a word's
     spellings from hash maps (upstream issue #638). Here the pages are renumbered in the order
-    of their fragment (content-named) files, the word, filter and sort indexes rewritten with
-    the new numbers and their values sorted, files renamed after their content, and the meta
-    index and pagefind-entry.json rewritten to match. Anything unexpected leaves the bundle as
-    Pagefind wrote it: search works either way.
+    of their fragment (content-named) files, the word and filter indexes rewritten with the new
+    numbers and their values sorted, files renamed after their content, and the meta index and
+    pagefind-entry.json rewritten to match. Anything unexpected (a sort index among them: the
+    pages have none) leaves the bundle as Pagefind wrote it: search works either way.
     """
     entry_file = bundle / "pagefind-entry.json"
     entry = json.loads(entry_file.read_text())
@@ -104,7 +89,7 @@ def canonical(bundle: Path) -> None:
             and len(meta) > 4
             and all(len(f) == 2 for f in meta[3])
             and all(len(c) == 3 for c in meta[2])
-            and all(len(s) == 2 for s in meta[4])
+            and not meta[4]
         ):
             return
         number = {old: new for new, (old, _) in enumerate(sorted(enumerate(meta[1]), key=lambda p: p[1][0]))}
@@ -113,19 +98,6 @@ def canonical(bundle: Path) -> None:
             path = bundle / "filter" / f"{file_hash}.pf_filter"
             filter_name, values = read(path)
             filters[name] = (path, filter_name, values)
-        sorts = []
-        for name, order in meta[4]:
-            values = None
-            if name in filters:
-                values = {}
-                for value, pages in filters[name][2]:
-                    for page in pages:
-                        values[page] = None if page in values else value  # a page with two values: no tie rule
-                values = values if None not in values.values() else None
-            renumbered = _sorted_ties(order, values, number)
-            if renumbered is None:
-                return
-            sorts.append([name, renumbered])
         chunks = []
         for first, last, chunk_hash in meta[2]:
             path = bundle / "index" / f"{chunk_hash}.pf_index"
@@ -144,7 +116,7 @@ def canonical(bundle: Path) -> None:
             path.unlink()
             renamed.append([name, write([filter_name, values], bundle / "filter", language, ".pf_filter", 7)])
         meta[1] = sorted(meta[1], key=lambda page: page[0])
-        meta[2], meta[3], meta[4] = chunks, renamed, sorts
+        meta[2], meta[3] = chunks, renamed
         meta_path.unlink()
         info["hash"] = write(meta, bundle, f"pagefind.{language}", ".pf_meta", 10).removeprefix("pagefind.")
     entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
