@@ -57,8 +57,10 @@ def spread(
     parallel_from: int,
     nice: int = 0,
     only_forked: bool = False,
+    size: int = CHUNK,
 ) -> Iterator[Iterable[R]]:
-    """The results of ``job(shared, (start, stop))`` over ``range(count)`` in chunks, in order.
+    """The results of ``job(shared, (start, stop))`` over ``range(count)`` in chunks of ``size``
+    items, in order.
 
     With at least ``parallel_from`` items, ``WORKERS`` forked processes compute them, starting at
     once: the caller may do other work before it reads them (``nice`` lowers the workers'
@@ -67,7 +69,7 @@ def spread(
     head start the caller can do without). Leaving the block stops the workers and drops the
     results not read yet."""
     if WORKERS < 2 or count < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
-        yield () if only_forked else (job(shared, bounds) for bounds in chunks(count))
+        yield () if only_forked else (job(shared, bounds) for bounds in chunks(count, size))
         return
     slot = (shared,)  # its own identity, whatever ``shared`` is
     _SHARED.append(slot)
@@ -79,7 +81,7 @@ def spread(
         initargs=(nice,) if nice else (),
     )
     try:
-        bounds = chunks(count)
+        bounds = chunks(count, size)
         yield pool.map(_call, [job] * len(bounds), bounds)
     finally:
         pool.shutdown(cancel_futures=True)
