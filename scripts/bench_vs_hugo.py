@@ -27,7 +27,6 @@ a shared machine may have).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import os
 import re
@@ -40,6 +39,8 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchlib import ensure_corpus, tree_size
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "bench" / "hugo-site-bilingual"
@@ -174,30 +175,9 @@ def artifact_bytes(site: Path) -> int:
     return counter.size
 
 
-def tree(path: Path) -> tuple[int, int]:
-    """(bytes, files) under ``path``."""
-    total = files = 0
-    for folder, _, names in os.walk(path):
-        for name in names:
-            total += os.lstat(os.path.join(folder, name)).st_size
-            files += 1
-    return total, files
-
-
-def corpus(folder: Path, size: int) -> list[Path]:
-    """``size`` entries from scripts/gen_corpus.py, generated again when the generator changed."""
-    generator = ROOT / "scripts" / "gen_corpus.py"
-    stamp = hashlib.sha1(generator.read_bytes()).hexdigest()
-    made = folder / ".generator"
-    files = sorted(folder.glob("syn-*.md")) if folder.is_dir() else []
-    if len(files) < size or not made.is_file() or made.read_text() != stamp:
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, str(generator), str(folder), "-n", str(size)], check=True, stdout=subprocess.DEVNULL
-        )
-        made.write_text(stamp)
-        files = sorted(folder.glob("syn-*.md"))
-    return files[:size]
+def _bytes_files(path: Path) -> tuple[int, int]:
+    size = tree_size(path)
+    return size["bytes"], size["files"]
 
 
 def ensure_hugo() -> str:
@@ -274,14 +254,14 @@ def main() -> int:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'entries':>8} {'tool':<24} {'wall':>9} {'peak':>10} {'written':>10} {'files':>8}")
     for size in args.sizes:
-        files = corpus(scratch / f"corpus-{max(args.sizes)}", max(args.sizes))[:size]
+        files = ensure_corpus(scratch / f"corpus-{max(args.sizes)}", max(args.sizes))[:size]
         rows = {}
         if "hugo" in tools:
             site = hugo_site(scratch / f"n{size}", files)
             out = site / "public"
             hugo = timed(["hugo", "--quiet", "-d", str(out)], site, env)
             pagefind = timed([sys.executable, "-m", "pagefind", "--site", str(out)], site, env)
-            written, count = tree(out)
+            written, count = _bytes_files(out)
             shutil.rmtree(site, ignore_errors=True)
             both = Run(hugo.wall + pagefind.wall, max(hugo.peak_mb, pagefind.peak_mb), hugo.status or pagefind.status)
             rows["Hugo"] = (hugo, 0, 0)
@@ -289,7 +269,7 @@ def main() -> int:
             rows["Hugo + Pagefind"] = (both, written, count)
         project = kb_project(scratch / f"n{size}", files)
         kb = timed([sys.executable, "-m", "kb", "build"], project, {**env, "PYTHONPATH": str(ROOT)}, phases=True)
-        rows["kb build"] = (kb, *tree(project / "site"))
+        rows["kb build"] = (kb, *_bytes_files(project / "site"))
         for name, (run, written, count) in rows.items():
             print(f"{size:>8} {name:<24} {run} {written / 1e6:8.1f} MB {count:>8}")
         if "Hugo + Pagefind" in rows:

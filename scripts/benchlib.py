@@ -17,6 +17,7 @@ measurement taken under load, keeping the quietest attempt.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import shutil
@@ -216,10 +217,13 @@ def kb_env(root: Path = ROOT) -> dict[str, str]:
 
 def ensure_corpus(folder: Path, size: int) -> list[Path]:
     """The first ``size`` files of the synthetic corpus in ``folder``, made by gen_corpus.py when
-    there are fewer (the same seed: a smaller corpus is a prefix of a larger one, so the largest
-    size can be generated once and reused)."""
+    there are fewer or the generator (or its word lists) changed since (the same seed: a smaller
+    corpus is a prefix of a larger one, so the largest size can be generated once and reused)."""
+    generator = [SCRIPTS / "gen_corpus.py", *sorted((SCRIPTS / "data" / "gen_corpus").glob("*.json"))]
+    stamp = hashlib.sha1(b"".join(path.read_bytes() for path in generator)).hexdigest()
+    made = folder / ".generator"
     files = sorted(folder.glob("syn-*.md")) if folder.is_dir() else []
-    if len(files) < size:
+    if len(files) < size or not made.is_file() or made.read_text() != stamp:
         say(f"generating {size:,} entries into {folder} ...")
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(
@@ -227,6 +231,7 @@ def ensure_corpus(folder: Path, size: int) -> list[Path]:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        made.write_text(stamp)
         files = sorted(folder.glob("syn-*.md"))
     return files[:size]
 
