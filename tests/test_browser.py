@@ -381,6 +381,19 @@ def test_a_dutch_translation_is_found_and_shown_from_the_dutch_interface(page: A
     assert TRANSLATED in [entry_id(href) for href in result_links(page)]
 
 
+@pytest.mark.parametrize("lang", i18n.UI_LANGS)
+def test_an_excerpt_from_another_language_says_so(page: Any, base_url: str, lang: str) -> None:
+    """Words found in an entry's title or summary in another language are shown under "In other
+    languages", not under the last heading of the body above them (Pagefind's anchor)."""
+    page.goto(base_url + f"{lang}/search/?q=kaart+wijkgezondheidscentra")
+    wait_for_search(page)
+    card = page.locator("#kb-results > li").first
+    assert urlparse(card.locator("h3 a").get_attribute("href")).path == f"/{lang}/entries/{TRANSLATED}/"
+    section = card.locator(".section").first
+    assert section.inner_text() == i18n.t(lang, "other_languages")
+    assert card.locator("mark").count() >= 2
+
+
 def test_interface_words_are_not_indexed(page: Any, base_url: str) -> None:
     # "Description" heads every entry's text but is the interface's word, not the entry's: only
     # entries whose own text has the word (or its stem, as "descriptif") are found.

@@ -35,6 +35,9 @@ PAGE_SIZE = 100
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
 TERMS_SECTION = "kbtermes"  # the hidden section of an entry page with its labels in both languages (search_terms)
+LANGUAGES_SECTION = (
+    "kblangues"  # the anchor Pagefind gives the text of "In other languages" (its heading is not indexed)
+)
 EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
 
 
@@ -52,6 +55,7 @@ class Site:
 
     EVERY_ENTRY = EVERY_ENTRY
     TERMS_SECTION = TERMS_SECTION
+    LANGUAGES_SECTION = LANGUAGES_SECTION
 
     def __init__(self, catalogue: Catalogue, config: Config | None = None):
         self.catalogue = catalogue
@@ -189,7 +193,9 @@ class Site:
                 for d in ("type", "scale", "criteria", "basis", "partners", "territories")
             }
         )
-        data["ui"].update({k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by")})
+        data["ui"].update(
+            {k: i18n.t(lang, k) for k in ("broader_badge", "broader_count", "found_by", "other_languages")}
+        )
         # What asking for a territory means (kb.entries.territories), for the search's territory filter.
         data["reach"] = {t: {"own": sorted(r.own), "broader": sorted(r.broader)} for t, r in self.reaches.items()}
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")

@@ -14,6 +14,8 @@ const PAGE = 10;
 // 10,000 entries; this word is one chunk.
 const EVERY_ENTRY = "kbinventaire";
 const TERMS_SECTION = "kbtermes";
+// The anchor of an entry's titles and summaries in other languages (kb.site.pages.LANGUAGES_SECTION).
+const LANGUAGES_SECTION = "kblangues";
 const lang = document.documentElement.lang;
 const root = new URL("../", import.meta.url);
 const labels = JSON.parse(document.getElementById("kb-labels").textContent);
@@ -148,7 +150,8 @@ function excerpt(item) {
     const rest = withoutHeading(excerpt, title);
     return marks(rest) ? rest : excerpt;
   }
-  return `<span class="section">${escape(best.title)}</span> ${withoutHeading(excerpt, best.title)}`;
+  const heading = best.title === LANGUAGES_SECTION ? labels.ui.other_languages : best.title;
+  return `<span class="section">${escape(heading)}</span> ${withoutHeading(excerpt, best.title)}`;
 }
 
 // An excerpt that starts with its section's heading (marks and all), without it.
