@@ -190,14 +190,6 @@ def test_output_is_deterministic(entries_dir: Path) -> None:
         assert biblio.export(entries, fmt).encode() == first.encode()
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_joined_entry_exports_equal_the_whole_export(fmt: str, entries_dir: Path) -> None:
-    entries = sorted(starter(entries_dir), key=lambda e: e.id)
-    assert biblio.join(fmt, [biblio.export([e], fmt) for e in entries]) == biblio.export(entries, fmt)
-    assert biblio.join(fmt, [biblio.export(entries[:1], fmt)]) == biblio.export(entries[:1], fmt)
-    assert biblio.join(fmt, []) == biblio.export([], fmt)
-
-
 def test_every_registered_format_is_known_everywhere(entries_dir: Path, tmp_path: Path) -> None:
     """A format added to the registry is one the commands offer, the file name and the content
     name, and an unknown name is refused with the known ones."""
@@ -212,8 +204,6 @@ def test_every_registered_format_is_known_everywhere(entries_dir: Path, tmp_path
     assert biblio.format_from_name(tmp_path / "refs.txt") is None
     with pytest.raises(ValueError, match="bibtex, ris, csljson"):
         biblio.export(entries, "endnote")
-    with pytest.raises(ValueError, match="bibtex, ris, csljson"):
-        biblio.join("endnote", [])
 
 
 # ------------------------------------------------------------------------------------------

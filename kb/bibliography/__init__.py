@@ -4,7 +4,7 @@ A side branch of the pipeline: exports read ``Entry`` objects, imports write new
 through ``kb.entries.new``. The package, one job a module:
 
 * ``formats``: the registry ``FORMATS`` (each format's name, files, writer and reader),
-  ``export()``, ``join()``; a new format is a row there and one module on each side;
+  ``export()``; a new format is a row there and one module on each side;
 * ``mapping``: how kb's fields and types map onto bibliographic records, the same everywhere;
 * ``exports/``: one writer per format (``bibtex``, ``ris``, ``csljson``);
 * ``imports/``: reading a file (``files``), one reader per format, raw records to kb fields
@@ -19,7 +19,7 @@ from kb.bibliography.citation import citation_meta, coins, jsonld, reference
 from kb.bibliography.exports.bibtex import export as bibtex
 from kb.bibliography.exports.csljson import dumps, item as csl_item, items as csljson
 from kb.bibliography.exports.ris import export as ris
-from kb.bibliography.formats import EXTENSIONS, FORMAT_NAMES, FORMATS, export, format_from_name, join, write_text
+from kb.bibliography.formats import EXTENSIONS, FORMAT_NAMES, FORMATS, export, format_from_name, write_text
 from kb.bibliography.imports.fields import read_records
 from kb.bibliography.imports.files import sniff
 from kb.bibliography.imports.records import ImportFailed
@@ -40,7 +40,6 @@ __all__ = [
     "export",
     "format_from_name",
     "import_file",
-    "join",
     "jsonld",
     "kind",
     "plan_import",

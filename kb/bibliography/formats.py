@@ -29,7 +29,6 @@ class Format:
     extension: str  # of the files kb writes
     suffixes: tuple[str, ...]  # the file names that say this format on import
     export: Callable[[Iterable[Entry], Vocabularies | None], str]
-    join: Callable[[Iterable[str]], str]  # single entries' exports -> one file
     read: Callable[[str, str], tuple[list[Raw], list[Problem]]]  # (text, path shown) -> records, problems
     types: Mapping[str, str]  # the format's own types -> kb types, for records that name no kb type
 
@@ -40,7 +39,6 @@ FORMATS: dict[str, Format] = {
         extension=".bib",
         suffixes=(".bib", ".bibtex", ".biblatex"),
         export=bibtex_out.export,
-        join=bibtex_out.join,
         read=bibtex_in.read,
         types=bibtex_in.TYPES,
     ),
@@ -49,7 +47,6 @@ FORMATS: dict[str, Format] = {
         extension=".ris",
         suffixes=(".ris",),
         export=ris_out.export,
-        join=ris_out.join,
         read=ris_in.read,
         types=ris_in.TYPES,
     ),
@@ -58,7 +55,6 @@ FORMATS: dict[str, Format] = {
         extension=".json",
         suffixes=(".json", ".csljson", ".csl"),
         export=csljson_out.export,
-        join=csljson_out.join,
         read=csljson_in.read,
         types=csljson_in.TYPES,
     ),
@@ -77,13 +73,6 @@ def get(fmt: str) -> Format:
 def export(entries: Iterable[Entry], fmt: str, vocabularies: Vocabularies | None = None) -> str:
     """The entries in ``fmt`` (one of ``FORMATS``) as text."""
     return get(fmt).export(entries, vocabularies)
-
-
-def join(fmt: str, exports: Iterable[str]) -> str:
-    """Several entries' exports in ``fmt``, each as ``export([entry], fmt)`` wrote it, joined into
-    what ``export(entries, fmt)`` writes (in the order given; ``export`` sorts by id). The site
-    builds its whole-inventory downloads this way from the per-entry files it has written."""
-    return get(fmt).join(list(exports))
 
 
 def format_from_name(path: Path) -> str | None:

@@ -1,2 +1,2 @@
 """Writing entries in each format, one module each: ``export(entries, vocabularies)`` gives the
-file's text, ``join(exports)`` joins single entries' files into one (the site's downloads)."""
+file's text (the site's whole-inventory downloads and ``kb export``)."""

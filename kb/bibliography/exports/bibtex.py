@@ -115,8 +115,3 @@ def export(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -
     """The entries as a BibTeX file (UTF-8 text), sorted by id."""
     vocabularies = loaded(vocabularies)
     return "\n".join(record(e, vocabularies) for e in by_id(entries))
-
-
-def join(exports: Iterable[str]) -> str:
-    """Single entries' files as one file: records are separated by a blank line."""
-    return "\n".join(exports)

@@ -87,9 +87,3 @@ def dumps(items: list[dict[str, Any]]) -> str:
 def export(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -> str:
     """The entries as a CSL-JSON file, sorted by id."""
     return dumps(items(entries, vocabularies))
-
-
-def join(exports: Iterable[str]) -> str:
-    """Single entries' files (each a one-item array) as one array, as ``export`` writes it."""
-    bodies = [text.strip()[1:-1].strip("\n") for text in exports]  # "[\n  {...}\n]\n" -> "  {...}"
-    return "[\n" + ",\n".join(bodies) + "\n]\n" if bodies else dumps([])

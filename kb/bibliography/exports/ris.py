@@ -90,8 +90,3 @@ def export(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -
     if not records:
         return ""
     return _ris_writer_class()(delimiter_tags_mapping={}).formats(records)
-
-
-def join(exports: Iterable[str]) -> str:
-    """Single entries' files as one file: each record ends with its ER line."""
-    return "\n".join(exports)
