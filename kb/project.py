@@ -73,12 +73,11 @@ class BadVariable(Exception):
     ``.fix`` key says how to fix it), so the command says it in the reader's language."""
 
     def __init__(self, key: str, **params: object):
-        self.what = i18n.message(key, **params)
-        self.fix = i18n.message(f"{key}.fix", **params)
-        super().__init__(f"{self.what.render('en')} -- {self.fix.render('en')}")
+        self.key, self.params = key, params
+        super().__init__(self.render("en"))
 
     def render(self, lang: str) -> str:
-        return f"{self.what.render(lang)} -- {self.fix.render(lang)}"
+        return i18n.with_fix(lang, self.key, **self.params)
 
 
 PAGEFIND_TIMEOUT = 600.0  # seconds Pagefind may run without KB_PAGEFIND_TIMEOUT

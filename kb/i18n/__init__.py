@@ -92,6 +92,12 @@ def message(key: str, **params: object) -> Message:
     return Message(key, tuple(sorted(params.items())))
 
 
+def with_fix(lang: str, key: str, **params: object) -> str:
+    """A problem as kb says it: the catalogue's message ``key`` and its ``.fix`` twin,
+    "what is wrong -- how to fix it"."""
+    return f"{message(key, **params).render(lang)} -- {message(f'{key}.fix', **params).render(lang)}"
+
+
 def cli_languages(asked: str | None = None) -> tuple[str, ...]:
     """The languages a command speaks: ``--lang`` (``fr``, or ``fr,nl`` for both), else
     ``KB_LANG``, else the locale when it is French, Dutch or English, else English."""

@@ -70,9 +70,7 @@ class NotEnoughMemory(BuildError):
 
 def said(key: str, **values: object) -> str:
     """A catalogue message and its fix, in the languages the command speaks."""
-    return " / ".join(
-        f"{i18n.t(lang, key, **values)} -- {i18n.t(lang, key + '.fix', **values)}" for lang in i18n.cli_languages()
-    )
+    return " / ".join(i18n.with_fix(lang, key, **values) for lang in i18n.cli_languages())
 
 
 def check(entries: int, upload_limit_mb: int, memory_limit_mb: int) -> list[str]:
