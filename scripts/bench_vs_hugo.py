@@ -19,8 +19,8 @@ worker and of Pagefind, and the peak sum over the whole process tree (an upper b
 workers share pages with their parent). Then where the bytes go, by kind of file (entry pages,
 listings, figures, per-entry exports, whole-inventory downloads, open data, search bundle).
 ``--artifact`` also measures what GitHub Pages counts against its 1 GB: the gzip-compressed tar
-that actions/upload-pages-artifact uploads (``tar -cz`` of the site, level 6), and each kind's
-share of it (each kind packed alone the same way). ``--tools kb``
+that actions/upload-pages-artifact uploads (GNU ``tar -c`` of the site, compressed at level 6),
+and each kind's share of it (each kind packed alone the same way). ``--tools kb``
 skips Hugo + Pagefind (at 100,000 entries Pagefind over both languages needs more memory than
 a shared machine may have).
 """
@@ -170,18 +170,25 @@ class _Counter:
         return len(data)
 
 
+def _pages_tar(counter: _Counter) -> tarfile.TarFile:
+    """A tar packed as actions/upload-pages-artifact packs the site: GNU tar's own format (whole
+    seconds, no pax header per file: Python's default PAX format adds one for every sub-second
+    mtime, some 100 bytes gzip a file), gzip level 6 (what upload-artifact's zip deflates with)."""
+    return tarfile.open(fileobj=counter, mode="w:gz", compresslevel=6, format=tarfile.GNU_FORMAT)
+
+
 def artifact_bytes(site: Path) -> int:
     """Size of the site as actions/upload-pages-artifact uploads it: one tar, gzip-compressed."""
     counter = _Counter()
-    with tarfile.open(fileobj=counter, mode="w:gz", compresslevel=6) as tar:
+    with _pages_tar(counter) as tar:
         tar.add(site, arcname=".")
     return counter.size
 
 
 def artifact_by_kind(site: Path) -> dict[str, int]:
-    """The artifact's bytes per kind of file: each kind packed alone, as the Pages artifact packs
-    the whole site (a tar, gzip level 6), so its share of the upload can be read off. The kinds
-    add up to about the whole artifact: gzip's window (32 KB) sees little across files."""
+    """The artifact's bytes per kind of file: each kind's files packed alone, as the whole site
+    is, so its share of the upload can be read off. The kinds add up to about the artifact
+    (folders left out): gzip's window (32 KB) sees little across kinds."""
     patterns = [(kind, re.compile(pattern)) for kind, pattern in KINDS]
     counters: dict[str, _Counter] = defaultdict(_Counter)
     tars: dict[str, tarfile.TarFile] = {}
@@ -192,7 +199,7 @@ def artifact_by_kind(site: Path) -> dict[str, int]:
                 relative = os.path.relpath(path, site)
                 kind = next((k for k, p in patterns if p.search(relative)), "other")
                 if kind not in tars:
-                    tars[kind] = stack.enter_context(tarfile.open(fileobj=counters[kind], mode="w:gz", compresslevel=6))
+                    tars[kind] = stack.enter_context(_pages_tar(counters[kind]))
                 tars[kind].add(path, arcname=relative)
     return {kind: counter.size for kind, counter in counters.items()}
 
