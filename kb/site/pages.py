@@ -201,8 +201,10 @@ class Site:
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
-        """An entry's card in a list. Each entry appears in a dozen listings: rendered once per
-        language and page depth, in Python, as Jinja macros were the build's largest cost."""
+        """An entry's card in a list, its heading at ``level`` (one below the list's heading).
+        Each entry appears in a dozen listings: rendered once per language and page depth, in
+        Python, as Jinja macros were the build's largest cost; in as few bytes as it looks (some
+        35 cards an entry make a fifth of the site)."""
         key = (entry.id, lang, root, level)
         if key not in self._cards:
             shown = entry.text_language(lang)
@@ -229,8 +231,8 @@ class Site:
                 summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
             self._cards[key] = Markup(
                 f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>'
-                f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta"><span>{entry.year}</span> · '
-                f"<span>{escape(self.label('type', entry.type, lang))}</span> · <span>{scale}{more}</span></p>"
+                f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta">{entry.year} · '
+                f"{escape(self.label('type', entry.type, lang))} · {scale}{more}</p>"
                 f"{summary}\n</li>"
             )
         return self._cards[key]
