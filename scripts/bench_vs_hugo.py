@@ -19,7 +19,8 @@ worker and of Pagefind, and the peak sum over the whole process tree (an upper b
 workers share pages with their parent). Then where the bytes go, by kind of file (entry pages,
 listings, figures, per-entry exports, whole-inventory downloads, open data, search bundle).
 ``--artifact`` also measures what GitHub Pages counts against its 1 GB: the gzip-compressed tar
-that actions/upload-pages-artifact uploads (``tar -cz`` of the site, level 6). ``--tools kb``
+that actions/upload-pages-artifact uploads (GNU ``tar -c`` of the site, compressed at level 6),
+and each kind's share of it (each kind packed alone the same way). ``--tools kb``
 skips Hugo + Pagefind (at 100,000 entries Pagefind over both languages needs more memory than
 a shared machine may have).
 """
@@ -27,6 +28,7 @@ a shared machine may have).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -157,22 +159,49 @@ def kinds(site: Path) -> dict[str, list[int]]:
     return dict(found)
 
 
+class _Counter:
+    """A file that keeps only the count of the bytes written to it."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def _pages_tar(counter: _Counter) -> tarfile.TarFile:
+    """A tar packed as actions/upload-pages-artifact packs the site: GNU tar's own format (whole
+    seconds, no pax header per file: Python's default PAX format adds one for every sub-second
+    mtime, some 100 bytes gzip a file), gzip level 6 (what upload-artifact's zip deflates with)."""
+    return tarfile.open(fileobj=counter, mode="w:gz", compresslevel=6, format=tarfile.GNU_FORMAT)
+
+
 def artifact_bytes(site: Path) -> int:
     """Size of the site as actions/upload-pages-artifact uploads it: one tar, gzip-compressed."""
-
-    class Counter:
-        """A file that keeps only the count of the bytes written to it."""
-
-        size = 0
-
-        def write(self, data: bytes) -> int:
-            self.size += len(data)
-            return len(data)
-
-    counter = Counter()
-    with tarfile.open(fileobj=counter, mode="w:gz", compresslevel=6) as tar:
+    counter = _Counter()
+    with _pages_tar(counter) as tar:
         tar.add(site, arcname=".")
     return counter.size
+
+
+def artifact_by_kind(site: Path) -> dict[str, int]:
+    """The artifact's bytes per kind of file: each kind's files packed alone, as the whole site
+    is, so its share of the upload can be read off. The kinds add up to about the artifact
+    (folders left out): gzip's window (32 KB) sees little across kinds."""
+    patterns = [(kind, re.compile(pattern)) for kind, pattern in KINDS]
+    counters: dict[str, _Counter] = defaultdict(_Counter)
+    tars: dict[str, tarfile.TarFile] = {}
+    with contextlib.ExitStack() as stack:
+        for folder, _, names in sorted(os.walk(site)):
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                relative = os.path.relpath(path, site)
+                kind = next((k for k, p in patterns if p.search(relative)), "other")
+                if kind not in tars:
+                    tars[kind] = stack.enter_context(_pages_tar(counters[kind]))
+                tars[kind].add(path, arcname=relative)
+    return {kind: counter.size for kind, counter in counters.items()}
 
 
 def _bytes_files(path: Path) -> tuple[int, int]:
@@ -228,14 +257,21 @@ def print_phases(size: int, run: Run) -> None:
 
 
 def print_kinds(size: int, site: Path, artifact: bool) -> None:
+    """Raw bytes and files per kind; with ``artifact``, each kind's gzip bytes and share of the
+    Pages artifact too, then the artifact itself."""
     found = kinds(site)
-    total = sum(b for b, _ in found.values())
+    packed = artifact_by_kind(site) if artifact else {}
+    total, total_packed = sum(b for b, _ in found.values()), sum(packed.values())
     print(f"{size:>8} kb site by kind: {total / 1e6:.1f} MB in {sum(n for _, n in found.values())} files")
     for kind, (written, count) in sorted(found.items(), key=lambda item: -item[1][0]):
-        print(f"{'':>8}   {kind:<24} {written / 1e6:9.1f} MB {count:>8} files {written / max(count, 1):8.0f} B/file")
+        line = f"{'':>8}   {kind:<24} {written / 1e6:9.1f} MB {count:>8} files {written / max(count, 1):8.0f} B/file"
+        if artifact:
+            line += f" {packed[kind] / 1e6:8.1f} MB gzip ({packed[kind] / max(total_packed, 1):4.0%})"
+        print(line)
     if artifact:
-        packed = artifact_bytes(site)
-        print(f"{'':>8}   Pages artifact (tar.gz)  {packed / 1e6:9.1f} MB (GitHub Pages' limit: 1,000 MB)")
+        print(
+            f"{'':>8}   Pages artifact (tar.gz)  {artifact_bytes(site) / 1e6:9.1f} MB (GitHub Pages' limit: 1,000 MB)"
+        )
 
 
 def main() -> int:

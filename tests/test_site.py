@@ -300,7 +300,7 @@ def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Nouveau résumé. ", 1), encoding="utf-8")
     report = sqlite_project.build()
-    downloads = ["export/entries/barometre-social-2023.json", "export/kb.bib", "export/kb.json", "export/kb.ris"]
+    downloads = ["export/kb.bib", "export/kb.json", "export/kb.ris"]
     assert set(downloads) <= set(report.written)
     assert "Nouveau résumé." in (sqlite_project.site_dir / "export" / "kb.bib").read_text(encoding="utf-8")
 

@@ -114,7 +114,6 @@ EN: dict[str, str] = {
     "overview_short": "who produced what, and when",
     "compare_short": "two to five entries side by side",
     "copy": "Copy",
-    "download": "Download the reference",
     "download_all": "The whole inventory",
     "method": "Method (summary)",
     "compare_remove": "Remove",

@@ -114,7 +114,6 @@ FR: dict[str, str] = {
     "overview_short": "qui a produit quoi, et quand",
     "compare_short": "deux à cinq fiches côte à côte",
     "copy": "Copier",
-    "download": "Télécharger la référence",
     "download_all": "Tout l'inventaire",
     "method": "Méthode (résumé)",
     "compare_remove": "Retirer",

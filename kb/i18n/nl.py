@@ -114,7 +114,6 @@ NL: dict[str, str] = {
     "overview_short": "wie maakte wat, en wanneer",
     "compare_short": "twee tot vijf fiches naast elkaar",
     "copy": "Kopiëren",
-    "download": "Referentie downloaden",
     "download_all": "De hele inventaris",
     "method": "Methode (samenvatting)",
     "compare_remove": "Verwijderen",

@@ -1,7 +1,8 @@
 // Compare page: two to five entries side by side (one under another on a phone), from a
 // shareable URL (?ids=a,b,c). Entry pages add to the list with a plain GET form (?add=id), the
 // search page's result cards with their "Compare" buttons; the list is kept in the URL and in
-// localStorage. Each entry's data comes from its CSL-JSON download (export/entries/).
+// localStorage. Each entry's data comes from its page in the reader's language: the title and
+// summary it shows, the date of its JSON-LD, the tags its facts link to.
 import { MAX, address, chosen, clean, keep } from "./compare-list.js";
 
 const DIMENSIONS = ["scale", "criteria", "basis", "territories", "partners"];
@@ -21,8 +22,8 @@ function element(tag, text, attributes = {}) {
 }
 
 // "8 mars 2024", "maart 2024", "2024": as precise as the entry's date, in the reader's language.
-function when(issued) {
-  const [year, month, day] = (issued && issued["date-parts"] && issued["date-parts"][0]) || [];
+function when(date) {
+  const [year, month, day] = (date || "").split("-").map(Number);
   if (!month) return year ? String(year) : "—";
   const options = { year: "numeric", month: "long", timeZone: "UTC", ...(day ? { day: "numeric" } : {}) };
   return new Intl.DateTimeFormat(lang, options).format(new Date(Date.UTC(year, month - 1, day || 1)));
@@ -37,20 +38,48 @@ function row(dl, label, value, attributes = {}) {
 function card(item, ids) {
   const li = element("li");
   const heading = element("h2");
-  heading.append(element("a", item.title, { href: `../entries/${item.id}/`, lang: item.language }));
+  heading.append(element("a", item.title, { href: `../entries/${item.id}/`, lang: item.titleLang }));
   const remove = element("a", labels.ui.compare_remove, { href: address(ids.filter((id) => id !== item.id)) });
   remove.className = "remove";
   remove.append(element("span", ` : ${item.title}`, { class: "visually-hidden" }));
   const dl = element("dl");
-  row(dl, labels.ui.year, when(item.issued));
-  row(dl, labels.ui.type, labels.type[item.custom.type] || item.custom.type);
+  const type = (item.tags.type || [])[0];
+  row(dl, labels.ui.year, when(item.date));
+  row(dl, labels.ui.type, labels.type[type] || type || "—");
   for (const dimension of DIMENSIONS) {
-    row(dl, labels.ui[dimension], (item.custom[dimension] || [])
+    row(dl, labels.ui[dimension], (item.tags[dimension] || [])
       .map((value) => labels[dimension][value] || value).join(", ") || "—");
   }
-  row(dl, labels.ui.method, item.abstract || "—", item.abstract ? { lang: item.language } : {});
+  row(dl, labels.ui.method, item.summary || "—", item.summary ? { lang: item.summaryLang } : {});
   li.append(heading, remove, dl);
   return li;
+}
+
+// An entry as its page shows it: the page is the one copy of its data the site publishes.
+const TAG = /\/(type|scale|criteria|basis|territories|partners)\/([^/]+)\/$/;
+
+async function load(id) {
+  const response = await fetch(new URL(`${lang}/entries/${id}/`, root));
+  if (!response.ok) return null;
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const title = page.querySelector("main h1");
+  const summary = page.querySelector("main p.lead");
+  const described = page.querySelector('script[type="application/ld+json"]');
+  if (!title || !described) return null;
+  const tags = {};
+  for (const link of page.querySelectorAll("dl.facts a.tag")) {
+    const [, dimension, value] = TAG.exec(new URL(link.getAttribute("href"), response.url).pathname) || [];
+    if (dimension) (tags[dimension] ||= []).push(decodeURIComponent(value));
+  }
+  return {
+    id,
+    title: title.textContent,
+    titleLang: title.lang || lang,
+    summary: summary && summary.textContent,
+    summaryLang: summary && (summary.lang || lang),
+    date: JSON.parse(described.textContent).datePublished,
+    tags,
+  };
 }
 
 async function start() {
@@ -70,10 +99,7 @@ async function start() {
     status.textContent = labels.ui.compare_empty;
     return;
   }
-  const found = (await Promise.all(ids.map(async (id) => {
-    const response = await fetch(new URL(`export/entries/${id}.json`, root));
-    return response.ok ? (await response.json())[0] : null;
-  }))).filter(Boolean);
+  const found = (await Promise.all(ids.map(load))).filter(Boolean);
   const counted = found.length === 1 ? labels.ui.count_one : labels.ui.count.replace("{n}", found.length);
   status.textContent = full ? `${counted}. ${labels.ui.compare_full}` : counted;
   items.style.setProperty("--n", found.length);
