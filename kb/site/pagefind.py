@@ -295,8 +295,9 @@ class Indexing:
     as its ``pagefind/``.
 
     The folder starts with the newest bundle's shards (``seed``): a shard of the same key is
-    linked as it is; the others' content-named files are linked for Pagefind to skip. Bundles
-    are never written in place, so a bundle being read by the live site never changes."""
+    linked as it is; the others' content-named files are linked for Pagefind to skip. A file
+    of a bundle is never rewritten in place, so what the live site reads never changes under a
+    reader (a delta only adds a folder, then replaces the layout file whole: index_delta)."""
 
     def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float, parts: list[Shard]):
         self.bundle, self.log, self.limit, self.shards = work, log, limit, parts
