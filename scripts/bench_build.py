@@ -295,7 +295,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
             live = LiveWatch(work.site)
             run = run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env(KB_ROOT))
             run.extra["live"] = live.stop()
-            run.extra["searchable"] = live.searchable
+            run.extra["searchable"] = live.searchable if search else None
             return run
 
         return attempt
