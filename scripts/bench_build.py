@@ -870,6 +870,8 @@ def final_table(results: dict[str, Any]) -> None:
             search = extra.get("timings", {}).get("search")
             search = f" (search {search:.1f})" if search is not None else ""
             live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
+            if extra.get("searchable") is not None and "no edit" not in label:
+                live += f"searchable {extra['searchable']:.2f}s, "
             rows.append((f"rebuild, {label}", f"{live}{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
         if "size" in r:
             s = r["size"]
