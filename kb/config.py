@@ -87,6 +87,11 @@ SETTINGS: dict[str, Option] = {
         help="MB the host accepts (GitHub Pages: 1000, counted compressed); kb build warns above; 0: no check",
     ),
     "memory_limit": Integer(0, lambda: 10**7, help="MB of memory kb build may use; 0: what the machine has available"),
+    "search_shard_size": Integer(
+        1,
+        lambda: 10**7,
+        help="entries Pagefind indexes in one run (its memory: about 140 KB each); more are split into shards",
+    ),
 }
 
 
@@ -107,6 +112,7 @@ class Config:
     doi_resolver: str = "https://doi.org/"
     upload_limit: int = 1000
     memory_limit: int = 0
+    search_shard_size: int = 20_000
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or i18n.t(lang, "site")

@@ -318,7 +318,12 @@ class Project:
 
         with self.exclusive(), self._space(Path(output or self.site_dir)):
             self.index(search=False)
-            for warning in limits.check(len(self.store.digests()), self.config.upload_limit, self.config.memory_limit):
+            for warning in limits.check(
+                len(self.store.digests()),
+                self.config.upload_limit,
+                self.config.memory_limit,
+                self.config.search_shard_size,
+            ):
                 print(warning, file=sys.stderr)
             state = self.root / ".kb" / "site"
             dates = history.load(self.entries_dir, self.root / ".kb")

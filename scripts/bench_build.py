@@ -133,25 +133,36 @@ QUERY_RUNS = {"type": "first query, FR", "type nl": "first query, NL", "type+fil
 
 class LiveWatch:
     """Notes when the folder ``site`` is swapped for another (its inode changes): the moment
-    readers get a build's pages."""
+    readers get a build's pages; then when its search bundle's layout file is replaced (a new
+    bundle, or a delta of the edited pages: kb.site.pagefind): the moment they find them."""
 
     def __init__(self, site: Path):
         self.site = str(site)
         self.inode = os.stat(self.site).st_ino if site.exists() else None
+        self.layout = os.path.join(self.site, "pagefind", "kb-search.json")
+        self.layout_inode = self._inode(self.layout)
         self.started = time.perf_counter()
         self.at: float | None = None
+        self.searchable: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
 
+    @staticmethod
+    def _inode(path: str) -> int | None:
+        try:
+            return os.stat(path).st_ino
+        except FileNotFoundError:
+            return None
+
     def _poll(self) -> None:
         while not self._stop.wait(0.002):
-            try:
-                inode = os.stat(self.site).st_ino
-            except FileNotFoundError:
-                continue
-            if inode != self.inode:
-                self.at = time.perf_counter() - self.started
+            if self.at is None:
+                inode = self._inode(self.site)
+                if inode is not None and inode != self.inode:
+                    self.at = time.perf_counter() - self.started
+            if self.at is not None and self._inode(self.layout) not in (None, self.layout_inode):
+                self.searchable = time.perf_counter() - self.started
                 return
 
     def stop(self) -> float | None:
@@ -284,6 +295,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
             live = LiveWatch(work.site)
             run = run_process(work.command() + ([] if search else ["--no-search"]), work.base, kb_env(KB_ROOT))
             run.extra["live"] = live.stop()
+            run.extra["searchable"] = live.searchable if search else None
             return run
 
         return attempt
@@ -298,7 +310,12 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 report, run = run_inprocess(lambda: project.build(work.site))
             finally:
                 project.close()
-            run.extra.update(live=live.stop(), written=len(report.written), timings=dict(report.timings))
+            run.extra.update(
+                live=live.stop(),
+                searchable=report.searchable,
+                written=len(report.written),
+                timings=dict(report.timings),
+            )
             return run
 
         return attempt
@@ -318,7 +335,8 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
         results[label] = asdict(run)
         live = run.extra.get("live")
         if live is not None:
-            say(f"      pages live after {live:.2f}s")
+            searchable = run.extra.get("searchable")
+            say(f"      pages live after {live:.2f}s" + (f", searchable after {searchable:.2f}s" if searchable else ""))
         if "written" in run.extra:
             say(
                 f"      {run.extra['written']} files written; "
@@ -852,6 +870,8 @@ def final_table(results: dict[str, Any]) -> None:
             search = extra.get("timings", {}).get("search")
             search = f" (search {search:.1f})" if search is not None else ""
             live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
+            if extra.get("searchable") is not None and "no edit" not in label:
+                live += f"searchable {extra['searchable']:.2f}s, "
             rows.append((f"rebuild, {label}", f"{live}{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
         if "size" in r:
             s = r["size"]

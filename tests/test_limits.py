@@ -23,14 +23,21 @@ def site_files(site: Path) -> dict[str, bytes]:
 
 
 def test_the_estimates_grow_with_the_entries():
-    small, large = limits.estimate(1_000), limits.estimate(100_000)
+    small, large = limits.estimate(1_000, 20_000), limits.estimate(100_000, 20_000)
     assert small.upload_mb < large.upload_mb and small.memory_mb < large.memory_mb
+
+
+def test_search_shards_bound_the_memory_pagefind_needs():
+    whole, sharded = limits.estimate(100_000, 100_000), limits.estimate(100_000, 20_000)
+    assert sharded.memory_mb < whole.memory_mb and sharded.upload_mb == whole.upload_mb
+    assert sharded.memory_mb <= 7_000  # a hosted 2-core runner's memory, with kb.yml's default
+    assert limits.estimate(10_000, 5_000).memory_mb < limits.estimate(10_000, 20_000).memory_mb
 
 
 def test_a_site_over_the_hosts_limit_is_built_with_a_warning_first(runner, tmp_path, entries_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
     entries = len(list(entries_dir.glob("*.md")))
-    size = limits.estimate(entries).upload_mb
+    size = limits.estimate(entries, 20_000).upload_mb
     assert size > 1  # the starter inventory's estimate, over a limit of 1 MB
     result = build(runner, tmp_path, "upload_limit: 1\n")
     assert result.exit_code == 0, result.output
@@ -45,7 +52,7 @@ def test_the_warning_speaks_the_commands_language(runner, tmp_path, entries_dir,
     entries = len(list(entries_dir.glob("*.md")))
     result = build(runner, tmp_path, "upload_limit: 1\n", lang)
     assert result.exit_code == 0, result.output
-    size = limits.estimate(entries).upload_mb
+    size = limits.estimate(entries, 20_000).upload_mb
     assert i18n.t(lang, "build.too_large", entries=entries, size=size, limit=1) in result.stderr
 
 
@@ -65,7 +72,7 @@ def test_too_little_memory_refuses_to_build_and_keeps_the_site(runner, tmp_path,
     result = build(runner, tmp_path, "memory_limit: 1\n")
     assert result.exit_code == 1
     entries = len(list(entries_dir.glob("*.md")))
-    need = limits.estimate(entries).memory_mb
+    need = limits.estimate(entries, 20_000).memory_mb
     assert i18n.t("en", "build.memory", entries=entries, need=need, have=1) in result.stderr
     assert "Traceback" not in result.output
     assert site_files(tmp_path / "site") == before
@@ -77,7 +84,10 @@ def test_the_memory_message_in_french_and_dutch(runner, tmp_path, entries_dir, m
     assert result.exit_code == 1
     entries = len(list(entries_dir.glob("*.md")))
     values = dict(
-        entries=entries, need=limits.estimate(entries).memory_mb, have=1, per=limits.MEMORY_BYTES_PER_ENTRY // 1000
+        entries=entries,
+        need=limits.estimate(entries, 20_000).memory_mb,
+        have=1,
+        per=limits.PAGEFIND_BYTES_PER_ENTRY // 1000,
     )
     for lang in ("fr", "nl"):
         assert i18n.t(lang, "build.memory", **values) in result.stderr

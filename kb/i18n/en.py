@@ -63,7 +63,7 @@ EN: dict[str, str] = {
     "months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "history.shallow": "note: this repository is a shallow clone (git clone --depth): the entries' dates come from their added field, not from the history -- fetch the whole history with 'git fetch --unshallow'",
     "build.memory": "building {entries} entries needs about {need} MB of memory, and this machine leaves {have} MB to the build (memory_limit in kb.yml, else the memory available now)",
-    "build.memory.fix": "build on a machine with more memory (about {per} MB per 1,000 entries), close other programs, or set memory_limit in kb.yml if you know the build fits",
+    "build.memory.fix": "build on a machine with more memory, lower search_shard_size in kb.yml (Pagefind takes about {per} MB per 1,000 entries of a shard), close other programs, or set memory_limit in kb.yml if you know the build fits",
     "build.too_large": "warning: {entries} entries make a site of about {size} MB as the host counts it (compressed), over its {limit} MB (upload_limit in kb.yml; GitHub Pages accepts 1000 MB)",
     "build.too_large.fix": "the build goes on, but the host may refuse the site: publish it on a host without that limit and set upload_limit in kb.yml to its limit (0: no check)",
     "url_dead": "dead link",

@@ -63,7 +63,7 @@ FR: dict[str, str] = {
     "months": "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre",
     "history.shallow": "note : ce dépôt est un clone superficiel (git clone --depth) : les dates des fiches viennent de leur champ added, pas de l'historique -- récupérez tout l'historique avec « git fetch --unshallow »",
     "build.memory": "construire {entries} fiches demande environ {need} Mo de mémoire, et cette machine en laisse {have} Mo à la construction (memory_limit dans kb.yml, sinon la mémoire disponible maintenant)",
-    "build.memory.fix": "construisez sur une machine avec plus de mémoire (environ {per} Mo pour 1 000 fiches), fermez d'autres programmes, ou indiquez memory_limit dans kb.yml si vous savez que la construction y tient",
+    "build.memory.fix": "construisez sur une machine avec plus de mémoire, réduisez search_shard_size dans kb.yml (Pagefind prend environ {per} Mo pour 1 000 fiches d'une tranche), fermez d'autres programmes, ou indiquez memory_limit dans kb.yml si vous savez que la construction y tient",
     "build.too_large": "attention : {entries} fiches font un site d'environ {size} Mo tel que l'hébergeur le compte (compressé), au-delà de ses {limit} Mo (upload_limit dans kb.yml ; GitHub Pages accepte 1000 Mo)",
     "build.too_large.fix": "la construction continue, mais l'hébergeur peut refuser le site : publiez-le chez un hébergeur sans cette limite et indiquez sa limite dans upload_limit de kb.yml (0 : pas de vérification)",
     "url_dead": "lien mort",

@@ -63,7 +63,7 @@ NL: dict[str, str] = {
     "months": "januari,februari,maart,april,mei,juni,juli,augustus,september,oktober,november,december",
     "history.shallow": "opmerking: deze repository is een ondiepe kloon (git clone --depth): de datums van de fiches komen uit hun veld added, niet uit de geschiedenis -- haal de hele geschiedenis op met 'git fetch --unshallow'",
     "build.memory": "{entries} fiches bouwen vraagt ongeveer {need} MB geheugen, en deze machine laat de bouw {have} MB (memory_limit in kb.yml, anders het geheugen dat nu vrij is)",
-    "build.memory.fix": "bouw op een machine met meer geheugen (ongeveer {per} MB per 1.000 fiches), sluit andere programma's, of zet memory_limit in kb.yml als u weet dat de bouw past",
+    "build.memory.fix": "bouw op een machine met meer geheugen, verlaag search_shard_size in kb.yml (Pagefind neemt ongeveer {per} MB per 1.000 fiches van een deel), sluit andere programma's, of zet memory_limit in kb.yml als u weet dat de bouw past",
     "build.too_large": "waarschuwing: {entries} fiches maken een site van ongeveer {size} MB zoals de host die telt (gecomprimeerd), boven zijn {limit} MB (upload_limit in kb.yml; GitHub Pages aanvaardt 1000 MB)",
     "build.too_large.fix": "de bouw gaat door, maar de host kan de site weigeren: publiceer ze bij een host zonder die grens en zet zijn grens in upload_limit van kb.yml (0: geen controle)",
     "url_dead": "dode link",

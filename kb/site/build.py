@@ -41,7 +41,7 @@ from kb.faults import pause
 from kb.history import History
 from kb.site.catalogue import Catalogue, fingerprint
 from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
-from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated
+from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Site
 from kb.site import render
 from kb.site.render import Progress, bodies_in_workers, render_pages
@@ -58,12 +58,13 @@ class BuildReport:
     removed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     live: float = 0.0  # seconds until the new pages were live (the search bundle may follow)
+    searchable: float = 0.0  # seconds until they were searchable (with a delta, before the whole bundle)
 
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
         return (
             f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
-            f"{self.removed} removed ({parts}; live after {self.live:.2f}s)"
+            f"{self.removed} removed ({parts}; live after {self.live:.2f}s, searchable after {self.searchable:.2f}s)"
         )
 
 
@@ -131,6 +132,18 @@ def _quick_plan(
         outline,
         total=len(tree.manifest) - (SEARCH_MARK in tree.manifest),
     )
+
+
+def _entry_slug(path: str) -> str | None:
+    """The entry a French entry page shows (fr/entries/SLUG/index.html), else None."""
+    parts = path.split("/")
+    return parts[2] if len(parts) == 4 and path.startswith(INDEXED_PAGES) and parts[3] == "index.html" else None
+
+
+def _shards(tree: Tree, size: int, design: str) -> list[Shard]:
+    """The search shards of the tree's French entry pages, keyed by what those pages show."""
+    pages = {slug: row[0] for path, row in tree.manifest.items() if (slug := _entry_slug(path))}
+    return shards(pages, size, design)
 
 
 def _search_key(site: Site, outline: dict[str, tuple[str, str, list]], history: str) -> str:
@@ -254,8 +267,11 @@ def _build(
     rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES)]
     indexing = None
     staging.start_writing()
+    edited = [slug for page in first if (slug := _entry_slug(page.path))]
+    gone = []
     try:
         if plan.produced is not None:  # removed pages go first: Pagefind must not index an entry page that is gone
+            gone = [slug for path in staging.manifest if path not in plan.produced and (slug := _entry_slug(path))]
             report.removed = staging.prune(plan.produced, sweep=sweep)
         for path, row in render_pages(first, back, plan.site, progress, total=len(plan.pages)):
             staging.manifest[path] = row
@@ -268,6 +284,7 @@ def _build(
                 seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
                 log=state_dir / "pagefind.log",
                 limit=search_limit,
+                parts=_shards(staging, config.search_shard_size, plan.site.design),
             )
         for path, row in render_pages(
             rest, back, plan.site, progress, done=len(first), total=len(plan.pages), yielding=indexing is not None
@@ -300,21 +317,39 @@ def _build(
     report.live = time.perf_counter() - began
     if pages_first:
         staging.moved(output)
-        report.timings["search"] = _index_live(staging, work, search_key, progress, search_limit)
+        parts = _shards(staging, config.search_shard_size, plan.site.design)
+        report.timings["search"] = _index_live(
+            staging, work, search_key, parts, (edited, gone), progress, search_limit, report
+        )
+    else:
+        report.searchable = report.live
     return report
 
 
-def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | None, limit: float) -> float:
-    """Index the live site's entry pages, then swap the new bundle in; returns the time taken.
-    Should Pagefind fail, the site keeps searching with the bundle it has (SearchNotUpdated)."""
+def _index_live(
+    live: Tree,
+    work: Path,
+    search_key: str,
+    parts: list[Shard],
+    changed: tuple[list[str], list[str]],
+    progress: Progress | None,
+    limit: float,
+    report: BuildReport,
+) -> float:
+    """Make the live site's edited entries searchable at once (a delta: their ``changed``
+    French pages, edited and gone, see index_delta), then index their shards again and swap
+    the caught-up bundle in; returns the time taken. Should Pagefind fail, the site keeps
+    searching with the bundle it has (SearchNotUpdated)."""
     started = time.perf_counter()
     if progress:
         progress("search", 0, 1)
     indexing = None
+    log, cache = live.state_dir / "pagefind.log", live.state_dir / "search-pages.pickle"
     try:
-        indexing = Indexing(
-            live.path, work, seed=live.path / "pagefind", log=live.state_dir / "pagefind.log", limit=limit
-        )
+        if index_delta(live.path, *changed, log=log, limit=limit, cache=cache):
+            report.searchable = report.live + time.perf_counter() - started
+        pause("delta")
+        indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=log, limit=limit, parts=parts)
         indexing.finish()
         indexing.install(live.path)
     except (BuildError, OSError) as error:
@@ -324,4 +359,6 @@ def _index_live(live: Tree, work: Path, search_key: str, progress: Progress | No
             indexing.stop()
     live.record(SEARCH_MARK, search_key)
     live.save()
+    if not report.searchable:
+        report.searchable = report.live + time.perf_counter() - started
     return time.perf_counter() - started

@@ -18,10 +18,11 @@ from kb.site.output import BuildError
 # Measured with scripts/bench_vs_hugo.py (README, Performance): the Pages artifact, packed as GNU
 # tar packs it, is 10.7 MB at 1,000 entries and 103.0 MB at 10,000 (1,089 MB at 100,000 as Python's
 # PAX format packed it, some 4 % more); Pagefind's peak 0.17, 1.5 and 14.4 GB at 1,000, 10,000 and
-# 100,000 entries, while kb's main process held 0.1, 0.4 and 2.8 GB beside it.
+# 100,000 entries in one run, while kb's main process held 0.1, 0.4 and 2.8 GB beside it.
 UPLOAD_BYTES_PER_ENTRY = 10_200  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
-MEMORY_BYTES_PER_ENTRY = 170_000  # the build's processes together: Pagefind and kb's main process
+MEMORY_BYTES_PER_ENTRY = 30_000  # kb's main process (entries, pages, keys) and its page workers
+PAGEFIND_BYTES_PER_ENTRY = 145_000  # Pagefind, per entry of the shard it indexes (one run at a time)
 MEMORY_BYTES_BASE = 300_000_000
 MB = 1_000_000
 
@@ -35,11 +36,14 @@ class Needs:
     memory_mb: int
 
 
-def estimate(entries: int) -> Needs:
+def estimate(entries: int, shard_size: int) -> Needs:
+    """What building ``entries`` entries takes when Pagefind indexes ``shard_size`` at most in
+    one run (kb.site.pagefind)."""
+    pagefind = PAGEFIND_BYTES_PER_ENTRY * min(entries, shard_size)
     return Needs(
         entries,
         (UPLOAD_BYTES_BASE + UPLOAD_BYTES_PER_ENTRY * entries) // MB,
-        (MEMORY_BYTES_BASE + MEMORY_BYTES_PER_ENTRY * entries) // MB,
+        (MEMORY_BYTES_BASE + MEMORY_BYTES_PER_ENTRY * entries + pagefind) // MB,
     )
 
 
@@ -74,15 +78,17 @@ def said(key: str, **values: object) -> str:
     return " / ".join(i18n.with_fix(lang, key, **values) for lang in i18n.cli_languages())
 
 
-def check(entries: int, upload_limit_mb: int, memory_limit_mb: int) -> list[str]:
+def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: int) -> list[str]:
     """Warnings to show before building (the site would be too large for its host); raises
     NotEnoughMemory when the build would need more memory than ``memory_limit_mb`` (0: the
     memory available now). A limit of 0 for the upload turns its check off."""
-    needs = estimate(entries)
+    needs = estimate(entries, shard_size)
     memory = memory_limit_mb or available_memory_mb()
     if memory and needs.memory_mb > memory:
         raise NotEnoughMemory(
-            said("build.memory", entries=entries, need=needs.memory_mb, have=memory, per=MEMORY_BYTES_PER_ENTRY // 1000)
+            said(
+                "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
+            )
         )
     if upload_limit_mb and needs.upload_mb > upload_limit_mb:
         return [said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]

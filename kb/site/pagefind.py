@@ -4,22 +4,48 @@ folder of its own, made byte-stable and pruned, then moved into a tree in one re
 Pagefind indexes the French entry pages only, as a single index (``--force-language fr``): each
 entry is indexed once, and the Dutch search page maps the result URLs to ``/nl/``, so entries in
 either language are found from both interfaces.
+
+Two things bound what one Pagefind run costs:
+
+- **Shards.** Pagefind holds a whole index in memory (about 140 KB per page: 14 GB at 100,000
+  entries, twice what a hosted 2-core runner has). Above ``search_shard_size`` entries the pages
+  are split into shards by a hash of their name, each indexed by its own Pagefind run, one after
+  the other, into ``pagefind/`` (shard 0, with Pagefind's scripts) and ``pagefind/shard/N/``;
+  the search page merges them (Pagefind's ``mergeIndex``). A shard whose pages did not change is
+  kept as it is. One shard up to the size keeps a first query small: every shard adds a word
+  chunk and a meta index to it.
+- **A delta.** After a few edits, the new pages are live at once; Pagefind over their shard
+  takes seconds more (15 s at 10,000 entries). So their French pages are first indexed alone
+  into a small bundle inside the live one (``delta-…/``), which the bundle's layout file lists
+  with the results it supersedes; the search page merges it and drops those. Then the shards
+  are indexed again and the caught-up bundle, without a delta, replaces the whole bundle.
+
+The layout file (``kb-search.json``) says which shards and which delta a bundle holds, and each
+shard's key (what its pages show), which the next build compares.
 """
 
 from __future__ import annotations
 
 import gzip
+import threading
+import zlib
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
+from kb import cache as cache_file
 from kb import workers
 from kb.faults import pause
+from kb.files import write_atomically
 from kb.site.output import BuildError, exchange, link_or_copy
 
 
@@ -31,6 +57,9 @@ PAGEFIND_SIGNATURE = b"pagefind_dcd"
 INDEXED_PAGES = "fr/entries/"  # what Pagefind indexes: the French entry pages (and the listing of them all)
 PARALLEL_CHUNKS = 32  # index chunks from which two processes rewrite them (a few hundred entries)
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
+LAYOUT = "kb-search.json"  # in a bundle: its shards (and their keys) and its delta, for search.js
+DATA = ("fragment", "index", "filter")  # Pagefind's folders of content-named files
+FRAGMENT_URL = re.compile(rb'pagefind_dcd\{"url":"((?:[^"\\]|\\.)*)"')  # a fragment's start
 
 
 def read(path: Path):
@@ -160,57 +189,187 @@ def prune(bundle: Path) -> None:
             file.unlink()
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Some of the French entry pages, indexed by one Pagefind run into a folder of the bundle."""
+
+    number: int
+    key: str  # what its pages show (their keys): a shard of the same key is kept as it is
+    slugs: tuple[str, ...]  # its entries (their page folders under fr/entries/)
+
+    @property
+    def path(self) -> str:
+        """Its folder in the bundle: "" for shard 0, which holds Pagefind's scripts too."""
+        return f"shard/{self.number}/" if self.number else ""
+
+
+def _spot(slug: str, count: int) -> int:
+    """The shard an entry goes in: from its name alone, so that adding an entry or editing one
+    changes one shard only."""
+    return int.from_bytes(hashlib.blake2b(slug.encode(), digest_size=4).digest(), "big") % count
+
+
+def shards(pages: dict[str, str], size: int, design: str) -> list[Shard]:
+    """The shards of the French entry pages ``pages`` (entry -> page key), about ``size``
+    entries each (one below it)."""
+    from kb.site.catalogue import fingerprint
+
+    count = max(1, -(-len(pages) // size))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for slug in sorted(pages):
+        groups[_spot(slug, count)].append(slug)
+    return [
+        Shard(number, fingerprint(design, count, [(slug, pages[slug]) for slug in group]), tuple(group))
+        for number, group in enumerate(groups)
+    ]
+
+
+def layout(bundle: Path) -> dict:
+    """What the bundle's layout file says ({} for a bundle without one: it has one shard)."""
+    try:
+        value = json.loads((bundle / LAYOUT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_layout(bundle: Path, value: dict) -> None:
+    write_atomically(bundle / LAYOUT, json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+
+
+def _link_bundle(source: Path, target: Path, whole: bool) -> None:
+    """Link a shard's content-named files from ``source`` (a seed for Pagefind, which skips the
+    files that exist: that halves a re-index), or with ``whole`` the shard as it is (its
+    scripts too, for shard 0)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in DATA:
+        (target / folder).mkdir(exist_ok=True)
+        if (source / folder).is_dir():
+            for file in os.scandir(source / folder):
+                link_or_copy(file.path, str(target / folder / file.name))
+    for file in os.scandir(source):
+        if file.is_file() and (whole or file.name.endswith(".pf_meta")):
+            link_or_copy(file.path, str(target / file.name))
+
+
+def _drop_scripts(folder: Path) -> None:
+    """A merged shard or delta needs its index, not Pagefind's scripts (shard 0 has them)."""
+    for file in os.scandir(folder):
+        if file.is_file() and file.name != "pagefind-entry.json" and not file.name.endswith(".pf_meta"):
+            os.unlink(file.path)
+
+
+def _link_pages(tree: Path, slugs: Iterable[str], folder: Path) -> Path:
+    """A folder holding the French pages of ``slugs`` (hard links), for Pagefind to index them
+    alone, with the same URLs as under fr/entries/."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for slug in slugs:
+        page = tree / "fr" / "entries" / slug / "index.html"
+        if page.is_file():
+            (folder / slug).mkdir(parents=True)
+            link_or_copy(str(page), str(folder / slug / "index.html"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _command(site: Path, output: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site),
+        "--glob",
+        "*/index.html",
+        "--force-language",
+        "fr",
+        "--output-path",
+        str(output),
+        "--silent",
+    ]
+
+
 class Indexing:
-    """Pagefind indexing a tree's French entry pages (one single-language index) in the
-    background, into a folder beside the trees, later moved into a tree as its ``pagefind/``.
+    """Pagefind indexing a tree's French entry pages, shard by shard (one run at a time: the
+    memory of one), in the background, into a folder beside the trees, later moved into a tree
+    as its ``pagefind/``.
 
-    The folder starts with links to the content-named files of the newest bundle (``seed``):
-    Pagefind skips the files that exist, which makes a re-index much cheaper. Bundles are
-    never written in place, so a bundle being read by the live site never changes."""
+    The folder starts with the newest bundle's shards (``seed``): a shard of the same key is
+    linked as it is; the others' content-named files are linked for Pagefind to skip. A file
+    of a bundle is never rewritten in place, so what the live site reads never changes under a
+    reader (a delta only adds a folder, then replaces the layout file whole: index_delta)."""
 
-    def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float):
-        self.bundle, self.log, self.limit = work, log, limit
+    def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float, parts: list[Shard]):
+        self.bundle, self.log, self.limit, self.shards = work, log, limit, parts
         self.deadline = time.monotonic() + limit
-        shutil.rmtree(work, ignore_errors=True)  # left by an interrupted build
+        self.pages = work.with_name(f"{work.name}.pages")  # the shards' pages, when there are several
+        for folder in (work, self.pages):
+            shutil.rmtree(folder, ignore_errors=True)  # left by an interrupted build
         work.mkdir(parents=True)
-        if seed and (seed / "pagefind-entry.json").is_file():
-            for folder in ("fragment", "index", "filter"):
-                (work / folder).mkdir()
-                for file in os.scandir(seed / folder):
-                    link_or_copy(file.path, str(work / folder / file.name))
-            for file in seed.glob("*.pf_meta"):
-                link_or_copy(str(file), str(work / file.name))
-        command = [
-            sys.executable,
-            "-m",
-            "pagefind",
-            "--site",
-            str(tree / "fr" / "entries"),
-            "--glob",
-            "*/index.html",
-            "--force-language",
-            "fr",
-            "--output-path",
-            str(work),
-            "--silent",
-        ]
+        kept = {shard.get("path"): shard.get("key") for shard in layout(seed).get("shards", [])} if seed else {}
+        self.todo: list[Shard] = []
+        for shard in parts:
+            previous = seed / shard.path if seed else None
+            same = previous is not None and kept.get(shard.path) == shard.key
+            if previous is not None and (previous / "pagefind-entry.json").is_file():
+                _link_bundle(previous, work / shard.path, whole=same)
+                if same:
+                    continue
+            self.todo.append(shard)
+        self.process: subprocess.Popen | None = None
+        self.failure: BaseException | int | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
         log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "wb") as output:  # what Pagefind says, for when it fails
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        log.write_bytes(b"")
+        self._runner = threading.Thread(target=self._run, args=(tree,), daemon=True)
+        self._runner.start()
+
+    def _run(self, tree: Path) -> None:
+        """Run Pagefind over each shard to index, one after the other; a failure stops the rest."""
+        try:
+            for shard in self.todo:
+                if len(self.shards) == 1:
+                    site = tree / "fr" / "entries"
+                else:
+                    site = _link_pages(tree, shard.slugs, self.pages / str(shard.number))
+                with self._lock:
+                    if self._stopped:
+                        return
+                    with open(self.log, "ab") as output:  # what Pagefind says, for when it fails
+                        self.process = subprocess.Popen(
+                            _command(site, self.bundle / shard.path),
+                            stdin=subprocess.DEVNULL,
+                            stdout=output,
+                            stderr=subprocess.STDOUT,
+                        )
+                if self.process.wait() != 0:
+                    self.failure = self.process.returncode
+                    return
+        except OSError as error:  # the pages' links: said by finish, in this thread's stead
+            self.failure = error
 
     def finish(self) -> None:
-        """Wait for Pagefind (until the time limit: it has hung), then make its bundle canonical."""
+        """Wait for Pagefind (until the time limit: it has hung), then make each new shard
+        canonical, and write the layout."""
         pause("search")
-        try:
-            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        self._runner.join(timeout=max(0.0, self.deadline - time.monotonic()))
+        if self._runner.is_alive():
             raise BuildError(
                 f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {self.log}"
-            ) from None
-        if self.process.returncode != 0:
-            raise BuildError(f"Pagefind failed (exit status {self.process.returncode}); its log: {self.log}")
-        canonical(self.bundle)
-        prune(self.bundle)
+            )
+        if isinstance(self.failure, BaseException):
+            raise self.failure
+        if self.failure is not None:
+            raise BuildError(f"Pagefind failed (exit status {self.failure}); its log: {self.log}")
+        for shard in self.todo:
+            folder = self.bundle / shard.path
+            canonical(folder)
+            prune(folder)
+            if shard.number:
+                _drop_scripts(folder)
+        _write_layout(self.bundle, {"shards": [{"path": shard.path, "key": shard.key} for shard in self.shards]})
+        shutil.rmtree(self.pages, ignore_errors=True)
 
     def install(self, tree: Path) -> None:
         """Make the new bundle the tree's, in one rename (the tree may be the live site)."""
@@ -222,7 +381,102 @@ class Indexing:
             os.rename(self.bundle, target)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.bundle, ignore_errors=True)
+        with self._lock:
+            self._stopped = True
+            if self.process is not None and self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        self._runner.join()
+        for folder in (self.bundle, self.pages):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fragment_url(path: Path) -> str:
+    """A page's URL from its fragment, which Pagefind writes first: only the start is unpacked."""
+    start = zlib.decompressobj(wbits=31).decompress(path.read_bytes(), 4096)
+    found = FRAGMENT_URL.match(start)
+    if not found:
+        raise ValueError(f"{path.name}: not a Pagefind fragment")
+    return json.loads(b'"' + found.group(1) + b'"')
+
+
+def page_ids(bundle: Path, cache: Path) -> dict[str, list[str]]:
+    """URL -> the ids Pagefind gives its page (its fragment's name) in the bundle's shards.
+
+    Read from the fragments, each once: the ids of earlier calls are kept in ``cache``
+    (fragments are named after their content, so an id always names the same URL)."""
+    known = cache_file.read(cache)
+    known = known if isinstance(known, dict) else {}
+    fresh, ids = {}, {}
+    for shard in layout(bundle).get("shards", []):
+        folder = bundle / shard["path"]
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for info in entry["languages"].values():
+            for page, *_ in read(folder / f"pagefind.{info['hash']}.pf_meta")[1]:
+                url = known.get(page) or _fragment_url(folder / "fragment" / f"{page}.pf_fragment")
+                fresh[page] = url
+                ids.setdefault(url, []).append(page)
+    if fresh != known:
+        cache_file.write(cache, fresh)
+    return ids
+
+
+def _rare_word_weight(indexed: int, delta: int) -> float:
+    """What the delta's scores are multiplied by (Pagefind's ``indexWeight``): a word found
+    in one page weighs as much there as in the shards. Pagefind ranks each index on its own
+    statistics (BM25: a word's weight is ln((N - n + 0.5) / (n + 0.5) + 1) for n pages of N), and
+    in a delta of one page every word is in every page. Words common in the shards then rank
+    the delta's pages first, until the caught-up bundle replaces it: an edit is found first."""
+
+    def weight(pages: int) -> float:
+        return math.log((pages - 0.5) / 1.5 + 1)
+
+    return weight(max(indexed, 1)) / weight(max(delta, 1))
+
+
+def index_delta(site: Path, edited: list[str], gone: list[str], log: Path, limit: float, cache: Path) -> bool:
+    """Make the live site's French pages of the ``edited`` entries searchable now, and those of
+    the ``gone`` entries no longer found: the pages go into a small bundle (the delta) inside the
+    live one, which its layout file then lists with the results it supersedes, in one atomic
+    write. An earlier delta's pages go into the new one. False when the live bundle has no
+    layout file (a bundle of an older kb): the caught-up bundle follows all the same."""
+    bundle = site / "pagefind"
+    current = layout(bundle)
+    if not current.get("shards"):
+        return False
+    earlier = current.get("delta") or {}
+    pages = sorted((set(edited) | set(earlier.get("pages", []))) - set(gone))
+    number = int(earlier.get("number", 0)) + 1
+    delta = {"number": number, "pages": pages, "path": None}
+    if pages:
+        output = bundle / f"delta-{number}"
+        shutil.rmtree(output, ignore_errors=True)
+        folder = _link_pages(site, pages, site.with_name(f".{site.name}.delta"))
+        try:
+            with open(log, "wb") as written:
+                finished = subprocess.run(
+                    _command(folder, output),
+                    stdin=subprocess.DEVNULL,
+                    stdout=written,
+                    stderr=subprocess.STDOUT,
+                    timeout=limit,
+                    check=False,
+                )
+        except subprocess.TimeoutExpired:
+            raise BuildError(
+                f"Pagefind did not finish within {limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {log}"
+            ) from None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if finished.returncode != 0:
+            raise BuildError(f"Pagefind failed (exit status {finished.returncode}); its log: {log}")
+        canonical(output)
+        _drop_scripts(output)
+        delta["path"] = f"delta-{number}/"
+    ids = page_ids(bundle, cache)
+    delta["weight"] = round(_rare_word_weight(sum(len(found) for found in ids.values()), len(pages)), 3)
+    delta["stale"] = sorted(
+        page for slug in {*pages, *gone, *earlier.get("pages", [])} for page in ids.get(f"/{slug}/", [])
+    )
+    _write_layout(bundle, {**current, "delta": delta})
+    return True

@@ -26,6 +26,7 @@ const more = document.getElementById("kb-more");
 const section = document.getElementById("kb-results-section");
 const switcher = document.querySelector("a.switch");
 let pagefind;
+let superseded = new Set(); // results of the bundle that a delta holds newer (kb.site.pagefind)
 let current = [];
 let shown = 0;
 let timer;
@@ -214,8 +215,9 @@ let words = false; // whether the results shown came from words (else from filte
 // The years of the inventory, newest first (the options of the year filter).
 const YEARS = [...form.elements.year.options].map((option) => option.value).filter(Boolean);
 
-function find(term, filters) {
-  return term ? pagefind.search(term, { filters }) : browse(filters);
+async function find(term, filters) {
+  const search = await (term ? pagefind.search(term, { filters }) : browse(filters));
+  return superseded.size ? { ...search, results: search.results.filter((r) => !superseded.has(r.id)) } : search;
 }
 
 // Filters alone: the entries they keep, newest first, as the listing pages show them. Asked a
@@ -228,16 +230,34 @@ async function browse(filters) {
   return { ...all, results: years.flatMap((search) => search.results) };
 }
 
+// The bundle's layout (kb.site.pagefind): its shards beyond the first, and a delta (the last
+// edits, indexed alone until the whole bundle catches up), merged into one search.
+async function loadLayout(bundle) {
+  try {
+    const response = await fetch(new URL(`kb-search.json?ts=${Date.now()}`, bundle));
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
+
 async function loadPagefind() {
   if (!pagefind) {
-    const module = await import(new URL("pagefind/pagefind.js", root).href);
-    await module.options({
-      // The bundle indexes fr/entries/ as its own site: its URLs are relative to that folder.
-      baseUrl: new URL("fr/entries/", root).pathname,
-      // No web worker: its script would add 12 KB to the first query, for searches that take
-      // milliseconds.
-      noWorker: true,
-    });
+    const bundle = new URL("pagefind/", root);
+    const [module, layout] = await Promise.all([import(new URL("pagefind.js", bundle).href), loadLayout(bundle)]);
+    // The bundle indexes fr/entries/ as its own site: its URLs are relative to that folder.
+    const baseUrl = new URL("fr/entries/", root).pathname;
+    // No web worker: its script would add 12 KB to the first query, for searches that take
+    // milliseconds.
+    await module.options({ baseUrl, noWorker: true });
+    for (const shard of layout.shards || []) {
+      if (shard.path) await module.mergeIndex(new URL(shard.path, bundle).pathname, { baseUrl });
+    }
+    const delta = layout.delta || {};
+    if (delta.path) {
+      await module.mergeIndex(new URL(delta.path, bundle).pathname, { baseUrl, indexWeight: delta.weight || 1 });
+    }
+    superseded = new Set(delta.stale || []);
     pagefind = module;
   }
   return pagefind;

@@ -1,0 +1,185 @@
+"""The search bundle in shards, and the delta that makes an edit searchable before its shard is
+indexed again (kb.site.pagefind): what the build writes. tests/test_browser_search.py searches
+such bundles in Chromium."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import STARTER_COUNT
+from test_site import tree_digest
+
+from kb.project import Project
+
+SHARD_SIZE = 25  # the starter's entries in five shards
+EDITED = "barometre-social-2023"
+SENTENCE = "Une phrase sur la gargamellerie des quartiers."
+BUILD = [sys.executable, "-m", "kb", "build", "--quiet"]
+
+
+def sharded(root: Path) -> None:
+    (root / "kb.yml").write_text(f"search_shard_size: {SHARD_SIZE}\n", encoding="utf-8")
+
+
+def layout(site: Path) -> dict:
+    return json.loads((site / "pagefind" / "kb-search.json").read_text(encoding="utf-8"))
+
+
+def fragments(folder: Path) -> dict[str, tuple[str, str]]:
+    """Fragment id -> (URL, text) of one Pagefind index (a shard or a delta)."""
+    found = {}
+    for path in (folder / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])
+        found[path.stem] = (fragment["url"], fragment["content"])
+    return found
+
+
+def shard_of(site: Path, slug: str) -> str:
+    [path] = [
+        shard["path"]
+        for shard in layout(site)["shards"]
+        if any(url == f"/{slug}/" for url, _ in fragments(site / "pagefind" / shard["path"]).values())
+    ]
+    return path
+
+
+def shard_files(site: Path, path: str) -> dict[str, str]:
+    """A shard's own files (shard 0's without the layout file and the other shards' folders)."""
+    folder = site / "pagefind" / path
+    own = tree_digest(folder).items()
+    return {name: digest for name, digest in own if not name.startswith(("shard/", "delta-", "kb-search.json"))}
+
+
+def edit(entries: Path) -> None:
+    path = entries / f"{EDITED}.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{SENTENCE}\n", encoding="utf-8")
+
+
+def paused_at_delta(root: Path) -> None:
+    """Run `kb build` until it has installed its delta, and kill it there."""
+    process = subprocess.Popen(
+        BUILD,
+        cwd=root,
+        env={**os.environ, "KB_TEST_PAUSE": "delta"},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert "paused at delta" in process.stderr.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+
+
+def test_each_entry_is_indexed_once_in_one_shard(sqlite_project):
+    sharded(sqlite_project.root)
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    shards = layout(site)["shards"]
+    assert [shard["path"] for shard in shards] == ["", "shard/1/", "shard/2/", "shard/3/", "shard/4/"]
+    assert "delta" not in layout(site)
+    urls = [url for shard in shards for url, _ in fragments(site / "pagefind" / shard["path"]).values()]
+    entries = sorted(p.stem for p in sqlite_project.entries_dir.glob("*.md"))
+    assert len(entries) == STARTER_COUNT
+    assert sorted(urls) == [f"/{slug}/" for slug in entries]  # every entry, once
+    for shard in shards[1:]:  # the search page gets Pagefind's scripts from shard 0
+        folder = site / "pagefind" / shard["path"]
+        assert not list(folder.glob("*.js")) and len(list(folder.glob("*.pf_meta"))) == 1
+    assert (site / "pagefind" / "pagefind.js").is_file()
+
+
+def test_an_edit_indexes_its_own_shard_again_and_equals_a_clean_build(sqlite_project, tmp_path):
+    sharded(sqlite_project.root)
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    before = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
+    own = shard_of(site, EDITED)
+    edit(sqlite_project.entries_dir)
+    report = sqlite_project.build()
+    assert 0 < report.live <= report.searchable
+    after = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
+    assert [path for path in before if before[path] != after[path]] == [own]
+    assert "delta" not in layout(site) and not list((site / "pagefind").glob("delta-*"))
+    assert any(SENTENCE in text for _, text in fragments(site / "pagefind" / own).values())
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    sharded(clean)
+    other = Project(root=clean, entries_dir=sqlite_project.entries_dir)
+    other.build()
+    other.close()
+    assert tree_digest(site) == tree_digest(other.site_dir)
+
+
+def test_an_edit_is_searchable_from_a_delta_until_its_shard_catches_up(tmp_path, entries_dir):
+    """Killed once its delta is in: the live bundle holds the shards as they were, plus the
+    edited page alone, listed with the result it supersedes; the next build catches up."""
+    sharded(tmp_path)
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    site = tmp_path / "site"
+    own = shard_of(site, EDITED)
+    [old] = [page for page, (url, _) in fragments(site / "pagefind" / own).items() if url == f"/{EDITED}/"]
+    shards = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
+    edit(entries_dir)
+
+    paused_at_delta(tmp_path)
+    assert SENTENCE in (site / "fr" / "entries" / EDITED / "index.html").read_text(encoding="utf-8")
+    delta = layout(site)["delta"]
+    assert delta["pages"] == [EDITED] and delta["stale"] == [old] and delta["weight"] > 1
+    [(url, text)] = fragments(site / "pagefind" / delta["path"]).values()
+    assert url == f"/{EDITED}/" and SENTENCE in text
+    assert {path: shard_files(site, path) for path in shards} == shards  # the shards as they were
+
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    assert "delta" not in layout(site) and not list((site / "pagefind").glob("delta-*"))
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    sharded(reference)
+    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    assert tree_digest(site) == tree_digest(reference / "site")
+
+
+def test_a_second_edit_before_the_catch_up_keeps_the_first_in_the_delta(tmp_path, entries_dir):
+    sharded(tmp_path)
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    edit(entries_dir)
+    paused_at_delta(tmp_path)
+    other = entries_dir / "contrats-locaux-social-sante.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nUne autre phrase.\n", encoding="utf-8")
+    paused_at_delta(tmp_path)
+    delta = layout(tmp_path / "site")["delta"]
+    assert delta["pages"] == sorted([EDITED, "contrats-locaux-social-sante"]) and len(delta["stale"]) == 2
+    assert delta["number"] == 2
+    assert {url for url, _ in fragments(tmp_path / "site" / "pagefind" / delta["path"]).values()} == {
+        f"/{slug}/" for slug in delta["pages"]
+    }
+
+
+def test_a_removed_entry_is_no_longer_found_from_the_delta(tmp_path, entries_dir):
+    sharded(tmp_path)
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    site = tmp_path / "site"
+    [old] = [
+        page
+        for shard in layout(site)["shards"]
+        for page, (url, _) in fragments(site / "pagefind" / shard["path"]).items()
+        if url == f"/{EDITED}/"
+    ]
+    (entries_dir / f"{EDITED}.md").unlink()
+    paused_at_delta(tmp_path)
+    assert not (site / "fr" / "entries" / EDITED).exists()
+    delta = layout(site)["delta"]
+    # Its neighbours' pages, which listed it among related entries, are in the delta.
+    assert EDITED not in delta["pages"] and old in delta["stale"]
+    assert len(delta["stale"]) == len(delta["pages"]) + 1
+    assert {url for url, _ in fragments(site / "pagefind" / delta["path"]).values()} == {
+        f"/{slug}/" for slug in delta["pages"]
+    }
