@@ -19,6 +19,8 @@ import yaml
 from conftest import REPO
 from kb.project import Project
 
+SITEMAPS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
 
 def fronts(entries: Path) -> dict[str, dict]:
     return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1]) for p in sorted(entries.glob("*.md"))}
@@ -194,13 +196,34 @@ def test_atom_feed_lists_the_newest_entries_with_absolute_links(site):
 def test_sitemap_lists_every_page_once_and_only_existing_ones(site):
     out, _ = site
     root = ET.parse(out / "sitemap.xml").getroot()
-    locs = [loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    locs = [loc.text for loc in root.iter(f"{SITEMAPS}loc")]
     assert len(locs) == len(set(locs))
     pages = {p for p in out.rglob("index.html")}
     assert len(locs) == len(pages)
     for loc in locs:
         relative = loc.removeprefix("https://kb.example.org/inventaire/")
         assert (out / relative / "index.html").is_file() or (out / relative).is_file()
+
+
+def test_a_large_site_has_a_sitemap_index(tmp_path, monkeypatch):
+    """Past the protocol's 50,000 addresses (here 100), sitemap.xml is an index of files that
+    list every page once, none over the limit."""
+    from kb.site import pages
+
+    monkeypatch.setattr(pages, "SITEMAP_URLS", 100)
+    project = Project(root=tmp_path, entries_dir=REPO / "entries")
+    project.build(search=False)
+    project.close()
+    out = tmp_path / "site"
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAPS}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{SITEMAPS}loc")]
+    locs = []
+    for part in parts:
+        listed = [loc.text for loc in ET.parse(out / part).getroot().iter(f"{SITEMAPS}loc")]
+        assert 0 < len(listed) <= 100
+        locs += listed
+    assert len(locs) == len(set(locs)) == len(list(out.rglob("index.html")))
 
 
 class Head(HTMLParser):

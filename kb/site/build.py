@@ -100,7 +100,7 @@ def _whole_plan(
     with bodies_in_workers([] if tree.manifest else entries) as bodies:
         site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history), config)
         pages = list(site.pages())
-        pages.append(site.sitemap(page.path for page in pages))
+        pages.extend(site.sitemaps([page.path for page in pages]))
         todo = [page for page in pages if not tree.current(page.path, page.key)]
         for rendered in bodies:
             site.keep_bodies(rendered)

@@ -50,6 +50,9 @@ class Page:
     render: Callable[[], str | bytes]
 
 
+SITEMAP_URLS = 50_000  # addresses per sitemap file, the sitemaps.org protocol's limit
+
+
 class Site:
     """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
 
@@ -337,10 +340,24 @@ class Site:
         meta = opendata.metadata(self.config.site_title("en"), self.config.site_tagline("en"))
         yield Page("data/metadata.json", fingerprint(meta), lambda: meta)
 
-    def sitemap(self, paths: Iterable[str]) -> Page:
-        """sitemap.xml over every HTML page; absolute when the site has a base URL."""
+    def sitemaps(self, paths: Iterable[str]) -> list[Page]:
+        """sitemap.xml over every HTML page; absolute when the site has a base URL. Above the
+        protocol's 50,000 addresses per file (some 11,000 entries), sitemap.xml is an index
+        of sitemap-1.xml, sitemap-2.xml... which list them: search engines ignore a larger file."""
         pages = sorted(p.removesuffix("index.html") for p in paths if p.endswith(".html") and p != "404.html")
-        return self._page("sitemap.xml", "sitemap.xml", 0, "fr", key=pages, extra={"pages": pages})
+        if len(pages) <= SITEMAP_URLS:
+            return [self._page("sitemap.xml", "sitemap.xml", 0, "fr", key=pages, extra={"pages": pages})]
+        parts = {
+            f"sitemap-{number}.xml": pages[start : start + SITEMAP_URLS]
+            for number, start in enumerate(range(0, len(pages), SITEMAP_URLS), 1)
+        }
+        listed = [
+            self._page(name, "sitemap.xml", 0, "fr", key=part, extra={"pages": part}) for name, part in parts.items()
+        ]
+        return [
+            *listed,
+            self._page("sitemap.xml", "sitemap-index.xml", 0, "fr", key=list(parts), extra={"parts": list(parts)}),
+        ]
 
     def _language_pages(self, lang: str) -> Iterator[Page]:
         c = self.catalogue
