@@ -37,7 +37,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -301,7 +300,6 @@ class Indexing:
 
     def __init__(self, tree: Path, work: Path, seed: Path | None, log: Path, limit: float, parts: list[Shard]):
         self.bundle, self.log, self.limit, self.shards = work, log, limit, parts
-        self.deadline = time.monotonic() + limit
         self.pages = work.with_name(f"{work.name}.pages")  # the shards' pages, when there are several
         for folder in (work, self.pages):
             shutil.rmtree(folder, ignore_errors=True)  # left by an interrupted build
@@ -317,7 +315,7 @@ class Indexing:
                     continue
             self.todo.append(shard)
         self.process: subprocess.Popen | None = None
-        self.failure: BaseException | int | None = None
+        self.failure: Exception | None = None
         self._stopped = False
         self._lock = threading.Lock()
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -343,25 +341,28 @@ class Indexing:
                             stdout=output,
                             stderr=subprocess.STDOUT,
                         )
-                if self.process.wait() != 0:
-                    self.failure = self.process.returncode
+                try:  # each run within the time limit: a Pagefind that hangs is stopped
+                    code = self.process.wait(timeout=self.limit)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+                    self.failure = BuildError(
+                        f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {self.log}"
+                    )
+                    return
+                if code != 0:
+                    self.failure = BuildError(f"Pagefind failed (exit status {code}); its log: {self.log}")
                     return
         except OSError as error:  # the pages' links: said by finish, in this thread's stead
             self.failure = error
 
     def finish(self) -> None:
-        """Wait for Pagefind (until the time limit: it has hung), then make each new shard
-        canonical, and write the layout."""
+        """Wait for Pagefind's runs (each stopped past the time limit: it has hung), then make
+        each new shard canonical, and write the layout."""
         pause("search")
-        self._runner.join(timeout=max(0.0, self.deadline - time.monotonic()))
-        if self._runner.is_alive():
-            raise BuildError(
-                f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {self.log}"
-            )
-        if isinstance(self.failure, BaseException):
-            raise self.failure
+        self._runner.join()
         if self.failure is not None:
-            raise BuildError(f"Pagefind failed (exit status {self.failure}); its log: {self.log}")
+            raise self.failure
         for shard in self.todo:
             folder = self.bundle / shard.path
             canonical(folder)
