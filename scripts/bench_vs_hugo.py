@@ -16,7 +16,8 @@ For kb it also prints where the time and memory go, phase by phase (the phase is
 progress line ``kb build`` printed: prepare = store, plan, related entries; pages; search =
 Pagefind), from /proc sampled every 0.2 s: the peak RSS of kb's main process, of its largest
 worker and of Pagefind, and the peak sum over the whole process tree (an upper bound: forked
-workers share pages with their parent). Then where the bytes go, by kind of file (entry pages,
+workers share pages with their parent), and of its PSS (shared pages counted once: the memory
+the build uses). Then where the bytes go, by kind of file (entry pages,
 listings, figures, per-entry exports, whole-inventory downloads, open data, search bundle).
 ``--artifact`` also measures what GitHub Pages counts against its 1 GB: the gzip-compressed tar
 that actions/upload-pages-artifact uploads (GNU ``tar -c`` of the site, compressed at level 6),
@@ -72,10 +73,25 @@ def _rss_mb(pid: int) -> tuple[str, int, float] | None:
     return name, int(text[text.rindex(")") + 2 :].split()[1]), pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size: its resident pages, each shared page divided among
+    the processes sharing it (forked page workers share most of the main process's memory,
+    which a sum of RSS counts once per worker)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 class Sampler(threading.Thread):
     """Every 0.2 s: the RSS of each process under ``root``, booked to the phase named by the
     build's last progress line. Per phase: seconds, and the peaks of the main process, of the
-    largest other Python process (a worker), of Pagefind, and of the tree's sum."""
+    largest other Python process (a worker), of Pagefind, of the tree's sum of RSS (an upper
+    bound) and of its sum of PSS (the memory the tree uses, shared pages counted once)."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
@@ -99,6 +115,7 @@ class Sampler(threading.Thread):
                 role = "main" if pid == self.root else "pagefind" if "pagefind" in name else "worker"
                 phase[role] = max(phase[role], mb)
             phase["tree"] = max(phase["tree"], sum(procs[p][2] for p in tree & procs.keys()))
+            phase["pss"] = max(phase["pss"], sum(_pss_mb(p) for p in tree & procs.keys()))
 
     def listen(self, stream: io.TextIOBase) -> None:
         """Follow the build's progress lines (``pages: 250/6049``, ``indexing the site...``)."""
@@ -248,11 +265,14 @@ def kb_project(base: Path, files: list[Path]) -> Path:
 
 
 def print_phases(size: int, run: Run) -> None:
-    print(f"{size:>8} kb phases: {'seconds':>8} {'main':>8} {'worker':>8} {'Pagefind':>9} {'tree sum':>9} (MB peaks)")
+    print(
+        f"{size:>8} kb phases: {'seconds':>8} {'main':>8} {'worker':>8} {'Pagefind':>9} {'tree sum':>9} "
+        f"{'tree PSS':>9} (MB peaks)"
+    )
     for phase, f in run.phases.items():
         print(
             f"{'':>8}   {phase:<24} {f.get('seconds', 0):6.1f} s {f.get('main', 0):8.0f} "
-            f"{f.get('worker', 0):8.0f} {f.get('pagefind', 0):9.0f} {f.get('tree', 0):9.0f}"
+            f"{f.get('worker', 0):8.0f} {f.get('pagefind', 0):9.0f} {f.get('tree', 0):9.0f} {f.get('pss', 0):9.0f}"
         )
 
 
