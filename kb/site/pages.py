@@ -48,6 +48,7 @@ class Page:
     path: str
     key: str
     render: Callable[[], str | bytes]
+    weight: int = 1  # what rendering it costs, in pages: a whole-inventory download, one per entry (see render)
 
 
 SITEMAP_URLS = 50_000  # addresses per sitemap file, the sitemaps.org protocol's limit
@@ -318,7 +319,10 @@ class Site:
         everything = fingerprint([self._export_key(c.by_id[i]) for i in ids])
         for fmt in biblio.FORMATS:
             yield Page(
-                f"export/kb{biblio.EXTENSIONS[fmt]}", everything, lambda fmt=fmt: biblio.export(c.entries, fmt, v)
+                f"export/kb{biblio.EXTENSIONS[fmt]}",
+                everything,
+                lambda fmt=fmt: biblio.export(c.entries, fmt, v),
+                len(c.entries),
             )
         yield from self._open_data(everything)
 
@@ -327,9 +331,10 @@ class Site:
         c, v = self.catalogue, self.vocabularies
         key = fingerprint(SITE_VERSION, everything, vocabulary_fingerprint(v))
         records = functools.cache(lambda: opendata.rows(c.entries, v))
-        yield Page("data/kb.sqlite", key, lambda: opendata.sqlite_bytes(records(), v))
-        yield Page("data/kb.csv", key, lambda: opendata.csv_text(records()))
-        yield Page("data/kb.json", key, lambda: opendata.json_text(records()))
+        weight = len(c.entries)
+        yield Page("data/kb.sqlite", key, lambda: opendata.sqlite_bytes(records(), v), weight)
+        yield Page("data/kb.csv", key, lambda: opendata.csv_text(records()), weight)
+        yield Page("data/kb.json", key, lambda: opendata.json_text(records()), weight)
         meta = opendata.metadata(self.config.site_title("en"), self.config.site_tagline("en"))
         yield Page("data/metadata.json", fingerprint(meta), lambda: meta)
 
