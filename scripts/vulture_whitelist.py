@@ -17,7 +17,6 @@ _.shell_complete  # click.ParamType's hook: click calls it to complete vocabular
 _.contact  # propose.html: the e-mail route for proposals
 _.default_language  # splash.html: the language the root page offers first
 _.edit_url  # entry.html: "edit this entry" on the forge
-_.history_url  # entry.html: the entry file's history on the forge
 _.new_file_url  # propose.html: the forge's new-file page with the proposed entry
 _.new_issue_url  # entry.html and propose.html: "report an error" and the proposal issue
 
@@ -43,7 +42,6 @@ _.DEFAULT_DELIMITER_MAPPING  # rispy.RisWriter: fields joined on one line, none 
 _.set_header  # rispy.RisWriter: the "1." line before each record, none here
 
 # kb/site: methods and functions the templates call
-_.organisation  # entry.html and feed.xml: an organisation's label (and its partner id)
 _.other_languages  # entry.html: the entry's translations into the other languages
 _.shared_labels  # entry.html: what a related entry shares with this one
 _.own_places  # entry.html: the territories the entry is about itself

@@ -27,13 +27,14 @@ from kb.config import Config
 from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
-from kb.site import charts, opendata, propose
+from kb.site import charts, entry_parts, opendata, propose
 from kb.site.catalogue import SITE_VERSION, Catalogue, fingerprint, packed, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
+ENTRY_PARTS = Path(entry_parts.__file__)
 TERMS_SECTION = "kbtermes"  # the hidden section of an entry page with its labels in both languages (search_terms)
 LANGUAGES_SECTION = (
     "kblangues"  # the anchor Pagefind gives the text of "In other languages" (its heading is not indexed)
@@ -76,7 +77,6 @@ class Site:
             LANG_NAMES=i18n.LANG_NAMES,
             LANGUAGE_IN=i18n.LANGUAGE_IN,
             site=self,
-            biblio=biblio,
             charts=charts,
             config=self.config,
             propose=propose,
@@ -99,6 +99,7 @@ class Site:
             SITE_VERSION,
             *sorted((p.name, p.read_bytes().hex()) for p in TEMPLATES.glob("*")),
             *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
+            ENTRY_PARTS.read_bytes().hex(),  # (parts of the entry pages made in Python, as templates are)
             vocabulary_fingerprint(vocabularies),
             repr(config),
         )
@@ -248,6 +249,15 @@ class Site:
         instants = [dt.datetime.fromisoformat(self.feed_dates(e)[1].replace("Z", "+00:00")) for e in entries]
         latest = max(instants, default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
         return latest.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def meta_tags(self, entry: Entry) -> Markup:
+        return entry_parts.meta_tags(self, entry)
+
+    def facts(self, entry: Entry, lang: str, root: str) -> Markup:
+        return entry_parts.facts(self, entry, lang, root)
+
+    def cite(self, entry: Entry, lang: str, root: str) -> Markup:
+        return entry_parts.cite(self, entry, lang, root)
 
     def bibtex(self, entry: Entry) -> str:
         """The entry's BibTeX, shown on its two pages."""
