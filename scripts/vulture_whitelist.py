@@ -48,7 +48,6 @@ _.own_places  # entry.html: the territories the entry is about itself
 _.territory_groups  # search.html and propose.html: territories grouped by kind
 _.search_terms  # entry.html: hidden words in French and Dutch that Pagefind indexes
 _.labels_json  # compare.html and search.html: the labels the page's script needs, as JSON
-_.card  # macros.html and news.html: one entry's card
 _.feed_updated  # feed.xml: the feed's <updated>
 _.body_html  # entry.html: the entry's body as safe HTML
 _.link_from  # map.html, matrix.html, overview.html: a link relative to the page

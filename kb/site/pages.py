@@ -235,6 +235,12 @@ class Site:
             )
         return self._cards[key]
 
+    def cards(self, entries: Iterable[Entry], lang: str, root: str, level: int = 3) -> Markup:
+        """The cards of a list (``level``: their heading level, one below the list's heading), one
+        per line: one call for a listing's hundred cards, where a Jinja loop calling a macro per
+        card took a third of its rendering."""
+        return Markup("".join(f"{self.card(entry, lang, root, level)}\n" for entry in entries))
+
     def feed_dates(self, entry: Entry) -> tuple[str, str]:
         """(published, updated) of an entry in the Atom feed: when it was added and last changed
         as the history says (RFC 3339); from its ``added`` field, else its year, without one."""
