@@ -124,8 +124,15 @@ class StoredEntries:
     cache: Path  # a copy of every entry, kept between builds
     written: dict = field(default_factory=dict)  # id -> the Entry just written into the store, if any
 
+    @cached_property
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """Entry id -> (digest, path), read once: a build asks for it three times (the size
+        limits, the plan, the entries' copy) while holding the lock, so the store cannot change
+        between them."""
+        return self.store.versions()
+
     def digests(self) -> dict[str, str]:
-        return {i: d for i, (d, _) in self.store.versions().items()}
+        return {i: d for i, (d, _) in self.versions.items()}
 
     def entries(self, ids: Iterable[str] | None = None) -> list:
         """All entries in id order through the copy: rebuilding 10,000 entries from SQL takes a
@@ -137,7 +144,7 @@ class StoredEntries:
         if ids is not None:
             ids = sorted(ids)
             return self.store.entries(ids=ids) if ids else []
-        versions = self.store.versions()
+        versions = self.versions
         # The copy names the Entry fields it was written with: copies made before a field was
         # added would otherwise come back with that field's default (an upgrade then shows no basis).
         shape = tuple(f.name for f in dataclasses.fields(Entry))
@@ -318,14 +325,15 @@ class Project:
 
         with self.exclusive(), self._space(Path(output or self.site_dir)):
             self.index(search=False)
+            state = self.root / ".kb" / "site"
+            source = StoredEntries(self.store, state / "entries.pickle", self._written)
             for warning in limits.check(
-                len(self.store.digests()),
+                len(source.versions),
                 self.config.upload_limit,
                 self.config.memory_limit,
                 self.config.search_shard_size,
             ):
                 print(warning, file=sys.stderr)
-            state = self.root / ".kb" / "site"
             dates = history.load(self.entries_dir, self.root / ".kb")
             history.note_once(dates)
             config = self.config.overriding(
@@ -333,7 +341,7 @@ class Project:
                 repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"),
             )
             return site.build(
-                StoredEntries(self.store, state / "entries.pickle", self._written),
+                source,
                 self.vocabularies,
                 Path(output or self.site_dir),
                 state,

@@ -17,7 +17,6 @@ _.shell_complete  # click.ParamType's hook: click calls it to complete vocabular
 _.contact  # propose.html: the e-mail route for proposals
 _.default_language  # splash.html: the language the root page offers first
 _.edit_url  # entry.html: "edit this entry" on the forge
-_.history_url  # entry.html: the entry file's history on the forge
 _.new_file_url  # propose.html: the forge's new-file page with the proposed entry
 _.new_issue_url  # entry.html and propose.html: "report an error" and the proposal issue
 
@@ -43,14 +42,12 @@ _.DEFAULT_DELIMITER_MAPPING  # rispy.RisWriter: fields joined on one line, none 
 _.set_header  # rispy.RisWriter: the "1." line before each record, none here
 
 # kb/site: methods and functions the templates call
-_.organisation  # entry.html and feed.xml: an organisation's label (and its partner id)
 _.other_languages  # entry.html: the entry's translations into the other languages
 _.shared_labels  # entry.html: what a related entry shares with this one
 _.own_places  # entry.html: the territories the entry is about itself
 _.territory_groups  # search.html and propose.html: territories grouped by kind
 _.search_terms  # entry.html: hidden words in French and Dutch that Pagefind indexes
 _.labels_json  # compare.html and search.html: the labels the page's script needs, as JSON
-_.card  # macros.html and news.html: one entry's card
 _.feed_updated  # feed.xml: the feed's <updated>
 _.body_html  # entry.html: the entry's body as safe HTML
 _.link_from  # map.html, matrix.html, overview.html: a link relative to the page

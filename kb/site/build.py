@@ -39,7 +39,7 @@ from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 from kb.faults import pause
 from kb.history import History
-from kb.site.catalogue import Catalogue, fingerprint
+from kb.site.catalogue import Catalogue, fingerprint, unpacked
 from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Site
@@ -84,7 +84,7 @@ class Plan:
 
     site: Site
     pages: list[Page]  # to write
-    outline: dict[str, tuple[str, str, list]]  # the tree's outline once they are written
+    outline: dict[str, tuple[str, str, str]]  # the tree's outline once they are written
     produced: set[str] | None = None  # every file of the site, when the whole site was planned
     total: int = 0  # files in the site
 
@@ -98,7 +98,11 @@ def _whole_plan(
     worker processes render them with Markdown while this one plans the site."""
     entries = source.entries()
     with bodies_in_workers([] if tree.manifest else entries) as bodies:
-        site = Site(Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history), config)
+        site = Site(
+            Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history),
+            config,
+            compiled=state_dir / "templates",
+        )
         pages = list(site.pages())
         pages.extend(site.sitemaps([page.path for page in pages]))
         todo = [page for page in pages if not tree.current(page.path, page.key)]
@@ -108,7 +112,7 @@ def _whole_plan(
 
 
 def _quick_plan(
-    source: Source, vocabularies: Vocabularies, tree: Tree, config: Config, history: History
+    source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config, history: History
 ) -> Plan | None:
     """The changed entries' own pages, when no entry changed anything else since the tree was
     built: same entries, same metadata, same dates in the history, only texts edited (see
@@ -117,14 +121,14 @@ def _quick_plan(
     if not tree.outline or digests.keys() != tree.outline.keys() or tree.history != history.key:
         return None
     changed = sorted(i for i, d in digests.items() if tree.outline[i][0] != d)
-    related = {i: tree.outline[i][2] for i in changed}
+    related = {i: unpacked(tree.outline[i][2]) for i in changed}
     shown = source.entries(sorted({*changed, *(other for i in changed for other, _ in related[i])}))
-    site = Site(Catalogue.around(shown, vocabularies, related, history), config)
+    site = Site(Catalogue.around(shown, vocabularies, related, history), config, compiled=state_dir / "templates")
     outline = dict(tree.outline)
     for entry in (e for e in shown if e.id in related):
         if site._export_key(entry) != outline[entry.id][1]:
             return None
-        outline[entry.id] = (entry.digest, outline[entry.id][1], related[entry.id])
+        outline[entry.id] = (entry.digest, *outline[entry.id][1:])
     pages = [site.entry_page(site.catalogue.by_id[i], lang) for i in changed for lang in i18n.UI_LANGS]
     return Plan(
         site,
@@ -146,7 +150,7 @@ def _shards(tree: Tree, size: int, design: str) -> list[Shard]:
     return shards(pages, size, design)
 
 
-def _search_key(site: Site, outline: dict[str, tuple[str, str, list]], history: str) -> str:
+def _search_key(site: Site, outline: dict[str, tuple[str, str, str]], history: str) -> str:
     """What the French entry pages show: the design, every entry's text and metadata, and dates."""
     return fingerprint(
         site.design, history, sorted((i, digest, metadata) for i, (digest, metadata, _) in outline.items())
@@ -249,9 +253,9 @@ def _build(
     back = output.with_name(f".{output.name}.next")
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
-        plan = (None if sweep else _quick_plan(source, vocabularies, staging, config, history)) or _whole_plan(
-            source, vocabularies, staging, state_dir, config, history
-        )
+        plan = (
+            None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history)
+        ) or _whole_plan(source, vocabularies, staging, state_dir, config, history)
     report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 

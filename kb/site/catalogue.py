@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import math
 from collections import defaultdict
 from itertools import repeat
@@ -217,6 +218,18 @@ class Catalogue:
             best = sorted((-score, rank[other], other) for other, score in scores.items() if score >= cut)
             related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best[:RELATED]]
         return related
+
+
+def packed(related: list[tuple[str, tuple[tuple[str, str], ...]]]) -> str:
+    """An entry's related entries as text, for a tree's outline (see Site.outline): every build
+    loads and saves the outline of all the entries, and only the few entries a quick plan
+    rebuilds need their related entries back (``unpacked``). Pickling 10,000 nested lists took
+    about 0.1 s each way at 10,000 entries; text is copied."""
+    return json.dumps(related, separators=(",", ":"))
+
+
+def unpacked(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    return [(other, tuple((d, v) for d, v in shared)) for other, shared in json.loads(text)]
 
 
 def vocabulary_fingerprint(vocabularies: Vocabularies) -> list:

@@ -21,6 +21,9 @@ class BuildError(Exception):
     """The build failed; the live site was not touched."""
 
 
+MANIFEST_FORMAT = 2  # what a manifest holds and how: another format is not read (no file is current)
+
+
 class Tree:
     """An output folder and its manifest (path -> key, size, mtime) kept under ``state_dir``.
 
@@ -33,11 +36,11 @@ class Tree:
         self.state_dir = state_dir
         self.design = design
         self.manifest: dict[str, list] = {}
-        self.outline: dict[str, tuple[str, str, list]] = {}  # Site.outline() of the entries its pages show
+        self.outline: dict[str, tuple[str, str, str]] = {}  # Site.outline() of the entries its pages show
         self.history = ""  # History.key() of the dates its pages show
         if path.is_dir():
             stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
-            if isinstance(stored, dict) and stored.get("design") == design:
+            if isinstance(stored, dict) and stored.get("format") == MANIFEST_FORMAT and stored.get("design") == design:
                 self.manifest, self.outline = stored["files"], stored.get("outline", {})
                 self.history = stored.get("history", "")
 
@@ -97,7 +100,13 @@ class Tree:
     def save(self) -> None:
         cache_file.write(
             self._manifest_file(),
-            {"design": self.design, "files": self.manifest, "outline": self.outline, "history": self.history},
+            {
+                "format": MANIFEST_FORMAT,
+                "design": self.design,
+                "files": self.manifest,
+                "outline": self.outline,
+                "history": self.history,
+            },
         )
         self._marker().unlink(missing_ok=True)
 
