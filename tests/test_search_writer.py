@@ -26,7 +26,7 @@ from kb.search import index as index_module
 from kb.search.analysis import SECTION
 from kb.search.documents import document, schema
 from kb.search.engine.postings import CODEC
-from kb.search.engine.writer import Analysis, gather
+from kb.search.engine.writer import Analysis, Column, gather
 from kb.search.index import SearchIndex
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,13 +129,11 @@ def test_each_field_is_analysed_as_whooshs_chains_analyse_it(text):
         value = text if name != "year" else 2020
         whooshs = {term: (weight, value_ or b"") for term, _, weight, value_ in field.index(value)}
         length = sum(freq for _, freq, _, _ in field.index(value)) if field.scorable else 0
-        terms: dict[bytes, Any] = {}
-        assert analysis.index(name, value, 7, terms) == length, name
-        mine = {}
-        for term, (ids, weights, data, sizes) in terms.items():
-            assert list(ids) == [7], name
-            mine[term] = (weights[0], bytes(data))
-        assert mine == whooshs, name
+        column = Column()
+        assert analysis.index(name, value, 7, column) == length, name
+        assert set(column.docs) <= {7}, name
+        assert len(column.terms) == len(set(column.terms)), name  # one posting per term
+        assert dict(zip(column.terms, zip(column.weights, column.values))) == whooshs, name
 
 
 def test_a_chunk_gathered_keeps_what_each_document_stores(stored):

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from itertools import accumulate, repeat
+from operator import add, sub
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +99,52 @@ def new_postings(fixed: bool) -> Postings:
     return (array("I"), array("d"), bytearray(), None if fixed else array("I"))
 
 
+class Column:
+    """A field's postings in a chunk of documents, one after the other as the documents come:
+    each posting's term, document, weight and value. Added a document at a time by C loops
+    (``extend``), grouped by term once per chunk by one stable sort (``packed``): no step in
+    Python per posting."""
+
+    def __init__(self) -> None:
+        self.terms: list[bytes] = []
+        self.docs: array[int] = array("I")
+        self.weights: array[float] = array("d")
+        self.values: list[bytes] = []
+
+    def packed(self, fixed: bool) -> Packed:
+        """The postings grouped by term, in document order within a term (``fixed``: the values
+        all have one size)."""
+        terms, count = self.terms, len(self.terms)
+        counted = Counter(terms)
+        names = sorted(counted)
+        counts = array("I", map(counted.__getitem__, names))
+        # The order by term, then by place (documents stay in order): a term's rank x count + its
+        # place, as plain integers, sorted (comparing integers, not strings, each in C).
+        rank = {name: number * count for number, name in enumerate(names)}
+        keys = list(map(add, map(rank.__getitem__, terms), range(count)))
+        keys.sort()
+        order = list(map(count.__rmod__, keys))
+        values = list(map(self.values.__getitem__, order))
+        sizes = None
+        if fixed:  # every value one size: a term's bytes are its count times that
+            size = len(values[0]) if values else 0
+            spans = array("I", map(size.__mul__, counts))
+        else:
+            sizes = array("I", map(len, values))
+            ends = list(accumulate(sizes))
+            upto = [ends[n - 1] for n in accumulate(counts)]  # the bytes of values up to each term's end
+            spans = array("I", map(sub, upto, [0, *upto[:-1]]))
+        return (
+            names,
+            counts,
+            spans,
+            array("I", map(self.docs.__getitem__, order)),
+            array("d", map(self.weights.__getitem__, order)),
+            b"".join(values),
+            sizes,
+        )
+
+
 class Analysis:
     """How each field of ``schema`` indexes a value, as ``field.index`` does: kb's own
     analysers (``Sections``, and the chains of ``kb.search.analysis``) over formats whose values
@@ -118,34 +166,28 @@ class Analysis:
             elif Words.fits(analyzer):
                 self._words[name] = (Words(analyzer), False)
 
-    def index(self, name: str, value: Any, docnum: int, terms: dict[bytes, Postings]) -> int:
-        """Add the postings of ``value`` in field ``name`` for document ``docnum`` to ``terms``, as
-        ``field.index`` makes them; return the field's length (what ``add_document`` adds up: 0
-        for a field that is not scorable)."""
+    def index(self, name: str, value: Any, docnum: int, column: Column) -> int:
+        """Add the postings of ``value`` in field ``name`` for document ``docnum`` to ``column``,
+        as ``field.index`` makes them; return the field's length (what ``add_document`` adds up:
+        0 for a field that is not scorable)."""
         field_ = self.schema[name]
         fast = self._words.get(name)
         if fast is None or not isinstance(value, str):
-            fixed = field_.format.fixed_value_size() is not None
             length = 0
             for term, freq, weight, vbytes in field_.index(value):
-                found = terms.get(term)
-                if found is None:
-                    found = terms[term] = new_postings(fixed)
-                found[0].append(docnum)
-                found[1].append(weight)
-                if vbytes:
-                    found[2].extend(vbytes)
-                if found[3] is not None:
-                    found[3].append(len(vbytes or b""))
+                column.terms.append(term)
+                column.docs.append(docnum)
+                column.weights.append(weight)
+                column.values.append(vbytes or b"")
                 length += freq
         else:
             words, sectioned = fast
             parts = value.split(SECTION) if sectioned and SECTION in value else [value]
             boosts = SECTION_BOOSTS if len(parts) > 1 else (1.0,)
             if isinstance(field_.format, ArrayPositions):
-                length = _positions(words, parts, boosts, field_.format.field_boost, docnum, terms)
+                length = _positions(words, parts, boosts, field_.format.field_boost, docnum, column)
             else:
-                length = _frequencies(words, parts, boosts, field_.format.field_boost, docnum, terms)
+                length = _frequencies(words, parts, boosts, field_.format.field_boost, docnum, column)
         return length if field_.scorable else 0
 
 
@@ -154,50 +196,33 @@ def _boost(boosts: tuple[float, ...], number: int) -> float:
 
 
 def _frequencies(
-    words: Words,
-    parts: list[str],
-    boosts: tuple[float, ...],
-    field_boost: float,
-    docnum: int,
-    terms: dict[bytes, Postings],
+    words: Words, parts: list[str], boosts: tuple[float, ...], field_boost: float, docnum: int, column: Column
 ) -> int:
     """``Frequency.word_values`` over ``Sections``' parts: each term's count, and its weight, the
     sum of its tokens' boosts (count x boost per part: the boosts are multiples of 1/2, so the
     sums are exact as Whoosh's token by token additions are; the byte-for-byte test says so)."""
+    counts: Counter[bytes | None] = Counter(words.terms(parts[0]))
     if len(parts) == 1:
-        counts: Counter[bytes | None] = Counter(words.terms(parts[0]))
         counts.pop(None, None)
-        boost = boosts[0] * field_boost
-        weighted = ((t, n, n * boost) for t, n in counts.items())
+        column.weights.extend(map((boosts[0] * field_boost).__mul__, counts.values()))
     else:
-        counts = Counter()
-        weights: dict[bytes | None, float] = {}
-        for number, part in enumerate(parts):
+        weights: dict[bytes | None, float] = {t: n * boosts[0] for t, n in counts.items()}
+        for number, part in enumerate(parts[1:], 1):
             boost = _boost(boosts, number)
             found = Counter(words.terms(part))
-            found.pop(None, None)
             counts.update(found)
             for term, n in found.items():
                 weights[term] = weights.get(term, 0.0) + n * boost
-        weighted = ((t, n, weights[t] * field_boost) for t, n in counts.items())
-    for term, n, weight in weighted:
-        assert term is not None  # (popped)
-        found_ = terms.get(term)
-        if found_ is None:
-            found_ = terms[term] = (array("I"), array("d"), bytearray(), None)
-        found_[0].append(docnum)
-        found_[1].append(weight)
-        found_[2].extend(pack_uint(n))
+        counts.pop(None, None)
+        column.weights.extend(map(field_boost.__mul__, map(weights.__getitem__, counts)))
+    column.terms.extend(counts)  # type: ignore[arg-type]  # (None popped)
+    column.docs.extend(repeat(docnum, len(counts)))
+    column.values.extend(map(pack_uint, counts.values()))
     return sum(counts.values())
 
 
 def _positions(
-    words: Words,
-    parts: list[str],
-    boosts: tuple[float, ...],
-    field_boost: float,
-    docnum: int,
-    terms: dict[bytes, Postings],
+    words: Words, parts: list[str], boosts: tuple[float, ...], field_boost: float, docnum: int, column: Column
 ) -> int:
     """``ArrayPositions.word_values`` over ``Sections``' parts: a part's positions start
     SECTION_GAP after the previous part's last; with a stop filter, the words kept after the first
@@ -229,24 +254,19 @@ def _positions(
                 weights[term] += boost
         start = numbered[-1][0] + SECTION_GAP
         length += len(numbered)
-    for term, at in found.items():
-        found_ = terms.get(term)
-        if found_ is None:
-            found_ = terms[term] = (array("I"), array("d"), bytearray(), array("I"))
-        found_[0].append(docnum)
-        found_[1].append(weights[term] * field_boost)
-        found_[2].extend(array("I", at))
-        found_[3].append(4 * len(at))  # type: ignore[union-attr]
+    column.terms.extend(found)
+    column.docs.extend(repeat(docnum, len(found)))
+    column.weights.extend(map(field_boost.__rmul__, weights.values()))
+    column.values.extend([array("I", at).tobytes() for at in found.values()])
     return length
 
 
 @dataclass
 class Gathered:
-    """A chunk of documents ready for ``Writer.add_gathered``: their postings by field and term
-    (documents numbered from ``first``), and per document, in field name order, each field's
-    stored value, length and column value (what ``add_document`` hands the per-document writer).
-    The postings are a few arrays and strings per term, not an object per posting: they travel
-    between processes."""
+    """A chunk of documents ready for ``Writer.add_gathered``: their postings by field, grouped
+    by term (``Packed``: documents numbered from ``first``), and per document, in field name
+    order, each field's stored value, length and column value (what ``add_document`` hands the
+    per-document writer)."""
 
     first: int
     documents: list[list[tuple[str, Any, int, Any]]] = field(default_factory=list)
@@ -258,7 +278,7 @@ def gather(analysis: Analysis, documents: list[dict[str, Any]], first: int) -> G
     or ``_stored_`` keys: kb's documents have none)."""
     schema = analysis.schema
     gathered = Gathered(first)
-    pooled: dict[str, dict[bytes, Postings]] = {}
+    columns: dict[str, Column] = {}
     for docnum, doc in enumerate(documents, first):
         names = sorted(doc)
         for name in names:
@@ -272,14 +292,16 @@ def gather(analysis: Analysis, documents: list[dict[str, Any]], first: int) -> G
             field_ = schema[name]
             length = 0
             if field_.indexed:
-                terms = pooled.get(name)
-                if terms is None:
-                    terms = pooled[name] = {}
-                length = analysis.index(name, value, docnum, terms)
-            column = field_.to_column_value(value) if field_.column_type else None
-            fields.append((name, value if field_.stored else None, length, column))
+                column = columns.get(name)
+                if column is None:
+                    column = columns[name] = Column()
+                length = analysis.index(name, value, docnum, column)
+            stored_column = field_.to_column_value(value) if field_.column_type else None
+            fields.append((name, value if field_.stored else None, length, stored_column))
         gathered.documents.append(fields)
-    gathered.postings = {name: packed(terms) for name, terms in pooled.items()}
+    gathered.postings = {
+        name: column.packed(schema[name].format.fixed_value_size() is not None) for name, column in columns.items()
+    }
     return gathered
 
 
@@ -288,22 +310,6 @@ def gather(analysis: Analysis, documents: list[dict[str, Any]], first: int) -> G
 # The terms; each term's number of postings and bytes of values; then the postings of all terms
 # one after the other: documents, weights, values, each value's size (None: one size).
 Packed = tuple[list[bytes], "array[int]", "array[int]", "array[int]", "array[float]", bytes, "array[int] | None"]
-
-
-def packed(terms: dict[bytes, Postings]) -> Packed:
-    counts, spans, ids, weights, data = array("I"), array("I"), array("I"), array("d"), bytearray()
-    sizes: array[int] | None = array("I")
-    for found in terms.values():
-        counts.append(len(found[0]))
-        spans.append(len(found[2]))
-        ids.extend(found[0])
-        weights.extend(found[1])
-        data.extend(found[2])
-        if found[3] is None:
-            sizes = None
-        elif sizes is not None:
-            sizes.extend(found[3])
-    return list(terms), counts, spans, ids, weights, bytes(data), sizes
 
 
 class Pool:
