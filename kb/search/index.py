@@ -233,6 +233,7 @@ class SearchIndex:
 
         shared = (list(entries), self.vocabularies, Analysis(ix.schema))
         with workers.spread(_gather, shared, len(entries), PARALLEL_FROM, size=GATHER_CHUNK) as chunks:
+            # Opened once the workers are forked: they never hold the index's lock or files.
             # Separate files, not one compound segment file: Whoosh copies a compound file into
             # memory each time it opens it, which every search and every index run does.
             writer = Writer(ix, compound=False, codec=CODEC)
