@@ -152,3 +152,23 @@ def test_a_chunk_gathered_keeps_what_each_document_stores(stored):
         assert by_name["data"][0]["title"] == entry.title
         assert by_name[f"text_{entry.language}"][1] > 0  # a scorable field's length
         assert by_name["year"][2] is not None
+
+
+def test_kb_index_from_the_entries_it_just_stored_writes_what_the_store_holds(stored, tmp_path):
+    """A first ``kb index`` hands the search index the entries it has just parsed and stored (not
+    read back from SQL): the index is the one written from the store's entries."""
+    project = Project(
+        root=tmp_path,
+        entries_dir=stored.entries_dir,
+        database_url=f"sqlite:///{tmp_path / 'kb.sqlite'}",
+        index_dir=tmp_path / "kb",
+    )
+    try:
+        project.index()
+        assert project._written  # the path under test: entries kept from this run
+        from_store = SearchIndex(tmp_path / "from-store", project.vocabularies)
+        entries = project.store.entries()
+        from_store.sync({e.id: e.digest for e in entries}, lambda ids: entries, full=True)
+    finally:
+        project.close()
+    assert segments(tmp_path / "kb") == segments(tmp_path / "from-store")
