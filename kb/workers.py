@@ -1,5 +1,5 @@
-"""Work on several processes: the one way kb spreads CPU-bound work (parsing entries, rendering
-bodies and pages) over forked worker processes.
+"""Work on several processes: the one way kb spreads CPU-bound work (parsing entries, analysing
+the search documents, rendering bodies and pages) over forked worker processes.
 
 Why processes, and only two: parsing YAML and rendering Markdown and Jinja are pure Python,
 so threads would take turns on the GIL; the machines kb is built on have two cores, and a full
@@ -28,6 +28,8 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -37,6 +39,7 @@ R = TypeVar("R")
 WORKERS = min(2, os.cpu_count() or 1)  # processes; set it to 1 to keep all the work here (profiling)
 CHUNK = 250  # items per task: large enough that a task's overhead does not show, small enough to share
 
+ORPHAN_POLL = 0.2  # seconds between a worker's looks at whether kb's process is still there
 _SHARED: list[tuple[Any]] = []  # what running pools' workers read: set before they fork, never pickled
 
 
@@ -47,6 +50,22 @@ def chunks(count: int, size: int = CHUNK) -> list[tuple[int, int]]:
 
 def _call(job: Callable[[Any, tuple[int, int]], R], bounds: tuple[int, int]) -> R:
     return job(_SHARED[-1][0], bounds)  # the newest when this worker was forked: its pool's
+
+
+def _start(nice: int, parent: int) -> None:
+    """In each worker, first: lower its priority by ``nice``, and end it when ``parent`` ends.
+    A killed kb process cannot stop its workers, which would otherwise wait for work forever,
+    holding what they inherited: memory, and the project's lock (``kb.lock``), which the next
+    kb run would then wait for."""
+    if nice:
+        os.nice(nice)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:  # an orphan is adopted by another process
+        time.sleep(ORPHAN_POLL)
+    os._exit(1)
 
 
 @contextlib.contextmanager
@@ -77,8 +96,8 @@ def spread(
     pool = concurrent.futures.ProcessPoolExecutor(
         WORKERS,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=os.nice if nice else None,
-        initargs=(nice,) if nice else (),
+        initializer=_start,
+        initargs=(nice, os.getpid()),
     )
     try:
         bounds = chunks(count, size)

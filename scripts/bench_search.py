@@ -12,7 +12,9 @@ in a fresh project (SQLite store, Whoosh index, the corpus from ``scripts/gen_co
 copy of ``--corpus``):
 
 1. **full index**, in-process through ``kb.project.Project``: the store part (files -> SQLite)
-   and the search part (store -> Whoosh), each timed.
+   and the search part (store -> Whoosh), each timed; then, unless ``--no-pagefind``, the
+   yardstick: the site built once (``kb build`` without search) and Pagefind timed over the
+   French entry pages as ``kb build`` runs it (one language), and the ratio of the full index to it.
 2. **incremental index** after editing one entry (a new edit each run): in-process
    (``Project.index()`` in a warm process, median of 5), with nothing changed (median of 3), and
    as one ``python -m kb index`` process (median of 3), which adds interpreter start and imports.
@@ -37,8 +39,9 @@ where it is useful, and ``others`` is how many of the cores other processes used
 inflated. Before each part the script waits (at most ``--settle`` s) for the 1-minute load to fall
 to ``--load-max``.
 
-Targets (10,000 entries, 2 cores): one-entry incremental index <= 0.5 s, in-process query with
-facets p95 <= 30 ms, one kb search process <= 0.25 s wall (issue #18). The table ends with the ratio of the
+Targets (10,000 entries, 2 cores): ``kb index`` from scratch <= 1.5 times Pagefind over one
+language, one-entry incremental index <= 0.5 s, in-process query with facets p95 <= 30 ms, one kb
+search process <= 0.25 s wall (issue #18). The table ends with the ratio of the
 worst 10k figure to each target (> 1 means missed).
 
 ``--profile`` prints cProfile's top functions for the slowest queries and for a one-entry
@@ -73,7 +76,7 @@ from kb.project import Project
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PLACES = {"shm": Path("/dev/shm"), "disk": Path("/tmp")}
-TARGETS = {"incremental": 0.5, "query_p95": 0.030, "kb_search": 0.25}
+TARGETS = {"incremental": 0.5, "query_p95": 0.030, "kb_search": 0.25, "full_vs_pagefind": 1.5}
 
 QUERIES = [
     "accessibilité",
@@ -205,9 +208,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def fmt(seconds: float | None) -> str:
+def fmt(seconds: float | None, key: str = "") -> str:
     if seconds is None:
         return "-"
+    if key.endswith("_vs_pagefind"):  # a ratio
+        return f"{seconds:.2f}x"
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
@@ -305,6 +310,8 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> None:
     figures["full"] = Run(store.wall + search.wall, store.cpu + search.cpu, max(store.others, search.others))
     figures["full_store"], figures["full_search"] = store, search
     say(f"  [{label}] full index: {figures['full']}; store {store}; search {search}")
+    if args.pagefind:
+        pagefind(bench, project, args)
 
     # 2. incremental index, in-process (warm) and as a process.
     settle(args.load_max, args.settle)
@@ -383,6 +390,33 @@ def run_bench(bench: Bench, args: argparse.Namespace) -> None:
     say(f"  [{label}] one kb search process: {figures['kb_search']}")
 
 
+def pagefind(bench: Bench, project: Project, args: argparse.Namespace) -> None:
+    """Pagefind over the same entries in one language, as ``kb build`` runs it (the French entry
+    pages, stemmed as French): the yardstick of ``kb index`` from scratch (issue #18: at most
+    1.5 times its time). The site is built once (``kb build`` without search), then Pagefind timed
+    as a process (median of ``--pagefind-runs``)."""
+    site = bench.base / "site"
+    project.build(output=site, search=False)
+    settle(args.load_max, args.settle)
+    runs = []
+    for _ in range(args.pagefind_runs):
+        out = Path(tempfile.mkdtemp(prefix="pagefind-", dir=bench.base))
+        command = [sys.executable, "-m", "pagefind", "--site", str(site / "fr" / "entries"), "--glob", "*/index.html"]
+        command += ["--force-language", "fr", "--output-path", str(out), "--silent"]
+        runs.append(timed_process(command, bench.base))
+        shutil.rmtree(out)
+    shutil.rmtree(site)
+    figures = bench.figures
+    figures["pagefind"] = median_run(runs)
+    figures["full_vs_pagefind"] = figures["full"].wall / figures["pagefind"].wall
+    figures["search_vs_pagefind"] = figures["full_search"].wall / figures["pagefind"].wall
+    say(
+        f"  [{bench.size} {bench.place}] Pagefind over the French entry pages: {figures['pagefind']}; "
+        f"kb index from scratch / Pagefind: {figures['full_vs_pagefind']:.2f} "
+        f"(its search part alone: {figures['search_vs_pagefind']:.2f})"
+    )
+
+
 def profile(project: Project, bench: Bench) -> None:
     index = project.search_index
     for _, text in bench.slowest[:3]:
@@ -444,6 +478,9 @@ ROWS = [
     ("full index, total (in-process)", "full", None),
     ("  of which store (files -> SQLite)", "full_store", None),
     ("  of which search (store -> Whoosh)", "full_search", None),
+    ("Pagefind, French entry pages (process)", "pagefind", None),
+    ("full index / Pagefind (ratio, not seconds)", "full_vs_pagefind", "full_vs_pagefind"),
+    ("search part / Pagefind (ratio, not seconds)", "search_vs_pagefind", None),
     ("incremental, 1 entry edited (in-process)", "incremental", "incremental"),
     ("incremental, nothing changed (in-process)", "noop", None),
     ("incremental, 1 entry (kb index process)", "incremental_process", None),
@@ -473,12 +510,12 @@ def table(benches: list[Bench], peer: dict[str, Run], imports: dict[str, float])
     say("\n" + "metric".ljust(width) + "".join(h.rjust(12) for h in heads) + "target".rjust(10) + "ratio".rjust(8))
     say("-" * (width + 12 * len(heads) + 18))
     for name, key, target_key in ROWS:
-        cells = "".join(fmt(wall(b.figures.get(key))).rjust(12) for b in benches)
+        cells = "".join(fmt(wall(b.figures.get(key)), key).rjust(12) for b in benches)
         target, ratio = "", ""
         if target_key:
             goal = TARGETS[target_key]
             worst = max((wall(b.figures[key]) for b in benches if b.size == largest and key in b.figures), default=None)
-            target = fmt(goal)
+            target = fmt(goal, key)
             ratio = f"{worst / goal:.2f}" if worst is not None else "-"
         say(name.ljust(width) + cells + target.rjust(10) + ratio.rjust(8))
     say("-" * (width + 12 * len(heads) + 18))
@@ -517,6 +554,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=5.0, help="... for at most this many seconds")
     parser.add_argument("--profile", action="store_true", help="cProfile the slowest queries and an incremental index")
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    parser.add_argument(
+        "--no-pagefind",
+        dest="pagefind",
+        action="store_false",
+        help="skip building the site and timing Pagefind over one language (the yardstick of a full index)",
+    )
+    parser.add_argument("--pagefind-runs", type=int, default=1, help="Pagefind runs, median kept (default: 1)")
     parser.add_argument(
         "--corpus",
         type=Path,

@@ -36,6 +36,12 @@ _._mini_weights  # whoosh.codec.whoosh3 posting block: the weights as written
 _.field_writer  # whoosh.codec.base.Codec: the writer of a new segment's fields
 _.postings_writer  # whoosh.codec.base.Codec: the writer of a new segment's postings
 _.format_fragment  # whoosh.highlight.Formatter: one snippet with its matches marked
+_._maxweight  # whoosh.codec.whoosh3 posting block statistics, read by W3TermInfo.add_block and _write_block
+_._minlength  # the same (PostingsWriter.add_all sets them a block at a time)
+_._maxlength  # the same
+
+# kb/search/engine/writer.py: Whoosh's SegmentWriter calls its pool's
+_.iter_postings  # whoosh.writing.SegmentWriter._flush_segment: the postings handed to the field writer
 
 # kb/bibliography/exports/ris.py: rispy calls these overrides of RisWriter
 _.DEFAULT_DELIMITER_MAPPING  # rispy.RisWriter: fields joined on one line, none here (one UR line per URL)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +68,46 @@ def test_a_pool_started_while_another_runs_gives_each_its_own_work():
             assert [value for value, _, _ in _flatten(inner)] == [2 + n * n for n in range(count)]
         assert [value for value, _, _ in _flatten(outer)] == [1 + n * n for n in range(count)]
     assert workers._SHARED == []
+
+
+KILLED_PARENT = """
+import multiprocessing, sys, time
+from kb import workers
+
+def wait(shared, bounds):
+    time.sleep(600)
+    return bounds
+
+if __name__ == "__main__":
+    with workers.spread(wait, None, 4, parallel_from=1, size=1) as results:
+        time.sleep(0.5)  # the pool starts its workers when the work is handed out
+        print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+        list(results)
+"""
+
+
+@pytest.mark.skipif(workers.WORKERS < 2, reason="one CPU: nothing is forked")
+def test_workers_end_when_kbs_process_is_killed(tmp_path):
+    """A SIGKILLed kb process cannot stop its workers: they end by themselves, instead of waiting
+    for work forever with the project's lock (kb.lock) they inherited."""
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_PARENT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(workers.__file__).parent.parent), *sys.path]))
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env) as process:
+        assert process.stdout is not None
+        children = [int(pid) for pid in process.stdout.readline().split()]
+        assert len(children) == workers.WORKERS
+        process.send_signal(signal.SIGKILL)
+    deadline = time.monotonic() + 60  # a bound for a loaded machine, not a measure
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if alive(pid)]
+
+
+def alive(pid: int) -> bool:
+    """The process is there and not a zombie waiting for its new parent to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

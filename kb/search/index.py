@@ -34,6 +34,7 @@ from kb.search.analysis import STOPWORDS, exact_key
 from kb.search.documents import SEP, document, schema
 from kb.search.engine.postings import CODEC
 from kb.search.engine.view import View
+from kb.search.engine.writer import Analysis, Gathered, Writer, gather
 from kb.search.queries import (
     EXACT_TITLE_BOOST,
     OPERATORS,
@@ -86,6 +87,17 @@ class Results:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+PARALLEL_FROM = 1000  # entries from which their documents are made on two processes
+GATHER_CHUNK = 1000  # entries per task: each task's postings are merged term by term in the writer
+
+
+def _gather(shared: tuple[list[Entry], Vocabularies, Analysis], bounds: tuple[int, int]) -> Gathered:
+    """The documents of ``entries[start:stop]``, analysed (a ``kb.workers`` job)."""
+    entries, vocabularies, analysis = shared
+    start, stop = bounds
+    return gather(analysis, [document(e, vocabularies) for e in entries[start:stop]], start)
 
 
 class SearchIndex:
@@ -215,18 +227,25 @@ class SearchIndex:
         return written, sorted(removed)
 
     def _write(self, ix: Any, entries: Sequence[Entry], delete: list[str], full: bool) -> None:
-        # Separate files, not one compound segment file: Whoosh copies a compound file into
-        # memory each time it opens it, which every search and every index run does.
-        writer = ix.writer(limitmb=256, compound=False, codec=CODEC)
-        try:
-            for entry_id in delete:
-                writer.delete_by_term("id", entry_id)
-            for entry in entries:
-                writer.add_document(**document(entry, self.vocabularies))
-            writer.commit(mergetype=writing.CLEAR if full else writing.MERGE_SMALL)
-        except BaseException:
-            writer.cancel()
-            raise
+        """Delete ``delete``, add ``entries``: their documents are made and analysed on two
+        processes (``kb.workers``) a chunk at a time, and added by chunks (``engine.writer``)."""
+        from kb import workers  # here: ``kb search`` never writes, and multiprocessing takes a while to import
+
+        shared = (list(entries), self.vocabularies, Analysis(ix.schema))
+        with workers.spread(_gather, shared, len(entries), PARALLEL_FROM, size=GATHER_CHUNK) as chunks:
+            # Opened once the workers are forked: they never hold the index's lock or files.
+            # Separate files, not one compound segment file: Whoosh copies a compound file into
+            # memory each time it opens it, which every search and every index run does.
+            writer = Writer(ix, compound=False, codec=CODEC)
+            try:
+                for entry_id in delete:
+                    writer.delete_by_term("id", entry_id)
+                for gathered in chunks:
+                    writer.add_gathered(gathered)
+                writer.commit(mergetype=writing.CLEAR if full else writing.MERGE_SMALL)
+            except BaseException:
+                writer.cancel()
+                raise
         self._index = None
 
     # -- reading -----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import accumulate
+import sys
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 from whoosh import formats
@@ -67,22 +68,109 @@ class PostingsWriter(W3PostingsWriter):
     and intersects them as sets (see ``Evaluation._phrase_docs``). The document is the one this
     block is written for, so a merge, which gives documents new numbers, writes new keys."""
 
+    _block: tuple[bytes, array[int] | None] | None  # the block's values, when add_all added it
+
     def _mini_ids(self) -> Any:
         return super()._mini_ids() if self._byteids else self._ids.tobytes()
 
     def _mini_weights(self) -> bytes | float | None:
         weights = self._weights
-        if any(w != weights[0] for w in weights):
+        if weights.count(weights[0]) != len(weights):  # (counted in C)
             return bytes(weights.tobytes())
         return None if weights[0] == 1.0 else float(weights[0])
 
+    def add_all(
+        self, ids: array[int], weights: array[float], data: bytes, sizes: array[int] | None, lengths: list[int]
+    ) -> None:
+        """A term's postings at once (``kb.search.engine.writer.Pool``), written as ``add_posting``
+        one at a time would write them: blocks of ``_blocklimit``, the last left for
+        ``finish_postings``. ``data``: the values one after the other, each ``sizes`` long (None:
+        the format's fixed size); ``lengths``: each document's field length (``FieldLengths``)."""
+        if array("I", sorted(ids)) != ids:  # not in document order (segments merged): sort them
+            ids, weights, data, sizes = _sorted(ids, weights, data, sizes, self._format)
+        count, limit = len(ids), self._blocklimit
+        size = self._format.fixed_value_size()
+        offsets = [0, *accumulate(sizes)] if sizes is not None else None
+        known = len(lengths)
+        for start in range(0, count, limit):
+            if start:
+                self._write_block()
+            end = min(start + limit, count)
+            block = ids[start:end]
+            self._ids = block
+            block_weights = weights[start:end]
+            self._weights = array("f", block_weights.tolist())
+            heaviest = max(block_weights)
+            self._maxweight = heaviest if heaviest > 0 else 0  # as add_posting keeps it (from 0)
+            if offsets is None or sizes is None:
+                self._block = (data[start * size : end * size], None)
+            else:
+                self._block = (data[offsets[start] : offsets[end]], sizes[start:end])
+            found = list(
+                filter(
+                    None,
+                    map(lengths.__getitem__, block)
+                    if block[-1] < known
+                    else (lengths[d] if d < known else 0 for d in block),
+                )
+            )
+            self._minlength = min(found) if found else None
+            self._maxlength = max(found) if found else 0
+
+    def _new_block(self) -> None:
+        super()._new_block()
+        self._block = None  # set by add_all
+
     def _mini_values(self) -> Any:
+        if self._block is not None:
+            return self._pooled_values(*self._block)
         if not isinstance(self._format, ArrayPositions):
             return super()._mini_values()
         keys = array("Q")
         for docnum, value in zip(self._ids, self._values):
             keys.extend(map((docnum << 32).__add__, array("I", value)))
         return [keys.tobytes(), array("I", [len(v) // 4 for v in self._values]).tobytes()]
+
+    def _pooled_values(self, data: bytes, sizes: array[int] | None) -> Any:
+        """What ``_mini_values`` makes of a block added by ``add_all``, from its values' string."""
+        if sizes is None:  # values of one size: Whoosh joins them (or writes None: no values)
+            return bytes(data) if self._format.fixed_value_size() else None
+        if not isinstance(self._format, ArrayPositions):
+            ends = list(accumulate(sizes))
+            return tuple(bytes(data[a:b]) for a, b in zip([0, *ends], ends) if b > a)
+        counts = array("I", [n // 4 for n in sizes])
+        # (document << 32) + position for each position, made without a step per position: the
+        # documents repeated once per position, then the two 4-byte halves of each key interleaved.
+        docs = array("I", chain.from_iterable(map(repeat, self._ids, counts)))
+        if sys.byteorder != "little":
+            keys = array("Q", map(lambda d, p: (d << 32) + p, docs, array("I", bytes(data))))
+            return [keys.tobytes(), counts.tobytes()]
+        low, high, merged = bytes(data), docs.tobytes(), bytearray(2 * len(data))
+        for byte in range(4):
+            merged[byte::8] = low[byte::4]
+            merged[4 + byte :: 8] = high[byte::4]
+        return [bytes(merged), counts.tobytes()]
+
+
+def _sorted(
+    ids: array[int], weights: array[float], data: bytes, sizes: array[int] | None, format_: Any
+) -> tuple[array[int], array[float], bytes, array[int] | None]:
+    """Postings put in document order (merged segments may interleave)."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    if sizes is None:
+        size = format_.fixed_value_size() or 0
+        values = [data[i * size : (i + 1) * size] for i in order]
+    else:
+        ends = list(accumulate(sizes))
+        starts = [0, *ends]
+        values = [data[starts[i] : ends[i]] for i in order]
+        sizes = array("I", map(sizes.__getitem__, order))
+    return (
+        array("I", map(ids.__getitem__, order)),
+        array("d", map(weights.__getitem__, order)),
+        b"".join(values),
+        sizes,
+    )
 
 
 class LeafMatcher(W3LeafMatcher):
@@ -129,17 +217,38 @@ class FieldLengths:
         self._fields: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self.of(fieldname)
+        return lengths[docnum] if docnum < len(lengths) else default
+
+    def of(self, fieldname: str) -> list[int]:
+        """Every document's length in ``fieldname`` (shorter than the segment: the rest are 0)."""
         lengths = self._fields.get(fieldname)
         if lengths is None:
             lengths = self._fields[fieldname] = [LENGTH_OF[b] for b in field_length_bytes(self._perdoc, fieldname)]
-        return lengths[docnum] if docnum < len(lengths) else default
+        return lengths
 
 
 class FieldWriter(W3FieldWriter):
-    """Whoosh's W3 field writer, given the field lengths as ``FieldLengths``."""
+    """Whoosh's W3 field writer, given the field lengths as ``FieldLengths``; the postings of a
+    pool in memory (``kb.search.engine.writer.Pool``) are written a term at a time."""
 
     def add_postings(self, schema: Any, lengths: Any, items: Iterable[Any]) -> None:
-        super().add_postings(schema, FieldLengths(lengths) if lengths is not None else None, items)
+        lengths = FieldLengths(lengths) if lengths is not None else None
+        pooled = getattr(items, "fields", None)
+        if pooled is None:  # Whoosh's pool: postings one at a time, sorted
+            super().add_postings(schema, lengths, items)
+            return
+        for fieldname in sorted(pooled):  # as Whoosh's sorted postings come: by field, then term
+            if fieldname not in schema:
+                continue
+            terms = pooled[fieldname]
+            self.start_field(fieldname, schema[fieldname])
+            field_lengths = lengths.of(fieldname) if lengths is not None else []
+            for term in sorted(terms):
+                self.start_term(term)
+                self._postwriter.add_all(*terms[term], field_lengths)
+                self.finish_term()
+            self.finish_field()
 
 
 class Codec(W3Codec):
