@@ -112,7 +112,7 @@ class Config:
     doi_resolver: str = "https://doi.org/"
     upload_limit: int = 1000
     memory_limit: int = 0
-    search_shard_size: int = 20_000
+    search_shard_size: int = 12_500
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or i18n.t(lang, "site")

@@ -10,6 +10,7 @@ import pytest
 
 from kb import i18n
 from kb.cli import cli
+from kb.config import Config
 from kb.site import limits
 
 
@@ -30,7 +31,8 @@ def test_the_estimates_grow_with_the_entries():
 def test_search_shards_bound_the_memory_pagefind_needs():
     whole, sharded = limits.estimate(100_000, 100_000), limits.estimate(100_000, 20_000)
     assert sharded.memory_mb < whole.memory_mb and sharded.upload_mb == whole.upload_mb
-    assert sharded.memory_mb <= 7_000  # a hosted 2-core runner's memory, with kb.yml's default
+    default = limits.estimate(100_000, Config().search_shard_size)
+    assert default.memory_mb <= 7_000  # a hosted 2-core runner's memory, with kb.yml's default
     assert limits.estimate(10_000, 5_000).memory_mb < limits.estimate(10_000, 20_000).memory_mb
 
 

@@ -18,10 +18,11 @@ from kb.site.output import BuildError
 # Measured with scripts/bench_vs_hugo.py (README, Performance): the Pages artifact, packed as GNU
 # tar packs it, is 10.7 MB at 1,000 entries and 103.0 MB at 10,000 (1,089 MB at 100,000 as Python's
 # PAX format packed it, some 4 % more); Pagefind's peak 0.17, 1.5 and 14.4 GB at 1,000, 10,000 and
-# 100,000 entries in one run, while kb's main process held 0.1, 0.4 and 2.8 GB beside it.
+# 100,000 entries in one run, while kb's main process held 0.1, 0.4 and 2.8 GB beside it. At
+# 100,000 entries in shards of 20,000 the build's processes held 7.9 GB together (PSS), Pagefind 3.2 GB.
 UPLOAD_BYTES_PER_ENTRY = 10_200  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
-MEMORY_BYTES_PER_ENTRY = 30_000  # kb's main process (entries, pages, keys) and its page workers
+MEMORY_BYTES_PER_ENTRY = 45_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
 PAGEFIND_BYTES_PER_ENTRY = 145_000  # Pagefind, per entry of the shard it indexes (one run at a time)
 MEMORY_BYTES_BASE = 300_000_000
 MB = 1_000_000
