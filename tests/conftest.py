@@ -8,7 +8,11 @@ PostgreSQL started by the tests themselves (tests/servers.py).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,15 +52,52 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_LANG", "en")
 
 
-@pytest.fixture
-def entries_dir(tmp_path: Path) -> Path:
-    """A writable copy of the starter inventory (entries/*.md, without the README)."""
-    target = tmp_path / "entries"
-    target.mkdir()
+def copy_starter(target: Path) -> Path:
+    """``target`` made a writable copy of the starter inventory (entries/*.md, without the README)."""
+    target.mkdir(parents=True, exist_ok=True)
     for path in STARTER.glob("*.md"):
         if path.name != "README.md":
             shutil.copy2(path, target / path.name)
     return target
+
+
+def synthetic_project(root: Path, count: int) -> Project:
+    """A project over ``count`` synthetic entries (scripts/gen_corpus.py) under ``root``, with
+    its SQLite store and search index there; nothing indexed yet."""
+    entries = root / "entries"
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", str(count)],
+        check=True,
+        capture_output=True,
+    )
+    return Project(
+        root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
+    )
+
+
+def killed_at(phase: str, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    """Run ``command`` (a kb build) until it pauses at ``phase`` (kb.faults.pause), then kill it
+    with everything it started (workers, Pagefind)."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**(env or os.environ), "KB_TEST_PAUSE": phase},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert f"paused at {phase}" in process.stderr.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+
+
+@pytest.fixture
+def entries_dir(tmp_path: Path) -> Path:
+    """A writable copy of the starter inventory (entries/*.md, without the README)."""
+    return copy_starter(tmp_path / "entries")
 
 
 @pytest.fixture(scope="session")

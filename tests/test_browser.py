@@ -15,14 +15,13 @@ results are on the page.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import ARTIFACTS, STARTER, TRANSLATED, write_translated
+from conftest import ARTIFACTS, STARTER, TRANSLATED, copy_starter, write_translated
 from playwright.sync_api import expect
 from servers import (
     axe_violations,
@@ -55,11 +54,7 @@ PHONE = "iPhone 13"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The starter inventory, copied and built once (SQLite store, Pagefind index)."""
     root = tmp_path_factory.mktemp("browser")
-    entries = root / "entries"
-    entries.mkdir()
-    for path in STARTER.glob("*.md"):
-        if path.name != "README.md":
-            shutil.copy2(path, entries / path.name)
+    entries = copy_starter(root / "entries")
     write_translated(entries)
     project = Project(
         root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"

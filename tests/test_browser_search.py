@@ -9,51 +9,46 @@ it is dropped); once the build catches up, the same searches give the same resul
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STARTER
-from servers import serve_directory
-from test_browser import browser, contexts, entry_id, listing_links, number, page, pw, result_links, wait_for_search
-from test_site_search import EDITED, edit, layout, paused_at_delta, sharded
+from conftest import copy_starter
+from test_browser import (
+    base_url,
+    browser,
+    contexts,
+    entry_id,
+    listing_links,
+    number,
+    page,
+    pw,
+    result_links,
+    wait_for_search,
+)
+from test_site_search import BUILD, EDITED, edit, layout, paused_at_delta, sharded
 
 from kb import i18n
 
-__all__ = ["browser", "contexts", "page", "pw"]  # fixtures shared with test_browser.py
+__all__ = ["base_url", "browser", "contexts", "page", "pw"]  # fixtures shared with test_browser.py
 
 NEW_WORD = "gargamellerie"  # in the sentence the edit adds (test_site_search.SENTENCE)
 OLD_QUERY = "baromètre social"  # in the edited entry before and after the edit
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The starter inventory in five shards, with an edited entry in the bundle's delta."""
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The starter inventory in five shards, with an edited entry in the bundle's delta (its
+    project is the site's parent folder; test_browser's base_url serves it)."""
     root = tmp_path_factory.mktemp("shards")
-    entries = root / "entries"
-    entries.mkdir()
-    for path in STARTER.glob("*.md"):
-        if path.name != "README.md":
-            (entries / path.name).write_bytes(path.read_bytes())
+    entries = copy_starter(root / "entries")
     sharded(root)
-    subprocess.run([sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, check=True)
+    subprocess.run(BUILD, cwd=root, check=True)
     edit(entries)
     paused_at_delta(root)
     assert len(layout(root / "site")["shards"]) == 5 and layout(root / "site")["delta"]["pages"] == [EDITED]
-    return root
-
-
-@pytest.fixture(scope="module")
-def base_url(root: Path) -> Iterator[str]:
-    url, stop = serve_directory(root / "site")
-    try:
-        yield url
-    finally:
-        stop()
+    return root / "site"
 
 
 def search(page: Any, base_url: str, lang: str, query: str) -> list[str]:
@@ -73,15 +68,13 @@ def test_every_entry_is_listed_across_the_shards(page: Any, base_url: str, lang:
     assert sorted(entry_id(href) for href in result_links(page)) == listed
 
 
-def test_an_edit_is_found_once_from_the_delta_then_from_its_shard(page: Any, base_url: str, root: Path) -> None:
+def test_an_edit_is_found_once_from_the_delta_then_from_its_shard(page: Any, base_url: str, site: Path) -> None:
     before = {lang: search(page, base_url, lang, OLD_QUERY) for lang in i18n.UI_LANGS}
     for lang in i18n.UI_LANGS:
         assert search(page, base_url, lang, NEW_WORD)[0] == EDITED  # from the delta
         assert before[lang].count(EDITED) == 1  # its older result, in its shard, is dropped
-    subprocess.run(
-        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, check=True, env={**os.environ}
-    )  # the shard catches up
-    assert "delta" not in layout(root / "site")
+    subprocess.run(BUILD, cwd=site.parent, check=True)  # the shard catches up
+    assert "delta" not in layout(site)
     for lang in i18n.UI_LANGS:
         assert search(page, base_url, lang, NEW_WORD)[0] == EDITED
         assert sorted(search(page, base_url, lang, OLD_QUERY)) == sorted(before[lang])

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import ARTIFACTS, STARTER
+from conftest import ARTIFACTS, copy_starter
 from playwright.sync_api import expect
 from servers import axe_violations, format_violations, serve_directory
 from test_browser import Contexts, browser, contexts, pw  # noqa: F401  (fixtures)
@@ -31,10 +31,7 @@ CONTACT = "inventaire@example.org"
 @pytest.fixture(scope="module")
 def project_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("propose")
-    (root / "entries").mkdir()
-    for path in STARTER.glob("*.md"):
-        if path.name != "README.md":
-            shutil.copy2(path, root / "entries" / path.name)
+    copy_starter(root / "entries")
     (root / "kb.yml").write_text(f"repository: {REPOSITORY}\ncontact: {CONTACT}\n", encoding="utf-8")
     project = Project(root=root)
     try:

@@ -7,17 +7,14 @@ deletions."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import synthetic_project
 from filedata import direct_facets, entry_paths, front_matter
 
 from kb.store.filters import Filters
-from kb.project import Project
 
-REPO = Path(__file__).resolve().parent.parent
 ENTRIES = 1300
 REWRITTEN = 60  # entries written again in a second segment, their first documents deleted
 
@@ -44,16 +41,7 @@ FILTERS = [Filters(), Filters(scale=("commune",)), Filters(language=("nl",)), Fi
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory):
     """The synthetic entries indexed (SQLite store), then some of them written again."""
-    root = tmp_path_factory.mktemp("synthetic")
-    entries = root / "entries"
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", str(ENTRIES)],
-        check=True,
-        capture_output=True,
-    )
-    project = Project(
-        root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
-    )
+    project = synthetic_project(tmp_path_factory.mktemp("synthetic"), ENTRIES)
     project.index()
     index = project.search_index
     rewritten = [entry for entry in project.store.entries() if entry.id.endswith(("3", "7"))][:REWRITTEN]

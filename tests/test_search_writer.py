@@ -11,12 +11,11 @@ words, repeated words across the title, summary and body.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import synthetic_project
 from whoosh import index as whoosh_index
 from whoosh import writing
 
@@ -29,23 +28,13 @@ from kb.search.engine.postings import CODEC
 from kb.search.engine.writer import Analysis, Column, gather
 from kb.search.index import SearchIndex
 
-REPO = Path(__file__).resolve().parent.parent
 ENTRIES = 240
 
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory):
     """Synthetic entries (scripts/gen_corpus.py) in a SQLite store, not yet in a search index."""
-    root = tmp_path_factory.mktemp("writer")
-    entries = root / "entries"
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(entries), "-n", str(ENTRIES)],
-        check=True,
-        capture_output=True,
-    )
-    project = Project(
-        root=root, entries_dir=entries, database_url=f"sqlite:///{root / 'kb.sqlite'}", index_dir=root / "whoosh"
-    )
+    project = synthetic_project(tmp_path_factory.mktemp("writer"), ENTRIES)
     project.index(search=False)
     yield project
     project.close()

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MINIMAL, REPO, TRANSLATED, make_entry, write_translated
+from conftest import MINIMAL, REPO, TRANSLATED, killed_at, make_entry, write_translated
 from kb.cli import cli
 from kb.entries import territories, vocab
 from kb.project import Project, Refused
@@ -441,20 +440,7 @@ def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase
     subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
     new = _pages_and_bundle(reference / "site")
 
-    process = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env={**os.environ, "KB_TEST_PAUSE": phase},
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert f"paused at {phase}" in process.stderr.readline()
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        process.stderr.close()
+    killed_at(phase, command, tmp_path)
     pages, bundle = _pages_and_bundle(tmp_path / "site")
     states = {(True, True): "old", (False, False): "new", (False, True): "new pages, previous search"}
     state = states.get((pages == old[0], bundle == old[1]))

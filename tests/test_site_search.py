@@ -7,12 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import STARTER_COUNT
+from conftest import STARTER_COUNT, killed_at
 from test_site import tree_digest
 
 from kb.project import Project
@@ -64,20 +63,7 @@ def edit(entries: Path) -> None:
 
 def paused_at_delta(root: Path) -> None:
     """Run `kb build` until it has installed its delta, and kill it there."""
-    process = subprocess.Popen(
-        BUILD,
-        cwd=root,
-        env={**os.environ, "KB_TEST_PAUSE": "delta"},
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert "paused at delta" in process.stderr.readline()
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        process.stderr.close()
+    killed_at("delta", BUILD, root)
 
 
 def test_each_entry_is_indexed_once_in_one_shard(sqlite_project):
