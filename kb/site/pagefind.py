@@ -288,6 +288,14 @@ def _command(site: Path, output: Path) -> list[str]:
     ]
 
 
+def _timed_out(limit: float, log: Path) -> BuildError:
+    return BuildError(f"Pagefind did not finish within {limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {log}")
+
+
+def _failed(code: int, log: Path) -> BuildError:
+    return BuildError(f"Pagefind failed (exit status {code}); its log: {log}")
+
+
 class Indexing:
     """Pagefind indexing a tree's French entry pages, shard by shard (one run at a time: the
     memory of one), in the background, into a folder beside the trees, later moved into a tree
@@ -346,12 +354,10 @@ class Indexing:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
-                    self.failure = BuildError(
-                        f"Pagefind did not finish within {self.limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {self.log}"
-                    )
+                    self.failure = _timed_out(self.limit, self.log)
                     return
                 if code != 0:
-                    self.failure = BuildError(f"Pagefind failed (exit status {code}); its log: {self.log}")
+                    self.failure = _failed(code, self.log)
                     return
         except OSError as error:  # the pages' links: said by finish, in this thread's stead
             self.failure = error
@@ -401,24 +407,28 @@ def _fragment_url(path: Path) -> str:
     return json.loads(b'"' + found.group(1) + b'"')
 
 
-def page_ids(bundle: Path, cache: Path) -> dict[str, list[str]]:
-    """URL -> the ids Pagefind gives its page (its fragment's name) in the bundle's shards.
+def _entry(folder: Path) -> dict:
+    return json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
 
-    Read from the fragments, each once: the ids of earlier calls are kept in ``cache``
+
+def page_ids(bundle: Path, slugs: Iterable[str], cache: Path) -> dict[str, list[str]]:
+    """URL -> the ids Pagefind gives its page (its fragment's name), for the pages of the
+    shards that hold ``slugs``' pages.
+
+    Read from the fragments, each once: ``cache`` keeps each shard's ids from earlier calls
     (fragments are named after their content, so an id always names the same URL)."""
+    shards = [shard["path"] for shard in layout(bundle).get("shards", [])]
     known = cache_file.read(cache)
     known = known if isinstance(known, dict) else {}
-    fresh, ids = {}, {}
-    for shard in layout(bundle).get("shards", []):
-        folder = bundle / shard["path"]
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        for info in entry["languages"].values():
+    ids: dict[str, list[str]] = {}
+    for path in sorted({shards[_spot(slug, len(shards))] for slug in slugs}):
+        folder, before, fresh = bundle / path, known.get(path, {}), {}
+        for info in _entry(folder)["languages"].values():
             for page, *_ in read(folder / f"pagefind.{info['hash']}.pf_meta")[1]:
-                url = known.get(page) or _fragment_url(folder / "fragment" / f"{page}.pf_fragment")
-                fresh[page] = url
-                ids.setdefault(url, []).append(page)
-    if fresh != known:
-        cache_file.write(cache, fresh)
+                fresh[page] = before.get(page) or _fragment_url(folder / "fragment" / f"{page}.pf_fragment")
+                ids.setdefault(fresh[page], []).append(page)
+        known[path] = fresh
+    cache_file.write(cache, known)
     return ids
 
 
@@ -447,6 +457,9 @@ def index_delta(site: Path, edited: list[str], gone: list[str], log: Path, limit
         return False
     earlier = current.get("delta") or {}
     pages = sorted((set(edited) | set(earlier.get("pages", []))) - set(gone))
+    superseded = {*pages, *gone, *earlier.get("pages", [])}
+    if not superseded:  # no entry page changed (a listing did): nothing to find sooner
+        return False
     number = int(earlier.get("number", 0)) + 1
     delta = {"number": number, "pages": pages, "path": None}
     if pages:
@@ -464,20 +477,21 @@ def index_delta(site: Path, edited: list[str], gone: list[str], log: Path, limit
                     check=False,
                 )
         except subprocess.TimeoutExpired:
-            raise BuildError(
-                f"Pagefind did not finish within {limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {log}"
-            ) from None
+            raise _timed_out(limit, log) from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if finished.returncode != 0:
-            raise BuildError(f"Pagefind failed (exit status {finished.returncode}); its log: {log}")
+            raise _failed(finished.returncode, log)
         canonical(output)
         _drop_scripts(output)
         delta["path"] = f"delta-{number}/"
-    ids = page_ids(bundle, cache)
-    delta["weight"] = round(_rare_word_weight(sum(len(found) for found in ids.values()), len(pages)), 3)
-    delta["stale"] = sorted(
-        page for slug in {*pages, *gone, *earlier.get("pages", [])} for page in ids.get(f"/{slug}/", [])
+    ids = page_ids(bundle, superseded, cache)
+    indexed = sum(
+        info["page_count"]
+        for shard in current["shards"]
+        for info in _entry(bundle / shard["path"])["languages"].values()
     )
+    delta["weight"] = round(_rare_word_weight(indexed, len(pages)), 3)
+    delta["stale"] = sorted(page for slug in superseded for page in ids.get(f"/{slug}/", []))
     _write_layout(bundle, {**current, "delta": delta})
     return True
