@@ -36,22 +36,6 @@ def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, 
     return {e.id: known.get(e.id) or Dates(e.added, "") for e in entries if e.id in known or e.added}
 
 
-def _about(entries: list[Entry], vocabularies: Vocabularies) -> defaultdict[str, list[Entry]]:
-    """Territory id -> the entries about it (its own entries, see territories.Reach.split), in
-    the given order. Each entry is looked at once, through the territories that own the places
-    it lists: asking every territory about every entry was 49 checks an entry."""
-    geo = territories.geography(vocabularies)
-    owners: dict[str, list[str]] = defaultdict(list)
-    for term in vocabularies.for_field("territories"):
-        for place in geo.reach(term.id).own:
-            owners[place].append(term.id)
-    about: defaultdict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        for territory in {t for place in set(entry.territories) for t in owners.get(place, ())}:
-            about[territory].append(entry)
-    return about
-
-
 def _order(entry: Entry) -> tuple:
     """Listing order: newest first, then by title (accents and case aside), then id."""
     return (-entry.year, fold(entry.title), entry.id)
@@ -85,7 +69,9 @@ class Catalogue:
                 for value in self.tag_values(entry, dimension):
                     buckets[value].append(entry)
             if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
-                buckets = _about(self.entries, vocabularies)
+                ids = [t.id for t in vocabularies.for_field(dimension)]
+                split = territories.geography(vocabularies).split_each(ids, self.entries)
+                buckets = defaultdict(list, {t: own for t, (own, _) in split.items() if own})
             if dimension == "year":
                 order = sorted(buckets, key=int, reverse=True)
             else:
