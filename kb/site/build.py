@@ -105,11 +105,8 @@ def _whole_plan(
     store was written, when ``ahead`` has them)."""
     entries = source.entries()
     early = ahead.bodies if ahead is not None and not tree.manifest else None
-    with (
-        contextlib.nullcontext(early)
-        if early is not None
-        else bodies_in_workers([] if tree.manifest else entries) as bodies
-    ):
+    pool = contextlib.nullcontext(early) if early is not None else bodies_in_workers([] if tree.manifest else entries)
+    with pool as bodies:
         site = Site(
             Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history),
             config,

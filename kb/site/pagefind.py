@@ -38,9 +38,9 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import accumulate
 from operator import itemgetter
+from pathlib import Path
 from typing import Iterable
 
 from kb import cache as cache_file
@@ -60,7 +60,6 @@ PARALLEL_CHUNKS = 32  # index chunks from which two processes rewrite them (a fe
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 LAYOUT = "kb-search.json"  # in a bundle: its shards (and their keys) and its delta, for search.js
 DATA = ("fragment", "index", "filter")  # Pagefind's folders of content-named files
-_first = itemgetter(0)
 FRAGMENT_URL = re.compile(rb'pagefind_dcd\{"url":"((?:[^"\\]|\\.)*)"')  # a fragment's start
 
 
@@ -93,7 +92,9 @@ def _renumbered(pages: list, number: list[int]) -> list:
     """A word's postings ([page delta, locations, meta locations], page numbers as deltas from
     the previous posting) with the pages renumbered, in the new numbers' order. The postings
     are changed in place: the chunk they come from is rewritten whole."""
-    absolute = sorted(zip(map(number.__getitem__, accumulate(posting[0] for posting in pages)), pages), key=_first)
+    absolute = sorted(
+        zip(map(number.__getitem__, accumulate(posting[0] for posting in pages)), pages), key=itemgetter(0)
+    )
     previous = 0
     for page, posting in absolute:
         posting[0] = page - previous
