@@ -262,7 +262,9 @@ class Project:
         with self.exclusive(), self._space(self.root / ".kb"):
             return self._index(full, search)
 
-    def _index(self, full: bool, search: bool) -> IndexReport:
+    def _index(self, full: bool, search: bool, read_all: Callable[[list[Entry]], None] | None = None) -> IndexReport:
+        """See index. ``read_all`` is given every entry once all are parsed and checked, before
+        the store is written, when this run reads all the files (a store written afresh)."""
         if not self.entries_dir.is_dir():
             raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
         known = {} if full else self.store.file_states()
@@ -290,6 +292,8 @@ class Project:
         problems += self._doi_clashes(entries, set(changes.changed))
         if problems:
             raise Refused(sorted(problems))
+        if read_all is not None and (full or not known):
+            read_all(entries)
         before = self.store.revision()
         after = before
         if changes or full:
@@ -330,10 +334,15 @@ class Project:
         """
         from kb import history
         from kb.site import build as site
-        from kb.site import limits
+        from kb.site import limits, render
 
-        with self.exclusive(), self._space(Path(output or self.site_dir)):
-            self.index(search=False)
+        with (
+            self.exclusive(),
+            self._space(Path(output or self.site_dir)),
+            contextlib.closing(render.BodiesAhead()) as ahead,
+        ):
+            with self._space(self.root / ".kb"):  # as index() says what ran out
+                self._index(False, False, read_all=ahead.start)  # a first build: bodies rendered from here on
             state = self.root / ".kb" / "site"
             source = StoredEntries(self.store, state / "entries.pickle", self._written)
             for warning in limits.check(
@@ -359,6 +368,7 @@ class Project:
                 config=config,
                 search_limit=self.pagefind_timeout,
                 history=dates,
+                ahead=ahead,
             )
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:

@@ -272,9 +272,11 @@ def coverage(entries: Sequence[Entry], vocabularies: Vocabularies) -> Coverage:
     region_ids = set(geo.regions)
     ordered = sorted(entries, key=lambda e: e.id)
 
+    areas = geo.split_each([*geo.communes, *geo.bassins], ordered)
+
     def split(area: str) -> tuple[tuple[str, ...], ...]:
         reach = geo.reach(area)
-        own, broader = reach.split(ordered)
+        own, broader = areas[area]
         regional = [e.id for e in broader if not set(e.territories) & (reach.broader - region_ids)]
         partial = [e.id for e in broader if set(e.territories) & (reach.broader - region_ids)]
         return tuple(e.id for e in own), tuple(regional), tuple(partial)

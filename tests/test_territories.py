@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,26 @@ def test_a_commune_has_its_bassins_and_the_region_as_broader() -> None:
     assert GEO.reach("region").broader == frozenset()
     assert jette.relation(["region", "21010"]) == "own" and jette.relation(["bassin_nord"]) == "broader"
     assert jette.relation(["21009"]) is None
+
+
+@dataclass(frozen=True)
+class Placed:
+    territories: tuple[str, ...]
+
+
+def test_the_entries_of_every_territory_are_split_in_one_pass_as_its_reach_says() -> None:
+    """split_each (the listings and the map's figures, one pass over the entries) gives each
+    territory the entries its Reach calls own, then broader, in the entries' order."""
+    ids = [t.id for t in vocab.load().for_field("territories")]
+    pairs = [(a, b) for a in ids for b in ids if a < b]
+    entries = [Placed(()), Placed(("unknown",)), *(Placed((t,)) for t in ids), *(Placed(p) for p in pairs)]
+    split = GEO.split_each(ids, entries)
+    for territory in ids:
+        reach = GEO.reach(territory)
+        own = [e for e in entries if reach.relation(e.territories) == "own"]
+        broader = [e for e in entries if reach.relation(e.territories) == "broader"]
+        assert split[territory] == (own, broader), territory
+    assert all(split[area][0] and split[area][1] for area in AREAS)
 
 
 @pytest.fixture(scope="module")

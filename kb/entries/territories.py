@@ -23,6 +23,7 @@ SQL, Pagefind's "any" and "none" filters, a list of entries).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence, TypeVar
 
@@ -30,7 +31,7 @@ from kb.entries.vocab import Vocabularies, fold
 
 
 class _Placed(Protocol):
-    """What ``Reach.split`` reads of an entry."""
+    """What ``Geography.split_each`` reads of an entry."""
 
     @property
     def territories(self) -> Iterable[str]: ...
@@ -54,18 +55,6 @@ class Reach:
         if places & self.own:
             return "own"
         return "broader" if places & self.broader else None
-
-    def split(self, entries: Sequence[T]) -> tuple[list[T], list[T]]:
-        """The entries about the territory itself, then the broader ones, each in the given order."""
-        own: list[T] = []
-        broader: list[T] = []
-        for entry in entries:
-            relation = self.relation(entry.territories)
-            if relation == "own":
-                own.append(entry)
-            elif relation == "broader":
-                broader.append(entry)
-        return own, broader
 
 
 class UnknownTerritory(ValueError):
@@ -100,6 +89,30 @@ class Geography:
             whole, shared = self.bassins[territory]
             return Reach(territory, kind, frozenset({territory, *whole}), frozenset({*shared, *self.regions}))
         return Reach(territory, kind, frozenset({territory}), frozenset({*self.bassins_of(territory), *self.regions}))
+
+    def split_each(self, territories: Iterable[str], entries: Sequence[T]) -> dict[str, tuple[list[T], list[T]]]:
+        """For each of the ``territories``: the entries about it, then the broader ones (see
+        Reach), each list in the given order. Each entry is looked at once, through the
+        territories whose reach holds the ids it lists: asking each territory about each
+        entry was 49 checks an entry for the listings."""
+        own_of: dict[str, list[str]] = defaultdict(list)
+        broader_of: dict[str, list[str]] = defaultdict(list)
+        split: dict[str, tuple[list[T], list[T]]] = {}
+        for territory in territories:
+            reach = self.reach(territory)
+            split[territory] = ([], [])
+            for place in reach.own:
+                own_of[place].append(territory)
+            for place in reach.broader:
+                broader_of[place].append(territory)
+        for entry in entries:
+            places = set(entry.territories)
+            own = {t for place in places for t in own_of.get(place, ())}
+            for territory in own:
+                split[territory][0].append(entry)
+            for territory in {t for place in places for t in broader_of.get(place, ())} - own:
+                split[territory][1].append(entry)
+        return split
 
     def reach_all(self, territories: Iterable[str]) -> Reach:
         """Several territories asked for at once: entries about any of them, then around any."""

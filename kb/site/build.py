@@ -44,7 +44,7 @@ from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Site
 from kb.site import render
-from kb.site.render import Progress, bodies_in_workers, render_pages
+from kb.site.render import BodiesAhead, Progress, bodies_in_workers, render_pages
 
 __all__ = ["BuildError", "BuildReport", "Progress", "SearchNotUpdated", "Source", "build"]
 
@@ -90,14 +90,23 @@ class Plan:
 
 
 def _whole_plan(
-    source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config, history: History
+    source: Source,
+    vocabularies: Vocabularies,
+    tree: Tree,
+    state_dir: Path,
+    config: Config,
+    history: History,
+    ahead: BodiesAhead | None = None,
 ) -> Plan:
     """Every page of the site, keyed; those the tree does not hold under the same key are to write.
 
     When the tree holds nothing to keep (a first build, a new design), every body is needed:
-    worker processes render them with Markdown while this one plans the site."""
+    worker processes render them with Markdown while this one plans the site (from before the
+    store was written, when ``ahead`` has them)."""
     entries = source.entries()
-    with bodies_in_workers([] if tree.manifest else entries) as bodies:
+    early = ahead.bodies if ahead is not None and not tree.manifest else None
+    pool = contextlib.nullcontext(early) if early is not None else bodies_in_workers([] if tree.manifest else entries)
+    with pool as bodies:
         site = Site(
             Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history),
             config,
@@ -199,12 +208,14 @@ def build(
     config: Config | None = None,
     search_limit: float = 600.0,
     history: History | None = None,
+    ahead: BodiesAhead | None = None,
 ) -> BuildReport:
     """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
     that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
     the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
     bundle) are removed, so that the space they held is free again: the live site and the
-    last good bundle stay."""
+    last good bundle stay. ``ahead``: the bodies, when the caller started rendering them
+    (BodiesAhead)."""
     output = output.resolve()
     if mount_point(output):
         raise BuildError(
@@ -222,6 +233,7 @@ def build(
             config or Config(),
             search_limit,
             history or History({}),
+            ahead,
         )
     except OSError as error:
         if error.errno in faults.RAN_OUT:
@@ -240,6 +252,7 @@ def _build(
     config: Config,
     search_limit: float,
     history: History,
+    ahead: BodiesAhead | None,
 ) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
@@ -255,7 +268,9 @@ def _build(
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
         plan = (
             None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history)
-        ) or _whole_plan(source, vocabularies, staging, state_dir, config, history)
+        ) or _whole_plan(source, vocabularies, staging, state_dir, config, history, ahead)
+        if ahead is not None:
+            ahead.close()
     report.entries, report.pages = len(plan.outline), plan.total
     report.timings["prepare"] = time.perf_counter() - started
 

@@ -69,15 +69,9 @@ class Catalogue:
                 for value in self.tag_values(entry, dimension):
                     buckets[value].append(entry)
             if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
-                geo = territories.geography(vocabularies)
-                buckets = defaultdict(
-                    list,
-                    {
-                        t.id: own
-                        for t in vocabularies.for_field(dimension)
-                        if (own := geo.reach(t.id).split(self.entries)[0])
-                    },
-                )
+                ids = [t.id for t in vocabularies.for_field(dimension)]
+                split = territories.geography(vocabularies).split_each(ids, self.entries)
+                buckets = defaultdict(list, {t: own for t, (own, _) in split.items() if own})
             if dimension == "year":
                 order = sorted(buckets, key=int, reverse=True)
             else:
@@ -196,7 +190,8 @@ class Catalogue:
         postings: dict[tuple[str, str], list[str]] = defaultdict(list)
         tagsets: dict[str, set[tuple[str, str]]] = {}
         for entry in sorted(self.entries, key=lambda e: (-e.year, e.id)):
-            tags = {(d, v) for d in ("scale", "criteria", "basis", "partners", "territories") for v in entry.tags()[d]}
+            values = entry.tags()
+            tags = {(d, v) for d in ("scale", "criteria", "basis", "partners", "territories") for v in values[d]}
             tags.discard(("territories", "region"))
             tagsets[entry.id] = tags
             for tag in tags:

@@ -81,6 +81,25 @@ def _render_bodies(entries: list[Entry], bounds: tuple[int, int]) -> dict[str, s
     return {e.id: render_body(renderer, e) for e in entries[slice(*bounds)]}
 
 
+class BodiesAhead:
+    """Every entry's body rendered in worker processes from the moment a build has parsed all
+    the entries (kb.project: a store written afresh, as on a first build or in CI), ahead of
+    the whole plan that would start them (see bodies_in_workers). The main process then writes
+    the store, copies the entries and plans the site with the second core busy instead of
+    idle. The plan takes the bodies, or the build stops the workers when it needs none."""
+
+    def __init__(self) -> None:
+        self._pool = contextlib.ExitStack()
+        self.bodies: Iterable[dict[str, str]] | None = None
+
+    def start(self, entries: list[Entry]) -> None:
+        self.bodies = self._pool.enter_context(bodies_in_workers(entries))
+
+    def close(self) -> None:
+        """Stop the workers (at once if their bodies were taken, else after their current task)."""
+        self._pool.close()
+
+
 @contextlib.contextmanager
 def bodies_in_workers(entries: list[Entry]) -> Iterator[Iterable[dict[str, str]]]:
     """Render the entries' bodies in worker processes while the caller goes on (the whole
