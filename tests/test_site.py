@@ -378,6 +378,51 @@ def test_a_metadata_edit_rebuilds_what_shows_it_and_equals_a_clean_build(sqlite_
     assert len(report.written) < report.pages / 3
 
 
+DOWNLOADS = ("export/kb.bib", "export/kb.ris", "export/kb.json", "data/kb.sqlite", "data/kb.csv", "data/kb.json")
+
+
+def test_after_a_title_edit_the_pages_go_live_before_the_downloads(sqlite_project):
+    sqlite_project.build(search=False)
+    site = sqlite_project.site_dir
+    before = tree_digest(site)
+    METADATA_EDITS["title"](sqlite_project.entries_dir)
+    seen = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "downloads" and not done:
+            page = (site / "fr" / "entries" / "barometre-social-2023" / "index.html").read_text(encoding="utf-8")
+            now = tree_digest(site)
+            seen.append(("Zéro baromètre" in page, all(now[path] == before[path] for path in DOWNLOADS)))
+
+    report = sqlite_project.build(search=False, progress=progress)
+    assert seen == [(True, True)]
+    assert set(DOWNLOADS) <= set(report.written) and "downloads" in report.timings
+    assert "Zéro baromètre" in (site / "export" / "kb.bib").read_text(encoding="utf-8")
+    assert not site.with_name(".site.downloads").exists()
+
+
+def test_a_build_killed_before_the_downloads_follow_leaves_them_whole(tmp_path, entries_dir):
+    """Killed once the pages are live: the downloads are the previous ones, each file whole;
+    the next build brings them up to date."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
+    subprocess.run(command, cwd=tmp_path, check=True)
+    old = tree_digest(tmp_path / "site")
+    METADATA_EDITS["title"](entries_dir)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    new = tree_digest(reference / "site")
+
+    killed_at("downloads", command, tmp_path)
+    now = tree_digest(tmp_path / "site")
+    assert {path: now[path] for path in DOWNLOADS} == {path: old[path] for path in DOWNLOADS}
+    assert {path: d for path, d in now.items() if path not in DOWNLOADS} == {
+        path: d for path, d in new.items() if path not in DOWNLOADS
+    }
+    subprocess.run(command, cwd=tmp_path, check=True)
+    assert tree_digest(tmp_path / "site") == new
+
+
 def test_many_edits_key_the_whole_site(sqlite_project):
     from kb.site import build
 

@@ -299,6 +299,7 @@ def build(
     except OSError as error:
         if error.errno in faults.RAN_OUT:
             discard(output.with_name(f".{output.name}.next"), state_dir)
+            shutil.rmtree(output.with_name(f".{output.name}.downloads"), ignore_errors=True)
             shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
         raise
 
@@ -347,7 +348,11 @@ def _build(
     # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
     # them while the other pages are written, with the bodies rendered for the French pages.
     first = [page for page in plan.pages if page.path.startswith(INDEXED_PAGES)]
-    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES)]
+    # After a metadata edit the whole-inventory downloads take longer than the pages showing
+    # it: when a live site has those pages, they go live first and the downloads follow.
+    later = [page for page in plan.pages if page.weight > 1] if _few(plan, output) else []
+    held = {page.path for page in later}
+    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES) and page.path not in held]
     indexing = None
     staging.start_writing()
     edited = [slug for page in first if (slug := _entry_slug(page.path))]
@@ -398,8 +403,12 @@ def _build(
         output.parent.mkdir(parents=True, exist_ok=True)
         os.rename(back, output)
     report.live = time.perf_counter() - began
+    staging.moved(output)
+    if later:
+        started = time.perf_counter()
+        _follow(staging, later, plan.site, progress, report)
+        report.timings["downloads"] = time.perf_counter() - started
     if pages_first:
-        staging.moved(output)
         parts = _shards(staging, config.search_shard_size, plan.site.design)
         report.timings["search"] = _index_live(
             staging, work, search_key, parts, (edited, gone), progress, search_limit, report
@@ -407,6 +416,35 @@ def _build(
     else:
         report.searchable = report.live
     return report
+
+
+def _few(plan: Plan, output: Path) -> bool:
+    """Whether the plan writes few pages into a site that is live: then they go live first."""
+    return output.is_dir() and len(plan.pages) < render.PARALLEL_FROM
+
+
+def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None, report: BuildReport) -> None:
+    """Bring the live site's whole-inventory downloads up to date after its pages: each is
+    written beside the site, then renamed over its old copy, so that a reader gets either file
+    whole (the live site shares the old one with the other tree through a hard link, and keeps
+    it). Killed on the way, the live tree's manifest still names the old copies: the next build
+    sees the new ones as changed files and writes them again."""
+    side = live.path.with_name(f".{live.path.name}.downloads")
+    shutil.rmtree(side, ignore_errors=True)
+    if progress:
+        progress("downloads", 0, len(later))
+    rows = list(render_pages(later, side, site, None))
+    pause("downloads")
+    for path, row in rows:
+        target = live.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(side / path, target)
+        live.manifest[path] = row
+        report.written.append(path)
+    shutil.rmtree(side, ignore_errors=True)
+    live.save()
+    if progress:
+        progress("downloads", len(later), len(later))
 
 
 def _index_live(
