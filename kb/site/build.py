@@ -186,7 +186,7 @@ def _metadata_plan(
     listings = {unit for i in changed for row in (before.get(i), outline.get(i)) if row for unit in row[3].split("\n")}
     scope = Scope(frozenset(changed | linked), frozenset(listings - {""}))
     pages = list(site.pages(scope))
-    units = {unit for unit, *_ in site.listings("fr")}
+    units = {unit for unit, *_ in site.listings(None)}
     kept = [path for path in tree.manifest if _out_of(scope, path, outline, units)]
     pages.extend(site.sitemaps([*kept, *(page.path for page in pages)]))
     produced = {*kept, *(page.path for page in pages)}

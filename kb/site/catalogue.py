@@ -65,13 +65,14 @@ class Catalogue:
         self.values: dict[str, dict[str, list[Entry]]] = {}
         for dimension in BROWSE:
             buckets: dict[str, list[Entry]] = defaultdict(list)
-            for entry in self.entries:
-                for value in self.tag_values(entry, dimension):
-                    buckets[value].append(entry)
             if dimension == "territories":  # a territory lists the entries about it (kb.entries.territories)
                 ids = [t.id for t in vocabularies.for_field(dimension)]
                 split = territories.geography(vocabularies).split_each(ids, self.entries)
                 buckets = defaultdict(list, {t: own for t, (own, _) in split.items() if own})
+            else:
+                for entry in self.entries:
+                    for value in self.tag_values(entry, dimension):
+                        buckets[value].append(entry)
             if dimension == "year":
                 order = sorted(buckets, key=int, reverse=True)
             else:
@@ -108,11 +109,15 @@ class Catalogue:
 
     @staticmethod
     def tag_values(entry: Entry, dimension: str) -> tuple[str, ...]:
-        return (str(entry.year),) if dimension == "year" else entry.tags()[dimension]
+        """``entry.tags()[dimension]``, or its year: without making the dict, as the catalogue
+        asks for every entry and dimension."""
+        if dimension == "year":
+            return (str(entry.year),)
+        return (getattr(entry, dimension),) if dimension in ("type", "language") else getattr(entry, dimension)
 
     def latest(self, n: int = 10) -> list[Entry]:
         """The entries added last (by the repository's history, else their ``added`` field)."""
-        return sorted(self.entries, key=lambda e: (self.added(e.id), e.year, e.id), reverse=True)[:n]
+        return heapq.nlargest(n, self.entries, key=lambda e: (self.added(e.id), e.year, e.id))
 
     def added(self, entry_id: str) -> str:
         dates = self.dates.get(entry_id)

@@ -434,36 +434,48 @@ class Site:
             if scope is None or entry.id in scope.entries:
                 yield self.entry_page(entry, lang)
 
-    def listings(self, lang: str, every: bool = False) -> Iterator[tuple[str, list[Entry], str, int, tuple]]:
-        """Every list of entries the site pages through: (unit, its entries, title, depth,
-        breadcrumbs); its pages are ``{lang}/{unit}/index.html`` and ``{lang}/{unit}/page/N/``.
-        A map area's entries are listed apart only past PAGE_SIZE (its own page shows the
-        first ones); ``every`` yields those lists too, as an entry belongs to them (placements)."""
+    def listings(self, lang: str | None, every: bool = False) -> Iterator[tuple[str, list[Entry], str, int, tuple]]:
+        """Every list of entries the site pages through: (unit, its entries, title in ``lang``,
+        depth, breadcrumbs); its pages are ``{lang}/{unit}/index.html`` and
+        ``{lang}/{unit}/page/N/``. Without ``lang``, no titles (only the units are wanted). A map
+        area's entries are listed apart only past PAGE_SIZE (its own page shows the first ones);
+        ``every`` yields those lists too, as an entry belongs to them (see placements)."""
         c = self.catalogue
-        yield "entries", c.entries, i18n.t(lang, "all"), 2, ()
+
+        def title(key: str, **values: str) -> str:
+            return i18n.t(lang, key, **values) if lang else ""
+
+        def label(dimension: str, value: str) -> str:
+            return self.label(dimension, value, lang) if lang else ""
+
+        yield "entries", c.entries, title("all"), 2, ()
         for dimension, values in c.values.items():
             for value, entries in values.items():
-                title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
-                yield f"{dimension}/{value}", entries, title, 3, ((dimension, value),)
+                yield (
+                    f"{dimension}/{value}",
+                    entries,
+                    title("entries_with", value=label(dimension, value)),
+                    3,
+                    ((dimension, value),),
+                )
         for (scale, criterion), entries in sorted(c.matrix_cells.items()):
-            title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
-            yield f"matrix/{scale}/{criterion}", entries, title, 4, ()
+            name = f"{label('scale', scale)} × {label('criteria', criterion)}" if lang else ""
+            yield f"matrix/{scale}/{criterion}", entries, name, 4, ()
         for (scale, basis), entries in sorted(c.basis_cells.items()):
-            title = f"{self.label('scale', scale, lang)} × {self.label('basis', basis, lang)}"
-            yield f"matrix/basis/{scale}/{basis}", entries, title, 5, ()
+            name = f"{label('scale', scale)} × {label('basis', basis)}" if lang else ""
+            yield f"matrix/basis/{scale}/{basis}", entries, name, 5, ()
         for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
-            name = self.label("territories", area.id, lang)
             for part, ids in (("local", area.local), ("partial", area.partial)):
                 if every or len(ids) > PAGE_SIZE:
-                    title = f"{name} · {i18n.t(lang, 'area_' + part)}"
-                    yield f"map/{area.id}/{part}", [c.by_id[i] for i in ids], title, 4, ()
+                    name = f"{label('territories', area.id)} · {title('area_' + part)}" if lang else ""
+                    yield f"map/{area.id}/{part}", [c.by_id[i] for i in ids], name, 4, ()
 
     def placements(self, ids: set[str] | None = None) -> dict[str, str]:
         """Entry id -> the listings it is in (``listings`` units, one a line), for these
         entries or all: a tree keeps them in its outline, so that after an edit the listings
         an entry was in are known without the entries as they were."""
         units: dict[str, list[str]] = {i: [] for i in (ids if ids is not None else self.catalogue.by_id)}
-        for unit, entries, *_ in self.listings("fr", every=True):
+        for unit, entries, *_ in self.listings(None, every=True):
             for entry in entries:
                 if entry.id in units:
                     units[entry.id].append(unit)
