@@ -42,7 +42,7 @@ from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 from kb.faults import pause
 from kb.history import History
-from kb.site.catalogue import Catalogue, fingerprint, unpacked
+from kb.site.catalogue import Catalogue, Row, fingerprint, lists, unpacked
 from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Scope, Site
@@ -89,7 +89,7 @@ class Plan:
     kind: str  # BuildReport.plan
     site: Site
     pages: list[Page]  # to write
-    outline: dict[str, tuple[str, str, str, str]]  # the tree's outline once they are written
+    outline: dict[str, Row]  # the tree's outline once they are written
     produced: set[str] | None = None  # every file of the site, when the whole site was planned
     total: int = 0  # files in the site
 
@@ -113,7 +113,7 @@ def _whole_plan(
     pool = contextlib.nullcontext(early) if early is not None else bodies_in_workers([] if tree.manifest else entries)
     with pool as bodies:
         site = Site(
-            Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history),
+            Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history, known=tree.outline),
             config,
             compiled=state_dir / "templates",
             known=tree.outline,
@@ -175,19 +175,20 @@ def _metadata_plan(
     changed |= before.keys() - digests.keys()
     if len(changed) > FEW_CHANGES:
         return None
-    catalogue = Catalogue(source.entries(), vocabularies, cache=state_dir / "derived.pickle", history=history)
+    catalogue = Catalogue(
+        source.entries(), vocabularies, cache=state_dir / "derived.pickle", history=history, known=before
+    )
     site = Site(catalogue, config, compiled=state_dir / "templates", known=before)
     outline = site.outline()
     linked = {
         i
-        for i, (_, _, related, _) in outline.items()
-        if i not in before or related != before[i][2] or any(other in changed for other, _ in catalogue.related[i])
+        for i, (_, _, related, *_) in outline.items()
+        if i not in before or related != before[i][2] or lists(related, changed)
     }
     listings = {unit for i in changed for row in (before.get(i), outline.get(i)) if row for unit in row[3].split("\n")}
     scope = Scope(frozenset(changed | linked), frozenset(listings - {""}))
     pages = list(site.pages(scope))
-    units = {unit for unit, *_ in site.listings(None)}
-    kept = [path for path in tree.manifest if _out_of(scope, path, outline, units)]
+    kept = _left_as_they_are(tree.manifest, scope, outline, {unit for unit, *_ in site.listings(None)})
     pages.extend(site.sitemaps([*kept, *(page.path for page in pages)]))
     produced = {*kept, *(page.path for page in pages)}
     todo = [page for page in pages if not tree.current(page.path, page.key)]
@@ -197,15 +198,21 @@ def _metadata_plan(
 _LISTING_PAGE = re.compile(r"(?P<lang>[a-z]+)/(?P<unit>.+?)(?:/page/[0-9]+)?/index\.html")
 
 
-def _out_of(scope: Scope, path: str, outline: dict[str, tuple[str, str, str, str]], units: set[str]) -> bool:
-    """Whether ``path`` is the page of an entry or a listing that ``scope`` leaves as it is."""
-    match = _LISTING_PAGE.fullmatch(path)
-    if not match or match["lang"] not in i18n.UI_LANGS:
-        return False
-    unit = match["unit"]
-    if unit.startswith("entries/") and "/" not in unit[8:]:
-        return unit[8:] in outline and unit[8:] not in scope.entries
-    return unit in units and unit not in scope.listings
+def _left_as_they_are(paths: Iterable[str], scope: Scope, outline: dict[str, Row], units: set[str]) -> list[str]:
+    """The ``paths`` that are pages of entries (in ``outline``) or listings (``units``) that
+    ``scope`` leaves as they are."""
+    entries = {f"{lang}/entries/{i}/index.html" for lang in i18n.UI_LANGS for i in outline.keys() - scope.entries}
+    listings = units - scope.listings
+    return [
+        path
+        for path in paths
+        if path in entries
+        or (
+            (match := _LISTING_PAGE.fullmatch(path)) is not None
+            and match["lang"] in i18n.UI_LANGS
+            and match["unit"] in listings
+        )
+    ]
 
 
 def _entry_slug(path: str) -> str | None:
@@ -220,7 +227,7 @@ def _shards(tree: Tree, size: int, design: str) -> list[Shard]:
     return shards(pages, size, design)
 
 
-def _search_key(site: Site, outline: dict[str, tuple[str, str, str, str]], history: str) -> str:
+def _search_key(site: Site, outline: dict[str, Row], history: str) -> str:
     """What the French entry pages show: the design, every entry's text and metadata, and dates."""
     return fingerprint(
         site.design, history, sorted((i, digest, metadata) for i, (digest, metadata, *_) in outline.items())

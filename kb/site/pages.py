@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, fingerprint, packed, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, packed, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -77,7 +77,7 @@ class Site:
         catalogue: Catalogue,
         config: Config | None = None,
         compiled: Path | None = None,
-        known: dict[str, tuple[str, str, str, str]] | None = None,
+        known: dict[str, Row] | None = None,
     ):
         """``compiled``: a folder keeping the templates compiled between builds (see _templates);
         ``known``: the outline of a tree built before (see outline)."""
@@ -405,7 +405,7 @@ class Site:
             extra={"latest": latest, "counts": counts, "total": len(c.entries)},
         )
         yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,), extra={"counts": counts})
-        news = c.news()
+        news = c.news
         yield self._page(
             f"{lang}/news/index.html",
             "news.html",
@@ -493,27 +493,30 @@ class Site:
             extra={"entry": entry, "related": related, "indexed": lang == "fr"},
         )
 
-    def outline(self) -> dict[str, tuple[str, str, str, str]]:
-        """Entry id -> (digest, metadata key, related entries packed as text, placements): what
-        a tree was built from.
+    def outline(self) -> dict[str, Row]:
+        """Entry id -> (digest, metadata key, related entries packed as text, placements, folded
+        title, card key): what a tree was built from (see catalogue.Row).
 
         The pages of other entries (listings, related links, figures, downloads) show an
         entry's metadata only, never its body; so when no entry's metadata changed since a
         tree was built, only the changed entries' own pages need writing, and when a few
         entries' metadata changed, only the listings they were and are in (see build)."""
         c = self.catalogue
-        placed = self.placements({e.id for e in c.entries if self._known(e) is None})
+        known = {e.id: row for e in c.entries if (row := self._known(e))}
+        placed = self.placements({e.id for e in c.entries if e.id not in known})
         return {
             e.id: (
                 e.digest,
-                self._export_key(e),
+                known[e.id][1] if e.id in known else self._export_key(e),
                 packed(c.related[e.id]),
-                known[3] if (known := self._known(e)) else placed[e.id],
+                known[e.id][3] if e.id in known else placed[e.id],
+                c.order[e.id][1],
+                c.cards[e.id],
             )
             for e in c.entries
         }
 
-    def _known(self, entry: Entry) -> tuple[str, str, str, str] | None:
+    def _known(self, entry: Entry) -> Row | None:
         """The entry's row in the outline the site was given (``known``), when its file is the
         same: its metadata key and placements follow from its file alone, so they serve again."""
         row = self.known.get(entry.id)
