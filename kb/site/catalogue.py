@@ -37,6 +37,8 @@ def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, 
     return {e.id: known.get(e.id) or Dates(e.added, "") for e in entries if e.id in known or e.added}
 
 
+Related = dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]  # entry id -> (other id, shared tags)...
+
 # What a tree was built from, per entry (Site.outline): its file's digest, its metadata key, its
 # related entries packed as text, its listings, its folded title and its card's key. All but the
 # related entries follow from the entry's file alone.
@@ -96,7 +98,7 @@ class Catalogue:
                 known = [t.id for t in vocabularies.for_field(dimension)]
                 order = [v for v in known if v in buckets]
             self.values[dimension] = {v: buckets[v] for v in order}
-        self.related, self.figures = self._cached_derived(cache) if cache else self._derived()
+        self.related, self.figures, self.packed = self._cached_derived(cache) if cache else self._derived()
         self.cards = {
             e.id: row[CARD] if (row := before.get(e.id)) and row[DIGEST] == e.digest else fingerprint(self._card(e))
             for e in self.entries
@@ -181,16 +183,18 @@ class Catalogue:
             entry.translations,
         )
 
-    def _derived(self) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
-        return self._related(), stats.summary(self.entries, self.vocabularies)
+    def _derived(self) -> tuple[Related, stats.Summary, dict[str, str]]:
+        """Related entries, figures, and the related entries packed for a tree's outline (see
+        packed: made once with them, not by every build)."""
+        related = self._related()
+        return related, stats.summary(self.entries, self.vocabularies), {i: packed(r) for i, r in related.items()}
 
-    def _cached_derived(
-        self, cache: Path
-    ) -> tuple[dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]], stats.Summary]:
+    def _cached_derived(self, cache: Path) -> tuple[Related, stats.Summary, dict[str, str]]:
         """Related entries and figures, kept in ``cache`` between builds: they depend on the
         entries' ids, years, types, languages and tags alone (and on the vocabularies), so
         editing a text or a title does not recompute them."""
         key = fingerprint(
+            "related, figures, packed",
             SITE_VERSION,
             RELATED,
             RARE_VALUES,
@@ -208,7 +212,7 @@ class Catalogue:
         cache_file.write(cache, (key, derived))
         return derived
 
-    def _related(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+    def _related(self) -> Related:
         """For each entry, up to RELATED others sharing its rarest scales, criteria, bases, partners and
         territories (a shared value weighs more the fewer entries have it), newest first on a tie.
         Only the entry's rarest values are followed, so the cost stays linear on a large inventory."""

@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, packed, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -508,7 +508,7 @@ class Site:
             e.id: (
                 e.digest,
                 known[e.id][1] if e.id in known else self._export_key(e),
-                packed(c.related[e.id]),
+                c.packed[e.id],
                 known[e.id][3] if e.id in known else placed[e.id],
                 c.order[e.id][1],
                 c.cards[e.id],
