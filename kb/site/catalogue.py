@@ -255,10 +255,13 @@ def packed(related: list[tuple[str, tuple[tuple[str, str], ...]]]) -> str:
 
 
 def unpacked(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-    return [
-        (other, tuple(tuple(pair.split("=", 1)) for pair in shared.split(",") if pair))  # type: ignore[misc]
-        for other, _, shared in (part.partition("|") for part in text.split(";") if part)
-    ]
+    related = []
+    for part in filter(None, text.split(";")):
+        other, _, shared = part.partition("|")
+        related.append(
+            (other, tuple((d, v) for d, _, v in (pair.partition("=") for pair in shared.split(",") if pair)))
+        )
+    return related
 
 
 def lists(text: str, ids: set[str]) -> bool:
