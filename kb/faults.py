@@ -48,7 +48,8 @@ def _sqlite_full(error: sqlite3.Error) -> bool:
 def pause(phase: str) -> None:
     """Test-only: when KB_TEST_PAUSE names ``phase``, say so on stderr and wait to be killed.
     The tests kill a build at known points ("pages": half the pages written, "swap": all
-    written, not yet live, "search": Pagefind running) instead of at a guessed moment."""
+    written, not yet live, "downloads": the pages live, the downloads not yet, "search": Pagefind
+    running) instead of at a guessed moment."""
     if os.environ.get(PAUSE) != phase:
         return
     print(f"kb: paused at {phase} ({PAUSE})", file=sys.stderr, flush=True)

@@ -66,7 +66,7 @@ The disk on this VM is slow and erratic with many small files: compare ``shm`` (
 with ``disk``, and read ratios against MkDocs timed in the same run rather than absolute times.
 
 ``--profile`` runs cProfile (``WORKERS = 1``) over one in-process full build of the largest size,
-then over one rebuild after a body edit, and prints a summary per component (Jinja, Markdown,
+then over one rebuild after a body edit and one after a title edit, and prints a summary per component (Jinja, Markdown,
 nh3, biblio, writes...), the cumulative time of key functions and the top functions. It counts
 CPU time of the build process (``time.process_time``), so other processes do not inflate it;
 Pagefind, a child process, appears as ``search`` in the build's timings. The ``.pstats`` files
@@ -315,6 +315,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 searchable=report.searchable,
                 written=len(report.written),
                 timings=dict(report.timings),
+                plan=report.plan,
             )
             return run
 
@@ -339,7 +340,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
             say(f"      pages live after {live:.2f}s" + (f", searchable after {searchable:.2f}s" if searchable else ""))
         if "written" in run.extra:
             say(
-                f"      {run.extra['written']} files written; "
+                f"      {run.extra['written']} files written ({run.extra['plan']} plan); "
                 + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items())
             )
     return results
@@ -737,7 +738,8 @@ KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
 
 def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
     """cProfile, with WORKERS = 1, one in-process full build (index + site), then one rebuild
-    after a body edit (the staging tree made by a first, unprofiled rebuild)."""
+    after a body edit (the staging tree made by a first, unprofiled rebuild), then one after a
+    title edit (the other tree first brought up to date, unprofiled)."""
     from kb import workers
 
     saved, workers.WORKERS = workers.WORKERS, 1
@@ -750,6 +752,10 @@ def profile_build(work: Workdir, top: int, folder: Path) -> dict[str, Any]:
         work.edit("body")
         say("  rebuild after a body edit:")
         results["rebuild"] = _profiled(work, folder / f"profile-{len(work.corpus)}-rebuild.pstats", top // 2)
+        _profiled(work, None, 0)  # the other tree catches up the body edit
+        work.edit("title")
+        say("  rebuild after a title edit:")
+        results["title"] = _profiled(work, folder / f"profile-{len(work.corpus)}-title.pstats", top // 2)
     finally:
         workers.WORKERS = saved
     return results

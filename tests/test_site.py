@@ -327,6 +327,112 @@ def test_editing_a_title_rewrites_the_pages_that_show_it(sqlite_project):
     assert (unrelated in written) == mentions
 
 
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Edits that change what other pages show: each one rebuilds from the listings and related
+# entries the tree's outline names (kb.site.build._metadata_plan).
+METADATA_EDITS = {
+    "title": lambda d: _edit(d / "barometre-social-2023.md", 'title: "Baromètre', 'title: "Zéro baromètre'),
+    "tag added": lambda d: _edit(
+        d / "barometre-social-2023.md", "territories: [region]", 'territories: [region, "21004", bassin_nord]'
+    ),
+    "tag removed": lambda d: _edit(
+        d / "bruzel-eerstelijnszone.md", "scale: [eerstelijnszone, region]", "scale: [eerstelijnszone]"
+    ),
+    "year": lambda d: _edit(d / "edrlr-espace-developpement-renforce-logement.md", "year: 2002", "year: 2025"),
+    "entry removed": lambda d: (d / "edrlr-espace-developpement-renforce-logement.md").unlink(),
+    "entry added": lambda d: make_entry(d, "aaa-nouvelle-etude", MINIMAL + 'territories: ["21004"]\n'),
+    "two at once": lambda d: (
+        _edit(d / "bruzel-eerstelijnszone.md", 'title: "BruZEL', 'title: "Aa BruZEL'),
+        (d / "barometre-social-2023.md").unlink(),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", METADATA_EDITS)
+def test_a_metadata_edit_rebuilds_what_shows_it_and_equals_a_clean_build(sqlite_project, tmp_path, monkeypatch, edit):
+    """Both trees (one build behind each other), with listings of five entries a page, so that
+    an edit moves entries across pages and the map's areas get listings of their own."""
+    from kb.site import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
+    sqlite_project.build(search=False)
+    sqlite_project.build(search=False)  # both trees made: the next builds start from one of them
+    site = sqlite_project.site_dir
+    before = tree_digest(site)
+    METADATA_EDITS[edit](sqlite_project.entries_dir)
+    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
+    clean.build(search=False)
+    clean.close()
+    expected = tree_digest(clean.site_dir)
+    for tree in ("the other tree", "the tree one build behind"):
+        report = sqlite_project.build(search=False)
+        assert report.plan == "metadata", tree
+        assert tree_digest(site) == expected, tree
+    changed = {path for path, digest in expected.items() if before.get(path) != digest}
+    assert changed <= set(report.written)
+    assert len(report.written) < report.pages / 3
+
+
+DOWNLOADS = ("export/kb.bib", "export/kb.ris", "export/kb.json", "data/kb.sqlite", "data/kb.csv", "data/kb.json")
+
+
+def test_after_a_title_edit_the_pages_go_live_before_the_downloads(sqlite_project):
+    sqlite_project.build(search=False)
+    site = sqlite_project.site_dir
+    before = tree_digest(site)
+    METADATA_EDITS["title"](sqlite_project.entries_dir)
+    seen = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "downloads" and not done:
+            page = (site / "fr" / "entries" / "barometre-social-2023" / "index.html").read_text(encoding="utf-8")
+            now = tree_digest(site)
+            seen.append(("Zéro baromètre" in page, all(now[path] == before[path] for path in DOWNLOADS)))
+
+    report = sqlite_project.build(search=False, progress=progress)
+    assert seen == [(True, True)]
+    assert set(DOWNLOADS) <= set(report.written) and "downloads" in report.timings
+    assert "Zéro baromètre" in (site / "export" / "kb.bib").read_text(encoding="utf-8")
+    assert not site.with_name(".site.downloads").exists()
+
+
+def test_a_build_killed_before_the_downloads_follow_leaves_them_whole(tmp_path, entries_dir):
+    """Killed once the pages are live: the downloads are the previous ones, each file whole;
+    the next build brings them up to date."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
+    subprocess.run(command, cwd=tmp_path, check=True)
+    old = tree_digest(tmp_path / "site")
+    METADATA_EDITS["title"](entries_dir)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    new = tree_digest(reference / "site")
+
+    killed_at("downloads", command, tmp_path)
+    now = tree_digest(tmp_path / "site")
+    assert {path: now[path] for path in DOWNLOADS} == {path: old[path] for path in DOWNLOADS}
+    assert {path: d for path, d in now.items() if path not in DOWNLOADS} == {
+        path: d for path, d in new.items() if path not in DOWNLOADS
+    }
+    subprocess.run(command, cwd=tmp_path, check=True)
+    assert tree_digest(tmp_path / "site") == new
+
+
+def test_many_edits_key_the_whole_site(sqlite_project):
+    from kb.site import build
+
+    sqlite_project.build(search=False)
+    sqlite_project.build(search=False)
+    for path in sorted(sqlite_project.entries_dir.glob("*.md"))[: build.FEW_CHANGES + 1]:
+        path.write_text(re.sub(r'^(title: "?)', r"\1Z", path.read_text(encoding="utf-8"), count=1, flags=re.M))
+    assert sqlite_project.build(search=False).plan == "whole"
+
+
 def test_removed_entry_pages_disappear(sqlite_project):
     sqlite_project.build()
     (sqlite_project.entries_dir / "edrlr-espace-developpement-renforce-logement.md").unlink()

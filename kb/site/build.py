@@ -10,8 +10,10 @@ How a build stays atomic and cheap:
   of every file it holds (with its size and mtime, to notice tampering), so a page whose key did
   not change in that tree is neither rendered nor written. Changing one entry's metadata
   rewrites its two pages (FR, NL), its neighbours' "related" lists and the listings it appears
-  in; changing texts only rewrites the changed entries' pages, found without keying the rest
-  (see Site.outline).
+  in; changing texts only rewrites the changed entries' pages. Only after many changes is
+  every page keyed: after a few metadata edits, the pages that can show them are, found from
+  the tree's outline (_metadata_plan); after text edits, the edited entries' own pages
+  (_quick_plan; see Site.outline).
 - Pagefind writes each bundle into a folder of its own, moved into a tree in one rename: after
   a few changes the new pages go live first, and the new bundle follows (see build).
 - Output is deterministic: no clock, stable orders, so two builds of the same entries are
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -39,10 +42,10 @@ from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 from kb.faults import pause
 from kb.history import History
-from kb.site.catalogue import Catalogue, fingerprint, unpacked
+from kb.site.catalogue import Catalogue, Row, fingerprint, lists, unpacked
 from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
-from kb.site.pages import Page, Site
+from kb.site.pages import Page, Scope, Site
 from kb.site import render
 from kb.site.render import BodiesAhead, Progress, bodies_in_workers, render_pages
 
@@ -59,6 +62,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     live: float = 0.0  # seconds until the new pages were live (the search bundle may follow)
     searchable: float = 0.0  # seconds until they were searchable (with a delta, before the whole bundle)
+    plan: str = ""  # how the pages to write were found: "texts", "metadata" or "whole" (see _build)
 
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
@@ -82,9 +86,10 @@ class Source(Protocol):
 class Plan:
     """What a build writes into its tree."""
 
+    kind: str  # BuildReport.plan
     site: Site
     pages: list[Page]  # to write
-    outline: dict[str, tuple[str, str, str]]  # the tree's outline once they are written
+    outline: dict[str, Row]  # the tree's outline once they are written
     produced: set[str] | None = None  # every file of the site, when the whole site was planned
     total: int = 0  # files in the site
 
@@ -108,16 +113,17 @@ def _whole_plan(
     pool = contextlib.nullcontext(early) if early is not None else bodies_in_workers([] if tree.manifest else entries)
     with pool as bodies:
         site = Site(
-            Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history),
+            Catalogue(entries, vocabularies, cache=state_dir / "derived.pickle", history=history, known=tree.outline),
             config,
             compiled=state_dir / "templates",
+            known=tree.outline,
         )
         pages = list(site.pages())
         pages.extend(site.sitemaps([page.path for page in pages]))
         todo = [page for page in pages if not tree.current(page.path, page.key)]
         for rendered in bodies:
             site.keep_bodies(rendered)
-    return Plan(site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
+    return Plan("whole", site, todo, site.outline(), {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 
 def _quick_plan(
@@ -140,11 +146,73 @@ def _quick_plan(
         outline[entry.id] = (entry.digest, *outline[entry.id][1:])
     pages = [site.entry_page(site.catalogue.by_id[i], lang) for i in changed for lang in i18n.UI_LANGS]
     return Plan(
+        "texts",
         site,
         [page for page in pages if not tree.current(page.path, page.key)],
         outline,
         total=len(tree.manifest) - (SEARCH_MARK in tree.manifest),
     )
+
+
+FEW_CHANGES = 100  # entries changed since the tree was built, above which the whole site is keyed
+
+
+def _metadata_plan(
+    source: Source, vocabularies: Vocabularies, tree: Tree, state_dir: Path, config: Config, history: History
+) -> Plan | None:
+    """After a few entries changed what other pages show (a title, a tag, a year; added or
+    removed): the pages that can show them, keyed, and those whose key changed to write. They
+    are the changed entries' own pages, the listings they were in (from the tree's outline)
+    and are in, the pages of the entries whose related entries are or were among them, and
+    the pages that are neither entry pages nor listings (home, feeds, figures, downloads,
+    sitemap). Every other page is as the tree holds it: it shows no changed entry. None
+    when the tree's outline cannot tell (another history, many changes)."""
+    digests = source.digests()
+    before = tree.outline
+    if not before or tree.history != history.key:
+        return None
+    changed = {i for i, digest in digests.items() if i not in before or before[i][0] != digest}
+    changed |= before.keys() - digests.keys()
+    if len(changed) > FEW_CHANGES:
+        return None
+    catalogue = Catalogue(
+        source.entries(), vocabularies, cache=state_dir / "derived.pickle", history=history, known=before
+    )
+    site = Site(catalogue, config, compiled=state_dir / "templates", known=before)
+    outline = site.outline()
+    linked = {
+        i
+        for i, (_, _, related, *_) in outline.items()
+        if i not in before or related != before[i][2] or lists(related, changed)
+    }
+    listings = {unit for i in changed for row in (before.get(i), outline.get(i)) if row for unit in row[3].split("\n")}
+    scope = Scope(frozenset(changed | linked), frozenset(listings - {""}))
+    pages = list(site.pages(scope))
+    kept = _left_as_they_are(tree.manifest, scope, outline, {unit for unit, *_ in site.listings(None)})
+    pages.extend(site.sitemaps([*kept, *(page.path for page in pages)]))
+    produced = {*kept, *(page.path for page in pages)}
+    todo = [page for page in pages if not tree.current(page.path, page.key)]
+    return Plan("metadata", site, todo, outline, produced | {SEARCH_MARK}, len(produced))
+
+
+_LISTING_PAGE = re.compile(r"(?P<lang>[a-z]+)/(?P<unit>.+?)(?:/page/[0-9]+)?/index\.html")
+
+
+def _left_as_they_are(paths: Iterable[str], scope: Scope, outline: dict[str, Row], units: set[str]) -> list[str]:
+    """The ``paths`` that are pages of entries (in ``outline``) or listings (``units``) that
+    ``scope`` leaves as they are."""
+    entries = {f"{lang}/entries/{i}/index.html" for lang in i18n.UI_LANGS for i in outline.keys() - scope.entries}
+    listings = units - scope.listings
+    return [
+        path
+        for path in paths
+        if path in entries
+        or (
+            (match := _LISTING_PAGE.fullmatch(path)) is not None
+            and match["lang"] in i18n.UI_LANGS
+            and match["unit"] in listings
+        )
+    ]
 
 
 def _entry_slug(path: str) -> str | None:
@@ -159,10 +227,10 @@ def _shards(tree: Tree, size: int, design: str) -> list[Shard]:
     return shards(pages, size, design)
 
 
-def _search_key(site: Site, outline: dict[str, tuple[str, str, str]], history: str) -> str:
+def _search_key(site: Site, outline: dict[str, Row], history: str) -> str:
     """What the French entry pages show: the design, every entry's text and metadata, and dates."""
     return fingerprint(
-        site.design, history, sorted((i, digest, metadata) for i, (digest, metadata, _) in outline.items())
+        site.design, history, sorted((i, digest, metadata) for i, (digest, metadata, *_) in outline.items())
     )
 
 
@@ -238,6 +306,7 @@ def build(
     except OSError as error:
         if error.errno in faults.RAN_OUT:
             discard(output.with_name(f".{output.name}.next"), state_dir)
+            shutil.rmtree(output.with_name(f".{output.name}.downloads"), ignore_errors=True)
             shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
         raise
 
@@ -267,11 +336,14 @@ def _build(
     with _collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
         plan = (
-            None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history)
+            None
+            if sweep
+            else _quick_plan(source, vocabularies, staging, state_dir, config, history)
+            or _metadata_plan(source, vocabularies, staging, state_dir, config, history)
         ) or _whole_plan(source, vocabularies, staging, state_dir, config, history, ahead)
         if ahead is not None:
             ahead.close()
-    report.entries, report.pages = len(plan.outline), plan.total
+    report.entries, report.pages, report.plan = len(plan.outline), plan.total, plan.kind
     report.timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -283,7 +355,11 @@ def _build(
     # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
     # them while the other pages are written, with the bodies rendered for the French pages.
     first = [page for page in plan.pages if page.path.startswith(INDEXED_PAGES)]
-    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES)]
+    # After a metadata edit the whole-inventory downloads take longer than the pages showing
+    # it: when a live site has those pages, they go live first and the downloads follow.
+    later = [page for page in plan.pages if page.weight > 1] if _few(plan, output) else []
+    held = {page.path for page in later}
+    rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES) and page.path not in held]
     indexing = None
     staging.start_writing()
     edited = [slug for page in first if (slug := _entry_slug(page.path))]
@@ -334,8 +410,12 @@ def _build(
         output.parent.mkdir(parents=True, exist_ok=True)
         os.rename(back, output)
     report.live = time.perf_counter() - began
+    staging.moved(output)
+    if later:
+        started = time.perf_counter()
+        _follow(staging, later, plan.site, progress, report)
+        report.timings["downloads"] = time.perf_counter() - started
     if pages_first:
-        staging.moved(output)
         parts = _shards(staging, config.search_shard_size, plan.site.design)
         report.timings["search"] = _index_live(
             staging, work, search_key, parts, (edited, gone), progress, search_limit, report
@@ -343,6 +423,35 @@ def _build(
     else:
         report.searchable = report.live
     return report
+
+
+def _few(plan: Plan, output: Path) -> bool:
+    """Whether the plan writes few pages into a site that is live: then they go live first."""
+    return output.is_dir() and len(plan.pages) < render.PARALLEL_FROM
+
+
+def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None, report: BuildReport) -> None:
+    """Bring the live site's whole-inventory downloads up to date after its pages: each is
+    written beside the site, then renamed over its old copy, so that a reader gets either file
+    whole (the live site shares the old one with the other tree through a hard link, and keeps
+    it). Killed on the way, the live tree's manifest still names the old copies: the next build
+    sees the new ones as changed files and writes them again."""
+    side = live.path.with_name(f".{live.path.name}.downloads")
+    shutil.rmtree(side, ignore_errors=True)
+    if progress:
+        progress("downloads", 0, len(later))
+    rows = list(render_pages(later, side, site, None))
+    pause("downloads")
+    for path, row in rows:
+        target = live.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(side / path, target)
+        live.manifest[path] = row
+        report.written.append(path)
+    shutil.rmtree(side, ignore_errors=True)
+    live.save()
+    if progress:
+        progress("downloads", len(later), len(later))
 
 
 def _index_live(

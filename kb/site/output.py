@@ -21,7 +21,7 @@ class BuildError(Exception):
     """The build failed; the live site was not touched."""
 
 
-MANIFEST_FORMAT = 2  # what a manifest holds and how: another format is not read (no file is current)
+MANIFEST_FORMAT = 3  # what a manifest holds and how: another format is not read (no file is current)
 
 
 class Tree:
@@ -36,7 +36,7 @@ class Tree:
         self.state_dir = state_dir
         self.design = design
         self.manifest: dict[str, list] = {}
-        self.outline: dict[str, tuple[str, str, str]] = {}  # Site.outline() of the entries its pages show
+        self.outline: dict[str, tuple[str, ...]] = {}  # Site.outline() of the entries its pages show
         self.history = ""  # History.key() of the dates its pages show
         if path.is_dir():
             stored = cache_file.read(self._manifest_file())  # unreadable: no file is current

@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, fingerprint, packed, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -40,6 +40,16 @@ LANGUAGES_SECTION = (
     "kblangues"  # the anchor Pagefind gives the text of "In other languages" (its heading is not indexed)
 )
 EVERY_ENTRY = "kbinventaire"  # a word on every indexed page: the search page lists by filters alone with it
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the site a plan needs keyed after a few metadata edits (see
+    kb.site.build): the pages of these entries and of these listings (named by ``Site.listings``
+    units, without the language), with every page that is neither an entry page nor a listing."""
+
+    entries: frozenset[str]
+    listings: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,17 @@ class Site:
     TERMS_SECTION = TERMS_SECTION
     LANGUAGES_SECTION = LANGUAGES_SECTION
 
-    def __init__(self, catalogue: Catalogue, config: Config | None = None, compiled: Path | None = None):
-        """``compiled``: a folder keeping the templates compiled between builds (see _templates)."""
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        config: Config | None = None,
+        compiled: Path | None = None,
+        known: dict[str, Row] | None = None,
+    ):
+        """``compiled``: a folder keeping the templates compiled between builds (see _templates);
+        ``known``: the outline of a tree built before (see outline)."""
         self.catalogue = catalogue
+        self.known = known or {}
         self.config = config or Config()
         base_url = self.config.base_url
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
@@ -301,7 +319,8 @@ class Site:
 
     # -- pages ---------------------------------------------------------------------------------
 
-    def pages(self) -> Iterator[Page]:
+    def pages(self, scope: Scope | None = None) -> Iterator[Page]:
+        """Every page of the site, or with ``scope`` only its entry pages and listings."""
         c = self.catalogue
         yield self._page("index.html", "splash.html", depth=0, lang="fr", key=(len(c.entries),), extra={})
         yield self._page("404.html", "404.html", depth=0, lang="fr", key=(), extra={})
@@ -309,7 +328,7 @@ class Site:
             data = asset.read_bytes()
             yield Page(f"assets/{asset.name}", fingerprint(data.hex()), lambda data=data: data)
         for lang in i18n.UI_LANGS:
-            yield from self._language_pages(lang)
+            yield from self._language_pages(lang, scope)
         yield from self._exports()
         entry_schema = json_schema.dumps(self.vocabularies)
         yield Page("schema/entry.json", fingerprint(entry_schema), lambda: entry_schema)
@@ -373,7 +392,7 @@ class Site:
             self._page("sitemap.xml", "sitemap-index.xml", 0, "fr", key=list(parts), extra={"parts": list(parts)}),
         ]
 
-    def _language_pages(self, lang: str) -> Iterator[Page]:
+    def _language_pages(self, lang: str, scope: Scope | None) -> Iterator[Page]:
         c = self.catalogue
         counts = {d: [(v, len(es)) for v, es in values.items()] for d, values in c.values.items()}
         latest = c.latest()
@@ -386,7 +405,7 @@ class Site:
             extra={"latest": latest, "counts": counts, "total": len(c.entries)},
         )
         yield self._page(f"{lang}/search/index.html", "search.html", 2, lang, key=(counts,), extra={"counts": counts})
-        news = c.news()
+        news = c.news
         yield self._page(
             f"{lang}/news/index.html",
             "news.html",
@@ -398,8 +417,7 @@ class Site:
             ],
             extra={"news": news},
         )
-        yield from self._listing(lang, f"{lang}/entries", c.entries, title=i18n.t(lang, "all"), depth=2, crumbs=())
-        for dimension, values in c.values.items():
+        for dimension in c.values:
             yield self._page(
                 f"{lang}/{dimension}/index.html",
                 "dimension.html",
@@ -408,14 +426,60 @@ class Site:
                 key=(dimension, counts[dimension]),
                 extra={"dimension": dimension, "values": counts[dimension]},
             )
-            for value, entries in values.items():
-                title = i18n.t(lang, "entries_with", value=self.label(dimension, value, lang))
-                yield from self._listing(
-                    lang, f"{lang}/{dimension}/{value}", entries, title=title, depth=3, crumbs=((dimension, value),)
-                )
+        for unit, entries, title, depth, crumbs in self.listings(lang):
+            if scope is None or unit in scope.listings:
+                yield from self._listing(lang, f"{lang}/{unit}", entries, title, depth, crumbs)
         yield from self._figure_pages(lang)
         for entry in c.entries:
-            yield self.entry_page(entry, lang)
+            if scope is None or entry.id in scope.entries:
+                yield self.entry_page(entry, lang)
+
+    def listings(self, lang: str | None, every: bool = False) -> Iterator[tuple[str, list[Entry], str, int, tuple]]:
+        """Every list of entries the site pages through: (unit, its entries, title in ``lang``,
+        depth, breadcrumbs); its pages are ``{lang}/{unit}/index.html`` and
+        ``{lang}/{unit}/page/N/``. Without ``lang``, no titles (only the units are wanted). A map
+        area's entries are listed apart only past PAGE_SIZE (its own page shows the first ones);
+        ``every`` yields those lists too, as an entry belongs to them (see placements)."""
+        c = self.catalogue
+
+        def title(key: str, **values: str) -> str:
+            return i18n.t(lang, key, **values) if lang else ""
+
+        def label(dimension: str, value: str) -> str:
+            return self.label(dimension, value, lang) if lang else ""
+
+        yield "entries", c.entries, title("all"), 2, ()
+        for dimension, values in c.values.items():
+            for value, entries in values.items():
+                yield (
+                    f"{dimension}/{value}",
+                    entries,
+                    title("entries_with", value=label(dimension, value)),
+                    3,
+                    ((dimension, value),),
+                )
+        for (scale, criterion), entries in sorted(c.matrix_cells.items()):
+            name = f"{label('scale', scale)} × {label('criteria', criterion)}" if lang else ""
+            yield f"matrix/{scale}/{criterion}", entries, name, 4, ()
+        for (scale, basis), entries in sorted(c.basis_cells.items()):
+            name = f"{label('scale', scale)} × {label('basis', basis)}" if lang else ""
+            yield f"matrix/basis/{scale}/{basis}", entries, name, 5, ()
+        for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
+            for part, ids in (("local", area.local), ("partial", area.partial)):
+                if every or len(ids) > PAGE_SIZE:
+                    name = f"{label('territories', area.id)} · {title('area_' + part)}" if lang else ""
+                    yield f"map/{area.id}/{part}", [c.by_id[i] for i in ids], name, 4, ()
+
+    def placements(self, ids: set[str] | None = None) -> dict[str, str]:
+        """Entry id -> the listings it is in (``listings`` units, one a line), for these
+        entries or all: a tree keeps them in its outline, so that after an edit the listings
+        an entry was in are known without the entries as they were."""
+        units: dict[str, list[str]] = {i: [] for i in (ids if ids is not None else self.catalogue.by_id)}
+        for unit, entries, *_ in self.listings(None, every=True):
+            for entry in entries:
+                if entry.id in units:
+                    units[entry.id].append(unit)
+        return {i: "\n".join(names) for i, names in units.items()}
 
     def entry_page(self, entry: Entry, lang: str) -> Page:
         c = self.catalogue
@@ -429,19 +493,40 @@ class Site:
             extra={"entry": entry, "related": related, "indexed": lang == "fr"},
         )
 
-    def outline(self) -> dict[str, tuple[str, str, str]]:
-        """Entry id -> (digest, metadata key, related entries packed as text): what a tree was
-        built from.
+    def outline(self) -> dict[str, Row]:
+        """Entry id -> (digest, metadata key, related entries packed as text, placements, folded
+        title, card key): what a tree was built from (see catalogue.Row).
 
         The pages of other entries (listings, related links, figures, downloads) show an
         entry's metadata only, never its body; so when no entry's metadata changed since a
-        tree was built, only the changed entries' own pages need writing (see build)."""
+        tree was built, only the changed entries' own pages need writing, and when a few
+        entries' metadata changed, only the listings they were and are in (see build)."""
         c = self.catalogue
-        return {e.id: (e.digest, self._export_key(e), packed(c.related[e.id])) for e in c.entries}
+        known = {e.id: row for e in c.entries if (row := self._known(e))}
+        placed = self.placements({e.id for e in c.entries if e.id not in known})
+        return {
+            e.id: (
+                e.digest,
+                known[e.id][1] if e.id in known else self._export_key(e),
+                c.packed[e.id],
+                known[e.id][3] if e.id in known else placed[e.id],
+                c.order[e.id][1],
+                c.cards[e.id],
+            )
+            for e in c.entries
+        }
+
+    def _known(self, entry: Entry) -> Row | None:
+        """The entry's row in the outline the site was given (``known``), when its file is the
+        same: its metadata key and placements follow from its file alone, so they serve again."""
+        row = self.known.get(entry.id)
+        return row if row and row[0] == entry.digest else None
 
     def _export_key(self, entry: Entry) -> str:
         """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
         the downloads, and the whole inventory's, as they are)."""
+        if entry.id not in self._export_keys and (known := self._known(entry)):
+            self._export_keys[entry.id] = known[1]
         if entry.id not in self._export_keys:
             self._export_keys[entry.id] = fingerprint(
                 entry.id,
@@ -501,16 +586,6 @@ class Site:
             key=(figures["basis_matrix"],),
             extra={"matrix": c.figures.basis_matrix, "columns": "basis"},
         )
-        for (scale, criterion), entries in sorted(c.matrix_cells.items()):
-            title = f"{self.label('scale', scale, lang)} × {self.label('criteria', criterion, lang)}"
-            yield from self._listing(
-                lang, f"{lang}/matrix/{scale}/{criterion}", entries, title=title, depth=4, crumbs=()
-            )
-        for (scale, basis), entries in sorted(c.basis_cells.items()):
-            title = f"{self.label('scale', scale, lang)} × {self.label('basis', basis, lang)}"
-            yield from self._listing(
-                lang, f"{lang}/matrix/basis/{scale}/{basis}", entries, title=title, depth=5, crumbs=()
-            )
         yield self._page(
             f"{lang}/map/index.html",
             "map.html",
@@ -536,18 +611,6 @@ class Site:
                     "regional": len(c.figures.coverage.regional),
                 },
             )
-            # An area may have thousands of entries: past the first page, they are listed page by page.
-            name = self.label("territories", area.id, lang)
-            for part, entries in (("local", local), ("partial", partial)):
-                if len(entries) > PAGE_SIZE:
-                    yield from self._listing(
-                        lang,
-                        f"{lang}/map/{area.id}/{part}",
-                        entries,
-                        title=f"{name} · {i18n.t(lang, 'area_' + part)}",
-                        depth=4,
-                        crumbs=(),
-                    )
         yield self._page(
             f"{lang}/overview/index.html",
             "overview.html",
