@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from conftest import STARTER_COUNT, killed_at
-from test_site import tree_digest
+from test_site import METADATA_EDITS, tree_digest
 
 from kb.project import Project
 
@@ -169,3 +169,19 @@ def test_a_removed_entry_is_no_longer_found_from_the_delta(tmp_path, entries_dir
     assert {url for url, _ in fragments(site / "pagefind" / delta["path"]).values()} == {
         f"/{slug}/" for slug in delta["pages"]
     }
+
+
+def test_a_title_edit_is_searchable_before_the_downloads_follow(tmp_path, entries_dir):
+    """After a metadata edit the whole-inventory downloads follow the pages (kb.site.build
+    _follow) while Pagefind indexes the shard: killed while they are written, the live bundle
+    already holds the edit's delta, and the downloads are still the previous ones."""
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    site = tmp_path / "site"
+    bib = (site / "export" / "kb.bib").read_bytes()
+    METADATA_EDITS["title"](entries_dir)
+
+    killed_at("downloads", BUILD, tmp_path)
+    delta = layout(site)["delta"]
+    assert EDITED in delta["pages"]
+    assert any("Zéro baromètre" in text for _, text in fragments(site / "pagefind" / delta["path"]).values())
+    assert (site / "export" / "kb.bib").read_bytes() == bib

@@ -27,6 +27,7 @@ them), ``pages`` (every file and its key), ``render`` (rendering in worker proce
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import re
@@ -34,7 +35,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from kb import faults, i18n
 from kb.config import Config
@@ -411,17 +412,16 @@ def _build(
         os.rename(back, output)
     report.live = time.perf_counter() - began
     staging.moved(output)
-    if later:
-        started = time.perf_counter()
-        _follow(staging, later, plan.site, progress, report)
-        report.timings["downloads"] = time.perf_counter() - started
+    follow = functools.partial(_follow, staging, later, plan.site, progress, report) if later else None
     if pages_first:
         parts = _shards(staging, config.search_shard_size, plan.site.design)
         report.timings["search"] = _index_live(
-            staging, work, search_key, parts, (edited, gone), progress, search_limit, report
+            staging, work, search_key, parts, (edited, gone), progress, search_limit, report, follow
         )
     else:
         report.searchable = report.live
+        if follow:
+            follow()
     return report
 
 
@@ -436,6 +436,7 @@ def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None
     whole (the live site shares the old one with the other tree through a hard link, and keeps
     it). Killed on the way, the live tree's manifest still names the old copies: the next build
     sees the new ones as changed files and writes them again."""
+    started = time.perf_counter()
     side = live.path.with_name(f".{live.path.name}.downloads")
     shutil.rmtree(side, ignore_errors=True)
     if progress:
@@ -452,6 +453,17 @@ def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None
     live.save()
     if progress:
         progress("downloads", len(later), len(later))
+    report.timings["downloads"] = time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def _search_failure() -> Iterator[None]:
+    """Pagefind's failures, and the disk's while it runs, as SearchNotUpdated: the site is live
+    and keeps searching with the bundle it has."""
+    try:
+        yield
+    except (BuildError, OSError) as error:
+        raise SearchNotUpdated(str(error)) from error
 
 
 def _index_live(
@@ -463,25 +475,32 @@ def _index_live(
     progress: Progress | None,
     limit: float,
     report: BuildReport,
+    meanwhile: Callable[[], None] | None = None,
 ) -> float:
     """Make the live site's edited entries searchable at once (a delta: their ``changed``
     French pages, edited and gone, see index_delta), then index their shards again and swap
-    the caught-up bundle in; returns the time taken. Should Pagefind fail, the site keeps
-    searching with the bundle it has (SearchNotUpdated)."""
+    the caught-up bundle in; returns the time taken. ``meanwhile`` (the downloads, _follow)
+    runs while Pagefind indexes the shards: after the delta, so that it does not hold up
+    search. Should Pagefind fail, the site keeps searching with the bundle it has
+    (SearchNotUpdated)."""
     started = time.perf_counter()
     if progress:
         progress("search", 0, 1)
     indexing = None
     log, cache = live.state_dir / "pagefind.log", live.state_dir / "search-pages.pickle"
     try:
-        if index_delta(live.path, *changed, log=log, limit=limit, cache=cache):
-            report.searchable = report.live + time.perf_counter() - started
-        pause("delta")
-        indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=log, limit=limit, parts=parts)
-        indexing.finish()
-        indexing.install(live.path)
-    except (BuildError, OSError) as error:
-        raise SearchNotUpdated(str(error)) from error
+        try:
+            with _search_failure():
+                if index_delta(live.path, *changed, log=log, limit=limit, cache=cache):
+                    report.searchable = report.live + time.perf_counter() - started
+                pause("delta")
+                indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=log, limit=limit, parts=parts)
+        finally:
+            if meanwhile:
+                meanwhile()
+        with _search_failure():
+            indexing.finish()
+            indexing.install(live.path)
     finally:
         if indexing:
             indexing.stop()
