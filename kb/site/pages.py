@@ -259,8 +259,8 @@ class Site:
     def meta_tags(self, entry: Entry) -> Markup:
         return entry_parts.meta_tags(self, entry)
 
-    def facts(self, entry: Entry, lang: str, root: str) -> Markup:
-        return entry_parts.facts(self, entry, lang, root)
+    def facts(self, entry: Entry, lang: str, root: str, indexed: bool) -> Markup:
+        return entry_parts.facts(self, entry, lang, root, indexed)
 
     def cite(self, entry: Entry, lang: str, root: str) -> Markup:
         return entry_parts.cite(self, entry, lang, root)
