@@ -149,6 +149,21 @@ class Site:
         groups.append((i18n.t(lang, "shared_communes"), [item(c) for c in shared] + [item(r) for r in geo.regions]))
         return groups
 
+    @staticmethod
+    def search_meta(entry: Entry) -> list[tuple[str, str]]:
+        """The Pagefind metadata an entry's French page carries besides its title (the h1) and
+        year, (name, value) each, for search.js to show a result in either interface: only what
+        differs from what search.js falls back to, the French title (``title``) for
+        ``title_nl`` and ``original`` and the entry's language for ``lang_fr`` and
+        ``lang_nl``. Each fragment of the search bundle then holds a title once or twice
+        rather than four times."""
+        title = entry.title_in("fr")
+        meta = [("original", entry.title)] if entry.title != title else []
+        if entry.title_in("nl") != title:
+            meta.append(("title_nl", entry.title_in("nl")))
+        meta += [(f"lang_{ui}", ui) for ui in ("fr", "nl") if entry.text_language(ui) != entry.language]
+        return meta
+
     def search_terms(self, entry: Entry) -> str:
         """Words the search finds the entry by in either language: its vocabulary labels in
         French and Dutch, the French and Dutch names and NIS codes of its territories."""
