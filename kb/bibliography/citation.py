@@ -46,9 +46,9 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     meta: list[tuple[str, str]] = [("citation_title", entry.title)]
     authors = list(entry.authors) or organisations
     meta.extend(("citation_author", name) for name in authors)
-    date = _date_text(entry, "/")
-    meta.append(("citation_publication_date", date))
-    meta.append(("citation_date", date))
+    # (no citation_date beside it: Zotero's Embedded Metadata maps both to the item's date, and
+    # Google Scholar's inclusion guidelines ask for one of the two)
+    meta.append(("citation_publication_date", _date_text(entry, "/")))
     publisher_tag = "citation_technical_report_institution" if kind(entry.type).is_report else "citation_publisher"
     meta.extend((publisher_tag, name) for name in organisations)
     if entry.container:

@@ -26,7 +26,7 @@ RELATED = 5
 RARE_VALUES = 4  # related entries are found through an entry's rarest values...
 CANDIDATES = 50  # ...taking this many entries from each
 BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
-SITE_VERSION = "2"  # bump when templates or the figures' rules change in a way no hash would show
+SITE_VERSION = "3"  # bump when templates or the figures' rules change in a way no hash would show
 
 
 def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, Dates]:
