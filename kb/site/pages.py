@@ -622,7 +622,20 @@ class Site:
         context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
         other = "nl" if lang == "fr" else "fr"
         context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
-        return Page(path, fingerprint(template, key), lambda: self.env.get_template(template).render(context))
+        return Page(
+            path, fingerprint(template, key), lambda: plain_apostrophes(self.env.get_template(template).render(context))
+        )
+
+
+def plain_apostrophes(page: str) -> str:
+    """``page`` with each ``&#39;`` that escaping wrote for an apostrophe written ``'`` again.
+
+    markupsafe (Jinja's autoescape, and the parts made in Python) escapes ``'`` for attributes
+    quoted with it; every attribute kb writes is quoted with ``"``, so ``'`` needs no escape in
+    its pages, and French text has many (``l'aide``, ``d'aide``): 0.26 % of the HTML pages'
+    compressed bytes at 1,000 entries. A ``&#39;`` typed in a text was escaped to
+    ``&amp;#39;``, which this leaves as it is."""
+    return page.replace("&#39;", "'")
 
 
 # How the templates are compiled: the compiled code depends on these options too.
