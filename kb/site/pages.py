@@ -433,6 +433,13 @@ class Site:
             yield self.entry_page(entry, lang)
 
     def entry_page(self, entry: Entry, lang: str) -> Page:
+        """An entry's page in ``lang``. The French one is ``indexed`` (Pagefind reads it, for
+        both interfaces) and ``described``: it alone carries the citation_* tags Google Scholar
+        reads and the JSON-LD search engines read, so that each finds the work once (Scholar
+        takes one page per work; the Dutch page names the French one as its alternate). The
+        COinS span, from which Zotero's connector saves an entry by default (its COinS
+        translator comes before Embedded Metadata), is on both: 1.9 MB of the Pages artifact at
+        10,000 entries."""
         c = self.catalogue
         related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
         return self._page(
@@ -441,7 +448,7 @@ class Site:
             3,
             lang,
             key=self._entry_key(entry),
-            extra={"entry": entry, "related": related, "indexed": lang == "fr"},
+            extra={"entry": entry, "related": related, "indexed": lang == "fr", "described": lang == "fr"},
         )
 
     def outline(self) -> dict[str, tuple[str, str, str]]:
