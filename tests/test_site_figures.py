@@ -126,6 +126,18 @@ def test_an_area_with_many_entries_lists_them_page_by_page(tmp_path, monkeypatch
     project.close()
     areas = sorted((tmp_path / "site" / "fr" / "map").glob("*/local/index.html"))
     assert areas, "no area has more than 2 local entries"
+    # a commune's own entries are its territories/ listing's: "see all" links there, no second list
+    assert all(area.parent.parent.name.startswith("bassin_") for area in areas), areas
+    communes = [
+        page
+        for page in (tmp_path / "site" / "fr" / "map").glob("[0-9]*/index.html")
+        if int(re.search(r"Fiches sur ce territoire \((\d+)\)", page.read_text(encoding="utf-8")).group(1)) > 2
+    ]
+    assert communes, "no commune has more than 2 local entries"
+    for page in communes:
+        nis = page.parent.name
+        assert f'<a href="../../territories/{nis}/">Voir les' in page.read_text(encoding="utf-8")
+        assert (tmp_path / "site" / "fr" / "territories" / nis / "page" / "2" / "index.html").is_file()
     for listing in areas:
         area = listing.parent.parent
         page = (area / "index.html").read_text(encoding="utf-8")

@@ -541,9 +541,15 @@ class Site:
             key=(figures["coverage"],),
             extra={"coverage": c.figures.coverage},
         )
+        communes = {area.id for area in c.figures.coverage.communes}
         for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
             local = [c.by_id[i] for i in area.local]
             partial = [c.by_id[i] for i in area.partial]
+            # A commune's own entries are those that list it (kb.stats), which its territories/
+            # listing lists: "see all" links there rather than to a second listing of them (0.9 MB
+            # of the Pages artifact at 10,000 entries). A bassin's own entries also count its
+            # communes', so they have their own listing.
+            listed = area.id in communes
             yield self._page(
                 f"{lang}/map/{area.id}/index.html",
                 "area.html",
@@ -555,12 +561,13 @@ class Site:
                     "local": local,
                     "partial": partial,
                     "shown": PAGE_SIZE,
+                    "all_local": f"../../territories/{area.id}/" if listed else "local/",
                     "regional": len(c.figures.coverage.regional),
                 },
             )
             # An area may have thousands of entries: past the first page, they are listed page by page.
             name = self.label("territories", area.id, lang)
-            for part, entries in (("local", local), ("partial", partial)):
+            for part, entries in (("local", [] if listed else local), ("partial", partial)):
                 if len(entries) > PAGE_SIZE:
                     yield from self._listing(
                         lang,
