@@ -53,6 +53,7 @@ _.shared_labels  # entry.html: what a related entry shares with this one
 _.own_places  # entry.html: the territories the entry is about itself
 _.territory_groups  # search.html and propose.html: territories grouped by kind
 _.search_terms  # entry.html: hidden words in French and Dutch that Pagefind indexes
+_.search_meta  # entry.html: the Pagefind metadata search.js cannot fall back to
 _.labels_json  # compare.html and search.html: the labels the page's script needs, as JSON
 _.feed_updated  # feed.xml: the feed's <updated>
 _.body_html  # entry.html: the entry's body as safe HTML

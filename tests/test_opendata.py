@@ -81,8 +81,12 @@ def test_datasette_opens_it_and_facets_by_label(data: Path) -> None:
 
 def test_csv_and_json_hold_the_same_rows(data: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((data / "kb.csv").read_text(encoding="utf-8"))))
-    records = json.loads((data / "kb.json").read_text(encoding="utf-8"))
+    text = (data / "kb.json").read_text(encoding="utf-8")
+    records = json.loads(text)
     assert [r["id"] for r in rows] == [r["id"] for r in records]
+    # one entry a line, between the list's brackets (kb.files.json_rows)
+    lines = text.splitlines()
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == records and lines[0] + lines[-1] == "[]"
     first = records[0]
     assert rows[0]["scale"] == " ; ".join(first["scale"]) and not set(first) & INTERNAL
 

@@ -126,6 +126,18 @@ def test_an_area_with_many_entries_lists_them_page_by_page(tmp_path, monkeypatch
     project.close()
     areas = sorted((tmp_path / "site" / "fr" / "map").glob("*/local/index.html"))
     assert areas, "no area has more than 2 local entries"
+    # a commune's own entries are its territories/ listing's: "see all" links there, no second list
+    assert all(area.parent.parent.name.startswith("bassin_") for area in areas), areas
+    communes = [
+        page
+        for page in (tmp_path / "site" / "fr" / "map").glob("[0-9]*/index.html")
+        if int(re.search(r"Fiches sur ce territoire \((\d+)\)", page.read_text(encoding="utf-8")).group(1)) > 2
+    ]
+    assert communes, "no commune has more than 2 local entries"
+    for page in communes:
+        nis = page.parent.name
+        assert f'<a href="../../territories/{nis}/">Voir les' in page.read_text(encoding="utf-8")
+        assert (tmp_path / "site" / "fr" / "territories" / nis / "page" / "2" / "index.html").is_file()
     for listing in areas:
         area = listing.parent.parent
         page = (area / "index.html").read_text(encoding="utf-8")
@@ -148,7 +160,7 @@ def test_years_chart_links_every_year_with_entries(site):
 
 def test_compare_page_and_its_data(site):
     """The compare page reads what it shows from the entry pages (no file per entry besides
-    them): the tags from the links of the facts, the date from the JSON-LD."""
+    them): the tags from the links of the facts, the date from the JSON-LD of the French page."""
     out, data = site
     page = (out / "fr" / "compare" / "index.html").read_text(encoding="utf-8")
     assert "assets/compare.js" in page and "<noscript>" in page
@@ -159,7 +171,8 @@ def test_compare_page_and_its_data(site):
         tags = re.findall(r'<a class="tag" href="(?:\.\./)+nl/(\w+)/([^/"]+)/"', facts)
         assert [value for dimension, value in tags if dimension == "scale"] == d["scale"]
         assert [value for dimension, value in tags if dimension == "type"] == [d["type"]]
-        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', entry, re.S).group(1))
+        french = (out / "fr" / "entries" / entry_id / "index.html").read_text(encoding="utf-8")
+        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', french, re.S).group(1))
         assert ld["datePublished"] == str(d.get("date") or d["year"])
 
 
@@ -277,3 +290,8 @@ def test_entry_pages_carry_citation_metadata_zotero_can_read(site):
         fields = parse_qs(coins)
         assert fields["ctx_ver"] == ["Z39.88-2004"]
         assert d["title"] in (fields.get("rft.btitle", []) + fields.get("rft.atitle", []) + fields.get("rft.title", []))
+        # the Dutch page: the same COinS for Zotero, the tags and JSON-LD on the French page only
+        dutch = Head()
+        dutch.feed((out / "nl" / "entries" / entry_id / "index.html").read_text(encoding="utf-8"))
+        assert dutch.coins == head.coins
+        assert not dutch.jsonld and not [name for name in dutch.meta if name.startswith("citation_")]

@@ -46,9 +46,9 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     meta: list[tuple[str, str]] = [("citation_title", entry.title)]
     authors = list(entry.authors) or organisations
     meta.extend(("citation_author", name) for name in authors)
-    date = _date_text(entry, "/")
-    meta.append(("citation_publication_date", date))
-    meta.append(("citation_date", date))
+    # (no citation_date beside it: Zotero's Embedded Metadata maps both to the item's date, and
+    # Google Scholar's inclusion guidelines ask for one of the two)
+    meta.append(("citation_publication_date", _date_text(entry, "/")))
     publisher_tag = "citation_technical_report_institution" if kind(entry.type).is_report else "citation_publisher"
     meta.extend((publisher_tag, name) for name in organisations)
     if entry.container:
@@ -84,12 +84,20 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
     return meta
 
 
+COINS_SAFE = ":/,()'"  # left unencoded in COinS values (never & = + ; % # or a space)
+
+
 def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
     """The ``title`` of a COinS span (``<span class="Z3988" title="...">``): an OpenURL ContextObject.
 
-    The value is URL-encoded (UTF-8, spaces as ``%20``); the template HTML-escapes it (``&`` ->
-    ``&amp;``) like any attribute value. Reports use the book format with ``rft.genre=report``,
-    articles the journal format, other types Dublin Core.
+    The value is form-encoded (UTF-8, spaces as ``+``, ``: / , ( ) '`` left as they are, as
+    OpenURL's KEV format allows: some 12 bytes less a page in the Pages artifact than ``%20``
+    and every other character encoded, as the compression finds more of the page's words in
+    it). Zotero's COinS translator, which Zotero prefers to the ``citation_*`` tags (priority
+    300 against 400), decodes ``+`` as a space (zotero/utilities, openurl.js,
+    ``parseContextObject``). The template HTML-escapes the value (``&`` -> ``&amp;``) like any
+    attribute value. Reports use the book format with ``rft.genre=report``, articles the
+    journal format, other types Dublin Core.
     """
     vocabularies = loaded(vocabularies)
     k = kind(entry.type)
@@ -140,7 +148,7 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
         ):
             if value:
                 pairs.append((name, value))
-    return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe="")
+    return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote_plus, safe=COINS_SAFE)
 
 
 def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, Any]:

@@ -39,17 +39,26 @@ def meta_tags(site: Site, entry: Entry) -> Markup:
     )
 
 
-def facts(site: Site, entry: Entry, lang: str, root: str) -> Markup:
-    """The facts list of ``entry``'s page in ``lang`` (``root``: the way up to the site's root)."""
+def facts(site: Site, entry: Entry, lang: str, root: str, indexed: bool) -> Markup:
+    """The facts list of ``entry``'s page in ``lang`` (``root``: the way up to the site's root).
+
+    Only an ``indexed`` page (the French one, which Pagefind reads) carries the search's filter,
+    meta and ignore attributes: on the Dutch page nothing reads them (some 39 bytes a Dutch page
+    in the Pages artifact)."""
     e, t, names = escape, i18n.t, i18n.DIMENSION_NAMES[lang]
     up = f"{e(root)}{e(lang)}"
+
+    def search(name: str, value: str) -> str:
+        """``data-pagefind-{name}="{value}"`` on an indexed page, nothing on the others."""
+        return f' data-pagefind-{name}="{e(value)}"' if indexed else ""
+
     out = [
-        '<dl class="facts" data-pagefind-ignore>\n',
+        f'<dl class="facts"{" data-pagefind-ignore" if indexed else ""}>\n',
         f"<dt>{e(names['type'][0])}</dt>\n",
-        f'<dd data-pagefind-filter="type:{e(entry.type)}"><a class="tag" href="{up}/type/{e(entry.type)}/">'
+        f'<dd{search("filter", f"type:{entry.type}")}><a class="tag" href="{up}/type/{e(entry.type)}/">'
         f"{e(site.label('type', entry.type, lang))}</a></dd>\n",
         f"<dt>{e(t(lang, 'year'))}</dt>\n",
-        f'<dd data-pagefind-filter="year:{e(entry.year)}" data-pagefind-meta="year:{e(entry.year)}">'
+        f"<dd{search('filter', f'year:{entry.year}')}{search('meta', f'year:{entry.year}')}>"
         f'<a href="{up}/year/{e(entry.year)}/">{e(entry.year)}</a>'
         f"{f' ({e(entry.date)})' if entry.date else ''}</dd>\n",
     ]
@@ -66,14 +75,14 @@ def facts(site: Site, entry: Entry, lang: str, root: str) -> Markup:
         if tags[dimension]:
             out.append(f"<dt>{e(names[dimension][0])}</dt>\n<dd>\n")
             out.extend(
-                f'<a class="tag" href="{up}/{dimension}/{e(value)}/" data-pagefind-filter="{dimension}:{e(value)}">'
+                f'<a class="tag" href="{up}/{dimension}/{e(value)}/"{search("filter", f"{dimension}:{value}")}>'
                 f"{e(site.label(dimension, value, lang))}</a>\n"
                 for value in tags[dimension]
             )
             out.append("</dd>\n")
     out.append(
         f"<dt>{e(names['language'][0])}</dt>\n"
-        f'<dd data-pagefind-filter="language:{e(entry.language)}"><a href="{up}/language/{e(entry.language)}/">'
+        f'<dd{search("filter", f"language:{entry.language}")}><a href="{up}/language/{e(entry.language)}/">'
         f"{e(site.label('language', entry.language, lang))}</a></dd>\n"
     )
     out.extend(_publication(entry, lang))

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from kb.entries.schema import Entry
 from kb.entries.vocab import LANGS, Vocabularies
+from kb.files import json_rows
 
 TAGS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 TEXT = ("id", "title", "year", "date", "summary", "authors", "organisations", "url", "doi", "added")
@@ -48,7 +49,7 @@ def _columns(records: list[dict[str, Any]]) -> list[str]:
 
 
 def json_text(records: list[dict[str, Any]]) -> str:
-    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    return json_rows(records)
 
 
 def csv_text(records: list[dict[str, Any]]) -> str:

@@ -167,6 +167,21 @@ class Site:
         groups.append((i18n.t(lang, "shared_communes"), [item(c) for c in shared] + [item(r) for r in geo.regions]))
         return groups
 
+    @staticmethod
+    def search_meta(entry: Entry) -> list[tuple[str, str]]:
+        """The Pagefind metadata an entry's French page carries besides its title (the h1) and
+        year, (name, value) each, for search.js to show a result in either interface: only what
+        differs from what search.js falls back to, the French title (``title``) for
+        ``title_nl`` and ``original`` and the entry's language for ``lang_fr`` and
+        ``lang_nl``. Each fragment of the search bundle then holds a title once or twice
+        rather than four times."""
+        title = entry.title_in("fr")
+        meta = [("original", entry.title)] if entry.title != title else []
+        if entry.title_in("nl") != title:
+            meta.append(("title_nl", entry.title_in("nl")))
+        meta += [(f"lang_{ui}", ui) for ui in ("fr", "nl") if entry.text_language(ui) != entry.language]
+        return meta
+
     def search_terms(self, entry: Entry) -> str:
         """Words the search finds the entry by in either language: its vocabulary labels in
         French and Dutch, the French and Dutch names and NIS codes of its territories."""
@@ -277,8 +292,8 @@ class Site:
     def meta_tags(self, entry: Entry) -> Markup:
         return entry_parts.meta_tags(self, entry)
 
-    def facts(self, entry: Entry, lang: str, root: str) -> Markup:
-        return entry_parts.facts(self, entry, lang, root)
+    def facts(self, entry: Entry, lang: str, root: str, indexed: bool) -> Markup:
+        return entry_parts.facts(self, entry, lang, root, indexed)
 
     def cite(self, entry: Entry, lang: str, root: str) -> Markup:
         return entry_parts.cite(self, entry, lang, root)
@@ -464,8 +479,10 @@ class Site:
         for (scale, basis), entries in sorted(c.basis_cells.items()):
             name = f"{label('scale', scale)} × {label('basis', basis)}" if lang else ""
             yield f"matrix/basis/{scale}/{basis}", entries, name, 5, ()
+        communes = {area.id for area in c.figures.coverage.communes}
         for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
-            for part, ids in (("local", area.local), ("partial", area.partial)):
+            # A commune's own entries are its territories/ listing (see _figure_pages).
+            for part, ids in (("local", [] if area.id in communes else area.local), ("partial", area.partial)):
                 if every or len(ids) > PAGE_SIZE:
                     name = f"{label('territories', area.id)} · {title('area_' + part)}" if lang else ""
                     yield f"map/{area.id}/{part}", [c.by_id[i] for i in ids], name, 4, ()
@@ -482,6 +499,13 @@ class Site:
         return {i: "\n".join(names) for i, names in units.items()}
 
     def entry_page(self, entry: Entry, lang: str) -> Page:
+        """An entry's page in ``lang``. The French one is ``indexed`` (Pagefind reads it, for
+        both interfaces) and ``described``: it alone carries the citation_* tags Google Scholar
+        reads and the JSON-LD search engines read, so that each finds the work once (Scholar
+        takes one page per work; the Dutch page names the French one as its alternate). The
+        COinS span, from which Zotero's connector saves an entry by default (its COinS
+        translator comes before Embedded Metadata), is on both: 1.9 MB of the Pages artifact at
+        10,000 entries."""
         c = self.catalogue
         related = [(c.by_id[i], shared) for i, shared in c.related[entry.id]]
         return self._page(
@@ -490,7 +514,7 @@ class Site:
             3,
             lang,
             key=self._entry_key(entry),
-            extra={"entry": entry, "related": related, "indexed": lang == "fr"},
+            extra={"entry": entry, "related": related, "indexed": lang == "fr", "described": lang == "fr"},
         )
 
     def outline(self) -> dict[str, Row]:
@@ -594,9 +618,15 @@ class Site:
             key=(figures["coverage"],),
             extra={"coverage": c.figures.coverage},
         )
+        communes = {area.id for area in c.figures.coverage.communes}
         for area in (*c.figures.coverage.communes, *c.figures.coverage.bassins):
             local = [c.by_id[i] for i in area.local]
             partial = [c.by_id[i] for i in area.partial]
+            # A commune's own entries are those that list it (kb.stats), which its territories/
+            # listing lists: "see all" links there rather than to a second listing of them (0.9 MB
+            # of the Pages artifact at 10,000 entries). A bassin's own entries also count its
+            # communes', so they have their own listing.
+            listed = area.id in communes
             yield self._page(
                 f"{lang}/map/{area.id}/index.html",
                 "area.html",
@@ -608,6 +638,7 @@ class Site:
                     "local": local,
                     "partial": partial,
                     "shown": PAGE_SIZE,
+                    "all_local": f"../../territories/{area.id}/" if listed else "local/",
                     "regional": len(c.figures.coverage.regional),
                 },
             )
@@ -670,7 +701,20 @@ class Site:
         context = {"lang": lang, "root": "../" * depth, "path": path, **(extra or {})}
         other = "nl" if lang == "fr" else "fr"
         context["alternate"] = path.replace(f"{lang}/", f"{other}/", 1) if path.startswith(f"{lang}/") else None
-        return Page(path, fingerprint(template, key), lambda: self.env.get_template(template).render(context))
+        return Page(
+            path, fingerprint(template, key), lambda: plain_apostrophes(self.env.get_template(template).render(context))
+        )
+
+
+def plain_apostrophes(page: str) -> str:
+    """``page`` with each ``&#39;`` that escaping wrote for an apostrophe written ``'`` again.
+
+    markupsafe (Jinja's autoescape, and the parts made in Python) escapes ``'`` for attributes
+    quoted with it; every attribute kb writes is quoted with ``"``, so ``'`` needs no escape in
+    its pages, and French text has many (``l'aide``, ``d'aide``): 0.26 % of the HTML pages'
+    compressed bytes at 1,000 entries. A ``&#39;`` typed in a text was escaped to
+    ``&amp;#39;``, which this leaves as it is."""
+    return page.replace("&#39;", "'")
 
 
 # How the templates are compiled: the compiled code depends on these options too.

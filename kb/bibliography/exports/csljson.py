@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 from kb.bibliography.mapping import (
@@ -19,6 +18,7 @@ from kb.bibliography.mapping import (
     type_label,
 )
 from kb.entries.schema import Entry
+from kb.files import json_rows
 from kb.entries.vocab import Vocabularies
 
 
@@ -80,8 +80,8 @@ def items(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) ->
 
 
 def dumps(items: list[dict[str, Any]]) -> str:
-    """CSL-JSON text: UTF-8 (not \\u-escaped), indented, with a final newline."""
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    """CSL-JSON text: one item a line (kb.files.json_rows)."""
+    return json_rows(items)
 
 
 def export(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -> str:

@@ -58,13 +58,22 @@ function card(item, ids) {
 // An entry as its page shows it: the page is the one copy of its data the site publishes.
 const TAG = /\/(type|scale|criteria|basis|territories|partners)\/([^/]+)\/$/;
 
-async function load(id) {
-  const response = await fetch(new URL(`${lang}/entries/${id}/`, root));
+async function entryPage(language, id) {
+  const response = await fetch(new URL(`${language}/entries/${id}/`, root));
   if (!response.ok) return null;
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  return [new DOMParser().parseFromString(await response.text(), "text/html"), response];
+}
+
+// The JSON-LD (the entry's date) is on its French page only (kb.site.pages.Site.entry_page).
+const DESCRIBED = 'script[type="application/ld+json"]';
+
+async function load(id) {
+  const [page, response] = (await entryPage(lang, id)) || [];
+  if (!page) return null;
   const title = page.querySelector("main h1");
   const summary = page.querySelector("main p.lead");
-  const described = page.querySelector('script[type="application/ld+json"]');
+  const french = lang === "fr" ? [page] : (await entryPage("fr", id)) || [];
+  const described = french[0] && french[0].querySelector(DESCRIBED);
   if (!title || !described) return null;
   const tags = {};
   for (const link of page.querySelectorAll("dl.facts a.tag")) {

@@ -105,9 +105,11 @@ async function render(results, token) {
     const titleAttr = titleLang && titleLang !== lang ? ` lang="${escape(titleLang)}"` : "";
     const title = item.meta[`title_${lang}`] || item.meta.title || url;
     // Our translation is marked as such, with the title as published beside it.
-    const original = language && titleLang !== language && item.meta.original
+    // (each meta is on the page only when it differs from the fallback: kb.site.pages.Site.search_meta)
+    const published = item.meta.original || item.meta.title;
+    const original = language && titleLang !== language && published
       ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
-        `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(item.meta.original)}</cite></p>`
+        `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(published)}</cite></p>`
       : "";
     const id = (url.match(/\/entries\/([^/]+)\/$/) || [])[1] || "";
     const li = document.createElement("li");
