@@ -25,6 +25,7 @@ import click
 
 from kb.entries import vocab
 from kb.entries.vocab import DIMENSIONS
+from kb.i18n import Said, cli_languages, message
 
 ENTRIES_DIR = "entries"
 
@@ -129,21 +130,53 @@ def wait_option(func: Any) -> Any:
     )(func)
 
 
-def _exclusive(project: Any, command: str, wait: float) -> Any:
+def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> click.ClickException:
+    """The catalogue's message ``key`` ending the command (exit status 1, no traceback), one
+    line per language the command speaks (``--lang``, else as kb.i18n.cli_languages decides)."""
+    return click.ClickException("\n".join(message(key, **params).render(lang) for lang in langs or cli_languages()))
+
+
+def _said(failure: Said, langs: tuple[str, ...] = ()) -> click.ClickException:
+    """A failure kb explains (what is wrong -- how to fix it) ending the command, as _fail."""
+    return click.ClickException("\n".join(failure.render(lang) for lang in langs or cli_languages()))
+
+
+def _reason(error: BaseException, command: str) -> Said:
+    """Why ``command`` stopped, as kb says it: the entries' or kb.yml's errors (printed above
+    it), or what the build, the lock, the disk or the operating system refused."""
+    from kb.config import ConfigError
+    from kb.faults import refused_by_system
+    from kb.project import Refused
+
+    if isinstance(error, (Refused, ConfigError)):
+        where = "fault.entries" if isinstance(error, Refused) else "fault.config"
+        count = len(error.problems)
+        return Said(f"{where}_one" if count == 1 else where, errors=count, command=command)
+    if isinstance(error, Said):  # before OSError: a Missing folder is both
+        return error
+    return refused_by_system(error)
+
+
+def _exclusive(project: Any, command: str, wait: float, langs: tuple[str, ...] = ()) -> Any:
     """The project's lock for ``command``, saying on stderr whom it waits for."""
-    return project.exclusive(command, wait, waiting=lambda message: click.echo(message, err=True))
+    return project.exclusive(
+        command, wait, waiting=lambda said: click.echo(said.render((langs or cli_languages())[0]), err=True)
+    )
 
 
 def _project(
-    entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None, **paths: Any
+    entries_dir: Path | None = None,
+    database_url: str | None = None,
+    index_dir: Path | None = None,
+    langs: tuple[str, ...] = (),
+    **paths: Any,
 ):
-    from kb.i18n import cli_languages
     from kb.project import BadVariable, Project
 
     try:
         return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
     except BadVariable as bad:
-        raise click.ClickException("\n".join(bad.render(lang) for lang in cli_languages())) from None
+        raise _said(bad, langs) from None
 
 
 def lang_option(func: Any) -> Any:
@@ -177,36 +210,28 @@ def _setting(name: str, value: str | None) -> str | None:
         raise click.BadParameter(str(bad)) from None
 
 
-def _print_problems(problems: list) -> None:
+def _print_problems(problems: list, langs: tuple[str, ...] = ()) -> None:
+    """Problems (of the entries, of kb.yml) on stderr, each in every language the command speaks."""
     for problem in problems:
-        click.echo(str(problem), err=True)
+        for lang in langs or cli_languages():
+            click.echo(problem.render(lang), err=True)
 
 
 @contextlib.contextmanager
-def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
-    """Entries with errors (or no entries folder) end the command with a clear message and exit
-    status 1, never a traceback; the store is closed either way."""
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
+def _refusals(project: Any, not_done: str, command: str, langs: tuple[str, ...] = ()) -> Iterator[None]:
+    """Entries with errors, no entries folder, a full disk, a lock held too long: the command
+    ends with the catalogue's ``not_done`` line (exit status 1), never a traceback; the store is
+    closed either way."""
+    from kb.config import ConfigError
     from kb.project import Refused
 
     try:
         yield
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(
-            f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
-            f"fix them, then run '{command}' again"
-        ) from None
-    except Busy as exc:
-        raise click.ClickException(f"{not_done}: {exc}") from None
-    except OutOfSpace as exc:
-        raise click.ClickException(
-            f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
-            "completes what this run could not write"
-        ) from None
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    except (Refused, ConfigError) as refused:
+        _print_problems(refused.problems, langs)
+        raise _fail(not_done, langs, reason=_reason(refused, command)) from None
+    except (Said, OSError) as exc:
+        raise _fail(not_done, langs, reason=_reason(exc, command)) from None
     finally:
         project.close()
 
@@ -418,7 +443,7 @@ def links_command(
     try:
         config = config_module.load(Path.cwd()).overriding(repository=os.environ.get("KB_REPOSITORY") or None)
     except config_module.ConfigError as bad:
-        _print_problems(bad.problems)
+        _print_problems(bad.problems, langs)
         sys.exit(2)
     ages = (max_age, os.environ.get("KB_LINKS_MAX_AGE"), config.links_max_age)
     try:
@@ -736,15 +761,16 @@ def new(
 @store_options
 @click.option("--full", is_flag=True, help="Rebuild the store and the search index from scratch.")
 @wait_option
-def index_command(full: bool, wait: float, **paths: Any) -> None:
+@lang_option
+def index_command(full: bool, wait: float, langs: tuple[str, ...], **paths: Any) -> None:
     """Index the entries into the SQL store and the full-text index.
 
     Incremental: only added, changed and removed files are written. Refuses to index entries
     that 'kb check' rejects, and then changes nothing. One kb index, build or serve works on
-    a project at a time: another one waits (--wait).
+    a project at a time: another one waits (--wait). Failures speak the language of --lang.
     """
-    project = _project(**paths)
-    with _refusals(project, "not indexed", "kb index"), _exclusive(project, "kb index", wait):
+    project = _project(langs=langs, **paths)
+    with _refusals(project, "outcome.not_indexed", "kb index", langs), _exclusive(project, "kb index", wait, langs):
         report = project.index(full=full)
     click.echo(str(report))
 
@@ -786,7 +812,7 @@ def search(
     index_dir = Path(index_dir or os.environ.get("KB_INDEX_DIR") or Path.cwd() / ".kb" / "whoosh")
     searcher = SearchIndex(index_dir)
     if not searcher.exists():
-        raise click.ClickException(f"no search index in {index_dir}: run 'kb index' first")
+        raise _said(Said("fault.no_index", folder=index_dir), langs)
     reach = _reach(territories)
     if reach is None:
         results = searcher.search(" ".join(words), filters, limit)
@@ -889,6 +915,7 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
     "repository in kb.yml, else no links].",
 )
 @wait_option
+@lang_option
 def build(
     output: Path | None,
     quiet: bool,
@@ -896,6 +923,7 @@ def build(
     base_url: str | None,
     repository: str | None,
     wait: float,
+    langs: tuple[str, ...],
     **paths: Any,
 ) -> None:
     """Build the static inventory site from the entries (indexing them first).
@@ -903,9 +931,10 @@ def build(
     The build is atomic: it writes beside the live site and swaps it in only on success,
     so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
     One kb index, build or serve works on a project at a time: another one waits (--wait).
+    Progress and failures speak the language of --lang, as 'kb check' does.
     """
-    project = _project(**paths)
-    report = _run_build(project, output, quiet, no_search, base_url, repository, wait)
+    project = _project(langs=langs, **paths)
+    report = _run_build(project, output, quiet, no_search, base_url, repository, wait, langs)
     if not quiet:
         click.echo(str(report))
 
@@ -918,66 +947,48 @@ def _run_build(
     base_url: str | None,
     repository: str | None,
     wait: float,
+    langs: tuple[str, ...],
 ) -> Any:
     from kb.config import ConfigError
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
     from kb.project import Refused
-    from kb.site.build import BuildError, SearchNotUpdated
+    from kb.site.build import SearchNotUpdated
 
     target = output or project.site_dir
     try:
-        with _exclusive(project, "kb build", wait):
+        with _exclusive(project, "kb build", wait, langs):
             return project.build(
                 output,
-                progress=None if quiet else _progress(),
+                progress=None if quiet else _progress(langs[0]),
                 search=not no_search,
                 base_url=base_url,
                 repository=repository,
             )
-    except Busy as exc:
-        raise click.ClickException(f"site not built: {exc}") from None
-    except OutOfSpace as exc:
-        raise click.ClickException(
-            f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
-            f"good site in {target} is unchanged"
-        ) from None
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(
-            f"site not built: {len(refused.problems)} errors in the entries (see above); "
-            f"the last good site in {target} is unchanged"
-        ) from None
-    except ConfigError as bad:
-        _print_problems(bad.problems)
-        raise click.ClickException(
-            f"site not built: {len(bad.problems)} errors in kb.yml (see above); "
-            f"the last good site in {target} is unchanged"
-        ) from None
-    except SearchNotUpdated as exc:
-        raise click.ClickException(
-            f"search index not updated: {exc}; the pages in {target} are up to date and "
-            f"its search still uses the previous index"
-        ) from None
-    except (BuildError, OSError) as exc:
-        raise click.ClickException(f"site not built: {exc}; the last good site in {target} is unchanged") from None
+    except (Refused, ConfigError) as refused:
+        _print_problems(refused.problems, langs)
+        raise _fail("outcome.not_built", langs, reason=_reason(refused, "kb build"), site=target) from None
+    except SearchNotUpdated as behind:
+        raise _fail("outcome.search_behind", langs, reason=behind, site=target) from None
+    except (Said, OSError) as exc:
+        raise _fail("outcome.not_built", langs, reason=_reason(exc, "kb build"), site=target) from None
     finally:
         project.close()
 
 
-def _progress():
-    """A one-line progress display on stderr for long builds."""
+def _progress(lang: str):
+    """A one-line progress display on stderr for long builds, in ``lang``."""
     shown: dict[str, int] = {}
 
     def report(stage: str, done: int, total: int) -> None:
         if stage == "search":
-            click.echo("indexing the site for search (Pagefind)...", err=True)
+            click.echo(message("progress.search").render(lang), err=True)
             return
         percent = 100 * done // max(total, 1)
         if shown.get(stage) != percent:
             shown[stage] = percent
             end = "\n" if done >= total else "\r"
-            click.echo(f"{stage}: {done}/{total} ({percent}%)", err=True, nl=False)
+            click.echo(
+                message(f"progress.{stage}", done=done, total=total, percent=percent).render(lang), err=True, nl=False
+            )
             click.echo(end, err=True, nl=False)
 
     return report
@@ -1023,41 +1034,47 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port).")
 @wait_option
-def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) -> None:
+@lang_option
+def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[str, ...], **paths: Any) -> None:
     """Preview the site locally; rebuild it when an entry or a vocabulary changes.
 
     Entries with errors are reported and the last good site stays online. Each rebuild waits
-    for another kb index or build working on the project (--wait).
+    for another kb index or build working on the project (--wait). Messages speak the
+    language of --lang, as 'kb check' does.
     """
     from kb.config import ConfigError
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
+    from kb.faults import Missing
     from kb.project import Refused
     from kb.site.serve import serve as run_server
-    from kb.site.build import BuildError, SearchNotUpdated
+    from kb.site.build import SearchNotUpdated
 
-    project = _project(**paths)
+    project = _project(langs=langs, **paths)
     site_dir = output or project.site_dir
+    progress = _progress(langs[0])
+
+    def say(key: str, **params: object) -> None:
+        for lang in langs:
+            click.echo(message(key, **params).render(lang), err=True)
 
     def searching(stage: str, done: int, total: int) -> None:
         if stage == "search":
-            click.echo("indexing the site for search (Pagefind)...", err=True)
+            progress(stage, done, total)
 
     def rebuild() -> None:
         try:
-            with _exclusive(project, "kb serve", wait):
+            with _exclusive(project, "kb serve", wait, langs):
                 report = project.build(site_dir, progress=searching)
-        except (Busy, OutOfSpace, vocab.VocabularyError) as exc:
-            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
+        except vocab.VocabularyError as exc:
+            say("outcome.not_rebuilt", reason=str(exc))
         except (Refused, ConfigError) as refused:
-            _print_problems(refused.problems)
-            click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
-        except SearchNotUpdated as exc:
-            click.echo(f"search not updated: {exc}; the pages are up to date", err=True)
-        except (BuildError, OSError) as exc:
-            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
+            _print_problems(refused.problems, langs)
+            say("outcome.not_rebuilt", reason=_reason(refused, "kb serve"))
+        except SearchNotUpdated as behind:
+            say("outcome.serve_search_behind", reason=behind)
+        except (Said, OSError) as exc:
+            say("outcome.not_rebuilt", reason=_reason(exc, "kb serve"))
         else:
-            click.echo(f"rebuilt: {len(report.written)} pages written, {report.removed} removed", err=True)
+            say("outcome.rebuilt", written=len(report.written), removed=report.removed)
 
     try:
         run_server(
@@ -1066,10 +1083,10 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
             rebuild,
             host,
             port,
-            ready=lambda url: click.echo(f"serving {url} (Ctrl+C to stop)", err=True),
+            ready=lambda url: say("outcome.serving", url=url),
         )
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Missing as missing:
+        raise _said(missing, langs) from None
     except KeyboardInterrupt:
         pass
     finally:
@@ -1113,7 +1130,7 @@ def export_command(
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"
     project = _project(**paths)
-    with _refusals(project, "not exported", "kb export"), _exclusive(project, "kb export", WAIT):
+    with _refusals(project, "outcome.not_exported", "kb export"), _exclusive(project, "kb export", WAIT):
         project.index()
         entries = project.store.entries(filters)
     text = biblio.export(entries, fmt, project.vocabularies)

@@ -68,16 +68,9 @@ def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[
     return {name[:-3]: (path, stat) for name, path, stat in found}, refused
 
 
-class BadVariable(Exception):
-    """A ``KB_*`` environment variable kb cannot use: ``what`` is the catalogue's message (its
-    ``.fix`` key says how to fix it), so the command says it in the reader's language."""
-
-    def __init__(self, key: str, **params: object):
-        self.key, self.params = key, params
-        super().__init__(self.render("en"))
-
-    def render(self, lang: str) -> str:
-        return i18n.with_fix(lang, self.key, **self.params)
+class BadVariable(i18n.Said):
+    """A ``KB_*`` environment variable kb cannot use (the catalogue's ``env.*`` message says
+    which and how to set it), raised before anything is read or written."""
 
 
 PAGEFIND_TIMEOUT = 600.0  # seconds Pagefind may run without KB_PAGEFIND_TIMEOUT
@@ -212,7 +205,10 @@ class Project:
 
     @contextlib.contextmanager
     def exclusive(
-        self, holder: str = "kb (Python API)", wait: float = lock.WAIT, waiting: Callable[[str], None] | None = None
+        self,
+        holder: str = "kb (Python API)",
+        wait: float = lock.WAIT,
+        waiting: Callable[[i18n.Message], None] | None = None,
     ) -> Iterator[None]:
         """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
         writes the store, the search index and the site (see kb.lock). index() and build()
@@ -245,7 +241,7 @@ class Project:
             ran_out = faults.out_of_space(error, str(where), self.database_url.removeprefix("sqlite:///"))
             if ran_out is None:
                 raise
-            raise faults.OutOfSpace(ran_out) from error
+            raise ran_out from error
 
     def check(self, paths: list[Path] | None = None) -> Inventory:
         from kb.entries import inventory
@@ -266,7 +262,7 @@ class Project:
         """See index. ``read_all`` is given every entry once all are parsed and checked, before
         the store is written, when this run reads all the files (a store written afresh)."""
         if not self.entries_dir.is_dir():
-            raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
+            raise faults.Missing("fault.no_entries", folder=self.entries_dir)
         known = {} if full else self.store.file_states()
         files, refused = _scan(self.entries_dir)
         if refused:

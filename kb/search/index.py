@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index, query, writing
 
+from kb.faults import Missing
 from kb.entries import vocab
 from kb.entries.vocab import Vocabularies, fold
 from kb.files import write_atomically
@@ -158,7 +159,7 @@ class SearchIndex:
             elif self.current():
                 self._index = index.open_dir(str(self.directory))
             else:
-                raise FileNotFoundError(f"no search index of this version in {self.directory}: run 'kb index' first")
+                raise Missing("fault.no_index", folder=self.directory)
         return self._index
 
     # -- writing -----------------------------------------------------------------------------

@@ -287,10 +287,7 @@ def build(
     (BodiesAhead)."""
     output = output.resolve()
     if mount_point(output):
-        raise BuildError(
-            f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
-            f"folder inside it (kb build -o {output / 'site'}) and publish that folder"
-        )
+        raise BuildError("build.mount_point", output=output, inside=output / "site")
     try:
         return _build(
             source,
@@ -462,8 +459,10 @@ def _search_failure() -> Iterator[None]:
     and keeps searching with the bundle it has."""
     try:
         yield
-    except (BuildError, OSError) as error:
-        raise SearchNotUpdated(str(error)) from error
+    except BuildError as error:
+        raise SearchNotUpdated(error) from error
+    except OSError as error:
+        raise SearchNotUpdated(faults.refused_by_system(error)) from error
 
 
 def _index_live(

@@ -91,9 +91,7 @@ def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: 
     memory = memory_limit_mb or available_memory_mb()
     if memory and needs.memory_mb > memory:
         raise NotEnoughMemory(
-            said(
-                "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
-            )
+            "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
         )
     if upload_limit_mb and needs.upload_mb > upload_limit_mb:
         return [said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
