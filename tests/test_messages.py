@@ -1,0 +1,153 @@
+"""What kb build and kb index say when they fail, provoked for real: the catalogue's line in the
+language asked for (--lang, as kb check), naming the fix, exit status 1, no traceback, and the
+last good site kept. The expected lines are built from the catalogue, never from a dependency's
+wording (the operating system's reason is a value, not checked)."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import make_entry
+from kb import i18n, lock
+from kb.cli import cli
+from kb.config import Config
+from kb.i18n import Said
+from kb.site import limits
+
+
+def digest(root: Path) -> dict[str, str]:
+    """Every file of ``root`` and its hash: the live site, byte for byte."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def failed(result, *lines: str) -> None:
+    """The command ended with exactly these error lines (the first after click's 'Error: ')."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    said = result.output.strip().splitlines()[-len(lines) :]
+    assert said == ["Error: " + lines[0], *lines[1:]], result.output
+
+
+def said(key: str, lang: str, reason: Said, site: Path) -> str:
+    return i18n.message(key, reason=reason, site=site).render(lang)
+
+
+@pytest.fixture
+def built(runner, tmp_path, entries_dir, monkeypatch) -> Path:
+    """The starter inventory built once without search (a live site, no search bundle yet); the
+    tests run in its folder."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["build", "--quiet", "--no-search"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "site"
+
+
+def test_pagefind_past_its_time_limit_in_french_and_dutch(runner, built, monkeypatch):
+    before = digest(built)
+    monkeypatch.setenv("KB_PAGEFIND_TIMEOUT", "0")
+    result = runner.invoke(cli, ["build", "--quiet", "--lang", "fr,nl"])
+    reason = Said("pagefind.timeout", limit="0", log=Path.cwd() / ".kb" / "site" / "pagefind.log", longer="900")
+    failed(result, said("outcome.not_built", "fr", reason, built), said("outcome.not_built", "nl", reason, built))
+    assert "KB_PAGEFIND_TIMEOUT=900" in result.output
+    assert digest(built) == before
+
+
+def test_a_broken_pagefind_in_dutch(runner, built, tmp_path, monkeypatch):
+    """Pagefind's package without its program (a broken install): it fails, and kb says where
+    its log is and what to check."""
+    shadow = tmp_path / "shadow" / "pagefind"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    before = digest(built)
+    result = runner.invoke(cli, ["build", "--quiet", "--lang", "nl"])
+    log = Path.cwd() / ".kb" / "site" / "pagefind.log"
+    code = int(result.output.split("afsluitcode ")[1].split(")")[0]) if "afsluitcode " in result.output else None
+    assert code, result.output
+    failed(result, said("outcome.not_built", "nl", Said("pagefind.failed", code=code, log=log), built))
+    assert "python -m pip install ." in result.output
+    assert digest(built) == before
+
+
+def test_search_behind_the_live_pages_in_french(runner, built, entries_dir, monkeypatch):
+    assert runner.invoke(cli, ["build", "--quiet"]).exit_code == 0
+    edited = entries_dir / "barometre-social-2023.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    bundle = digest(built / "pagefind")
+    monkeypatch.setenv("KB_PAGEFIND_TIMEOUT", "0")
+    result = runner.invoke(cli, ["build", "--quiet", "--lang", "fr"])
+    reason = Said("pagefind.timeout", limit="0", log=Path.cwd() / ".kb" / "site" / "pagefind.log", longer="900")
+    failed(result, said("outcome.search_behind", "fr", reason, built))
+    assert "Une phrase de plus." in (built / "fr" / "entries" / "barometre-social-2023" / "index.html").read_text()
+    assert set(bundle) <= set(digest(built / "pagefind"))  # the last bundle is still there (and the delta)
+
+
+def test_an_output_that_cannot_be_written_in_french(runner, built, tmp_path):
+    (tmp_path / "file").write_text("a file, not a folder")
+    result = runner.invoke(cli, ["build", "--quiet", "-o", "file/site", "--lang", "fr"])
+    path = tmp_path / "file" / ".site.next"
+    reason = Said("fault.system", path=path, reason=os.strerror(errno.ENOTDIR))
+    failed(result, said("outcome.not_built", "fr", reason, Path("file/site")))
+    assert (tmp_path / "file").read_text() == "a file, not a folder"
+
+
+def test_more_memory_than_the_limit_in_dutch(runner, built, tmp_path, entries_dir):
+    before = digest(built)
+    (tmp_path / "kb.yml").write_text("memory_limit: 1\n")
+    result = runner.invoke(cli, ["build", "--quiet", "--lang", "nl"])
+    entries = len(list(entries_dir.glob("*.md")))
+    need = limits.estimate(entries, Config().search_shard_size).memory_mb
+    reason = Said("build.memory", entries=entries, need=need, have=1, per=limits.PAGEFIND_BYTES_PER_ENTRY // 1000)
+    failed(result, said("outcome.not_built", "nl", reason, built))
+    assert digest(built) == before
+
+
+def test_a_held_lock_in_french(runner, built, tmp_path):
+    before = digest(built)
+    path = tmp_path / ".kb" / "lock"
+    with lock.hold(path, "kb build"):
+        holder = path.read_text()
+        result = runner.invoke(cli, ["build", "--quiet", "--wait", "0.3", "--lang", "fr"])
+    assert result.output.startswith(i18n.t("fr", "lock.waiting", holder=holder, wait="0.3") + "\n")
+    failed(result, said("outcome.not_built", "fr", Said("lock.busy", wait="0.3", holder=holder, path=path), built))
+    assert "--wait SECONDES" in result.output
+    assert digest(built) == before
+
+
+def test_a_bad_kb_yml_in_dutch(runner, built, tmp_path):
+    before = digest(built)
+    (tmp_path / "kb.yml").write_text("bogus: 1\n")
+    result = runner.invoke(cli, ["build", "--quiet", "--lang", "nl"])
+    assert result.output.startswith("kb.yml:1: " + i18n.t("nl", "severity.error") + ": ")
+    failed(result, said("outcome.not_built", "nl", Said("fault.config_one", errors=1, command="kb build"), built))
+    assert digest(built) == before
+
+
+def test_entries_with_errors_in_french_for_build_and_index(runner, built, entries_dir):
+    before = digest(built)
+    make_entry(entries_dir, "cassee", "title: Cassée\ntype: report\nyear: 20x1\n")
+    make_entry(entries_dir, "cassee-aussi", "title: Cassée\ntype: report\nyear: 20x1\n")
+    build = runner.invoke(cli, ["build", "--quiet", "--lang", "fr"])
+    errors = sum(1 for line in build.output.splitlines() if line.startswith("entries/cassee"))
+    assert errors > 2 and ": erreur: " in build.output
+    failed(build, said("outcome.not_built", "fr", Said("fault.entries", errors=errors, command="kb build"), built))
+    index = runner.invoke(cli, ["index", "--lang", "fr"])
+    reason = Said("fault.entries", errors=errors, command="kb index")
+    failed(index, i18n.message("outcome.not_indexed", reason=reason).render("fr"))
+    assert digest(built) == before
+
+
+def test_no_entries_folder_in_dutch(runner, built):
+    result = runner.invoke(cli, ["index", "--entries", "nope", "--lang", "nl"])
+    failed(result, i18n.message("outcome.not_indexed", reason=Said("fault.no_entries", folder="nope")).render("nl"))
+    assert "--entries" in result.output
