@@ -772,7 +772,8 @@ def index_command(full: bool, wait: float, langs: tuple[str, ...], **paths: Any)
     project = _project(langs=langs, **paths)
     with _refusals(project, "outcome.not_indexed", "kb index", langs), _exclusive(project, "kb index", wait, langs):
         report = project.index(full=full)
-    click.echo(str(report))
+    for lang in langs:
+        click.echo(report.message().render(lang))
 
 
 @cli.command()
@@ -936,7 +937,8 @@ def build(
     project = _project(langs=langs, **paths)
     report = _run_build(project, output, quiet, no_search, base_url, repository, wait, langs)
     if not quiet:
-        click.echo(str(report))
+        for lang in langs:
+            click.echo(report.message().render(lang))
 
 
 def _run_build(

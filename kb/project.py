@@ -105,8 +105,14 @@ class IndexReport:
     search_written: int = 0
     search_removed: int = 0
 
+    def message(self) -> i18n.Message:
+        """What the index run did, for the command to say in its language."""
+        return i18n.message(
+            "report.indexed", changes=self.changes.message(), written=self.search_written, removed=self.search_removed
+        )
+
     def __str__(self) -> str:
-        return f"store: {self.changes}; search index: {self.search_written} written, {self.search_removed} removed"
+        return self.message().render("en")
 
 
 @dataclass

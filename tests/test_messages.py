@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
+import string
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,32 @@ def test_no_entries_folder_in_dutch(runner, built):
     result = runner.invoke(cli, ["index", "--entries", "nope", "--lang", "nl"])
     failed(result, i18n.message("outcome.not_indexed", reason=Said("fault.no_entries", folder="nope")).render("nl"))
     assert "--entries" in result.output
+
+
+def test_progress_and_reports_in_the_language_asked_for(runner, built, entries_dir):
+    entries = len(list(entries_dir.glob("*.md")))
+    index = runner.invoke(cli, ["index", "--lang", "fr,nl"])
+    assert index.exit_code == 0
+    for lang in ("fr", "nl"):
+        changes = i18n.message("report.changes", added=0, changed=0, removed=0, unchanged=entries)
+        assert i18n.message("report.indexed", changes=changes, written=entries, removed=0).render(lang) in index.output
+    edited = entries_dir / "barometre-social-2023.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    build = runner.invoke(cli, ["build", "--no-search", "--lang", "nl"])
+    assert build.exit_code == 0, build.output
+    assert re.search(pattern("nl", "report.built", output=built, entries=entries), build.output, re.M), build.output
+    assert re.search(pattern("nl", "progress.pages", percent=100), build.output, re.M), build.output
+
+
+def pattern(lang: str, key: str, **known: object) -> str:
+    """The catalogue's text ``key`` as a regular expression of a whole line: the ``known``
+    values as they are, any text for the others."""
+    parts = string.Formatter().parse(i18n.STRINGS[lang][key])
+    return (
+        "^"
+        + "".join(
+            re.escape(text) + (re.escape(str(known[name])) if name in known else ".+?" if name else "")
+            for text, name, _, _ in parts
+        )
+        + "$"
+    )
