@@ -25,7 +25,7 @@ import click
 
 from kb.entries import vocab
 from kb.entries.vocab import DIMENSIONS
-from kb.i18n import Said, cli_languages, message
+from kb.i18n import Message, Said, cli_languages, message
 
 ENTRIES_DIR = "entries"
 
@@ -59,8 +59,8 @@ class VocabValues(click.ParamType):
                 continue
             if item not in vocabulary:
                 guess = vocabulary.suggest(item)
-                hint = f"did you mean '{guess}'?" if guess else f"'kb vocab {vocabulary.name}' lists the values"
-                self.fail(f"'{item}' is not in the {vocabulary.name} vocabulary -- {hint}", param, ctx)
+                key = "cli.not_in_vocabulary" if guess else "cli.not_in_vocabulary_no_guess"
+                self.fail(_lines(Said(key, value=item, vocabulary=vocabulary.name, guess=guess)), param, ctx)
             result.append(item)
         return tuple(result)
 
@@ -130,15 +130,27 @@ def wait_option(func: Any) -> Any:
     )(func)
 
 
+def _langs() -> tuple[str, ...]:
+    """The languages of the command being run: its --lang (parsed before the other options),
+    else as kb.i18n.cli_languages decides (KB_LANG, the locale, English)."""
+    ctx = click.get_current_context(silent=True)
+    return (ctx.params.get("langs") if ctx else None) or cli_languages()
+
+
+def _lines(said: Said | Message, langs: tuple[str, ...] = ()) -> str:
+    """A catalogued text, one line per language the command speaks."""
+    return "\n".join(said.render(lang) for lang in langs or _langs())
+
+
 def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> click.ClickException:
     """The catalogue's message ``key`` ending the command (exit status 1, no traceback), one
     line per language the command speaks (``--lang``, else as kb.i18n.cli_languages decides)."""
-    return click.ClickException("\n".join(message(key, **params).render(lang) for lang in langs or cli_languages()))
+    return click.ClickException(_lines(message(key, **params), langs))
 
 
 def _said(failure: Said, langs: tuple[str, ...] = ()) -> click.ClickException:
     """A failure kb explains (what is wrong -- how to fix it) ending the command, as _fail."""
-    return click.ClickException("\n".join(failure.render(lang) for lang in langs or cli_languages()))
+    return click.ClickException(_lines(failure, langs))
 
 
 def _reason(error: BaseException, command: str) -> Said:
@@ -186,7 +198,7 @@ def lang_option(func: Any) -> Any:
         from kb.i18n import CLI_LANGS, cli_languages
 
         if value and any(part.strip() not in CLI_LANGS for part in value.split(",")):
-            raise click.BadParameter(f"write fr, nl or en, or several separated by commas (fr,nl), not '{value}'")
+            raise click.BadParameter(_lines(message("cli.bad_lang", value=value), cli_languages()))
         return cli_languages(value)
 
     return click.option(
@@ -196,6 +208,7 @@ def lang_option(func: Any) -> Any:
         default=None,
         callback=languages,
         expose_value=True,
+        is_eager=True,  # first: the other options' messages speak it
         help="Language of the messages: fr, nl, en, or fr,nl for both [default: $KB_LANG, else the locale, else en].",
     )(func)
 
@@ -338,7 +351,7 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
-        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+        raise click.UsageError(_lines(Said("cli.no_such_path", paths=", ".join(missing)), langs))
     result = inventory.load(targets)
     for problem in result.problems:
         if output_format == "github":
@@ -439,7 +452,7 @@ def links_command(
     from kb.links.check import Settings, user_agent
 
     if not entries_dir.is_dir():
-        raise click.UsageError(f"no entries folder at {entries_dir} -- give one with --entries")
+        raise click.UsageError(_lines(Said("fault.no_entries", folder=entries_dir), langs))
     try:
         config = config_module.load(Path.cwd()).overriding(repository=os.environ.get("KB_REPOSITORY") or None)
     except config_module.ConfigError as bad:
@@ -449,7 +462,8 @@ def links_command(
     try:
         age = next(float(a) for a in ages if a is not None and a != "")
     except ValueError:
-        raise click.BadParameter("KB_LINKS_MAX_AGE must be a number of days", param_hint="--max-age") from None
+        bad_age = Said("env.days", name="KB_LINKS_MAX_AGE", value=os.environ.get("KB_LINKS_MAX_AGE"))
+        raise click.BadParameter(_lines(bad_age, langs), param_hint="--max-age") from None
     options = run.Options(
         Settings(
             timeout=timeout, retries=retries, per_host=per_host, delay=delay, user_agent=user_agent(config.repository)
@@ -493,14 +507,14 @@ def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
     from kb.entries import diff
 
     if not entries_dir.is_dir():
-        raise click.ClickException(f"no entries folder at {entries_dir}")
+        raise _said(Said("fault.no_entries", folder=entries_dir), langs)
     vocabularies = vocab.load()
     try:
         summary = diff.summarise(Path.cwd(), base, entries_dir, vocabularies)
     except diff.GitError as exc:
-        raise click.ClickException(f"cannot compare with '{base}': {exc}") from None
+        raise _said(Said("diff.cannot_compare", base=base, reason=exc.args[0]), langs) from None
     except ValueError:
-        raise click.ClickException(f"{entries_dir} is not inside the git repository of {Path.cwd()}") from None
+        raise _said(Said("diff.outside", folder=entries_dir, root=Path.cwd()), langs) from None
     click.echo("\n".join(diff.markdown(summary, vocabularies, lang) for lang in langs), nl=False)
 
 
@@ -1009,14 +1023,13 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
     from kb import stats
 
     if not entries_dir.is_dir():
-        raise click.ClickException(f"no entries folder at {entries_dir}")
+        raise _said(Said("fault.no_entries", folder=entries_dir))
     project = _project(entries_dir=entries_dir)
     inventory = project.check()
     bad = sorted({p.path for p in inventory.errors})
     if bad:
-        click.echo(
-            f"note: {len(bad)} file{'s' if len(bad) != 1 else ''} with errors left out (run 'kb check')", err=True
-        )
+        left_out = message("stats.left_out_one") if len(bad) == 1 else message("stats.left_out", files=len(bad))
+        click.echo(_lines(left_out), err=True)
     figures = stats.summary(inventory.entries, project.vocabularies)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
@@ -1121,6 +1134,7 @@ def export_command(
     """
     from kb import bibliography as biblio
     from kb.lock import WAIT
+    from kb.faults import refused_by_system
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -1142,8 +1156,8 @@ def export_command(
         try:
             biblio.write_text(output, text)
         except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"exported {len(entries)} entries to {output}", err=True)
+            raise _fail("outcome.not_exported", reason=refused_by_system(exc)) from None
+        click.echo(_lines(message("report.exported", entries=len(entries), output=output)), err=True)
 
 
 @cli.command("import")

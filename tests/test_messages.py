@@ -182,3 +182,45 @@ def pattern(lang: str, key: str, **known: object) -> str:
         )
         + "$"
     )
+
+
+@pytest.mark.parametrize(
+    "args,env,expected,status",
+    [
+        (
+            ["search", "--scale", "regoin", "--lang", "fr"],
+            {},
+            Said("cli.not_in_vocabulary", value="regoin", vocabulary="scales", guess="region").render("fr"),
+            2,
+        ),
+        (["check", "absent.md", "--lang", "nl"], {}, Said("cli.no_such_path", paths="absent.md").render("nl"), 2),
+        (
+            ["links", "--lang", "nl"],
+            {"KB_LINKS_MAX_AGE": "soon"},
+            Said("env.days", name="KB_LINKS_MAX_AGE", value="soon").render("nl"),
+            2,
+        ),
+        (
+            ["diff", "no-such-branch", "--lang", "fr"],
+            {},
+            i18n.t("fr", "diff.cannot_compare", base="no-such-branch", reason="\0").split("\0")[0],
+            1,
+        ),
+        (["stats"], {"KB_LANG": "nl", "KB_ENTRIES": "nope"}, Said("fault.no_entries", folder="nope").render("nl"), 1),
+        (["build", "--lang", "de"], {"KB_LANG": "nl"}, i18n.t("nl", "cli.bad_lang", value="de"), 2),
+    ],
+)
+def test_the_other_commands_refuse_in_the_language_asked_for(runner, built, args, env, expected, status):
+    result = runner.invoke(cli, args, env=env)
+    assert result.exit_code == status and expected in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+def test_an_export_that_cannot_be_written_in_french(runner, built, tmp_path):
+    (tmp_path / "file").write_text("a file, not a folder")
+    result = runner.invoke(cli, ["export", "-o", "file/out.bib"], env={"KB_LANG": "fr"})
+    reason = Said("fault.system", path="\0", reason="\0").render("fr")  # which file, and the system's reason
+    line = i18n.t("fr", "outcome.not_exported", reason=reason)
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert re.fullmatch("Error: " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), result.output
+    assert (tmp_path / "file").read_text() == "a file, not a folder"
