@@ -28,6 +28,7 @@ from kb.entries.vocab import DIMENSIONS
 from kb.i18n import Message, Said, cli_languages, message
 
 ENTRIES_DIR = "entries"
+LANGS = "kb.langs"  # in click's context meta: the languages --lang chose
 
 
 def entries_option(func: Any) -> Any:
@@ -131,10 +132,11 @@ def wait_option(func: Any) -> Any:
 
 
 def _langs() -> tuple[str, ...]:
-    """The languages of the command being run: its --lang (parsed before the other options),
-    else as kb.i18n.cli_languages decides (KB_LANG, the locale, English)."""
+    """The languages of the command being run: its --lang (parsed before the other options, and
+    kept in the contexts' shared meta, which the group's context sees too), else as
+    kb.i18n.cli_languages decides (KB_LANG, the locale, English)."""
     ctx = click.get_current_context(silent=True)
-    return (ctx.params.get("langs") if ctx else None) or cli_languages()
+    return (ctx.meta.get(LANGS) if ctx else None) or cli_languages()
 
 
 def _lines(said: Said | Message, langs: tuple[str, ...] = ()) -> str:
@@ -199,7 +201,8 @@ def lang_option(func: Any) -> Any:
 
         if value and any(part.strip() not in CLI_LANGS for part in value.split(",")):
             raise click.BadParameter(_lines(message("cli.bad_lang", value=value), cli_languages()))
-        return cli_languages(value)
+        ctx.meta[LANGS] = cli_languages(value)
+        return ctx.meta[LANGS]
 
     return click.option(
         "--lang",
@@ -312,7 +315,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except vocab.VocabularyError as exc:
-            raise click.ClickException(f"{exc} (nothing was done)") from None
+            raise click.ClickException(_lines(message("vocab.nothing_done", problem=exc))) from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -1080,7 +1083,7 @@ def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[s
             with _exclusive(project, "kb serve", wait, langs):
                 report = project.build(site_dir, progress=searching)
         except vocab.VocabularyError as exc:
-            say("outcome.not_rebuilt", reason=str(exc))
+            say("outcome.not_rebuilt", reason=exc)
         except (Refused, ConfigError) as refused:
             _print_problems(refused.problems, langs)
             say("outcome.not_rebuilt", reason=_reason(refused, "kb serve"))

@@ -9,15 +9,19 @@ import errno
 import hashlib
 import os
 import re
+import shutil
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import make_entry
+from conftest import REPO, make_entry
 from kb import i18n, lock
 from kb.cli import cli
 from kb.config import Config
+from kb.entries.vocab import VocabularyError
 from kb.i18n import Said
 from kb.site import limits
 
@@ -224,3 +228,25 @@ def test_an_export_that_cannot_be_written_in_french(runner, built, tmp_path):
     assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
     assert re.fullmatch("Error: " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), result.output
     assert (tmp_path / "file").read_text() == "a file, not a folder"
+
+
+def test_a_broken_vocabulary_in_dutch(tmp_path, entries_dir):
+    """A vocabulary file without a label, in a copy of kb: kb check and kb build say so in the
+    language of --lang, and nothing is built."""
+    package = tmp_path / "checkout" / "kb"
+    shutil.copytree(REPO / "kb", package, ignore=shutil.ignore_patterns("__pycache__"))
+    scales = package / "vocabularies" / "scales.yaml"
+    scales.write_text(scales.read_text(encoding="utf-8").replace("  nl: Gewest\n", "", 1), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    problem = VocabularyError(
+        Path("checkout/kb/vocabularies/scales.yaml"), 4, "vocab.no_label", id="region", langs="nl"
+    )
+    for command, line in (
+        (["check", "--lang", "nl"], i18n.message("vocab.nothing_done", problem=problem).render("nl")),
+        (["build", "--lang", "nl"], said("outcome.not_built", "nl", problem, tmp_path / "site")),
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "kb", *command], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 1 and run.stderr.strip().splitlines() == ["Error: " + line], run.stderr
+    assert not (tmp_path / "site").exists()
