@@ -87,7 +87,7 @@ class TerritoryValues(click.ParamType):
         try:
             return tuple(geo.resolve(item) for item in str(value).split(",") if item.strip())
         except UnknownTerritory as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(_lines(exc), param, ctx)
 
 
 def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str, ...]:
@@ -296,12 +296,12 @@ def _reach(territories: tuple) -> Any:
 
 
 def _filters(years: str | None, type_: tuple, **tags: tuple):
-    from kb.store.filters import Filters, parse_years
+    from kb.store.filters import BadYears, Filters, parse_years
 
     try:
         year_from, year_to = parse_years(years) if years else (None, None)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--year") from None
+    except BadYears as exc:
+        raise click.BadParameter(_lines(exc), param_hint="--year") from None
     return Filters(
         type=_flatten(type_), year_from=year_from, year_to=year_to, **{k: _flatten(v) for k, v in tags.items()}
     )
@@ -847,7 +847,7 @@ def search(
 
 def _labelled(results: Any, vocabularies: vocab.Vocabularies, lang: str) -> dict:
     """The results as JSON: ids as they are, and beside them the labels in ``lang``."""
-    data = results.as_dict()
+    data = results.as_dict(lang)
     data["lang"] = lang
     for hit in data["hits"]:
         hit["labels"] = {dim: [vocabularies.label(dim, v, lang) for v in values] for dim, values in hit["tags"].items()}
@@ -867,7 +867,7 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
     from kb.i18n import DIMENSION_NAMES, t
 
     for note in results.notes:
-        click.secho(f"note: {note}", fg="yellow", err=True)
+        click.secho(message("search.note", note=note).render(lang), fg="yellow", err=True)
     key = {0: "cli_matches_none", 1: "cli_matches_one"}.get(results.total, "cli_matches")
     line = t(lang, key, n=results.total, query=results.query)
     if results.broader_total:

@@ -6,6 +6,7 @@ wording (the operating system's reason is a value, not checked)."""
 from __future__ import annotations
 
 import errno
+import json
 import hashlib
 import os
 import re
@@ -199,6 +200,18 @@ def pattern(lang: str, key: str, **known: object) -> str:
         ),
         (["check", "absent.md", "--lang", "nl"], {}, Said("cli.no_such_path", paths="absent.md").render("nl"), 2),
         (
+            ["search", "--territory", "atlantis", "--lang", "nl"],
+            {},
+            Said("territory.unknown", text="atlantis").render("nl"),
+            2,
+        ),
+        (
+            ["search", "--year", "2022..2015", "--lang", "fr"],
+            {},
+            Said("years.backwards", text="2022..2015").render("fr"),
+            2,
+        ),
+        (
             ["links", "--lang", "nl"],
             {"KB_LINKS_MAX_AGE": "soon"},
             Said("env.days", name="KB_LINKS_MAX_AGE", value="soon").render("nl"),
@@ -250,3 +263,13 @@ def test_a_broken_vocabulary_in_dutch(tmp_path, entries_dir):
         )
         assert run.returncode == 1 and run.stderr.strip().splitlines() == ["Error: " + line], run.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_kb_search_notes_in_the_language_asked_for(runner, built):
+    assert runner.invoke(cli, ["index"]).exit_code == 0
+    dutch = runner.invoke(cli, ["search", "--lang", "nl", "--", '"accessibilité'])
+    assert dutch.exit_code == 0
+    note = i18n.message("search.note", note=i18n.message("search.unclosed_quote")).render("nl")
+    assert note in dutch.output.splitlines()
+    french = runner.invoke(cli, ["search", "--lang", "fr", "--json", "--", "accessib* *ssibilit"])
+    assert json.loads(french.stdout)["notes"] == [i18n.t("fr", "search.inner_wildcard")]
