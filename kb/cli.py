@@ -981,6 +981,7 @@ def _run_build(
                 search=not no_search,
                 base_url=base_url,
                 repository=repository,
+                say=lambda said: click.echo(_lines(said, langs), err=True),
             )
     except (Refused, ConfigError) as refused:
         _print_problems(refused.problems, langs)
@@ -1081,7 +1082,9 @@ def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[s
     def rebuild() -> None:
         try:
             with _exclusive(project, "kb serve", wait, langs):
-                report = project.build(site_dir, progress=searching)
+                report = project.build(
+                    site_dir, progress=searching, say=lambda said: click.echo(_lines(said, langs), err=True)
+                )
         except vocab.VocabularyError as exc:
             say("outcome.not_rebuilt", reason=exc)
         except (Refused, ConfigError) as refused:

@@ -68,6 +68,12 @@ def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[
     return {name[:-3]: (path, stat) for name, path, stat in found}, refused
 
 
+def _on_stderr(said: i18n.Said | i18n.Message) -> None:
+    """A warning on standard error, a line in each language kb.i18n.cli_languages chooses."""
+    for lang in i18n.cli_languages():
+        print(said.render(lang), file=sys.stderr)
+
+
 class BadVariable(i18n.Said):
     """A ``KB_*`` environment variable kb cannot use (the catalogue's ``env.*`` message says
     which and how to set it), raised before anything is read or written."""
@@ -328,11 +334,15 @@ class Project:
         search: bool = True,
         base_url: str | None = None,
         repository: str | None = None,
+        say: Callable[[i18n.Said | i18n.Message], None] | None = None,
     ) -> "BuildReport":
         """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
 
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
-        ``kb index``'s job and is not needed here.
+        ``kb index``'s job and is not needed here. What the build warns about before it starts
+        (a site too large for its host, a shallow clone's dates) goes to ``say``, for the
+        command to say in its language; by default to standard error, in the languages
+        kb.i18n.cli_languages chooses.
         """
         from kb import history
         from kb.site import build as site
@@ -353,9 +363,9 @@ class Project:
                 self.config.memory_limit,
                 self.config.search_shard_size,
             ):
-                print(warning, file=sys.stderr)
+                (say or _on_stderr)(warning)
             dates = history.load(self.entries_dir, self.root / ".kb")
-            history.note_once(dates)
+            history.note_once(dates, say or _on_stderr)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
                 repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"),

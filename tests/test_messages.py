@@ -273,3 +273,12 @@ def test_kb_search_notes_in_the_language_asked_for(runner, built):
     assert note in dutch.output.splitlines()
     french = runner.invoke(cli, ["search", "--lang", "fr", "--json", "--", "accessib* *ssibilit"])
     assert json.loads(french.stdout)["notes"] == [i18n.t("fr", "search.inner_wildcard")]
+
+
+def test_a_warning_before_the_build_in_each_language_asked_for(runner, built, tmp_path, entries_dir):
+    (tmp_path / "kb.yml").write_text("upload_limit: 1\n")
+    result = runner.invoke(cli, ["build", "--quiet", "--no-search", "--lang", "fr,nl"], env={"KB_LANG": "en"})
+    assert result.exit_code == 0, result.output
+    entries = len(list(entries_dir.glob("*.md")))
+    warning = Said("build.too_large", entries=entries, size=limits.estimate(entries, 12_500).upload_mb, limit=1)
+    assert result.output.splitlines()[:2] == [warning.render("fr"), warning.render("nl")]
