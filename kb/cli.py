@@ -218,12 +218,12 @@ def lang_option(func: Any) -> Any:
 
 def _setting(name: str, value: str | None) -> str | None:
     """A kb.yml setting given as an option, checked as the file's would be."""
-    from kb.config import check_value
+    from kb.config import BadSetting, check_value
 
     try:
         return None if value is None else check_value(name, value)
-    except ValueError as bad:
-        raise click.BadParameter(str(bad)) from None
+    except BadSetting as bad:
+        raise click.BadParameter(_lines(bad)) from None
 
 
 def _print_problems(problems: list, langs: tuple[str, ...] = ()) -> None:

@@ -225,6 +225,12 @@ def pattern(lang: str, key: str, **known: object) -> str:
         ),
         (["stats"], {"KB_LANG": "nl", "KB_ENTRIES": "nope"}, Said("fault.no_entries", folder="nope").render("nl"), 1),
         (["build", "--lang", "de"], {"KB_LANG": "nl"}, i18n.t("nl", "cli.bad_lang", value="de"), 2),
+        (
+            ["build", "--repository", "javascript:x", "--lang", "nl"],
+            {},
+            Said("check.not_url", field="repository", value="'javascript:x'").render("nl"),
+            2,
+        ),
     ],
 )
 def test_the_other_commands_refuse_in_the_language_asked_for(runner, built, args, env, expected, status):
