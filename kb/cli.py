@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import click
 
 from kb.entries import vocab
+from kb.entries.problems import Problem
 from kb.entries.vocab import DIMENSIONS
 from kb.i18n import Message, Said, cli_languages, message
 
@@ -139,8 +140,8 @@ def _langs() -> tuple[str, ...]:
     return (ctx.meta.get(LANGS) if ctx else None) or cli_languages()
 
 
-def _lines(said: Said | Message, langs: tuple[str, ...] = ()) -> str:
-    """A catalogued text, one line per language the command speaks."""
+def _lines(said: Said | Message | Problem, langs: tuple[str, ...] = ()) -> str:
+    """A catalogued text (a Said, a Message, a Problem), one line per language the command speaks."""
     return "\n".join(said.render(lang) for lang in langs or _langs())
 
 
@@ -173,9 +174,7 @@ def _reason(error: BaseException, command: str) -> Said:
 
 def _exclusive(project: Any, command: str, wait: float, langs: tuple[str, ...] = ()) -> Any:
     """The project's lock for ``command``, saying on stderr whom it waits for."""
-    return project.exclusive(
-        command, wait, waiting=lambda said: click.echo(said.render((langs or cli_languages())[0]), err=True)
-    )
+    return project.exclusive(command, wait, waiting=lambda said: click.echo(_lines(said, langs), err=True))
 
 
 def _project(
@@ -229,8 +228,7 @@ def _setting(name: str, value: str | None) -> str | None:
 def _print_problems(problems: list, langs: tuple[str, ...] = ()) -> None:
     """Problems (of the entries, of kb.yml) on stderr, each in every language the command speaks."""
     for problem in problems:
-        for lang in langs or cli_languages():
-            click.echo(problem.render(lang), err=True)
+        click.echo(_lines(problem, langs), err=True)
 
 
 @contextlib.contextmanager
