@@ -145,15 +145,28 @@ def _lines(said: Said | Message | Problem, langs: tuple[str, ...] = ()) -> str:
     return "\n".join(said.render(lang) for lang in langs or _langs())
 
 
-def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> click.ClickException:
+class Refusal(click.ClickException):
+    """The end of a command in kb's words, one line per language, behind click's 'Error:' said
+    in the first of them ('Erreur :', 'Fout:'); exit status 1."""
+
+    def __init__(self, said: Said | Message, langs: tuple[str, ...] = ()):
+        self.langs = langs or _langs()
+        super().__init__(_lines(said, self.langs))
+
+    def show(self, file: Any = None) -> None:
+        shown = message("cli.error", text=self.format_message()).render(self.langs[0])
+        click.echo(shown, file=file, err=file is None)
+
+
+def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> Refusal:
     """The catalogue's message ``key`` ending the command (exit status 1, no traceback), one
     line per language the command speaks (``--lang``, else as kb.i18n.cli_languages decides)."""
-    return click.ClickException(_lines(message(key, **params), langs))
+    return Refusal(message(key, **params), langs)
 
 
-def _said(failure: Said, langs: tuple[str, ...] = ()) -> click.ClickException:
+def _said(failure: Said, langs: tuple[str, ...] = ()) -> Refusal:
     """A failure kb explains (what is wrong -- how to fix it) ending the command, as _fail."""
-    return click.ClickException(_lines(failure, langs))
+    return Refusal(failure, langs)
 
 
 def _reason(error: BaseException, command: str) -> Said:
@@ -313,7 +326,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except vocab.VocabularyError as exc:
-            raise click.ClickException(_lines(message("vocab.nothing_done", problem=exc))) from None
+            raise _fail("vocab.nothing_done", problem=exc) from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -1199,8 +1212,8 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
     def counted(key: str, n: int) -> Any:
         return message(f"{key}_one") if n == 1 else message(key, n=n)
 
-    def refused(key: str, **params: object) -> click.ClickException:
-        return click.ClickException("\n".join(message(key, **params).render(lang) for lang in langs))
+    def refused(key: str, **params: object) -> Refusal:
+        return _fail(key, langs, **params)
 
     project = _project(entries_dir=entries_dir)
     try:

@@ -104,8 +104,8 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
             "Error: KB_PAGEFIND_TIMEOUT is 'soon', not a number of seconds -- set it to a number of seconds, "
             "e.g. KB_PAGEFIND_TIMEOUT=900, or unset it for the default (600 s)",
         ),
-        ("fr", "Error: KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
-        ("nl", "Error: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
+        ("fr", "Erreur : KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
+        ("nl", "Fout: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
     ],
 )
 def test_a_bad_pagefind_time_limit_is_one_line_and_nothing_is_touched(tmp_path, entries_dir, lang, expected):

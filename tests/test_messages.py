@@ -36,13 +36,13 @@ def digest(root: Path) -> dict[str, str]:
     }
 
 
-def failed(result, *lines: str) -> None:
-    """The command ended with exactly these error lines (the first after click's 'Error: ')."""
+def failed(result, lang: str, *lines: str) -> None:
+    """The command ended with exactly these error lines, the first after 'Error: ' in ``lang``."""
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     said = result.output.strip().splitlines()[-len(lines) :]
-    assert said == ["Error: " + lines[0], *lines[1:]], result.output
+    assert said == [i18n.t(lang, "cli.error", text=lines[0]), *lines[1:]], result.output
 
 
 def said(key: str, lang: str, reason: Said, site: Path) -> str:
@@ -64,7 +64,7 @@ def test_pagefind_past_its_time_limit_in_french_and_dutch(runner, built, monkeyp
     monkeypatch.setenv("KB_PAGEFIND_TIMEOUT", "0")
     result = runner.invoke(cli, ["build", "--quiet", "--lang", "fr,nl"])
     reason = Said("pagefind.timeout", limit="0", log=Path.cwd() / ".kb" / "site" / "pagefind.log", longer="900")
-    failed(result, said("outcome.not_built", "fr", reason, built), said("outcome.not_built", "nl", reason, built))
+    failed(result, "fr", said("outcome.not_built", "fr", reason, built), said("outcome.not_built", "nl", reason, built))
     assert "KB_PAGEFIND_TIMEOUT=900" in result.output
     assert digest(built) == before
 
@@ -81,7 +81,7 @@ def test_a_broken_pagefind_in_dutch(runner, built, tmp_path, monkeypatch):
     log = Path.cwd() / ".kb" / "site" / "pagefind.log"
     code = int(result.output.split("afsluitcode ")[1].split(")")[0]) if "afsluitcode " in result.output else None
     assert code, result.output
-    failed(result, said("outcome.not_built", "nl", Said("pagefind.failed", code=code, log=log), built))
+    failed(result, "nl", said("outcome.not_built", "nl", Said("pagefind.failed", code=code, log=log), built))
     assert "python -m pip install ." in result.output
     assert digest(built) == before
 
@@ -94,7 +94,7 @@ def test_search_behind_the_live_pages_in_french(runner, built, entries_dir, monk
     monkeypatch.setenv("KB_PAGEFIND_TIMEOUT", "0")
     result = runner.invoke(cli, ["build", "--quiet", "--lang", "fr"])
     reason = Said("pagefind.timeout", limit="0", log=Path.cwd() / ".kb" / "site" / "pagefind.log", longer="900")
-    failed(result, said("outcome.search_behind", "fr", reason, built))
+    failed(result, "fr", said("outcome.search_behind", "fr", reason, built))
     assert "Une phrase de plus." in (built / "fr" / "entries" / "barometre-social-2023" / "index.html").read_text()
     assert set(bundle) <= set(digest(built / "pagefind"))  # the last bundle is still there (and the delta)
 
@@ -104,7 +104,7 @@ def test_an_output_that_cannot_be_written_in_french(runner, built, tmp_path):
     result = runner.invoke(cli, ["build", "--quiet", "-o", "file/site", "--lang", "fr"])
     path = tmp_path / "file" / ".site.next"
     reason = Said("fault.system", path=path, reason=os.strerror(errno.ENOTDIR))
-    failed(result, said("outcome.not_built", "fr", reason, Path("file/site")))
+    failed(result, "fr", said("outcome.not_built", "fr", reason, Path("file/site")))
     assert (tmp_path / "file").read_text() == "a file, not a folder"
 
 
@@ -115,7 +115,7 @@ def test_more_memory_than_the_limit_in_dutch(runner, built, tmp_path, entries_di
     entries = len(list(entries_dir.glob("*.md")))
     need = limits.estimate(entries, Config().search_shard_size).memory_mb
     reason = Said("build.memory", entries=entries, need=need, have=1, per=limits.PAGEFIND_BYTES_PER_ENTRY // 1000)
-    failed(result, said("outcome.not_built", "nl", reason, built))
+    failed(result, "nl", said("outcome.not_built", "nl", reason, built))
     assert digest(built) == before
 
 
@@ -126,7 +126,9 @@ def test_a_held_lock_in_french(runner, built, tmp_path):
         holder = path.read_text()
         result = runner.invoke(cli, ["build", "--quiet", "--wait", "0.3", "--lang", "fr"])
     assert result.output.startswith(i18n.t("fr", "lock.waiting", holder=holder, wait="0.3") + "\n")
-    failed(result, said("outcome.not_built", "fr", Said("lock.busy", wait="0.3", holder=holder, path=path), built))
+    failed(
+        result, "fr", said("outcome.not_built", "fr", Said("lock.busy", wait="0.3", holder=holder, path=path), built)
+    )
     assert "--wait SECONDES" in result.output
     assert digest(built) == before
 
@@ -136,7 +138,7 @@ def test_a_bad_kb_yml_in_dutch(runner, built, tmp_path):
     (tmp_path / "kb.yml").write_text("bogus: 1\n")
     result = runner.invoke(cli, ["build", "--quiet", "--lang", "nl"])
     assert result.output.startswith("kb.yml:1: " + i18n.t("nl", "severity.error") + ": ")
-    failed(result, said("outcome.not_built", "nl", Said("fault.config_one", errors=1, command="kb build"), built))
+    failed(result, "nl", said("outcome.not_built", "nl", Said("fault.config_one", errors=1, command="kb build"), built))
     assert digest(built) == before
 
 
@@ -147,16 +149,20 @@ def test_entries_with_errors_in_french_for_build_and_index(runner, built, entrie
     build = runner.invoke(cli, ["build", "--quiet", "--lang", "fr"])
     errors = sum(1 for line in build.output.splitlines() if line.startswith("entries/cassee"))
     assert errors > 2 and ": erreur: " in build.output
-    failed(build, said("outcome.not_built", "fr", Said("fault.entries", errors=errors, command="kb build"), built))
+    failed(
+        build, "fr", said("outcome.not_built", "fr", Said("fault.entries", errors=errors, command="kb build"), built)
+    )
     index = runner.invoke(cli, ["index", "--lang", "fr"])
     reason = Said("fault.entries", errors=errors, command="kb index")
-    failed(index, i18n.message("outcome.not_indexed", reason=reason).render("fr"))
+    failed(index, "fr", i18n.message("outcome.not_indexed", reason=reason).render("fr"))
     assert digest(built) == before
 
 
 def test_no_entries_folder_in_dutch(runner, built):
     result = runner.invoke(cli, ["index", "--entries", "nope", "--lang", "nl"])
-    failed(result, i18n.message("outcome.not_indexed", reason=Said("fault.no_entries", folder="nope")).render("nl"))
+    failed(
+        result, "nl", i18n.message("outcome.not_indexed", reason=Said("fault.no_entries", folder="nope")).render("nl")
+    )
     assert "--entries" in result.output
 
 
@@ -245,7 +251,7 @@ def test_an_export_that_cannot_be_written_in_french(runner, built, tmp_path):
     reason = Said("fault.system", path="\0", reason="\0").render("fr")  # which file, and the system's reason
     line = i18n.t("fr", "outcome.not_exported", reason=reason)
     assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
-    assert re.fullmatch("Error: " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), result.output
+    assert re.fullmatch("Erreur : " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), result.output
     assert (tmp_path / "file").read_text() == "a file, not a folder"
 
 
@@ -267,7 +273,9 @@ def test_a_broken_vocabulary_in_dutch(tmp_path, entries_dir):
         run = subprocess.run(
             [sys.executable, "-m", "kb", *command], cwd=tmp_path, env=env, capture_output=True, text=True
         )
-        assert run.returncode == 1 and run.stderr.strip().splitlines() == ["Error: " + line], run.stderr
+        assert run.returncode == 1 and run.stderr.strip().splitlines() == [i18n.t("nl", "cli.error", text=line)], (
+            run.stderr
+        )
     assert not (tmp_path / "site").exists()
 
 

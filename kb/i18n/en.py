@@ -80,6 +80,7 @@ EN: dict[str, str] = {
     "report.changes": "{added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
     "progress.pages": "pages: {done}/{total} ({percent}%)",
     "progress.search": "indexing the site for search (Pagefind)...",
+    "cli.error": "Error: {text}",
     "cli.not_in_vocabulary": "'{value}' is not in the {vocabulary} vocabulary",
     "cli.not_in_vocabulary.fix": "did you mean '{guess}'?",
     "cli.not_in_vocabulary_no_guess": "'{value}' is not in the {vocabulary} vocabulary",

@@ -80,6 +80,7 @@ FR: dict[str, str] = {
     "report.changes": "{added} ajoutées, {changed} modifiées, {removed} retirées, {unchanged} inchangées",
     "progress.pages": "pages : {done}/{total} ({percent} %)",
     "progress.search": "indexation du site pour la recherche (Pagefind)...",
+    "cli.error": "Erreur : {text}",
     "cli.not_in_vocabulary": "« {value} » n'est pas dans le vocabulaire {vocabulary}",
     "cli.not_in_vocabulary.fix": "vouliez-vous dire « {guess} » ?",
     "cli.not_in_vocabulary_no_guess": "« {value} » n'est pas dans le vocabulaire {vocabulary}",

@@ -80,6 +80,7 @@ NL: dict[str, str] = {
     "report.changes": "{added} toegevoegd, {changed} gewijzigd, {removed} verwijderd, {unchanged} ongewijzigd",
     "progress.pages": "pagina's: {done}/{total} ({percent}%)",
     "progress.search": "de site indexeren voor de zoekfunctie (Pagefind)...",
+    "cli.error": "Fout: {text}",
     "cli.not_in_vocabulary": "'{value}' staat niet in de woordenlijst {vocabulary}",
     "cli.not_in_vocabulary.fix": "bedoelde u '{guess}'?",
     "cli.not_in_vocabulary_no_guess": "'{value}' staat niet in de woordenlijst {vocabulary}",
