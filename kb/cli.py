@@ -622,7 +622,7 @@ def vocab_command(name: str | None) -> None:
     for vocabulary_name in names:
         vocabulary = vocabularies[vocabulary_name]
         if not name:
-            click.echo(f"{vocabulary_name} ({len(vocabulary)} values): kb vocab {vocabulary_name}")
+            click.echo(message("vocab.listed", name=vocabulary_name, n=len(vocabulary)).render(_langs()[0]))
             continue
         for term in vocabulary:
             click.echo(f"{term.id}\t{term.labels['fr']} / {term.labels['nl']} / {term.labels['en']}")

@@ -22,6 +22,7 @@ from conftest import REPO, make_entry
 from kb import i18n, lock
 from kb.cli import cli
 from kb.config import Config
+from kb.entries import vocab
 from kb.entries.vocab import VocabularyError
 from kb.i18n import Said
 from kb.site import limits
@@ -296,3 +297,9 @@ def test_a_warning_before_the_build_in_each_language_asked_for(runner, built, tm
     entries = len(list(entries_dir.glob("*.md")))
     warning = Said("build.too_large", entries=entries, size=limits.estimate(entries, 12_500).upload_mb, limit=1)
     assert result.output.splitlines()[:2] == [warning.render("fr"), warning.render("nl")]
+
+
+def test_kb_vocab_lists_in_the_language_of_kb_lang(runner):
+    result = runner.invoke(cli, ["vocab"], env={"KB_LANG": "nl"})
+    scales = len(vocab.load()["scales"])
+    assert i18n.t("nl", "vocab.listed", name="scales", n=scales) in result.output.splitlines()

@@ -98,6 +98,7 @@ EN: dict[str, str] = {
     "stats.left_out": "note: {files} files with errors left out (run 'kb check')",
     "stats.left_out_one": "note: 1 file with errors left out (run 'kb check')",
     "report.exported": "exported {entries} entries to {output}",
+    "vocab.listed": "{name} ({n} values): kb vocab {name}",
     "vocab.nothing_done": "{problem} (nothing was done)",
     "vocab.unreadable": "cannot read vocabulary ({reason})",
     "vocab.unreadable.fix": "check that it is readable",

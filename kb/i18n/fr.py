@@ -98,6 +98,7 @@ FR: dict[str, str] = {
     "stats.left_out": "note : {files} fichiers avec des erreurs laissés de côté (lancez « kb check »)",
     "stats.left_out_one": "note : 1 fichier avec des erreurs laissé de côté (lancez « kb check »)",
     "report.exported": "{entries} fiches exportées dans {output}",
+    "vocab.listed": "{name} ({n} valeurs) : kb vocab {name}",
     "vocab.nothing_done": "{problem} (rien n'a été fait)",
     "vocab.unreadable": "impossible de lire le vocabulaire ({reason})",
     "vocab.unreadable.fix": "vérifiez qu'il est lisible",

@@ -98,6 +98,7 @@ NL: dict[str, str] = {
     "stats.left_out": "opmerking: {files} bestanden met fouten weggelaten (voer 'kb check' uit)",
     "stats.left_out_one": "opmerking: 1 bestand met fouten weggelaten (voer 'kb check' uit)",
     "report.exported": "{entries} fiches geëxporteerd naar {output}",
+    "vocab.listed": "{name} ({n} waarden): kb vocab {name}",
     "vocab.nothing_done": "{problem} (er is niets gedaan)",
     "vocab.unreadable": "kan de woordenlijst niet lezen ({reason})",
     "vocab.unreadable.fix": "controleer dat ze leesbaar is",
