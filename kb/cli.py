@@ -1028,10 +1028,12 @@ def _progress(lang: str):
 @cli.command("stats")
 @entries_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats_command(entries_dir: Path, as_json: bool) -> None:
+@lang_option
+def stats_command(entries_dir: Path, as_json: bool, langs: tuple[str, ...]) -> None:
     """Figures about the inventory: scale x criteria, where (communes, bassins), who, when.
 
-    Reads the entry files (files with errors are left out: run 'kb check').
+    Reads the entry files (files with errors are left out: run 'kb check'). The report's
+    words speak the language of --lang (the first one), as 'kb check' does.
     """
     import json
 
@@ -1049,7 +1051,7 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(stats.text_report(figures, project.vocabularies))
+        click.echo(stats.text_report(figures, project.vocabularies, langs[0]))
 
 
 @cli.command()

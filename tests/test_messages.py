@@ -303,3 +303,13 @@ def test_kb_vocab_lists_in_the_language_of_kb_lang(runner):
     result = runner.invoke(cli, ["vocab"], env={"KB_LANG": "nl"})
     scales = len(vocab.load()["scales"])
     assert i18n.t("nl", "vocab.listed", name="scales", n=scales) in result.output.splitlines()
+
+
+def test_kb_stats_reports_in_the_language_asked_for(runner, entries_dir):
+    result = runner.invoke(cli, ["stats", "--entries", str(entries_dir), "--lang", "nl"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(i18n.t("nl", "stats.totals", total=len(list(entries_dir.glob("*.md"))), languages=""))
+    assert i18n.t("nl", "stats.when") in lines
+    brussels = next(line for line in lines if line.startswith("  21004 "))
+    assert "Brussel " in brussels and f" {i18n.t('nl', 'stats.own')} " in brussels
