@@ -62,7 +62,7 @@ class VocabValues(click.ParamType):
             if item not in vocabulary:
                 guess = vocabulary.suggest(item)
                 key = "cli.not_in_vocabulary" if guess else "cli.not_in_vocabulary_no_guess"
-                self.fail(_lines(Said(key, value=item, vocabulary=vocabulary.name, guess=guess)), param, ctx)
+                raise Misuse(Said(key, value=item, vocabulary=vocabulary.name, guess=guess), ctx=ctx, param=param)
             result.append(item)
         return tuple(result)
 
@@ -88,7 +88,7 @@ class TerritoryValues(click.ParamType):
         try:
             return tuple(geo.resolve(item) for item in str(value).split(",") if item.strip())
         except UnknownTerritory as exc:
-            self.fail(_lines(exc), param, ctx)
+            raise Misuse(exc, ctx=ctx, param=param) from None
 
 
 def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str, ...]:
@@ -158,6 +158,40 @@ class Refusal(click.ClickException):
         click.echo(shown, file=file, err=file is None)
 
 
+class Misuse(click.BadParameter):
+    """A value or an argument refused in kb's words (exit status 2), inside click's framing of
+    a usage error (the usage line, where to find help, 'Error:', 'Invalid value for ...'), that
+    framing said in the command's first language too, the usage line alone click's."""
+
+    def __init__(
+        self,
+        said: Said | Message,
+        langs: tuple[str, ...] = (),
+        ctx: click.Context | None = None,
+        param: click.Parameter | None = None,
+        param_hint: str | None = None,
+    ):
+        self.langs = langs or _langs()
+        super().__init__(_lines(said, self.langs), ctx=ctx, param=param, param_hint=param_hint)
+
+    def format_message(self) -> str:
+        hint = self.param_hint or (self.param.get_error_hint(self.ctx) if self.param else None)
+        if hint is None:
+            return self.message
+        option = hint if isinstance(hint, str) else " / ".join(repr(h) for h in hint)
+        return message("cli.invalid", option=option, text=self.message).render(self.langs[0])
+
+    def show(self, file: Any = None) -> None:
+        lang, ctx, err = self.langs[0], self.ctx, file is None
+        if ctx is not None:
+            helping = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                option = max(ctx.command.get_help_option_names(ctx), key=len)
+                helping = message("cli.try_help", command=ctx.command_path, option=option).render(lang) + "\n"
+            click.echo(f"{ctx.get_usage()}\n{helping}", file=file, err=err, color=ctx.color)
+        click.echo(message("cli.error", text=self.format_message()).render(lang), file=file, err=err)
+
+
 def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> Refusal:
     """The catalogue's message ``key`` ending the command (exit status 1, no traceback), one
     line per language the command speaks (``--lang``, else as kb.i18n.cli_languages decides)."""
@@ -212,7 +246,7 @@ def lang_option(func: Any) -> Any:
         from kb.i18n import CLI_LANGS, cli_languages
 
         if value and any(part.strip() not in CLI_LANGS for part in value.split(",")):
-            raise click.BadParameter(_lines(message("cli.bad_lang", value=value), cli_languages()))
+            raise Misuse(message("cli.bad_lang", value=value), cli_languages())
         ctx.meta[LANGS] = cli_languages(value)
         return ctx.meta[LANGS]
 
@@ -235,7 +269,7 @@ def _setting(name: str, value: str | None) -> str | None:
     try:
         return None if value is None else check_value(name, value)
     except BadSetting as bad:
-        raise click.BadParameter(_lines(bad)) from None
+        raise Misuse(bad) from None
 
 
 def _print_problems(problems: list, langs: tuple[str, ...] = ()) -> None:
@@ -312,7 +346,7 @@ def _filters(years: str | None, type_: tuple, **tags: tuple):
     try:
         year_from, year_to = parse_years(years) if years else (None, None)
     except BadYears as exc:
-        raise click.BadParameter(_lines(exc), param_hint="--year") from None
+        raise Misuse(exc, param_hint="--year") from None
     return Filters(
         type=_flatten(type_), year_from=year_from, year_to=year_to, **{k: _flatten(v) for k, v in tags.items()}
     )
@@ -365,7 +399,7 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
-        raise click.UsageError(_lines(Said("cli.no_such_path", paths=", ".join(missing)), langs))
+        raise Misuse(Said("cli.no_such_path", paths=", ".join(missing)), langs)
     result = inventory.load(targets)
     for problem in result.problems:
         if output_format == "github":
@@ -466,7 +500,7 @@ def links_command(
     from kb.links.check import Settings, user_agent
 
     if not entries_dir.is_dir():
-        raise click.UsageError(_lines(Said("fault.no_entries", folder=entries_dir), langs))
+        raise Misuse(Said("fault.no_entries", folder=entries_dir), langs)
     try:
         config = config_module.load(Path.cwd()).overriding(repository=os.environ.get("KB_REPOSITORY") or None)
     except config_module.ConfigError as bad:
@@ -477,7 +511,7 @@ def links_command(
         age = next(float(a) for a in ages if a is not None and a != "")
     except ValueError:
         bad_age = Said("env.days", name="KB_LINKS_MAX_AGE", value=os.environ.get("KB_LINKS_MAX_AGE"))
-        raise click.BadParameter(_lines(bad_age, langs), param_hint="--max-age") from None
+        raise Misuse(bad_age, langs, param_hint="--max-age") from None
     options = run.Options(
         Settings(
             timeout=timeout, retries=retries, per_host=per_host, delay=delay, user_agent=user_agent(config.repository)
@@ -632,18 +666,17 @@ def _translations(
     titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[str, str], ...], lang: str
 ) -> dict[str, tuple[str, str | None]]:
     """--translation and --translated-summary as language -> (title, summary); ``lang`` speaks."""
-    from kb.i18n import t
 
     for option, pairs in (("--translation", titles), ("--translated-summary", summaries)):
         for code, _ in pairs:
             if code not in ("fr", "nl", "en"):
-                raise click.BadParameter(t(lang, "new.translation_language", value=code), param_hint=option)
+                raise Misuse(message("new.translation_language", value=code), (lang,), param_hint=option)
     summary_of = dict(summaries)
     result: dict[str, tuple[str, str | None]] = {code: (title, summary_of.get(code)) for code, title in titles}
     for code in summary_of:
         if code not in result:
-            raise click.BadParameter(
-                t(lang, "new.summary_without_title", language=code), param_hint="--translated-summary"
+            raise Misuse(
+                message("new.summary_without_title", language=code), (lang,), param_hint="--translated-summary"
             )
     return result
 
@@ -764,7 +797,7 @@ def new(
     )
     translated = _translations(translations, translated_summaries, lang)
     if language in translated:
-        raise click.BadParameter(t(lang, "new.translation_own", language=language), param_hint="--translation")
+        raise Misuse(message("new.translation_own", language=language), (lang,), param_hint="--translation")
     if interactive:
         for other in ("fr", "nl"):
             if other != language and other not in translated:

@@ -313,3 +313,13 @@ def test_kb_stats_reports_in_the_language_asked_for(runner, entries_dir):
     assert i18n.t("nl", "stats.when") in lines
     brussels = next(line for line in lines if line.startswith("  21004 "))
     assert "Brussel " in brussels and f" {i18n.t('nl', 'stats.own')} " in brussels
+
+
+def test_a_refused_option_is_framed_in_the_language_asked_for(runner, built):
+    result = runner.invoke(cli, ["search", "--scale", "regoin", "--lang", "fr"])
+    assert result.exit_code == 2
+    said = Said("cli.not_in_vocabulary", value="regoin", vocabulary="scales", guess="region").render("fr")
+    line = i18n.t("fr", "cli.error", text=i18n.t("fr", "cli.invalid", option="'--scale'", text=said))
+    lines = result.output.splitlines()
+    assert lines[-1] == line
+    assert re.fullmatch(pattern("fr", "cli.try_help", option="--help"), lines[1]), lines

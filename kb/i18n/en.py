@@ -81,6 +81,8 @@ EN: dict[str, str] = {
     "progress.pages": "pages: {done}/{total} ({percent}%)",
     "progress.search": "indexing the site for search (Pagefind)...",
     "cli.error": "Error: {text}",
+    "cli.invalid": "Invalid value for {option}: {text}",
+    "cli.try_help": "Try '{command} {option}' for help.",
     "cli.not_in_vocabulary": "'{value}' is not in the {vocabulary} vocabulary",
     "cli.not_in_vocabulary.fix": "did you mean '{guess}'?",
     "cli.not_in_vocabulary_no_guess": "'{value}' is not in the {vocabulary} vocabulary",

@@ -81,6 +81,8 @@ FR: dict[str, str] = {
     "progress.pages": "pages : {done}/{total} ({percent} %)",
     "progress.search": "indexation du site pour la recherche (Pagefind)...",
     "cli.error": "Erreur : {text}",
+    "cli.invalid": "Valeur non valable pour {option} : {text}",
+    "cli.try_help": "Essayez « {command} {option} » pour l'aide.",
     "cli.not_in_vocabulary": "« {value} » n'est pas dans le vocabulaire {vocabulary}",
     "cli.not_in_vocabulary.fix": "vouliez-vous dire « {guess} » ?",
     "cli.not_in_vocabulary_no_guess": "« {value} » n'est pas dans le vocabulaire {vocabulary}",

@@ -81,6 +81,8 @@ NL: dict[str, str] = {
     "progress.pages": "pagina's: {done}/{total} ({percent}%)",
     "progress.search": "de site indexeren voor de zoekfunctie (Pagefind)...",
     "cli.error": "Fout: {text}",
+    "cli.invalid": "Ongeldige waarde voor {option}: {text}",
+    "cli.try_help": "Probeer '{command} {option}' voor hulp.",
     "cli.not_in_vocabulary": "'{value}' staat niet in de woordenlijst {vocabulary}",
     "cli.not_in_vocabulary.fix": "bedoelde u '{guess}'?",
     "cli.not_in_vocabulary_no_guess": "'{value}' staat niet in de woordenlijst {vocabulary}",
