@@ -111,6 +111,19 @@ class Said(Exception):
     def render(self, lang: str) -> str:
         return with_fix(lang, self.key, **self.params)
 
+    def __reduce__(self) -> tuple:
+        # Pickled as what it holds, whatever a subclass's own arguments: an exception raised in a
+        # worker process (kb.workers) comes back pickled, and Exception's default would call
+        # __init__ with the English text alone.
+        return _unpickled, (type(self), self.__dict__)
+
+
+def _unpickled(kind: type[Said], state: dict) -> Said:
+    said = kind.__new__(kind)
+    said.__dict__.update(state)
+    BaseException.__init__(said, said.render("en"))
+    return said
+
 
 def cli_languages(asked: str | None = None) -> tuple[str, ...]:
     """The languages a command speaks: ``--lang`` (``fr``, or ``fr,nl`` for both), else
