@@ -24,9 +24,12 @@ from typing import Any, Iterator
 import click
 
 from kb.entries import vocab
+from kb.entries.problems import Problem
 from kb.entries.vocab import DIMENSIONS
+from kb.i18n import Message, Said, cli_languages, message
 
 ENTRIES_DIR = "entries"
+LANGS = "kb.langs"  # in click's context meta: the languages --lang chose
 
 
 def entries_option(func: Any) -> Any:
@@ -58,8 +61,8 @@ class VocabValues(click.ParamType):
                 continue
             if item not in vocabulary:
                 guess = vocabulary.suggest(item)
-                hint = f"did you mean '{guess}'?" if guess else f"'kb vocab {vocabulary.name}' lists the values"
-                self.fail(f"'{item}' is not in the {vocabulary.name} vocabulary -- {hint}", param, ctx)
+                key = "cli.not_in_vocabulary" if guess else "cli.not_in_vocabulary_no_guess"
+                raise Misuse(Said(key, value=item, vocabulary=vocabulary.name, guess=guess), ctx=ctx, param=param)
             result.append(item)
         return tuple(result)
 
@@ -85,7 +88,7 @@ class TerritoryValues(click.ParamType):
         try:
             return tuple(geo.resolve(item) for item in str(value).split(",") if item.strip())
         except UnknownTerritory as exc:
-            self.fail(str(exc), param, ctx)
+            raise Misuse(exc, ctx=ctx, param=param) from None
 
 
 def _flatten(values: tuple[tuple[str, ...], ...] | tuple[str, ...]) -> tuple[str, ...]:
@@ -129,21 +132,111 @@ def wait_option(func: Any) -> Any:
     )(func)
 
 
-def _exclusive(project: Any, command: str, wait: float) -> Any:
+def _langs() -> tuple[str, ...]:
+    """The languages of the command being run: its --lang (parsed before the other options, and
+    kept in the contexts' shared meta, which the group's context sees too), else as
+    kb.i18n.cli_languages decides (KB_LANG, the locale, English)."""
+    ctx = click.get_current_context(silent=True)
+    return (ctx.meta.get(LANGS) if ctx else None) or cli_languages()
+
+
+def _lines(said: Said | Message | Problem, langs: tuple[str, ...] = ()) -> str:
+    """A catalogued text (a Said, a Message, a Problem), one line per language the command speaks."""
+    return "\n".join(said.render(lang) for lang in langs or _langs())
+
+
+class Refusal(click.ClickException):
+    """The end of a command in kb's words, one line per language, behind click's 'Error:' said
+    in the first of them ('Erreur :', 'Fout:'); exit status 1."""
+
+    def __init__(self, said: Said | Message, langs: tuple[str, ...] = ()):
+        self.langs = langs or _langs()
+        super().__init__(_lines(said, self.langs))
+
+    def show(self, file: Any = None) -> None:
+        shown = message("cli.error", text=self.format_message()).render(self.langs[0])
+        click.echo(shown, file=file, err=file is None)
+
+
+class Misuse(click.BadParameter):
+    """A value or an argument refused in kb's words (exit status 2), inside click's framing of
+    a usage error (the usage line, where to find help, 'Error:', 'Invalid value for ...'), that
+    framing said in the command's first language too, the usage line alone click's."""
+
+    def __init__(
+        self,
+        said: Said | Message,
+        langs: tuple[str, ...] = (),
+        ctx: click.Context | None = None,
+        param: click.Parameter | None = None,
+        param_hint: str | None = None,
+    ):
+        self.langs = langs or _langs()
+        super().__init__(_lines(said, self.langs), ctx=ctx, param=param, param_hint=param_hint)
+
+    def format_message(self) -> str:
+        hint = self.param_hint or (self.param.get_error_hint(self.ctx) if self.param else None)
+        if hint is None:
+            return self.message
+        option = hint if isinstance(hint, str) else " / ".join(repr(h) for h in hint)
+        return message("cli.invalid", option=option, text=self.message).render(self.langs[0])
+
+    def show(self, file: Any = None) -> None:
+        lang, ctx, err = self.langs[0], self.ctx, file is None
+        if ctx is not None:
+            helping = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                option = max(ctx.command.get_help_option_names(ctx), key=len)
+                helping = message("cli.try_help", command=ctx.command_path, option=option).render(lang) + "\n"
+            click.echo(f"{ctx.get_usage()}\n{helping}", file=file, err=err, color=ctx.color)
+        click.echo(message("cli.error", text=self.format_message()).render(lang), file=file, err=err)
+
+
+def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> Refusal:
+    """The catalogue's message ``key`` ending the command (exit status 1, no traceback), one
+    line per language the command speaks (``--lang``, else as kb.i18n.cli_languages decides)."""
+    return Refusal(message(key, **params), langs)
+
+
+def _said(failure: Said, langs: tuple[str, ...] = ()) -> Refusal:
+    """A failure kb explains (what is wrong -- how to fix it) ending the command, as _fail."""
+    return Refusal(failure, langs)
+
+
+def _reason(error: BaseException, command: str) -> Said:
+    """Why ``command`` stopped, as kb says it: the entries' or kb.yml's errors (printed above
+    it), or what the build, the lock, the disk or the operating system refused."""
+    from kb.config import ConfigError
+    from kb.faults import refused_by_system
+    from kb.project import Refused
+
+    if isinstance(error, (Refused, ConfigError)):
+        where = "fault.entries" if isinstance(error, Refused) else "fault.config"
+        count = len(error.problems)
+        return Said(f"{where}_one" if count == 1 else where, errors=count, command=command)
+    if isinstance(error, Said):  # before OSError: a Missing folder is both
+        return error
+    return refused_by_system(error)
+
+
+def _exclusive(project: Any, command: str, wait: float, langs: tuple[str, ...] = ()) -> Any:
     """The project's lock for ``command``, saying on stderr whom it waits for."""
-    return project.exclusive(command, wait, waiting=lambda message: click.echo(message, err=True))
+    return project.exclusive(command, wait, waiting=lambda said: click.echo(_lines(said, langs), err=True))
 
 
 def _project(
-    entries_dir: Path | None = None, database_url: str | None = None, index_dir: Path | None = None, **paths: Any
+    entries_dir: Path | None = None,
+    database_url: str | None = None,
+    index_dir: Path | None = None,
+    langs: tuple[str, ...] = (),
+    **paths: Any,
 ):
-    from kb.i18n import cli_languages
     from kb.project import BadVariable, Project
 
     try:
         return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
     except BadVariable as bad:
-        raise click.ClickException("\n".join(bad.render(lang) for lang in cli_languages())) from None
+        raise _said(bad, langs) from None
 
 
 def lang_option(func: Any) -> Any:
@@ -153,8 +246,9 @@ def lang_option(func: Any) -> Any:
         from kb.i18n import CLI_LANGS, cli_languages
 
         if value and any(part.strip() not in CLI_LANGS for part in value.split(",")):
-            raise click.BadParameter(f"write fr, nl or en, or several separated by commas (fr,nl), not '{value}'")
-        return cli_languages(value)
+            raise Misuse(message("cli.bad_lang", value=value), cli_languages())
+        ctx.meta[LANGS] = cli_languages(value)
+        return ctx.meta[LANGS]
 
     return click.option(
         "--lang",
@@ -163,50 +257,42 @@ def lang_option(func: Any) -> Any:
         default=None,
         callback=languages,
         expose_value=True,
+        is_eager=True,  # first: the other options' messages speak it
         help="Language of the messages: fr, nl, en, or fr,nl for both [default: $KB_LANG, else the locale, else en].",
     )(func)
 
 
 def _setting(name: str, value: str | None) -> str | None:
     """A kb.yml setting given as an option, checked as the file's would be."""
-    from kb.config import check_value
+    from kb.config import BadSetting, check_value
 
     try:
         return None if value is None else check_value(name, value)
-    except ValueError as bad:
-        raise click.BadParameter(str(bad)) from None
+    except BadSetting as bad:
+        raise Misuse(bad) from None
 
 
-def _print_problems(problems: list) -> None:
+def _print_problems(problems: list, langs: tuple[str, ...] = ()) -> None:
+    """Problems (of the entries, of kb.yml) on stderr, each in every language the command speaks."""
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(_lines(problem, langs), err=True)
 
 
 @contextlib.contextmanager
-def _refusals(project: Any, not_done: str, command: str) -> Iterator[None]:
-    """Entries with errors (or no entries folder) end the command with a clear message and exit
-    status 1, never a traceback; the store is closed either way."""
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
+def _refusals(project: Any, not_done: str, command: str, langs: tuple[str, ...] = ()) -> Iterator[None]:
+    """Entries with errors, no entries folder, a full disk, a lock held too long: the command
+    ends with the catalogue's ``not_done`` line (exit status 1), never a traceback; the store is
+    closed either way."""
+    from kb.config import ConfigError
     from kb.project import Refused
 
     try:
         yield
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(
-            f"{not_done}: {len(refused.problems)} errors in the entries (see above); "
-            f"fix them, then run '{command}' again"
-        ) from None
-    except Busy as exc:
-        raise click.ClickException(f"{not_done}: {exc}") from None
-    except OutOfSpace as exc:
-        raise click.ClickException(
-            f"{not_done}: {exc} -- free some space, then run '{command}' again: it "
-            "completes what this run could not write"
-        ) from None
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    except (Refused, ConfigError) as refused:
+        _print_problems(refused.problems, langs)
+        raise _fail(not_done, langs, reason=_reason(refused, command)) from None
+    except (Said, OSError) as exc:
+        raise _fail(not_done, langs, reason=_reason(exc, command)) from None
     finally:
         project.close()
 
@@ -255,12 +341,12 @@ def _reach(territories: tuple) -> Any:
 
 
 def _filters(years: str | None, type_: tuple, **tags: tuple):
-    from kb.store.filters import Filters, parse_years
+    from kb.store.filters import BadYears, Filters, parse_years
 
     try:
         year_from, year_to = parse_years(years) if years else (None, None)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--year") from None
+    except BadYears as exc:
+        raise Misuse(exc, param_hint="--year") from None
     return Filters(
         type=_flatten(type_), year_from=year_from, year_to=year_to, **{k: _flatten(v) for k, v in tags.items()}
     )
@@ -274,7 +360,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except vocab.VocabularyError as exc:
-            raise click.ClickException(f"{exc} (nothing was done)") from None
+            raise _fail("vocab.nothing_done", problem=exc) from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -313,7 +399,7 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
-        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+        raise Misuse(Said("cli.no_such_path", paths=", ".join(missing)), langs)
     result = inventory.load(targets)
     for problem in result.problems:
         if output_format == "github":
@@ -414,17 +500,18 @@ def links_command(
     from kb.links.check import Settings, user_agent
 
     if not entries_dir.is_dir():
-        raise click.UsageError(f"no entries folder at {entries_dir} -- give one with --entries")
+        raise Misuse(Said("fault.no_entries", folder=entries_dir), langs)
     try:
         config = config_module.load(Path.cwd()).overriding(repository=os.environ.get("KB_REPOSITORY") or None)
     except config_module.ConfigError as bad:
-        _print_problems(bad.problems)
+        _print_problems(bad.problems, langs)
         sys.exit(2)
     ages = (max_age, os.environ.get("KB_LINKS_MAX_AGE"), config.links_max_age)
     try:
         age = next(float(a) for a in ages if a is not None and a != "")
     except ValueError:
-        raise click.BadParameter("KB_LINKS_MAX_AGE must be a number of days", param_hint="--max-age") from None
+        bad_age = Said("env.days", name="KB_LINKS_MAX_AGE", value=os.environ.get("KB_LINKS_MAX_AGE"))
+        raise Misuse(bad_age, langs, param_hint="--max-age") from None
     options = run.Options(
         Settings(
             timeout=timeout, retries=retries, per_host=per_host, delay=delay, user_agent=user_agent(config.repository)
@@ -468,14 +555,14 @@ def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
     from kb.entries import diff
 
     if not entries_dir.is_dir():
-        raise click.ClickException(f"no entries folder at {entries_dir}")
+        raise _said(Said("fault.no_entries", folder=entries_dir), langs)
     vocabularies = vocab.load()
     try:
         summary = diff.summarise(Path.cwd(), base, entries_dir, vocabularies)
     except diff.GitError as exc:
-        raise click.ClickException(f"cannot compare with '{base}': {exc}") from None
+        raise _said(Said("diff.cannot_compare", base=base, reason=exc.args[0]), langs) from None
     except ValueError:
-        raise click.ClickException(f"{entries_dir} is not inside the git repository of {Path.cwd()}") from None
+        raise _said(Said("diff.outside", folder=entries_dir, root=Path.cwd()), langs) from None
     click.echo("\n".join(diff.markdown(summary, vocabularies, lang) for lang in langs), nl=False)
 
 
@@ -569,7 +656,7 @@ def vocab_command(name: str | None) -> None:
     for vocabulary_name in names:
         vocabulary = vocabularies[vocabulary_name]
         if not name:
-            click.echo(f"{vocabulary_name} ({len(vocabulary)} values): kb vocab {vocabulary_name}")
+            click.echo(message("vocab.listed", name=vocabulary_name, n=len(vocabulary)).render(_langs()[0]))
             continue
         for term in vocabulary:
             click.echo(f"{term.id}\t{term.labels['fr']} / {term.labels['nl']} / {term.labels['en']}")
@@ -579,18 +666,17 @@ def _translations(
     titles: tuple[tuple[str, str], ...], summaries: tuple[tuple[str, str], ...], lang: str
 ) -> dict[str, tuple[str, str | None]]:
     """--translation and --translated-summary as language -> (title, summary); ``lang`` speaks."""
-    from kb.i18n import t
 
     for option, pairs in (("--translation", titles), ("--translated-summary", summaries)):
         for code, _ in pairs:
             if code not in ("fr", "nl", "en"):
-                raise click.BadParameter(t(lang, "new.translation_language", value=code), param_hint=option)
+                raise Misuse(message("new.translation_language", value=code), (lang,), param_hint=option)
     summary_of = dict(summaries)
     result: dict[str, tuple[str, str | None]] = {code: (title, summary_of.get(code)) for code, title in titles}
     for code in summary_of:
         if code not in result:
-            raise click.BadParameter(
-                t(lang, "new.summary_without_title", language=code), param_hint="--translated-summary"
+            raise Misuse(
+                message("new.summary_without_title", language=code), (lang,), param_hint="--translated-summary"
             )
     return result
 
@@ -711,7 +797,7 @@ def new(
     )
     translated = _translations(translations, translated_summaries, lang)
     if language in translated:
-        raise click.BadParameter(t(lang, "new.translation_own", language=language), param_hint="--translation")
+        raise Misuse(message("new.translation_own", language=language), (lang,), param_hint="--translation")
     if interactive:
         for other in ("fr", "nl"):
             if other != language and other not in translated:
@@ -736,17 +822,19 @@ def new(
 @store_options
 @click.option("--full", is_flag=True, help="Rebuild the store and the search index from scratch.")
 @wait_option
-def index_command(full: bool, wait: float, **paths: Any) -> None:
+@lang_option
+def index_command(full: bool, wait: float, langs: tuple[str, ...], **paths: Any) -> None:
     """Index the entries into the SQL store and the full-text index.
 
     Incremental: only added, changed and removed files are written. Refuses to index entries
     that 'kb check' rejects, and then changes nothing. One kb index, build or serve works on
-    a project at a time: another one waits (--wait).
+    a project at a time: another one waits (--wait). Failures speak the language of --lang.
     """
-    project = _project(**paths)
-    with _refusals(project, "not indexed", "kb index"), _exclusive(project, "kb index", wait):
+    project = _project(langs=langs, **paths)
+    with _refusals(project, "outcome.not_indexed", "kb index", langs), _exclusive(project, "kb index", wait, langs):
         report = project.index(full=full)
-    click.echo(str(report))
+    for lang in langs:
+        click.echo(report.message().render(lang))
 
 
 @cli.command()
@@ -786,7 +874,7 @@ def search(
     index_dir = Path(index_dir or os.environ.get("KB_INDEX_DIR") or Path.cwd() / ".kb" / "whoosh")
     searcher = SearchIndex(index_dir)
     if not searcher.exists():
-        raise click.ClickException(f"no search index in {index_dir}: run 'kb index' first")
+        raise _said(Said("fault.no_index", folder=index_dir), langs)
     reach = _reach(territories)
     if reach is None:
         results = searcher.search(" ".join(words), filters, limit)
@@ -803,7 +891,7 @@ def search(
 
 def _labelled(results: Any, vocabularies: vocab.Vocabularies, lang: str) -> dict:
     """The results as JSON: ids as they are, and beside them the labels in ``lang``."""
-    data = results.as_dict()
+    data = results.as_dict(lang)
     data["lang"] = lang
     for hit in data["hits"]:
         hit["labels"] = {dim: [vocabularies.label(dim, v, lang) for v in values] for dim, values in hit["tags"].items()}
@@ -823,7 +911,7 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
     from kb.i18n import DIMENSION_NAMES, t
 
     for note in results.notes:
-        click.secho(f"note: {note}", fg="yellow", err=True)
+        click.secho(message("search.note", note=note).render(lang), fg="yellow", err=True)
     key = {0: "cli_matches_none", 1: "cli_matches_one"}.get(results.total, "cli_matches")
     line = t(lang, key, n=results.total, query=results.query)
     if results.broader_total:
@@ -889,6 +977,7 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
     "repository in kb.yml, else no links].",
 )
 @wait_option
+@lang_option
 def build(
     output: Path | None,
     quiet: bool,
@@ -896,6 +985,7 @@ def build(
     base_url: str | None,
     repository: str | None,
     wait: float,
+    langs: tuple[str, ...],
     **paths: Any,
 ) -> None:
     """Build the static inventory site from the entries (indexing them first).
@@ -903,11 +993,13 @@ def build(
     The build is atomic: it writes beside the live site and swaps it in only on success,
     so a failed build leaves the last good site untouched. Unchanged pages are not rewritten.
     One kb index, build or serve works on a project at a time: another one waits (--wait).
+    Progress and failures speak the language of --lang, as 'kb check' does.
     """
-    project = _project(**paths)
-    report = _run_build(project, output, quiet, no_search, base_url, repository, wait)
+    project = _project(langs=langs, **paths)
+    report = _run_build(project, output, quiet, no_search, base_url, repository, wait, langs)
     if not quiet:
-        click.echo(str(report))
+        for lang in langs:
+            click.echo(report.message().render(lang))
 
 
 def _run_build(
@@ -918,66 +1010,49 @@ def _run_build(
     base_url: str | None,
     repository: str | None,
     wait: float,
+    langs: tuple[str, ...],
 ) -> Any:
     from kb.config import ConfigError
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
     from kb.project import Refused
-    from kb.site.build import BuildError, SearchNotUpdated
+    from kb.site.build import SearchNotUpdated
 
     target = output or project.site_dir
     try:
-        with _exclusive(project, "kb build", wait):
+        with _exclusive(project, "kb build", wait, langs):
             return project.build(
                 output,
-                progress=None if quiet else _progress(),
+                progress=None if quiet else _progress(langs[0]),
                 search=not no_search,
                 base_url=base_url,
                 repository=repository,
+                say=lambda said: click.echo(_lines(said, langs), err=True),
             )
-    except Busy as exc:
-        raise click.ClickException(f"site not built: {exc}") from None
-    except OutOfSpace as exc:
-        raise click.ClickException(
-            f"site not built: {exc} -- free some space, then run 'kb build' again; the last "
-            f"good site in {target} is unchanged"
-        ) from None
-    except Refused as refused:
-        _print_problems(refused.problems)
-        raise click.ClickException(
-            f"site not built: {len(refused.problems)} errors in the entries (see above); "
-            f"the last good site in {target} is unchanged"
-        ) from None
-    except ConfigError as bad:
-        _print_problems(bad.problems)
-        raise click.ClickException(
-            f"site not built: {len(bad.problems)} errors in kb.yml (see above); "
-            f"the last good site in {target} is unchanged"
-        ) from None
-    except SearchNotUpdated as exc:
-        raise click.ClickException(
-            f"search index not updated: {exc}; the pages in {target} are up to date and "
-            f"its search still uses the previous index"
-        ) from None
-    except (BuildError, OSError) as exc:
-        raise click.ClickException(f"site not built: {exc}; the last good site in {target} is unchanged") from None
+    except (Refused, ConfigError) as refused:
+        _print_problems(refused.problems, langs)
+        raise _fail("outcome.not_built", langs, reason=_reason(refused, "kb build"), site=target) from None
+    except SearchNotUpdated as behind:
+        raise _fail("outcome.search_behind", langs, reason=behind, site=target) from None
+    except (Said, OSError) as exc:
+        raise _fail("outcome.not_built", langs, reason=_reason(exc, "kb build"), site=target) from None
     finally:
         project.close()
 
 
-def _progress():
-    """A one-line progress display on stderr for long builds."""
+def _progress(lang: str):
+    """A one-line progress display on stderr for long builds, in ``lang``."""
     shown: dict[str, int] = {}
 
     def report(stage: str, done: int, total: int) -> None:
         if stage == "search":
-            click.echo("indexing the site for search (Pagefind)...", err=True)
+            click.echo(message("progress.search").render(lang), err=True)
             return
         percent = 100 * done // max(total, 1)
         if shown.get(stage) != percent:
             shown[stage] = percent
             end = "\n" if done >= total else "\r"
-            click.echo(f"{stage}: {done}/{total} ({percent}%)", err=True, nl=False)
+            click.echo(
+                message(f"progress.{stage}", done=done, total=total, percent=percent).render(lang), err=True, nl=False
+            )
             click.echo(end, err=True, nl=False)
 
     return report
@@ -986,29 +1061,30 @@ def _progress():
 @cli.command("stats")
 @entries_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats_command(entries_dir: Path, as_json: bool) -> None:
+@lang_option
+def stats_command(entries_dir: Path, as_json: bool, langs: tuple[str, ...]) -> None:
     """Figures about the inventory: scale x criteria, where (communes, bassins), who, when.
 
-    Reads the entry files (files with errors are left out: run 'kb check').
+    Reads the entry files (files with errors are left out: run 'kb check'). The report's
+    words speak the language of --lang (the first one), as 'kb check' does.
     """
     import json
 
     from kb import stats
 
     if not entries_dir.is_dir():
-        raise click.ClickException(f"no entries folder at {entries_dir}")
+        raise _said(Said("fault.no_entries", folder=entries_dir))
     project = _project(entries_dir=entries_dir)
     inventory = project.check()
     bad = sorted({p.path for p in inventory.errors})
     if bad:
-        click.echo(
-            f"note: {len(bad)} file{'s' if len(bad) != 1 else ''} with errors left out (run 'kb check')", err=True
-        )
+        left_out = message("stats.left_out_one") if len(bad) == 1 else message("stats.left_out", files=len(bad))
+        click.echo(_lines(left_out), err=True)
     figures = stats.summary(inventory.entries, project.vocabularies)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(stats.text_report(figures, project.vocabularies))
+        click.echo(stats.text_report(figures, project.vocabularies, langs[0]))
 
 
 @cli.command()
@@ -1023,41 +1099,49 @@ def stats_command(entries_dir: Path, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port).")
 @wait_option
-def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) -> None:
+@lang_option
+def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[str, ...], **paths: Any) -> None:
     """Preview the site locally; rebuild it when an entry or a vocabulary changes.
 
     Entries with errors are reported and the last good site stays online. Each rebuild waits
-    for another kb index or build working on the project (--wait).
+    for another kb index or build working on the project (--wait). Messages speak the
+    language of --lang, as 'kb check' does.
     """
     from kb.config import ConfigError
-    from kb.faults import OutOfSpace
-    from kb.lock import Busy
+    from kb.faults import Missing
     from kb.project import Refused
     from kb.site.serve import serve as run_server
-    from kb.site.build import BuildError, SearchNotUpdated
+    from kb.site.build import SearchNotUpdated
 
-    project = _project(**paths)
+    project = _project(langs=langs, **paths)
     site_dir = output or project.site_dir
+    progress = _progress(langs[0])
+
+    def say(key: str, **params: object) -> None:
+        for lang in langs:
+            click.echo(message(key, **params).render(lang), err=True)
 
     def searching(stage: str, done: int, total: int) -> None:
         if stage == "search":
-            click.echo("indexing the site for search (Pagefind)...", err=True)
+            progress(stage, done, total)
 
     def rebuild() -> None:
         try:
-            with _exclusive(project, "kb serve", wait):
-                report = project.build(site_dir, progress=searching)
-        except (Busy, OutOfSpace, vocab.VocabularyError) as exc:
-            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
+            with _exclusive(project, "kb serve", wait, langs):
+                report = project.build(
+                    site_dir, progress=searching, say=lambda said: click.echo(_lines(said, langs), err=True)
+                )
+        except vocab.VocabularyError as exc:
+            say("outcome.not_rebuilt", reason=exc)
         except (Refused, ConfigError) as refused:
-            _print_problems(refused.problems)
-            click.echo(f"not rebuilt: {len(refused.problems)} errors; still serving the last good site", err=True)
-        except SearchNotUpdated as exc:
-            click.echo(f"search not updated: {exc}; the pages are up to date", err=True)
-        except (BuildError, OSError) as exc:
-            click.echo(f"not rebuilt: {exc}; still serving the last good site", err=True)
+            _print_problems(refused.problems, langs)
+            say("outcome.not_rebuilt", reason=_reason(refused, "kb serve"))
+        except SearchNotUpdated as behind:
+            say("outcome.serve_search_behind", reason=behind)
+        except (Said, OSError) as exc:
+            say("outcome.not_rebuilt", reason=_reason(exc, "kb serve"))
         else:
-            click.echo(f"rebuilt: {len(report.written)} pages written, {report.removed} removed", err=True)
+            say("outcome.rebuilt", written=len(report.written), removed=report.removed)
 
     try:
         run_server(
@@ -1066,10 +1150,10 @@ def serve(output: Path | None, host: str, port: int, wait: float, **paths: Any) 
             rebuild,
             host,
             port,
-            ready=lambda url: click.echo(f"serving {url} (Ctrl+C to stop)", err=True),
+            ready=lambda url: say("outcome.serving", url=url),
         )
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Missing as missing:
+        raise _said(missing, langs) from None
     except KeyboardInterrupt:
         pass
     finally:
@@ -1102,6 +1186,7 @@ def export_command(
     """
     from kb import bibliography as biblio
     from kb.lock import WAIT
+    from kb.faults import refused_by_system
 
     paths = {k: options.pop(k) for k in ("entries_dir", "database_url", "index_dir")}
     filters = _filters(years, **options)
@@ -1113,7 +1198,7 @@ def export_command(
         fmt = biblio.format_from_name(output) if output else None
         fmt = fmt or "bibtex"
     project = _project(**paths)
-    with _refusals(project, "not exported", "kb export"), _exclusive(project, "kb export", WAIT):
+    with _refusals(project, "outcome.not_exported", "kb export"), _exclusive(project, "kb export", WAIT):
         project.index()
         entries = project.store.entries(filters)
     text = biblio.export(entries, fmt, project.vocabularies)
@@ -1123,8 +1208,8 @@ def export_command(
         try:
             biblio.write_text(output, text)
         except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"exported {len(entries)} entries to {output}", err=True)
+            raise _fail("outcome.not_exported", reason=refused_by_system(exc)) from None
+        click.echo(_lines(message("report.exported", entries=len(entries), output=output)), err=True)
 
 
 @cli.command("import")
@@ -1162,8 +1247,8 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
     def counted(key: str, n: int) -> Any:
         return message(f"{key}_one") if n == 1 else message(key, n=n)
 
-    def refused(key: str, **params: object) -> click.ClickException:
-        return click.ClickException("\n".join(message(key, **params).render(lang) for lang in langs))
+    def refused(key: str, **params: object) -> Refusal:
+        return _fail(key, langs, **params)
 
     project = _project(entries_dir=entries_dir)
     try:

@@ -208,12 +208,15 @@ def _as_setting(problem: Problem) -> Problem:
     return Problem.of(problem.path, line, "error", key, **dict(problem.what.params))
 
 
+class BadSetting(i18n.Said, ValueError):
+    """A setting given on the command line that kb.yml would refuse, said as kb check says it."""
+
+
 def check_value(name: str, value: str) -> str:
-    """One setting given on the command line, checked like the file's (ValueError: what -- fix)."""
+    """One setting given on the command line, checked like the file's (BadSetting: what -- fix)."""
     try:
         return SETTINGS[name].convert(
             value, yaml.ScalarNode("tag:yaml.org,2002:str", value), Context(vocab.load(), print)
         )
     except Invalid as bad:
-        problem = Problem.of("", 0, "error", bad.key, field=name, **bad.params)
-        raise ValueError(f"{problem.message} -- {problem.fix}") from None
+        raise BadSetting(bad.key, field=name, **bad.params) from None

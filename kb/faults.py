@@ -10,20 +10,32 @@ import sqlite3
 import sys
 import time
 
-RAN_OUT = {
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EFBIG: "a file reached the size limit set for this process (ulimit -f)",
+from kb.i18n import Said
+
+RAN_OUT = {  # what ran out: its message in the catalogue (and its .fix)
+    errno.ENOSPC: "fault.disk_full",
+    errno.EDQUOT: "fault.quota",
+    errno.EFBIG: "fault.file_size",
 }
 SQLITE_FULL = 13
 PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
 
 
-class OutOfSpace(Exception):
+class OutOfSpace(Said):
     """The disk filled up (or a quota, or the file size limit, was reached) while kb wrote."""
 
 
-def out_of_space(error: BaseException, where: str, store: str) -> str | None:
+class Missing(Said, FileNotFoundError):
+    """A folder or file a command needs is not there (the entries, the search index, the site)."""
+
+
+def refused_by_system(error: OSError) -> Said:
+    """What the operating system refused (a folder not writable, a file gone), said in the
+    reader's language: the file and the system's own reason, then what to check."""
+    return Said("fault.system", path=error.filename or "", reason=error.strerror or error)
+
+
+def out_of_space(error: BaseException, where: str, store: str) -> OutOfSpace | None:
     """What ran out, when ``error`` or one of its causes is a full disk, a used-up quota or the
     file size limit, naming the file (else ``where``, or the ``store`` for SQLite); None for
     any other error."""
@@ -32,9 +44,9 @@ def out_of_space(error: BaseException, where: str, store: str) -> str | None:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, OSError) and current.errno in RAN_OUT:
-            return f"{RAN_OUT[current.errno]} (writing {current.filename or where})"
+            return OutOfSpace(RAN_OUT[current.errno], path=current.filename or where)
         if isinstance(current, sqlite3.Error) and _sqlite_full(current):
-            return f"{RAN_OUT[errno.ENOSPC]} (writing {store})"
+            return OutOfSpace(RAN_OUT[errno.ENOSPC], path=store)
         driver = getattr(current, "orig", None)  # SQLAlchemy wraps the driver's error
         current = driver if isinstance(driver, BaseException) else (current.__cause__ or current.__context__)
     return None

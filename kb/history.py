@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,8 +151,9 @@ def _by_id(files: dict[str, Dates]) -> dict[str, Dates]:
     }
 
 
-def note_once(history: History) -> None:
-    """Say on standard error, once per process, that a shallow clone's dates are not used."""
+def note_once(history: History, say: Callable[[i18n.Message], None]) -> None:
+    """Say (``say``: the command's way, in its language), once per process, that a shallow
+    clone's dates are not used."""
     if history.note == "shallow" and history.note not in _NOTED:
         _NOTED.add(history.note)
-        print(" / ".join(i18n.t(lang, "history.shallow") for lang in i18n.cli_languages()), file=sys.stderr)
+        say(i18n.message("history.shallow"))

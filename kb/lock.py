@@ -16,11 +16,13 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kb.i18n import Message, Said, message
+
 WAIT = 600.0  # seconds a run waits for another one by default (--wait)
 POLL = 0.2  # seconds between two attempts while waiting
 
 
-class Busy(Exception):
+class Busy(Said):
     """Another kb run held the project's lock for longer than we would wait."""
 
 
@@ -30,10 +32,12 @@ def describe(holder: str) -> str:
 
 
 @contextlib.contextmanager
-def hold(path: Path, holder: str, wait: float = WAIT, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+def hold(
+    path: Path, holder: str, wait: float = WAIT, waiting: Callable[[Message], None] | None = None
+) -> Iterator[None]:
     """Hold the lock file ``path`` while the block runs. If another run holds it, call
-    ``waiting`` once with a message naming it, and try again until ``wait`` seconds have
-    passed; then raise Busy."""
+    ``waiting`` once with a message naming it (for the caller to say in its language), and try
+    again until ``wait`` seconds have passed; then raise Busy."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -44,14 +48,12 @@ def hold(path: Path, holder: str, wait: float = WAIT, waiting: Callable[[str], N
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                other = os.pread(descriptor, 500, 0).decode("utf-8", "replace").strip() or "another kb run"
+                written = os.pread(descriptor, 500, 0).decode("utf-8", "replace").strip()
+                other = written or message("lock.another")
                 if time.monotonic() >= deadline:
-                    raise Busy(
-                        f"gave up after {wait:g} s: {other} still holds {path} -- wait for it to end, "
-                        "or wait longer with --wait SECONDS"
-                    ) from None
+                    raise Busy("lock.busy", wait=f"{wait:g}", holder=other, path=path) from None
                 if waiting and not told:
-                    waiting(f"waiting for {other} (giving up after {wait:g} s, see --wait)")
+                    waiting(message("lock.waiting", holder=other, wait=f"{wait:g}"))
                     told = True
                 time.sleep(POLL)
         os.ftruncate(descriptor, 0)

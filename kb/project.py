@@ -68,16 +68,15 @@ def _scan(directory: Path) -> tuple[dict[str, tuple[str, os.stat_result]], list[
     return {name[:-3]: (path, stat) for name, path, stat in found}, refused
 
 
-class BadVariable(Exception):
-    """A ``KB_*`` environment variable kb cannot use: ``what`` is the catalogue's message (its
-    ``.fix`` key says how to fix it), so the command says it in the reader's language."""
+def _on_stderr(said: i18n.Said | i18n.Message) -> None:
+    """A warning on standard error, a line in each language kb.i18n.cli_languages chooses."""
+    for lang in i18n.cli_languages():
+        print(said.render(lang), file=sys.stderr)
 
-    def __init__(self, key: str, **params: object):
-        self.key, self.params = key, params
-        super().__init__(self.render("en"))
 
-    def render(self, lang: str) -> str:
-        return i18n.with_fix(lang, self.key, **self.params)
+class BadVariable(i18n.Said):
+    """A ``KB_*`` environment variable kb cannot use (the catalogue's ``env.*`` message says
+    which and how to set it), raised before anything is read or written."""
 
 
 PAGEFIND_TIMEOUT = 600.0  # seconds Pagefind may run without KB_PAGEFIND_TIMEOUT
@@ -112,8 +111,14 @@ class IndexReport:
     search_written: int = 0
     search_removed: int = 0
 
+    def message(self) -> i18n.Message:
+        """What the index run did, for the command to say in its language."""
+        return i18n.message(
+            "report.indexed", changes=self.changes.message(), written=self.search_written, removed=self.search_removed
+        )
+
     def __str__(self) -> str:
-        return f"store: {self.changes}; search index: {self.search_written} written, {self.search_removed} removed"
+        return self.message().render("en")
 
 
 @dataclass
@@ -212,7 +217,10 @@ class Project:
 
     @contextlib.contextmanager
     def exclusive(
-        self, holder: str = "kb (Python API)", wait: float = lock.WAIT, waiting: Callable[[str], None] | None = None
+        self,
+        holder: str = "kb (Python API)",
+        wait: float = lock.WAIT,
+        waiting: Callable[[i18n.Message], None] | None = None,
     ) -> Iterator[None]:
         """Hold the project's lock (``.kb/lock``) while the block runs: one run at a time
         writes the store, the search index and the site (see kb.lock). index() and build()
@@ -245,7 +253,7 @@ class Project:
             ran_out = faults.out_of_space(error, str(where), self.database_url.removeprefix("sqlite:///"))
             if ran_out is None:
                 raise
-            raise faults.OutOfSpace(ran_out) from error
+            raise ran_out from error
 
     def check(self, paths: list[Path] | None = None) -> Inventory:
         from kb.entries import inventory
@@ -266,7 +274,7 @@ class Project:
         """See index. ``read_all`` is given every entry once all are parsed and checked, before
         the store is written, when this run reads all the files (a store written afresh)."""
         if not self.entries_dir.is_dir():
-            raise FileNotFoundError(f"no entries folder at {self.entries_dir}")
+            raise faults.Missing("fault.no_entries", folder=self.entries_dir)
         known = {} if full else self.store.file_states()
         files, refused = _scan(self.entries_dir)
         if refused:
@@ -326,11 +334,15 @@ class Project:
         search: bool = True,
         base_url: str | None = None,
         repository: str | None = None,
+        say: Callable[[i18n.Said | i18n.Message], None] | None = None,
     ) -> "BuildReport":
         """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
 
         The site is rendered from the store alone; the Whoosh index (for ``kb search``) is
-        ``kb index``'s job and is not needed here.
+        ``kb index``'s job and is not needed here. What the build warns about before it starts
+        (a site too large for its host, a shallow clone's dates) goes to ``say``, for the
+        command to say in its language; by default to standard error, in the languages
+        kb.i18n.cli_languages chooses.
         """
         from kb import history
         from kb.site import build as site
@@ -351,9 +363,9 @@ class Project:
                 self.config.memory_limit,
                 self.config.search_shard_size,
             ):
-                print(warning, file=sys.stderr)
+                (say or _on_stderr)(warning)
             dates = history.load(self.entries_dir, self.root / ".kb")
-            history.note_once(dates)
+            history.note_once(dates, say or _on_stderr)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),
                 repository=repository if repository is not None else os.environ.get("KB_REPOSITORY"),

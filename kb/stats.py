@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from kb import i18n
 from kb.entries import territories
 from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
@@ -452,70 +453,78 @@ def summary(entries: Sequence[Entry], vocabularies: Vocabularies) -> Summary:
 # --------------------------------------------------------------------------- plain text
 
 
-def _matrix_text(grid: Matrix, name: str) -> list[str]:
+def _matrix_text(grid: Matrix, name: str, lang: str) -> list[str]:
     """A matrix for a terminal: ids, columns numbered and listed below."""
-    lines = ["", f"Scale x {name}: entries having both (rows: scales; columns: {name}, numbered below; . = none)"]
-    width = max((len(s) for s in (*grid.scales, "entries")), default=7)
+    entries = i18n.t(lang, "stats.entries")
+    lines = ["", i18n.t(lang, "stats.matrix", name=name)]
+    width = max((len(s) for s in (*grid.scales, entries)), default=7)
     cell = max(3, len(str(grid.max)) + 1, len(str(len(grid.criteria))) + 1)
-    lines.append(" " * width + "".join(f"{j:>{cell}}" for j in range(1, len(grid.criteria) + 1)) + " |  all")
+    every = i18n.t(lang, "stats.all")
+    lines.append(" " * width + "".join(f"{j:>{cell}}" for j in range(1, len(grid.criteria) + 1)) + f" | {every:>4}")
     for scale, row, total in zip(grid.scales, grid.counts, grid.row_totals):
         lines.append(f"{scale:<{width}}" + "".join(f"{(n or '.'):>{cell}}" for n in row) + f" | {total:>4}")
-    lines.append(f"{'entries':<{width}}" + "".join(f"{n:>{cell}}" for n in grid.column_totals) + f" | {grid.total:>4}")
-    lines.append(
-        f"{len(grid.empty_cells)} of {len(grid.scales) * len(grid.criteria)} cells empty. {name.capitalize()}:"
-    )
+    lines.append(f"{entries:<{width}}" + "".join(f"{n:>{cell}}" for n in grid.column_totals) + f" | {grid.total:>4}")
+    cells = len(grid.scales) * len(grid.criteria)
+    lines.append(i18n.t(lang, "stats.empty_cells", empty=len(grid.empty_cells), cells=cells, name=name.capitalize()))
     lines.extend(f"  {j:>2} {value}" for j, value in enumerate(grid.criteria, 1))
     return lines
 
 
-def text_report(figures: Summary, vocabularies: Vocabularies, top: int = 12, bar_width: int = 40) -> str:
-    """The figures as plain text for a terminal (``kb stats``): ids rather than labels."""
+def text_report(
+    figures: Summary, vocabularies: Vocabularies, lang: str = "en", top: int = 12, bar_width: int = 40
+) -> str:
+    """The figures as plain text for a terminal (``kb stats``), its words in ``lang``: ids
+    rather than labels, but for the territories' names (French or Dutch: the names the region
+    uses; French in an English report)."""
     lines: list[str] = []
     add = lines.append
-    add(f"{figures.total} entries; language: " + ", ".join(f"{k} {n}" for k, n in figures.by_language))
-    add("type: " + ", ".join(f"{k} {n}" for k, n in figures.by_type))
+
+    def t(key: str, **values: object) -> str:
+        return i18n.t(lang, key, **values)
+
+    add(t("stats.totals", total=figures.total, languages=", ".join(f"{k} {n}" for k, n in figures.by_language)))
+    add(t("stats.types", types=", ".join(f"{k} {n}" for k, n in figures.by_type)))
 
     for grid, name in ((figures.matrix, "criteria"), (figures.basis_matrix, "bases")):
-        lines.extend(_matrix_text(grid, name))
-    add(f"  entries with no basis: {figures.total - figures.basis_matrix.tagged}")
+        lines.extend(_matrix_text(grid, name, lang))
+    add("  " + t("stats.no_basis", n=figures.total - figures.basis_matrix.tagged))
 
     cover = figures.coverage
     territories = vocabularies["territories"]
+    names = lang if lang in i18n.UI_LANGS else "fr"
     add("")
-    add(
-        "Where: own = entries about the commune or bassin itself; partly = through a shared commune; "
-        f"+region = own + the {len(cover.regional)} whole-region entries"
-    )
-    name_width = max((len(territories.label(a.id, "fr")) for a in (*cover.communes, *cover.bassins)), default=10)
+    add(t("stats.where", regional=len(cover.regional)))
+    own, partly, regional = t("stats.own"), t("stats.partly"), t("stats.with_region")
+    name_width = max((len(territories.label(a.id, names)) for a in (*cover.communes, *cover.bassins)), default=10)
     id_width = max((len(a.id) for a in (*cover.communes, *cover.bassins)), default=5)
     for group in (cover.communes, cover.bassins):
         for area in group:
-            name = territories.label(area.id, "fr")
+            name = territories.label(area.id, names)
             add(
-                f"  {area.id:<{id_width}} {name:<{name_width}}  own {area.local_count:>3}"
-                f"  partly {area.partial_count:>3}  +region {area.with_regional:>3}"
+                f"  {area.id:<{id_width}} {name:<{name_width}}  {own} {area.local_count:>3}"
+                f"  {partly} {area.partial_count:>3}  {regional} {area.with_regional:>3}"
             )
         add("")
-    add(f"  whole region: {len(cover.regional)}; no territory given: {len(cover.unspecified)}")
+    add("  " + t("stats.whole_region", regional=len(cover.regional), unspecified=len(cover.unspecified)))
 
     table = figures.partners
     add("")
-    add(f"Who: entries by partner and type (top {top}; {table.none} entries name no partner)")
+    add(t("stats.who", top=top, none=table.none))
     ranked = table.top(top)
     pad = max((len(p) for p, _ in ranked), default=8)
     for partner, total in ranked:
         row = table.counts[table.rows.index(partner)]
-        detail = ", ".join(f"{t} {n}" for t, n in zip(table.columns, row) if n)
+        detail = ", ".join(f"{kind} {n}" for kind, n in zip(table.columns, row) if n)
         add(f"  {partner:<{pad}} {total:>3}  {detail}")
     if len(table.top()) > top:
-        add(f"  ... {len(table.top()) - top} more partners")
+        add("  " + t("stats.more_partners", n=len(table.top()) - top))
 
     years = figures.years
     add("")
-    add("When: entries per year")
+    add(t("stats.when"))
     per_mark = max(1, -(-years.max // bar_width))
     for year, count in years.items():
         add(f"  {year}  {count:>3} {'#' * -(-count // per_mark)}".rstrip())
     if per_mark > 1:
-        add(f"  (# = up to {per_mark} entries)")
+        add("  " + t("stats.per_mark", n=per_mark))
     return "\n".join(lines)

@@ -29,9 +29,12 @@ def test_every_key_exists_in_every_language_with_the_same_placeholders():
 
 
 def test_every_message_has_its_fix():
+    """A contributor's problem (check.*) and a failure a command explains (kb.i18n.Said: the
+    environment, the build, Pagefind, the machine's faults) say how to fix them."""
     for key in i18n.STRINGS["en"]:
-        if key.startswith("check.") and not key.endswith(".fix") and key != "check.summary":
-            assert f"{key}.fix" in i18n.STRINGS["en"], key
+        if key.startswith(("check.", "env.", "build.", "pagefind.", "fault.")) and not key.endswith(".fix"):
+            assert f"{key}.fix" in i18n.STRINGS["en"] or key == "check.summary", key
+    assert "lock.busy.fix" in i18n.STRINGS["en"]
 
 
 @pytest.mark.parametrize(
@@ -81,3 +84,24 @@ def test_an_unknown_language_is_a_usage_error(runner, tmp_path: Path):
     result = runner.invoke(cli, ["check", str(tmp_path), "--lang", "de"])
     assert result.exit_code == 2
     assert "--lang" in result.output
+
+
+def test_a_failure_kb_explains_survives_pickling(tmp_path):
+    """Exceptions from a worker process come back pickled (kb.workers): each kind of Said, its
+    own arguments whatever they are, is the same message after the trip."""
+    import pickle
+
+    from kb.entries.vocab import VocabularyError
+    from kb.faults import Missing
+    from kb.site.build import BuildError, SearchNotUpdated
+
+    for said in (
+        i18n.Said("env.seconds", name="KB_X", value="soon", default="600"),
+        BuildError("build.mount_point", output=tmp_path, inside=tmp_path / "site"),
+        SearchNotUpdated(BuildError("pagefind.failed", code=1, log=tmp_path / "log")),
+        VocabularyError(tmp_path / "scales.yaml", 4, "vocab.twice", id="region"),
+        Missing("fault.no_entries", folder=tmp_path),
+    ):
+        back = pickle.loads(pickle.dumps(said))
+        assert type(back) is type(said) and str(back) == str(said)
+        assert [back.render(lang) for lang in i18n.CLI_LANGS] == [said.render(lang) for lang in i18n.CLI_LANGS]

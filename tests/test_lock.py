@@ -87,7 +87,8 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
     assert result.returncode == 1
     log = tmp_path / ".kb" / "site" / "pagefind.log"
     assert result.stderr.strip().splitlines() == [
-        f"Error: search index not updated: Pagefind did not finish within 0 s (KB_PAGEFIND_TIMEOUT); its log: {log}; "
+        f"Error: search index not updated: Pagefind did not finish within 0 s (KB_PAGEFIND_TIMEOUT); its log: {log} "
+        "-- on a busy or slow machine give it longer, e.g. KB_PAGEFIND_TIMEOUT=900, then run 'kb build' again; "
         f"the pages in {tmp_path / 'site'} are up to date and its search still uses the previous index"
     ]
     assert log.is_file()
@@ -103,8 +104,8 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
             "Error: KB_PAGEFIND_TIMEOUT is 'soon', not a number of seconds -- set it to a number of seconds, "
             "e.g. KB_PAGEFIND_TIMEOUT=900, or unset it for the default (600 s)",
         ),
-        ("fr", "Error: KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
-        ("nl", "Error: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
+        ("fr", "Erreur : KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
+        ("nl", "Fout: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
     ],
 )
 def test_a_bad_pagefind_time_limit_is_one_line_and_nothing_is_touched(tmp_path, entries_dir, lang, expected):

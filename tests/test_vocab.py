@@ -219,25 +219,42 @@ MALFORMED = [
         "languages",
         (None, "fr: Français\nnl: Frans\n"),
         None,
-        "a vocabulary is a list of '- id: ...' items",
+        "a vocabulary is a list of '- id: ...' items"
+        " -- write each value as '- id: ...' followed by its fr, nl and en labels, as the other files of kb/vocabularies do",
         id="mapping-not-list",
     ),
-    pytest.param("languages", (None, ""), None, "a vocabulary is a list of '- id: ...' items", id="empty-file"),
+    pytest.param(
+        "languages",
+        (None, ""),
+        None,
+        "a vocabulary is a list of '- id: ...' items"
+        " -- write each value as '- id: ...' followed by its fr, nl and en labels, as the other files of kb/vocabularies do",
+        id="empty-file",
+    ),
     pytest.param(
         "criteria",
         ("- id: population_size\n", "- identifier: population_size\n"),
         "- identifier: population_size\n",
-        "item 1 has no text 'id'",
+        "item 1 has no text 'id'"
+        " -- begin the item with '- id: ' and a short name in lowercase letters, digits and underscores",
         id="item-without-id",
     ),
     pytest.param(
         "types",
         ("- id: plan\n  fr: Plan\n  nl: Plan\n  en: Plan\n", "- plan\n"),
         "- plan\n",
-        "item 3 has no text 'id'",
+        "item 3 has no text 'id'"
+        " -- begin the item with '- id: ' and a short name in lowercase letters, digits and underscores",
         id="item-not-a-mapping",
     ),
-    pytest.param("types", ("- id: plan\n", "- id: 12\n"), "- id: 12\n", "item 3 has no text 'id'", id="id-not-text"),
+    pytest.param(
+        "types",
+        ("- id: plan\n", "- id: 12\n"),
+        "- id: 12\n",
+        "item 3 has no text 'id'"
+        " -- begin the item with '- id: ' and a short name in lowercase letters, digits and underscores",
+        id="id-not-text",
+    ),
 ]
 
 

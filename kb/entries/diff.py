@@ -32,7 +32,7 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
         run = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
-        raise GitError("git is not installed") from None
+        raise GitError(i18n.message("diff.no_git")) from None
     if run.returncode:
         raise GitError(run.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
     return run.stdout

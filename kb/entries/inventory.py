@@ -19,7 +19,7 @@ from typing import Iterable
 from kb.entries import vocab
 from kb.entries.schema import Entry, Parsed, parse_file
 from kb.entries.problems import Problem, Severity
-from kb.i18n import message
+from kb.i18n import Message, message
 
 TITLE_SIMILARITY = 0.8
 
@@ -46,11 +46,18 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.touched)
 
-    def __str__(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, "
-            f"{len(self.removed)} removed, {self.unchanged} unchanged"
+    def message(self) -> Message:
+        """The counts, for a command to say in its language."""
+        return message(
+            "report.changes",
+            added=len(self.added),
+            changed=len(self.changed),
+            removed=len(self.removed),
+            unchanged=self.unchanged,
         )
+
+    def __str__(self) -> str:
+        return self.message().render("en")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence, TypeVar
 
 from kb.entries.vocab import Vocabularies, fold
+from kb.i18n import Said
 
 
 class _Placed(Protocol):
@@ -57,9 +58,9 @@ class Reach:
         return "broader" if places & self.broader else None
 
 
-class UnknownTerritory(ValueError):
+class UnknownTerritory(Said, ValueError):
     """A territory a reader typed that is no known one, or that names several: the message says
-    which, and how to write it."""
+    which, and how to write it, in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class Geography:
         ``sint-jans-molenbeek``, ``Saint Gilles``, ``21013``)."""
         wanted = _words(text)
         if not wanted:
-            raise UnknownTerritory("an empty territory -- write a commune, a bassin or 'region'")
+            raise UnknownTerritory("territory.empty")
         exact = [t for t, names in self.names.items() if wanted in names]
         if len(exact) == 1:
             return exact[0]
@@ -141,11 +142,8 @@ class Geography:
         if len(partial) == 1:
             return partial[0]
         if partial:
-            raise UnknownTerritory(f"'{text}' could be {', '.join(partial)} -- write more of the name")
-        raise UnknownTerritory(
-            f"'{text}' is no known territory -- 'kb vocab territories' lists them "
-            "(a commune's name or NIS code, a bassin, or 'region')"
-        )
+            raise UnknownTerritory("territory.ambiguous", text=text, choices=", ".join(partial))
+        raise UnknownTerritory("territory.unknown", text=text)
 
 
 def _words(text: str) -> str:

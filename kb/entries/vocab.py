@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from kb import cache as cache_file
+from kb.i18n import Said, message
 
 LANGS = ("fr", "nl", "en")
 VOCAB_DIR = Path(__file__).parent.parent / "vocabularies"
@@ -33,13 +34,18 @@ DIMENSIONS: dict[str, str] = {
 }
 
 
-class VocabularyError(Exception):
+class VocabularyError(Said):
     """A vocabulary file is malformed: ``path:line: error: what is wrong -- how to fix it``,
-    as kb check reports an entry (the path relative to the working folder when inside it)."""
+    as kb check reports an entry (the path relative to the working folder when inside it), the
+    catalogue's ``vocab.*`` message in the reader's language."""
 
-    def __init__(self, path: Path, line: int | None, message: str):
+    def __init__(self, path: Path, line: int | None, key: str, **params: object):
         shown = os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
-        super().__init__(f"{shown}:{line}: error: {message}" if line else f"{shown}: error: {message}")
+        self.where = f"{shown}:{line}" if line else shown
+        super().__init__(key, **params)
+
+    def render(self, lang: str) -> str:
+        return f"{self.where}: {message('severity.error').render(lang)}: {super().render(lang)}"
 
 
 # The combining diacritical marks but U+034F, which has no combining class: Latin accents go
@@ -139,35 +145,28 @@ def _load_file(path: Path) -> Vocabulary:
         data = path.read_bytes()
         text = data.decode("utf-8")
     except OSError as exc:
-        raise VocabularyError(
-            path, None, f"cannot read vocabulary ({exc.strerror}) -- check that it is readable"
-        ) from exc
+        raise VocabularyError(path, None, "vocab.unreadable", reason=exc.strerror) from exc
     except UnicodeDecodeError as exc:
-        raise VocabularyError(
-            path,
-            data[: exc.start].count(b"\n") + 1,
-            "cannot read vocabulary: this line is not UTF-8 text -- save the file as UTF-8",
-        ) from exc
+        raise VocabularyError(path, data[: exc.start].count(b"\n") + 1, "vocab.not_utf8") from exc
     try:
         items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise VocabularyError(
-            path,
-            mark.line + 1 if mark else 1,
-            f"cannot read vocabulary: {getattr(exc, 'problem', None) or 'not valid YAML'} -- check "
-            "the quotes, brackets and indentation on this line and the one before",
-        ) from exc
+        problem = getattr(exc, "problem", None)  # YAML's own words, when it has some
+        line = mark.line + 1 if mark else 1
+        if problem:
+            raise VocabularyError(path, line, "vocab.not_yaml", problem=problem) from exc
+        raise VocabularyError(path, line, "vocab.not_yaml_at_all") from exc
     if not isinstance(items, list):
-        raise VocabularyError(path, 1, "a vocabulary is a list of '- id: ...' items")
+        raise VocabularyError(path, 1, "vocab.not_list")
     terms: dict[str, Term] = {}
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise VocabularyError(path, _item_line(text, number), f"item {number} has no text 'id'")
+            raise VocabularyError(path, _item_line(text, number), "vocab.no_id", number=number)
         missing = [lang for lang in LANGS if not isinstance(item.get(lang), str) or not item[lang]]
         if missing:
             raise VocabularyError(
-                path, _item_line(text, number), f"'{item['id']}' has no label for {', '.join(missing)} -- add them"
+                path, _item_line(text, number), "vocab.no_label", id=item["id"], langs=", ".join(missing)
             )
         abbr = item.get("abbr")
         if (
@@ -179,14 +178,9 @@ def _load_file(path: Path) -> Vocabulary:
                 and all(k in LANGS and isinstance(v, str) and v for k, v in abbr.items())
             )
         ):
-            raise VocabularyError(
-                path,
-                _item_line(text, number),
-                f"'{item['id']}' has an abbr that is neither a text nor {{fr: ..., nl: ..., en: ...}} "
-                f"-- write 'abbr: COCOM' or 'abbr: {{fr: COCOM, nl: GGC}}'",
-            )
+            raise VocabularyError(path, _item_line(text, number), "vocab.bad_abbr", id=item["id"])
         if item["id"] in terms:
-            raise VocabularyError(path, _item_line(text, number), f"'{item['id']}' is listed twice -- keep one")
+            raise VocabularyError(path, _item_line(text, number), "vocab.twice", id=item["id"])
         extra = {k: v for k, v in item.items() if k != "id" and k not in LANGS}
         terms[item["id"]] = Term(item["id"], {lang: item[lang] for lang in LANGS}, extra)
     return Vocabulary(path.stem, terms)
@@ -218,11 +212,7 @@ def _read(directory: Path) -> Vocabularies:
     names = sorted(set(DIMENSIONS.values()))
     missing = [n for n in names if not (directory / f"{n}.yaml").is_file()]
     if missing:
-        raise VocabularyError(
-            directory,
-            None,
-            f"missing vocabulary files: {', '.join(missing)} -- restore them (git checkout kb/vocabularies)",
-        )
+        raise VocabularyError(directory, None, "vocab.missing_files", names=", ".join(missing))
     return Vocabularies({n: _load_file(directory / f"{n}.yaml") for n in names})
 
 

@@ -83,7 +83,7 @@ class Message:
     params: tuple[tuple[str, object], ...] = ()
 
     def render(self, lang: str) -> str:
-        values = {k: v.render(lang) if isinstance(v, Message) else v for k, v in self.params}
+        values = {k: v.render(lang) if isinstance(v, (Message, Said)) else v for k, v in self.params}
         text = STRINGS[lang][self.key]
         return text.format(**values) if values else text
 
@@ -96,6 +96,33 @@ def with_fix(lang: str, key: str, **params: object) -> str:
     """A problem as kb says it: the catalogue's message ``key`` and its ``.fix`` twin,
     "what is wrong -- how to fix it"."""
     return f"{message(key, **params).render(lang)} -- {message(f'{key}.fix', **params).render(lang)}"
+
+
+class Said(Exception):
+    """A failure kb explains to the person at the keyboard: the catalogue's message ``key`` and
+    its ``.fix`` twin, with their values, said in that person's language by whoever catches it
+    (the command line speaks ``--lang``). Its English text is the exception's own, for logs and
+    the Python API. A Said may also be a value of a Message: "site not built: {reason}; ..."."""
+
+    def __init__(self, key: str, **params: object):
+        self.key, self.params = key, params
+        super().__init__(self.render("en"))
+
+    def render(self, lang: str) -> str:
+        return with_fix(lang, self.key, **self.params)
+
+    def __reduce__(self) -> tuple:
+        # Pickled as what it holds, whatever a subclass's own arguments: an exception raised in a
+        # worker process (kb.workers) comes back pickled, and Exception's default would call
+        # __init__ with the English text alone.
+        return _unpickled, (type(self), self.__dict__)
+
+
+def _unpickled(kind: type[Said], state: dict) -> Said:
+    said = kind.__new__(kind)
+    said.__dict__.update(state)
+    BaseException.__init__(said, said.render("en"))
+    return said
 
 
 def cli_languages(asked: str | None = None) -> tuple[str, ...]:

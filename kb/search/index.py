@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index, query, writing
 
+from kb.faults import Missing
+from kb.i18n import Message, message
 from kb.entries import vocab
 from kb.entries.vocab import Vocabularies, fold
 from kb.files import write_atomically
@@ -81,12 +83,12 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)  # what was changed in the query, to say in the reader's language
     suggestion: str | None = None
     broader_total: int = 0  # of ``total``, the entries about a territory around the one asked for
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {**asdict(self), "notes": [note.render(lang) for note in self.notes]}
 
 
 PARALLEL_FROM = 1000  # entries from which their documents are made on two processes
@@ -158,7 +160,7 @@ class SearchIndex:
             elif self.current():
                 self._index = index.open_dir(str(self.directory))
             else:
-                raise FileNotFoundError(f"no search index of this version in {self.directory}: run 'kb index' first")
+                raise Missing("fault.no_index", folder=self.directory)
         return self._index
 
     # -- writing -----------------------------------------------------------------------------
@@ -250,7 +252,7 @@ class SearchIndex:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def parse(self, text: str) -> tuple[query.Query, str, list[str]]:
+    def parse(self, text: str) -> tuple[query.Query, str, list[Message]]:
         """The Whoosh query for any user text (see ``kb.search.queries.parse``)."""
         view = self._live()
         if view.parser is None:  # made once per opened index
@@ -263,7 +265,7 @@ class SearchIndex:
             return self._run(parsed, cleaned, notes, filters, limit)
         except query.QueryError:  # a construct the fields cannot answer: search the words alone
             plain = " ".join(plain_words(cleaned))
-            notes.append(f"the query syntax was simplified to: {shorten(plain, 60)}")
+            notes.append(message("search.simplified", words=shorten(plain, 60)))
             view = self._live()
             parsed = compile_query(plain, view.parser or parser(view.schema), view.searcher.reader())
             return self._run(query.Every() if parsed is query.NullQuery else parsed, plain, notes, filters, limit)
@@ -300,7 +302,7 @@ class SearchIndex:
             around.total,
         )
 
-    def _run(self, parsed: query.Query, cleaned: str, notes: list[str], filters: Filters, limit: int) -> Results:
+    def _run(self, parsed: query.Query, cleaned: str, notes: list[Message], filters: Filters, limit: int) -> Results:
         conditions = [parsed] + [query.Term(name, value) for name, value in filters.tags()]
         if filters.places_any:
             conditions.append(query.Or([query.Term("territories", v) for v in filters.places_any]))

@@ -16,6 +16,7 @@ from typing import Any
 from whoosh import qparser, query
 
 from kb.entries.vocab import LANGS
+from kb.i18n import Message, message
 
 MAX_QUERY = 500
 MIN_PREFIX = 3  # letters before a wildcard
@@ -65,7 +66,7 @@ def compile_query(text: str, parsing: qparser.QueryParser, reader: Any) -> query
         return query.NullQuery
 
 
-def parse(text: str, parsing: qparser.QueryParser, reader: Any) -> tuple[query.Query, str, list[str]]:
+def parse(text: str, parsing: qparser.QueryParser, reader: Any) -> tuple[query.Query, str, list[Message]]:
     """The Whoosh query for any user text, the text searched, and notes on what was changed;
     falls back to plain words when the syntax is odd."""
     cleaned, notes = clean_query(text)
@@ -73,17 +74,17 @@ def parse(text: str, parsing: qparser.QueryParser, reader: Any) -> tuple[query.Q
         return query.Every(), "", notes
     words = plain_words(cleaned, r"\w+\*?")
     if not words:
-        notes.append("the query has no words to search for: listing all entries")
+        notes.append(message("search.no_words"))
         return query.Every(), "", notes
     parsed = compile_query(cleaned, parsing, reader)
     if parsed is query.NullQuery:  # odd syntax such as '(((' or '^': search the words alone
         plain = " ".join(words)
         parsed = compile_query(plain, parsing, reader)
         if parsed is query.NullQuery:
-            notes.append(f"'{shorten(plain, 60)}' has only common words (de, het, the...): listing all entries")
+            notes.append(message("search.common_words", words=shorten(plain, 60)))
             return query.Every(), "", notes
         if plain != cleaned:
-            notes.append(f"the query syntax was simplified to: {shorten(plain, 60)}")
+            notes.append(message("search.simplified", words=shorten(plain, 60)))
         cleaned = plain
     return parsed, cleaned, notes
 
@@ -93,27 +94,27 @@ def plain_words(text: str, pattern: str = r"\w+") -> list[str]:
     return [w for w in re.findall(pattern, text) if w.upper() not in OPERATORS]
 
 
-def clean_query(text: str) -> tuple[str, list[str]]:
+def clean_query(text: str) -> tuple[str, list[Message]]:
     """Make any user input safe to parse; say what was changed."""
-    notes = []
+    notes: list[Message] = []
     if not text.isprintable():  # (most queries are: no look-up per character)
         text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.replace("’", "'").replace("‘", "'")
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY].rsplit(" ", 1)[0]
-        notes.append(f"the query was cut to its first {MAX_QUERY} characters")
+        notes.append(message("search.cut", max=MAX_QUERY))
     text = re.sub(r"(?<=\w)\?+(?=[\s\W]|$)", " ", text)  # 'Brussel?' ends a question: not a wildcard
     stripped = re.sub(r"(?<![\w])[*?]+", " ", text)
     if stripped != text and stripped.strip():
-        notes.append("wildcards are only allowed at the end of a word (accessib*)")
+        notes.append(message("search.inner_wildcard"))
     text = limit_wildcards(" ".join(stripped.split()), notes)
     if text.count('"') % 2:
         text = text.replace('"', " ")
-        notes.append("an unclosed quote was ignored")
+        notes.append(message("search.unclosed_quote"))
     return text.strip(), notes
 
 
-def limit_wildcards(text: str, notes: list[str]) -> str:
+def limit_wildcards(text: str, notes: list[Message]) -> str:
     """A wildcard expands to every indexed word it fits: keep it to a few, each after 3 letters."""
     short: list[str] = []
     extra: list[str] = []
@@ -134,14 +135,9 @@ def limit_wildcards(text: str, notes: list[str]) -> str:
 
     text = re.sub(r"\w[\w*?]*[*?][\w*?]*", limit, text)
     if short:
-        notes.append(
-            f"a wildcard needs {MIN_PREFIX} letters before it (accessib*): {', '.join(short[:5])} searched without it"
-        )
+        notes.append(message("search.short_wildcard", min=MIN_PREFIX, words=", ".join(short[:5])))
     if extra:
-        notes.append(
-            f"only {MAX_WILDCARDS} words with wildcards are searched as such: "
-            f"{', '.join(extra[:5])} searched without it"
-        )
+        notes.append(message("search.many_wildcards", max=MAX_WILDCARDS, words=", ".join(extra[:5])))
     return " ".join(text.split())
 
 

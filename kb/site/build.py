@@ -65,12 +65,22 @@ class BuildReport:
     searchable: float = 0.0  # seconds until they were searchable (with a delta, before the whole bundle)
     plan: str = ""  # how the pages to write were found: "texts", "metadata" or "whole" (see _build)
 
-    def __str__(self) -> str:
-        parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
-        return (
-            f"built {self.output}: {self.entries} entries, {self.pages} pages, {len(self.written)} written, "
-            f"{self.removed} removed ({parts}; live after {self.live:.2f}s, searchable after {self.searchable:.2f}s)"
+    def message(self) -> i18n.Message:
+        """What the build did, for the command to say in its language."""
+        return i18n.message(
+            "report.built",
+            output=self.output,
+            entries=self.entries,
+            pages=self.pages,
+            written=len(self.written),
+            removed=self.removed,
+            timings=", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items()),
+            live=f"{self.live:.2f}",
+            searchable=f"{self.searchable:.2f}",
         )
+
+    def __str__(self) -> str:
+        return self.message().render("en")
 
 
 class Source(Protocol):
@@ -287,10 +297,7 @@ def build(
     (BodiesAhead)."""
     output = output.resolve()
     if mount_point(output):
-        raise BuildError(
-            f"{output} is a mount point, which cannot be swapped with a new site -- build into a "
-            f"folder inside it (kb build -o {output / 'site'}) and publish that folder"
-        )
+        raise BuildError("build.mount_point", output=output, inside=output / "site")
     try:
         return _build(
             source,
@@ -462,8 +469,10 @@ def _search_failure() -> Iterator[None]:
     and keeps searching with the bundle it has."""
     try:
         yield
-    except (BuildError, OSError) as error:
-        raise SearchNotUpdated(str(error)) from error
+    except BuildError as error:
+        raise SearchNotUpdated(error) from error
+    except OSError as error:
+        raise SearchNotUpdated(faults.refused_by_system(error)) from error
 
 
 def _index_live(

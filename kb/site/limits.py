@@ -78,12 +78,7 @@ class NotEnoughMemory(BuildError):
     says that the last good site is unchanged, as for any build error)."""
 
 
-def said(key: str, **values: object) -> str:
-    """A catalogue message and its fix, in the languages the command speaks."""
-    return " / ".join(i18n.with_fix(lang, key, **values) for lang in i18n.cli_languages())
-
-
-def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: int) -> list[str]:
+def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: int) -> list[i18n.Said]:
     """Warnings to show before building (the site would be too large for its host); raises
     NotEnoughMemory when the build would need more memory than ``memory_limit_mb`` (0: the
     memory available now). A limit of 0 for the upload turns its check off."""
@@ -91,10 +86,8 @@ def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: 
     memory = memory_limit_mb or available_memory_mb()
     if memory and needs.memory_mb > memory:
         raise NotEnoughMemory(
-            said(
-                "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
-            )
+            "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
         )
     if upload_limit_mb and needs.upload_mb > upload_limit_mb:
-        return [said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
+        return [i18n.Said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
     return []

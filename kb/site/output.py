@@ -15,10 +15,12 @@ import shutil
 from pathlib import Path
 
 from kb import cache as cache_file
+from kb.i18n import Said
 
 
-class BuildError(Exception):
-    """The build failed; the live site was not touched."""
+class BuildError(Said):
+    """The build failed; the live site was not touched. Its message is the catalogue's, said in
+    the reader's language by the command."""
 
 
 MANIFEST_FORMAT = 3  # what a manifest holds and how: another format is not read (no file is current)
@@ -150,10 +152,7 @@ def exchange(a: Path, b: Path) -> None:
         if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
             return
         if ctypes.get_errno() == errno.EBUSY:  # a mount point that mount_point did not see
-            raise BuildError(
-                f"{a} cannot be swapped with the new site (busy: a mount point?) -- build into a "
-                f"folder inside it (kb build -o {a / 'site'})"
-            )
+            raise BuildError("build.busy_folder", output=a, inside=a / "site")
     parking = a.with_name(a.name + ".swap")
     os.rename(a, parking)
     os.rename(b, a)

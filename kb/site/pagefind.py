@@ -46,12 +46,17 @@ from typing import Iterable
 from kb import cache as cache_file
 from kb import workers
 from kb.faults import pause
+from kb.i18n import Said
 from kb.files import write_atomically
 from kb.site.output import BuildError, exchange, link_or_copy
 
 
 class SearchNotUpdated(BuildError):
-    """Pagefind failed after the new pages went live: the site still searches with its previous bundle."""
+    """Pagefind failed after the new pages went live: the site still searches with its previous
+    bundle. Says what failed (``reason``), as the command wraps it."""
+
+    def __init__(self, reason: Said):
+        super().__init__(reason.key, **reason.params)
 
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
@@ -295,11 +300,11 @@ def _command(site: Path, output: Path) -> list[str]:
 
 
 def _timed_out(limit: float, log: Path) -> BuildError:
-    return BuildError(f"Pagefind did not finish within {limit:g} s (KB_PAGEFIND_TIMEOUT); its log: {log}")
+    return BuildError("pagefind.timeout", limit=f"{limit:g}", log=log, longer=f"{max(2 * limit, 900):g}")
 
 
 def _failed(code: int, log: Path) -> BuildError:
-    return BuildError(f"Pagefind failed (exit status {code}); its log: {log}")
+    return BuildError("pagefind.failed", code=code, log=log)
 
 
 class Indexing:

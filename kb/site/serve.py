@@ -14,6 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from kb.faults import Missing
 from kb.entries.vocab import VOCAB_DIR
 
 
@@ -51,7 +52,7 @@ def serve(
     seen = snapshot(watched)
     rebuild()
     if not site_dir.is_dir():
-        raise FileNotFoundError("no site to serve: fix the errors above, then run 'kb serve' again")
+        raise Missing("fault.no_site")
     handler = functools.partial(_Handler, directory=str(site_dir))
     server = ThreadingHTTPServer((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

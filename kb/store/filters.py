@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, fields
 from typing import Iterator
 
+from kb.i18n import Said
+
 TAG_FIELDS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 
 
@@ -39,17 +41,21 @@ class Filters:
         return any(getattr(self, f.name) not in ((), None) for f in fields(self))
 
 
+class BadYears(Said, ValueError):
+    """A --year value that is no year range (what is wrong and how to write it, in the catalogue)."""
+
+
 YEARS = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.)\s*(\d{4})?)?\s*$")
 
 
 def parse_years(text: str) -> tuple[int | None, int | None]:
-    """``2015..2022``, ``2015..``, ``..2022`` or ``2020`` -> (from, to); ValueError says the shape."""
+    """``2015..2022``, ``2015..``, ``..2022`` or ``2020`` -> (from, to); BadYears says the shape."""
     match = YEARS.match(text or "")
     if not match or not (match.group(1) or match.group(3)):
-        raise ValueError(f"'{text}' is not a year range: write 2020, 2015..2022, 2015.. or ..2022")
+        raise BadYears("years.not_range", text=text)
     low, dots, high = match.groups()
     start = int(low) if low else None
     end = int(high) if high else (None if dots else start)
     if start is not None and end is not None and start > end:
-        raise ValueError(f"'{text}' runs backwards: write the earlier year first")
+        raise BadYears("years.backwards", text=text)
     return start, end
