@@ -51,6 +51,10 @@ def test_forge_addresses(tmp_path: Path):
         ("contact: nobody\n", "kb.yml:1: error: contact is not an e-mail address"),
         ("entries_folder: ../outside\n", "kb.yml:1: error: entries_folder '../outside' is not a folder"),
         ("default_language: de\n", "kb.yml:1: error: default_language 'de' is not an interface language"),
+        (
+            "search_shard_size: 0\n",
+            "kb.yml:1: error: search_shard_size 0 is out of range -- write a whole number between 1 and",
+        ),
         ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
         ("title: 'open\n", "kb.yml:2: error: kb.yml is not valid YAML"),
         ("- a\n- b\n", "kb.yml:1: error: kb.yml must be 'setting: value' lines"),

@@ -129,9 +129,19 @@ class Text(Option):
 
 
 class Integer(Option):
-    def __init__(self, minimum: int, maximum: Callable[[], int], required: bool = False, help: str = ""):
+    """A whole number between ``minimum`` and ``maximum()``; ``range_key`` is the catalogue's
+    message for one outside (a year's says to write a year, a setting's a number)."""
+
+    def __init__(
+        self,
+        minimum: int,
+        maximum: Callable[[], int],
+        required: bool = False,
+        help: str = "",
+        range_key: str = "check.number_range",
+    ):
         super().__init__(required, help)
-        self.minimum, self.maximum = minimum, maximum
+        self.minimum, self.maximum, self.range_key = minimum, maximum, range_key
 
     def convert(self, value: Any, node: yaml.Node, ctx: Context) -> int:
         text = value.strip() if isinstance(value, str) else ""
@@ -140,7 +150,7 @@ class Integer(Option):
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("check.not_whole_number", value=_describe(value))
         if not self.minimum <= value <= self.maximum():
-            raise Invalid("check.year_range", value=value, min=self.minimum, max=self.maximum())
+            raise Invalid(self.range_key, value=value, min=self.minimum, max=self.maximum())
         return value
 
 
@@ -390,7 +400,9 @@ SCHEMA: dict[str, Option] = {
     "id": Text(max_length=80, help="the file name without .md; optional"),
     "title": Text(required=True, help="the title as the document gives it"),
     "type": Choice("type", required=True, help="a value from the types vocabulary"),
-    "year": Integer(MIN_YEAR, _next_year, required=True, help="year of publication or start"),
+    "year": Integer(
+        MIN_YEAR, _next_year, required=True, help="year of publication or start", range_key="check.year_range"
+    ),
     "date": PartialDate(help="YYYY-MM or YYYY-MM-DD, in the same year"),
     "authors": People(help="people, as 'Family, Given'"),
     "organisations": ListOf(Text(max_length=200), help="publishing institutions: partner ids or names"),

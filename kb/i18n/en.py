@@ -374,6 +374,8 @@ EN: dict[str, str] = {
     "check.too_long.fix": "shorten it; long text belongs in the body",
     "check.not_whole_number": "{field} must be a whole number, not {value}",
     "check.not_whole_number.fix": "write four digits, e.g. 2021",
+    "check.number_range": "{field} {value} is out of range",
+    "check.number_range.fix": "write a whole number between {min} and {max}",
     "check.year_range": "{field} {value} is out of range",
     "check.year_range.fix": "write a year between {min} and {max}",
     "check.not_date": "{field} {value} is not a date",

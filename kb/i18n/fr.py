@@ -374,6 +374,8 @@ FR: dict[str, str] = {
     "check.too_long.fix": "raccourcissez-le ; un long texte va dans le corps de la fiche",
     "check.not_whole_number": "{field} doit être un nombre entier, pas {value}",
     "check.not_whole_number.fix": "écrivez quatre chiffres, par ex. 2021",
+    "check.number_range": "{field} {value} est hors limites",
+    "check.number_range.fix": "écrivez un nombre entier entre {min} et {max}",
     "check.year_range": "{field} {value} est hors limites",
     "check.year_range.fix": "écrivez une année entre {min} et {max}",
     "check.not_date": "{field} {value} n'est pas une date",

@@ -374,6 +374,8 @@ NL: dict[str, str] = {
     "check.too_long.fix": "maak het korter; lange tekst hoort in de tekst van de fiche",
     "check.not_whole_number": "{field} moet een geheel getal zijn, niet {value}",
     "check.not_whole_number.fix": "schrijf vier cijfers, bv. 2021",
+    "check.number_range": "{field} {value} valt buiten het bereik",
+    "check.number_range.fix": "schrijf een geheel getal tussen {min} en {max}",
     "check.year_range": "{field} {value} valt buiten het bereik",
     "check.year_range.fix": "schrijf een jaar tussen {min} en {max}",
     "check.not_date": "{field} {value} is geen datum",
