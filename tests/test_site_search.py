@@ -185,3 +185,23 @@ def test_a_title_edit_is_searchable_before_the_downloads_follow(tmp_path, entrie
     assert EDITED in delta["pages"]
     assert any("Zéro baromètre" in text for _, text in fragments(site / "pagefind" / delta["path"]).values())
     assert (site / "export" / "kb.bib").read_bytes() == bib
+
+
+def test_no_index_chunk_ends_on_a_word_that_starts_the_next(sqlite_project):
+    """Pagefind loads a chunk ending on a word for every word it starts that no chunk holds
+    (kb.site.pagefind._unprefixed): Pagefind's own chunks of the starter end so ("compar",
+    then "compare..."). Each word is still in one chunk, in order, within its chunk's bounds."""
+    from kb.site.pagefind import read
+
+    sqlite_project.build()
+    bundle = sqlite_project.site_dir / "pagefind"
+    [meta_path] = bundle.glob("*.pf_meta")
+    rows = read(meta_path)[2]
+    assert len(rows) > 1
+    chunks = [[word[0] for word in read(bundle / "index" / f"{name}.pf_index")[0]] for _, _, name in rows]
+    for (low, high, _), words in zip(rows, chunks):
+        assert words and low <= words[0] and words[0].startswith(low) and words[-1] == high
+    for before, after in zip(chunks, chunks[1:]):
+        assert not after[0].startswith(before[-1])
+    every = [word for words in chunks for word in words]
+    assert every == sorted(set(every))

@@ -27,7 +27,7 @@ RARE_VALUES = 4  # related entries are found through an entry's rarest values...
 CANDIDATES = 50  # ...taking this many entries from each
 BROWSE = ("type", "scale", "criteria", "basis", "partners", "territories", "year", "language")
 NEWS_MONTHS, NEWS_MOST = 12, 100  # the news page: months shown, entries listed per month and kind
-SITE_VERSION = "3"  # bump when templates or the figures' rules change in a way no hash would show
+SITE_VERSION = "4"  # bump when templates or the figures' rules change in a way no hash would show
 
 
 def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, Dates]:
