@@ -358,14 +358,16 @@ def _build(
     search_key = _search_key(plan.site, plan.outline, history.key)
     index = search and not staging.current(SEARCH_MARK, search_key)
     live_bundle = output / "pagefind"
-    pages_first = index and (output / SEARCH_MARK).is_file() and len(plan.pages) < render.PARALLEL_FROM
+    # A few pages into a live site go live first; Pagefind and the downloads follow (_follow).
+    few = output.is_dir() and len(plan.pages) < render.PARALLEL_FROM
+    pages_first = index and few and (output / SEARCH_MARK).is_file()
     work = output.with_name(f".{output.name}.search")
     # The French entry pages first (with the listing under fr/entries/): then Pagefind indexes
     # them while the other pages are written, with the bodies rendered for the French pages.
     first = [page for page in plan.pages if page.path.startswith(INDEXED_PAGES)]
     # After a metadata edit the whole-inventory downloads take longer than the pages showing
     # it: when a live site has those pages, they go live first and the downloads follow.
-    later = [page for page in plan.pages if page.weight > 1] if _few(plan, output) else []
+    later = [page for page in plan.pages if page.weight > 1] if few else []
     held = {page.path for page in later}
     rest = [page for page in plan.pages if not page.path.startswith(INDEXED_PAGES) and page.path not in held]
     indexing = None
@@ -430,11 +432,6 @@ def _build(
         if follow:
             follow()
     return report
-
-
-def _few(plan: Plan, output: Path) -> bool:
-    """Whether the plan writes few pages into a site that is live: then they go live first."""
-    return output.is_dir() and len(plan.pages) < render.PARALLEL_FROM
 
 
 def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None, report: BuildReport) -> None:
