@@ -46,11 +46,17 @@ Row = tuple[str, str, str, str, str, str]
 DIGEST, FOLDED, CARD = 0, 4, 5
 
 
+def same_file(row: Row | None, entry: Entry) -> Row | None:
+    """``row`` (of a tree's outline) when it was made from ``entry``'s file as it is now: what
+    follows from the file alone in it serves again."""
+    return row if row and row[DIGEST] == entry.digest else None
+
+
 def _order(entry: Entry, known: Row | None) -> tuple:
     """Listing order: newest first, then by title (accents and case aside), then id; the title
     folded for a ``known`` row of the same file serves again (folding is costly)."""
-    folded = known[FOLDED] if known and known[DIGEST] == entry.digest else fold(entry.title)
-    return (-entry.year, folded, entry.id)
+    row = same_file(known, entry)
+    return (-entry.year, row[FOLDED] if row else fold(entry.title), entry.id)
 
 
 def fingerprint(*parts: object) -> str:
@@ -100,7 +106,7 @@ class Catalogue:
             self.values[dimension] = {v: buckets[v] for v in order}
         self.related, self.figures, self.packed = self._cached_derived(cache) if cache else self._derived()
         self.cards = {
-            e.id: row[CARD] if (row := before.get(e.id)) and row[DIGEST] == e.digest else fingerprint(self._card(e))
+            e.id: row[CARD] if (row := same_file(before.get(e.id), e)) else fingerprint(self._card(e))
             for e in self.entries
         }
         # (scale, criterion) and (scale, basis) -> the entries having both: the two matrices' cells

@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, same_file, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -543,8 +543,7 @@ class Site:
     def _known(self, entry: Entry) -> Row | None:
         """The entry's row in the outline the site was given (``known``), when its file is the
         same: its metadata key and placements follow from its file alone, so they serve again."""
-        row = self.known.get(entry.id)
-        return row if row and row[0] == entry.digest else None
+        return same_file(self.known.get(entry.id), entry)
 
     def _export_key(self, entry: Entry) -> str:
         """What an entry's downloads hold: its metadata, not its body (so a body edit leaves
