@@ -198,11 +198,6 @@ def _fail(key: str, langs: tuple[str, ...] = (), **params: object) -> Refusal:
     return Refusal(message(key, **params), langs)
 
 
-def _said(failure: Said, langs: tuple[str, ...] = ()) -> Refusal:
-    """A failure kb explains (what is wrong -- how to fix it) ending the command, as _fail."""
-    return Refusal(failure, langs)
-
-
 def _reason(error: BaseException, command: str) -> Said:
     """Why ``command`` stopped, as kb says it: the entries' or kb.yml's errors (printed above
     it), or what the build, the lock, the disk or the operating system refused."""
@@ -236,7 +231,7 @@ def _project(
     try:
         return Project(entries_dir=entries_dir, database_url=database_url, index_dir=index_dir, **paths)
     except BadVariable as bad:
-        raise _said(bad, langs) from None
+        raise Refusal(bad, langs) from None
 
 
 def lang_option(func: Any) -> Any:
@@ -555,14 +550,14 @@ def diff_command(base: str, entries_dir: Path, langs: tuple[str, ...]) -> None:
     from kb.entries import diff
 
     if not entries_dir.is_dir():
-        raise _said(Said("fault.no_entries", folder=entries_dir), langs)
+        raise Refusal(Said("fault.no_entries", folder=entries_dir), langs)
     vocabularies = vocab.load()
     try:
         summary = diff.summarise(Path.cwd(), base, entries_dir, vocabularies)
     except diff.GitError as exc:
-        raise _said(Said("diff.cannot_compare", base=base, reason=exc.args[0]), langs) from None
+        raise Refusal(Said("diff.cannot_compare", base=base, reason=exc.args[0]), langs) from None
     except ValueError:
-        raise _said(Said("diff.outside", folder=entries_dir, root=Path.cwd()), langs) from None
+        raise Refusal(Said("diff.outside", folder=entries_dir, root=Path.cwd()), langs) from None
     click.echo("\n".join(diff.markdown(summary, vocabularies, lang) for lang in langs), nl=False)
 
 
@@ -874,7 +869,7 @@ def search(
     index_dir = Path(index_dir or os.environ.get("KB_INDEX_DIR") or Path.cwd() / ".kb" / "whoosh")
     searcher = SearchIndex(index_dir)
     if not searcher.exists():
-        raise _said(Said("fault.no_index", folder=index_dir), langs)
+        raise Refusal(Said("fault.no_index", folder=index_dir), langs)
     reach = _reach(territories)
     if reach is None:
         results = searcher.search(" ".join(words), filters, limit)
@@ -1073,7 +1068,7 @@ def stats_command(entries_dir: Path, as_json: bool, langs: tuple[str, ...]) -> N
     from kb import stats
 
     if not entries_dir.is_dir():
-        raise _said(Said("fault.no_entries", folder=entries_dir))
+        raise Refusal(Said("fault.no_entries", folder=entries_dir))
     project = _project(entries_dir=entries_dir)
     inventory = project.check()
     bad = sorted({p.path for p in inventory.errors})
@@ -1153,7 +1148,7 @@ def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[s
             ready=lambda url: say("outcome.serving", url=url),
         )
     except Missing as missing:
-        raise _said(missing, langs) from None
+        raise Refusal(missing, langs) from None
     except KeyboardInterrupt:
         pass
     finally:
