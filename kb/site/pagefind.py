@@ -107,6 +107,11 @@ def _renumbered(pages: list, number: list[int]) -> list:
     return [posting for _, posting in absolute]
 
 
+def _write_chunk(chunk: list, bundle: Path, language: str) -> str:
+    """Write a word index chunk of ``language`` into ``bundle``, named as Pagefind names it."""
+    return write(chunk, bundle / "index", language, ".pf_index", 7)
+
+
 def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[int, int]) -> list[list]:
     """Rewrite the word index chunks ``chunks[start:stop]`` of one language with the pages
     renumbered (see canonical); returns their new [first word, last word, name] rows. Chunks
@@ -123,7 +128,7 @@ def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[i
                 variant[1] = _renumbered(variant[1], number)
             word[2].sort(key=lambda variant: variant[0])
         path.unlink()
-        rows.append([first, last, write([words, *rest], bundle / "index", language, ".pf_index", 7)])
+        rows.append([first, last, _write_chunk([words, *rest], bundle, language)])
     return rows
 
 
@@ -151,10 +156,10 @@ def _unprefixed(bundle: Path, language: str, rows: list[list]) -> list[list]:
                 words.append(later.pop(0))
             for path in paths:
                 path.unlink()
-            kept.append([before[0], words[-1][0], write([words, *rest], bundle / "index", language, ".pf_index", 7)])
+            kept.append([before[0], words[-1][0], _write_chunk([words, *rest], bundle, language)])
             if not later:
                 continue
-            name = write([later, *later_rest], bundle / "index", language, ".pf_index", 7)
+            name = _write_chunk([later, *later_rest], bundle, language)
             row = [_boundary(words[-1][0], later[0][0]), row[1], name]
         kept.append(row)
     return kept
