@@ -61,7 +61,8 @@ class SearchNotUpdated(BuildError):
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
 INDEXED_PAGES = "fr/entries/"  # what Pagefind indexes: the French entry pages (and the listing of them all)
-PARALLEL_CHUNKS = 32  # index chunks from which two processes rewrite them (a few hundred entries)
+RUN = 8  # word index chunks rewritten together, in memory (see _runs)
+PARALLEL_RUNS = 4  # runs of chunks from which two processes rewrite them (a few hundred entries)
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 LAYOUT = "kb-search.json"  # in a bundle: its shards (and their keys) and its delta, for search.js
 DATA = ("fragment", "index", "filter")  # Pagefind's folders of content-named files
@@ -112,23 +113,48 @@ def _write_chunk(chunk: list, bundle: Path, language: str) -> str:
     return write(chunk, bundle / "index", language, ".pf_index", 7)
 
 
+def _runs(rows: list[list]) -> list[list[list]]:
+    """The word index chunks ``rows`` ([lower bound, last word, name]) cut into runs of about
+    RUN chunks, each cut between two chunks that _unprefixed leaves as they are: a run is then
+    rewritten whole, in memory, by one process."""
+    runs: list[list[list]] = []
+    for row in rows:
+        if runs and (len(runs[-1]) < RUN or _joined(runs[-1][-1], row)):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def _joined(before: list, row: list) -> bool:
+    """Whether the chunk ``row``'s lower bound starts with the word ``before`` ends on."""
+    return row[0].startswith(before[1]) and row[0] != before[1]
+
+
 def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[int, int]) -> list[list]:
-    """Rewrite the word index chunks ``chunks[start:stop]`` of one language with the pages
-    renumbered (see canonical); returns their new [first word, last word, name] rows. Chunks
-    are independent of each other: large bundles rewrite them on two processes (kb.workers),
-    the longest part of making a bundle canonical (at 10,000 entries, 234 chunks)."""
-    bundle, language, chunks, number = shared
+    """Rewrite the runs of word index chunks ``runs[start:stop]`` of one language with the pages
+    renumbered (see canonical) and no chunk ending on a word that starts the next (_unprefixed);
+    returns their new [lower bound, last word, name] rows. Runs are independent of each other:
+    large bundles rewrite them on two processes (kb.workers), the longest part of making a
+    bundle canonical (at 10,000 entries, 208 chunks)."""
+    bundle, language, runs, number = shared
     rows = []
-    for first, last, chunk_hash in chunks[slice(*bounds)]:
-        path = bundle / "index" / f"{chunk_hash}.pf_index"
-        words, *rest = read(path)
-        for word in words:
-            word[1] = _renumbered(word[1], number)
-            for variant in word[2]:  # the word's other spellings (accents), from a hash map
-                variant[1] = _renumbered(variant[1], number)
-            word[2].sort(key=lambda variant: variant[0])
-        path.unlink()
-        rows.append([first, last, _write_chunk([words, *rest], bundle, language)])
+    for run in runs[slice(*bounds)]:
+        chunks = []
+        for first, last, chunk_hash in run:
+            path = bundle / "index" / f"{chunk_hash}.pf_index"
+            words, *rest = read(path)
+            for word in words:
+                word[1] = _renumbered(word[1], number)
+                for variant in word[2]:  # the word's other spellings (accents), from a hash map
+                    variant[1] = _renumbered(variant[1], number)
+                word[2].sort(key=lambda variant: variant[0])
+            path.unlink()
+            chunks.append([first, last, words, rest])
+        rows.extend(
+            [first, last, _write_chunk([words, *rest], bundle, language)]
+            for first, last, words, rest in _unprefixed(chunks)
+        )
     return rows
 
 
@@ -138,8 +164,9 @@ def _boundary(last: str, first: str) -> str:
     return next((first[:n] for n in range(1, len(first)) if first[:n] > last), first)
 
 
-def _unprefixed(bundle: Path, language: str, rows: list[list]) -> list[list]:
-    """The chunks ``rows`` with no chunk ending on a word that starts the next chunk's first word.
+def _unprefixed(chunks: list[list]) -> list[list]:
+    """The chunks ([lower bound, last word, words, the rest]) with none ending on a word that
+    starts the next chunk's first word.
 
     Pagefind loads every chunk whose bounds match a word cut to their length when no chunk holds
     the word itself (pagefind_web's request_indexes), so a chunk ending on a short word loads for
@@ -147,21 +174,20 @@ def _unprefixed(bundle: Path, language: str, rows: list[list]) -> list[list]:
     more at 10,000 entries. Words move from the next chunk until the chunk ends on a word that
     starts no other; the postings are unchanged, so results are too."""
     kept: list[list] = []
-    for row in rows:
-        if kept and row[0].startswith(kept[-1][1]) and row[0] != kept[-1][1]:
-            before = kept.pop()
-            paths = [bundle / "index" / f"{chunk[2]}.pf_index" for chunk in (before, row)]
-            (words, *rest), (later, *later_rest) = (read(path) for path in paths)
-            while later and later[0][0].startswith(words[-1][0]):
-                words.append(later.pop(0))
-            for path in paths:
-                path.unlink()
-            kept.append([before[0], words[-1][0], _write_chunk([words, *rest], bundle, language)])
+    for chunk in chunks:
+        if kept and _joined(kept[-1], chunk):
+            before = kept[-1]
+            words, later = before[2], chunk[2]
+            moved = 0
+            while moved < len(later) and later[moved][0].startswith(words[-1][0]):
+                words.append(later[moved])
+                moved += 1
+            del later[:moved]
+            before[1] = words[-1][0]
             if not later:
                 continue
-            name = _write_chunk([later, *later_rest], bundle, language)
-            row = [_boundary(words[-1][0], later[0][0]), row[1], name]
-        kept.append(row)
+            chunk[0] = _boundary(words[-1][0], later[0][0])
+        kept.append(chunk)
     return kept
 
 
@@ -197,9 +223,11 @@ def canonical(bundle: Path) -> None:
             path = bundle / "filter" / f"{file_hash}.pf_filter"
             filter_name, values = read(path)
             filters[name] = (path, filter_name, values)
-        shared = (bundle, language, meta[2], number)
-        with workers.spread(_canonical_chunks, shared, len(meta[2]), PARALLEL_CHUNKS, size=8) as parts:
-            chunks = _unprefixed(bundle, language, [chunk for part in parts for chunk in part])
+        runs = _runs(meta[2])
+        with workers.spread(
+            _canonical_chunks, (bundle, language, runs, number), len(runs), PARALLEL_RUNS, size=1
+        ) as parts:
+            chunks = [chunk for part in parts for chunk in part]
         renamed = []
         for name, _ in sorted(meta[3]):
             path, filter_name, values = filters[name]
