@@ -52,13 +52,21 @@ def _call(job: Callable[[Any, tuple[int, int]], R], bounds: tuple[int, int]) -> 
     return job(_SHARED[-1][0], bounds)  # the newest when this worker was forked: its pool's
 
 
+# A worker's cycle collector thresholds (Python's: 700, 10, 10). Rendering pages allocates
+# millions of short-lived containers and next to no cyclic garbage: at the defaults the page
+# workers of a 10,000-entry build spent about 1 s each in some 4,000 collections, 0.3 s at these.
+WORKER_GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def _start(nice: int, parent: int) -> None:
-    """In each worker, first: lower its priority by ``nice``, and end it when ``parent`` ends.
-    A killed kb process cannot stop its workers, which would otherwise wait for work forever,
-    holding what they inherited: memory, and the project's lock (``kb.lock``), which the next
-    kb run would then wait for."""
+    """In each worker, first: lower its priority by ``nice``, collect cyclic garbage less
+    often (WORKER_GC_THRESHOLDS), and end it when ``parent`` ends. A killed kb process cannot
+    stop its workers, which would otherwise wait for work forever, holding what they
+    inherited: memory, and the project's lock (``kb.lock``), which the next kb run would then
+    wait for."""
     if nice:
         os.nice(nice)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
 
 
