@@ -28,8 +28,8 @@ def _fails(shared: object, bounds: tuple[int, int]) -> list[int]:
     return list(range(*bounds))
 
 
-def _collector(shared: object, bounds: tuple[int, int]) -> list[tuple[int, ...]]:
-    return [gc.get_threshold()]
+def _collector(shared: object, bounds: tuple[int, int]) -> list[tuple[bool, tuple[int, ...]]]:
+    return [(gc.isenabled(), gc.get_threshold())]
 
 
 def _flatten(results) -> list:
@@ -120,8 +120,11 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(workers.WORKERS < 2, reason="one CPU: nothing is forked")
 def test_workers_collect_garbage_less_often_and_this_process_as_before():
+    """Forked while this process has its collector off (collector_off), workers still collect."""
     before = gc.get_threshold()
-    with workers.spread(_collector, None, 2, parallel_from=1, size=1) as results:
+    with workers.collector_off(), workers.spread(_collector, None, 2, parallel_from=1, size=1) as results:
         seen = _flatten(results)
-    assert seen == [workers.WORKER_GC_THRESHOLDS] * 2
+        assert not gc.isenabled()
+    assert seen == [(True, workers.WORKER_GC_THRESHOLDS)] * 2
     assert gc.get_threshold() == before != workers.WORKER_GC_THRESHOLDS
+    assert gc.isenabled()
