@@ -353,7 +353,7 @@ class Project:
             self._space(Path(output or self.site_dir)),
             contextlib.closing(render.BodiesAhead()) as ahead,
         ):
-            with self._space(self.root / ".kb"):  # as index() says what ran out
+            with self._space(self.root / ".kb"), workers.collector_off():  # as index() says what ran out
                 self._index(False, False, read_all=ahead.start)  # a first build: bodies rendered from here on
             state = self.root / ".kb" / "site"
             source = StoredEntries(self.store, state / "entries.pickle", self._written)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -25,6 +26,10 @@ def _fails(shared: object, bounds: tuple[int, int]) -> list[int]:
     if bounds[0] >= workers.CHUNK:
         raise ValueError(f"bad chunk {bounds}")
     return list(range(*bounds))
+
+
+def _collector(shared: object, bounds: tuple[int, int]) -> list[tuple[bool, tuple[int, ...]]]:
+    return [(gc.isenabled(), gc.get_threshold())]
 
 
 def _flatten(results) -> list:
@@ -111,3 +116,15 @@ def alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(workers.WORKERS < 2, reason="one CPU: nothing is forked")
+def test_workers_collect_garbage_less_often_and_this_process_as_before():
+    """Forked while this process has its collector off (collector_off), workers still collect."""
+    before = gc.get_threshold()
+    with workers.collector_off(), workers.spread(_collector, None, 2, parallel_from=1, size=1) as results:
+        seen = _flatten(results)
+        assert not gc.isenabled()
+    assert seen == [(True, workers.WORKER_GC_THRESHOLDS)] * 2
+    assert gc.get_threshold() == before != workers.WORKER_GC_THRESHOLDS
+    assert gc.isenabled()

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
-from kb import faults, i18n
+from kb import faults, i18n, workers
 from kb.config import Config
 from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
@@ -245,20 +244,6 @@ def _search_key(site: Site, outline: dict[str, Row], history: str) -> str:
     )
 
 
-@contextlib.contextmanager
-def _collector_off() -> Iterator[None]:
-    """Planning allocates millions of lasting objects (entries, pages, keys) and next to no
-    cyclic garbage: Python's cycle collector scanning them again and again took about 2 s of
-    the plan at 10,000 entries."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tuple[Tree, bool]:
     """The tree to write into, beside the live one, and whether it may hold files its manifest
     does not know (then the build looks at everything it holds)."""
@@ -341,7 +326,7 @@ def _build(
     report = BuildReport(output=output)
     began = started = time.perf_counter()
     back = output.with_name(f".{output.name}.next")
-    with _collector_off():
+    with workers.collector_off():
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
         plan = (
             None

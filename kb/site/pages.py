@@ -65,6 +65,11 @@ class Page:
 SITEMAP_URLS = 50_000  # addresses per sitemap file, the sitemaps.org protocol's limit
 
 
+def _card_start(level: int, root: str) -> str:
+    """A card up to its link's path, which starts at the page's ``root``."""
+    return f'<li class="card">\n<h{level}><a href="{root}'
+
+
 class Site:
     """Renders a Catalogue into pages for the FR and NL interfaces, plus feeds and downloads."""
 
@@ -105,7 +110,7 @@ class Site:
         self._renderer: Renderer | None = None
         self._bodies: dict[str, str] = {}
         self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
-        self._cards: dict[tuple[str, str, str, int], Markup] = {}
+        self._cards: dict[tuple[str, int], dict[str, str]] = {}  # (language, level) -> entry -> card (_card_rest)
         self._bibtex: dict[str, str] = {}
         self._entry_keys: dict[str, str] = {}
         self._export_keys: dict[str, str] = {}
@@ -232,47 +237,57 @@ class Site:
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     def card(self, entry: Entry, lang: str, root: str, level: int = 3) -> Markup:
-        """An entry's card in a list, its heading at ``level`` (one below the list's heading).
-        Each entry appears in a dozen listings: rendered once per language and page depth, in
-        Python, as Jinja macros were the build's largest cost; in as few bytes as it looks (some
-        35 cards an entry make a fifth of the site)."""
-        key = (entry.id, lang, root, level)
-        if key not in self._cards:
-            shown = entry.text_language(lang)
-            other = f' lang="{shown}"' if shown != lang else ""
-            scale = escape(self.label("scale", entry.scale[0], lang))
-            others = len(entry.scale) - 1
-            more = (
-                f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
-                if others
-                else ""
-            )
-            original = ""
-            if entry.is_translated(lang):  # our translation, with the title as published beside it
-                original = (
-                    f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
-                    f"{escape(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
-                    f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>'
-                )
-            summary = ""
-            text = entry.summary_in(lang)
-            if text:
-                short = jinja2.filters.do_truncate(self.env, text, 220)
-                own = f' lang="{entry.language}"' if text == entry.summary and entry.language != lang else other
-                summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
-            self._cards[key] = Markup(
-                f'<li class="card">\n<h{level}><a href="{root}{lang}/entries/{entry.id}/"{other}>'
-                f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta">{entry.year} · '
-                f"{escape(self.label('type', entry.type, lang))} · {scale}{more}</p>"
-                f"{summary}\n</li>"
-            )
-        return self._cards[key]
+        """An entry's card in a list, its heading at ``level`` (one below the list's heading)."""
+        return Markup(f"{_card_start(level, root)}{self._card_rest(entry, lang, level, self._cards_of(lang, level))}")
 
     def cards(self, entries: Iterable[Entry], lang: str, root: str, level: int = 3) -> Markup:
         """The cards of a list (``level``: their heading level, one below the list's heading), one
         per line: one call for a listing's hundred cards, where a Jinja loop calling a macro per
         card took a third of its rendering."""
-        return Markup("".join(f"{self.card(entry, lang, root, level)}\n" for entry in entries))
+        made = self._cards_of(lang, level)
+        rests = [made.get(entry.id) or self._card_rest(entry, lang, level, made) for entry in entries]
+        if not rests:
+            return Markup("")
+        start = _card_start(level, root)
+        return Markup(start + f"\n{start}".join(rests) + "\n")
+
+    def _cards_of(self, lang: str, level: int) -> dict[str, str]:
+        return self._cards.setdefault((lang, level), {})
+
+    def _card_rest(self, entry: Entry, lang: str, level: int, made: dict[str, str]) -> str:
+        """An entry's card from its link's path on, kept in ``made``: each entry appears in a
+        dozen listings at several depths, so a card is rendered once per language and heading
+        level, in Python, as Jinja macros were the build's largest cost; in as few bytes as it
+        looks (some 35 cards an entry make a fifth of the site)."""
+        shown = entry.text_language(lang)
+        other = f' lang="{shown}"' if shown != lang else ""
+        scale = escape(self.label("scale", entry.scale[0], lang))
+        others = len(entry.scale) - 1
+        more = (
+            f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+            if others
+            else ""
+        )
+        original = ""
+        if entry.is_translated(lang):  # our translation, with the title as published beside it
+            original = (
+                f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
+                f"{escape(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
+                f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>'
+            )
+        summary = ""
+        text = entry.summary_in(lang)
+        if text:
+            short = jinja2.filters.do_truncate(self.env, text, 220)
+            own = f' lang="{entry.language}"' if text == entry.summary and entry.language != lang else other
+            summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
+        made[entry.id] = rest = (
+            f'{lang}/entries/{entry.id}/"{other}>'
+            f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta">{entry.year} · '
+            f"{escape(self.label('type', entry.type, lang))} · {scale}{more}</p>"
+            f"{summary}\n</li>"
+        )
+        return rest
 
     def feed_dates(self, entry: Entry) -> tuple[str, str]:
         """(published, updated) of an entry in the Atom feed: when it was added and last changed

@@ -1,0 +1,39 @@
+"""Entry bodies to HTML (kb.site.markup): the inline shortcut renders as Markdown does."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.site.markup import Renderer, markdown_instance, sanitize
+
+BODIES = [
+    "Une phrase sans rien de spécial, sur deux\nlignes.",
+    "Du `code`, du ``code ` avec accent grave``, un \\*astérisque\\* échappé, un \\\\ seul.",
+    '[Un lien](https://example.org/a "titre"), ![une image](https://example.org/i.png), '
+    "[une référence][ref], [ref], ![image][ref] et ![ref].\n\n[ref]: https://example.org/r",
+    "<https://example.org/auto> et <contact@example.org> et <mailto:info@example.org>.",
+    "En 1986\\. une liste évitée et un dièse \\# échappé.",
+    "Une ligne qui finit par deux espaces  \npuis la suivante.",
+    'Du <abbr title="Centre public d\'action sociale">CPAS</abbr> et un <!-- commentaire --> ici.',
+    "Des entités : &amp; &eacute; &#233; &#xE9; et un & seul.",
+    "Des comparaisons : 3 < 4 > 2.",
+    "*Accent*, **gras**, ***les deux*** et un * seul.",
+    "_Souligné_, __gras__, un _ seul, snake_case_word.",
+    "## Un titre *mis en valeur*\n\nTexte.\n\n### Un autre `titre`\n\nEncore.",
+    "| Commune | Part |\n|---|---|\n| *Uccle* | 47 % |\n| [Evere](https://example.org) | 19 % |",
+    "- un point\n- un point **gras**\n\n1. premier\n2. second avec `code`",
+    "```\nbloc de *code* <b>\n```\n\n> Une citation avec [un lien](https://example.org).",
+    "Rien\u00a0d'insécable, des « guillemets » et des accents : é è à ç ô — et un tiret.",
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_a_body_renders_as_python_markdown_renders_it(body: str) -> None:
+    stock = markdown_instance()
+    assert Renderer()(body) == sanitize(stock.convert(body))
+
+
+def test_the_shortcut_keeps_plain_text_and_leaves_the_rest_to_markdown() -> None:
+    """Without any inline pattern's mark a sentence is kept as it is; with one it is rendered."""
+    html = Renderer()("Une phrase simple.\n\nUne *autre*.")
+    assert html == "<p>Une phrase simple.</p>\n<p>Une <em>autre</em>.</p>"
