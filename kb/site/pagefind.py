@@ -62,6 +62,8 @@ class SearchNotUpdated(BuildError):
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
 INDEXED_PAGES = "fr/entries/"  # what Pagefind indexes: the French entry pages (and the listing of them all)
 RUN = 8  # word index chunks rewritten together, in memory (see _runs)
+ALONE = 24_000  # numbers of postings a word index chunk holds at most where it can be cut (_isolated)
+SHARED = 2  # letters two words may share where _isolated cuts between them
 PARALLEL_RUNS = 4  # runs of chunks from which two processes rewrite them (a few hundred entries)
 SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 LAYOUT = "kb-search.json"  # in a bundle: its shards (and their keys) and its delta, for search.js
@@ -133,7 +135,8 @@ def _joined(before: list, row: list) -> bool:
 
 def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[int, int]) -> list[list]:
     """Rewrite the runs of word index chunks ``runs[start:stop]`` of one language with the pages
-    renumbered (see canonical) and no chunk ending on a word that starts the next (_unprefixed);
+    renumbered (see canonical), the largest words cut from the others (_isolated) and no chunk
+    ending on a word that starts the next (_unprefixed);
     returns their new [lower bound, last word, name] rows. Runs are independent of each other:
     large bundles rewrite them on two processes (kb.workers), the longest part of making a
     bundle canonical (at 10,000 entries, 208 chunks)."""
@@ -150,7 +153,7 @@ def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[i
                     variant[1] = _renumbered(variant[1], number)
                 word[2].sort(key=lambda variant: variant[0])
             path.unlink()
-            chunks.append([first, last, words, rest])
+            chunks.extend(_isolated([first, last, words, rest]))
         rows.extend(
             [first, last, _write_chunk([words, *rest], bundle, language)]
             for first, last, words, rest in _unprefixed(chunks)
@@ -162,6 +165,54 @@ def _boundary(last: str, first: str) -> str:
     """A chunk's lower bound as Pagefind writes it: the shortest start of its ``first`` word
     that sorts after the previous chunk's ``last`` word."""
     return next((first[:n] for n in range(1, len(first)) if first[:n] > last), first)
+
+
+def _isolated(chunk: list) -> list[list]:
+    """The chunk ([lower bound, last word, words, the rest]) cut into pieces of at most ALONE
+    numbers of postings, a word of more alone, where _separable allows: a query for a word on
+    most pages then loads its postings and not a chunk's worth of other words beside them (at
+    10,000 entries, "quartier" shared its chunk with 93 words, 8 KB gzip, and "précarité"
+    with 23, 34 KB). Each cut adds a row to the meta index, which every query loads (about
+    15 bytes gzip), hence a bound above the size of most chunks (24,000 numbers, some 64 KB)."""
+    first, last, words, rest = chunk
+    known = {word[0] for word in words}
+    pieces: list[list] = [[]]
+    size = 0
+    for word in words:
+        length = _numbers(word)
+        if pieces[-1] and size + length > ALONE and _separable(pieces[-1][-1][0], word[0], known):
+            pieces.append([])
+            size = 0
+        pieces[-1].append(word)
+        size += length
+    if len(pieces) < 2:
+        return [chunk]
+    chunks = [[first, pieces[0][-1][0], pieces[0], rest]]
+    for piece in pieces[1:]:
+        chunks.append([_boundary(chunks[-1][1], piece[0][0]), piece[-1][0], piece, list(rest)])
+    chunks[-1][1] = last  # Pagefind's own upper bound, which may be a start of the last word
+    return chunks
+
+
+def _numbers(word: list) -> int:
+    """How many numbers a word's postings hold (its other spellings' too): its size in a chunk,
+    about 2.6 bytes each, counted without encoding it (cbor2 would take 2 s at 10,000 entries)."""
+    return sum(
+        1 + len(locations) + len(meta)
+        for postings in (word[1], *(variant[1] for variant in word[2]))
+        for _, locations, meta in postings
+    )
+
+
+def _separable(before: str, word: str, known: set[str]) -> bool:
+    """Whether a chunk may end on ``before`` and the next start with ``word``, ``known`` the
+    words of their chunk as Pagefind wrote it. Pagefind looks a query's stem up in one chunk and
+    extends it there to the words it starts, and to those that share all but its last letter,
+    so no word of ``known`` may start both, nor a start of more than SHARED letters: a query
+    whose stem has more than SHARED + 1 letters finds what it found before (a shorter one, what
+    a reader has typed so far, may find fewer; tests/test_browser_chunks.py)."""
+    shared = next((n for n, (a, b) in enumerate(zip(before, word)) if a != b), min(len(before), len(word)))
+    return shared <= SHARED and not any(word[:n] in known for n in range(1, shared + 1))
 
 
 def _unprefixed(chunks: list[list]) -> list[list]:
