@@ -189,7 +189,7 @@ def _isolated(chunk: list) -> list[list]:
     numbers of postings, a word of more alone, where _separable allows: a query for a word on
     most pages then loads its postings and not a chunk's worth of other words beside them (at
     10,000 entries, "quartier" shared its chunk with 93 words, 8 KB gzip, and "précarité"
-    with 23, 34 KB). Each cut adds a row to the meta index, which every query loads (about
+    with 23, 16 KB). Each cut adds a row to the meta index, which every query loads (about
     15 bytes gzip), hence a bound above the size of most chunks (24,000 numbers, some 64 KB)."""
     first, last, words, rest = chunk
     known = {word[0] for word in words}
@@ -268,8 +268,9 @@ def canonical(bundle: Path) -> None:
     of their fragment (content-named) files, the word and filter indexes rewritten with the new
     numbers and their values sorted, files renamed after their content, and the meta index and
     pagefind-entry.json rewritten to match. What kb writes, and Pagefind's WebAssembly, is
-    gzipped by libdeflate: smaller for the same work (_packed). Anything unexpected (a sort index among them: the
-    pages have none) leaves the bundle as Pagefind wrote it: search works either way.
+    gzipped by libdeflate: smaller for the same work (_packed). Anything unexpected (a sort
+    index among them: the pages have none) leaves the bundle as Pagefind wrote it: search
+    works either way.
     """
     entry_file = bundle / "pagefind-entry.json"
     entry = json.loads(entry_file.read_text())
