@@ -259,8 +259,9 @@ def _unprefixed(chunks: list[list]) -> list[list]:
     return kept
 
 
-def canonical(bundle: Path) -> None:
-    """Make Pagefind's bundle byte-stable between identical builds, on any file system.
+def canonical(bundle: Path, parallel: bool = True) -> None:
+    """Make Pagefind's bundle byte-stable between identical builds, on any file system
+    (``parallel``: large bundles on two processes; not from a thread, see kb.workers).
 
     Pagefind 1.5 numbers the pages in the order it finds them, which is the order the file
     system lists a folder (tmpfs and ext4 differ), and writes its filter indexes and a word's
@@ -295,7 +296,11 @@ def canonical(bundle: Path) -> None:
             filters[name] = (path, filter_name, values)
         runs = _runs(meta[2])
         with workers.spread(
-            _canonical_chunks, (bundle, language, runs, number), len(runs), PARALLEL_RUNS, size=1
+            _canonical_chunks,
+            (bundle, language, runs, number),
+            len(runs),
+            PARALLEL_RUNS if parallel else len(runs) + 1,
+            size=1,
         ) as parts:
             chunks = [chunk for part in parts for chunk in part]
         renamed = []
@@ -473,6 +478,7 @@ class Indexing:
             self.todo.append(shard)
         self.process: subprocess.Popen | None = None
         self.failure: Exception | None = None
+        self.settled: set[int] = set()  # shards made canonical while the next was indexed
         self._stopped = False
         self._lock = threading.Lock()
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -481,8 +487,12 @@ class Indexing:
         self._runner.start()
 
     def _run(self, tree: Path) -> None:
-        """Run Pagefind over each shard to index, one after the other; a failure stops the rest."""
+        """Run Pagefind over each shard to index, one after the other; a failure stops the rest.
+        While Pagefind indexes a shard, the shard before it is made byte-stable (_settle), in
+        this thread: only the last one is left for finish (at 100,000 entries, 7 of 8 shards,
+        some 5 s of CPU each, no longer after the pages)."""
         try:
+            indexed = None
             for shard in self.todo:
                 if len(self.shards) == 1:
                     site = tree / "fr" / "entries"
@@ -498,6 +508,8 @@ class Indexing:
                             stdout=output,
                             stderr=subprocess.STDOUT,
                         )
+                if indexed is not None:
+                    self._settle(indexed)
                 try:  # each run within the time limit: a Pagefind that hangs is stopped
                     code = self.process.wait(timeout=self.limit)
                 except subprocess.TimeoutExpired:
@@ -508,22 +520,30 @@ class Indexing:
                 if code != 0:
                     self.failure = _failed(code, self.log)
                     return
-        except OSError as error:  # the pages' links: said by finish, in this thread's stead
+                indexed = shard
+        except (OSError, ValueError) as error:  # the pages' links, a bundle: said by finish, in this thread's stead
             self.failure = error
+
+    def _settle(self, shard: Shard, parallel: bool = False) -> None:
+        """Make a shard Pagefind has indexed canonical and pruned, without Pagefind's scripts
+        but in shard 0."""
+        folder = self.bundle / shard.path
+        canonical(folder, parallel)
+        prune(folder)
+        if shard.number:
+            _drop_scripts(folder)
+        self.settled.add(shard.number)
 
     def finish(self) -> None:
         """Wait for Pagefind's runs (each stopped past the time limit: it has hung), then make
-        each new shard canonical, and write the layout."""
+        the new shards not made canonical yet so (the last one), and write the layout."""
         pause("search")
         self._runner.join()
         if self.failure is not None:
             raise self.failure
         for shard in self.todo:
-            folder = self.bundle / shard.path
-            canonical(folder)
-            prune(folder)
-            if shard.number:
-                _drop_scripts(folder)
+            if shard.number not in self.settled:
+                self._settle(shard, parallel=True)
         _write_layout(self.bundle, {"shards": [{"path": shard.path, "key": shard.key} for shard in self.shards]})
         shutil.rmtree(self.pages, ignore_errors=True)
 
