@@ -287,8 +287,10 @@ def unpacked(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
 
 
 def lists(text: str, ids: set[str]) -> bool:
-    """Whether packed related entries (``packed``) name one of ``ids``."""
-    return any(text.startswith(f"{i}|") or f";{i}|" in text for i in ids)
+    """Whether packed related entries (``packed``) name one of ``ids`` (asked of every entry
+    after an edit: a plain search for each id first, which the related entries of most
+    entries do not hold anywhere)."""
+    return any(i in text and (text.startswith(f"{i}|") or f";{i}|" in text) for i in ids)
 
 
 def vocabulary_fingerprint(vocabularies: Vocabularies) -> list:

@@ -149,8 +149,7 @@ class Store:
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """Entry id -> (digest, path): enough to tell whether a copy of an entry is current."""
-        with self.engine.connect() as conn:
-            return {i: (d, p) for i, d, p in conn.execute(select(EntryRow.c.id, EntryRow.c.digest, EntryRow.c.path))}
+        return {i: (d, p) for i, d, p in self._rows("SELECT id, digest, path FROM entries")}
 
     def dois(self, wanted: Iterable[str] | None = None) -> dict[str, str]:
         """Entry id -> DOI, for the entries that have one (with ``wanted``: one of those, any case)."""
@@ -174,14 +173,19 @@ class Store:
 
     def file_states(self) -> dict[str, FileState]:
         """What each stored entry's file looked like when it was read: skips re-reading it."""
+        return {i: FileState(m, s, d) for i, m, s, d in self._rows("SELECT id, mtime_ns, size, digest FROM entries")}
+
+    def _rows(self, query: str) -> list[tuple]:
+        """The rows of a plain ``query`` through the driver's cursor: one SQLAlchemy row per
+        entry costs more than the query itself (a build reads every entry's file state and
+        version before its first page)."""
         with self.engine.connect() as conn:
-            # The driver's cursor: one SQLAlchemy row per entry costs more than the query itself.
             driver = conn.connection.driver_connection
             assert driver is not None, "an open connection has its driver's connection"
             cursor = driver.cursor()
             try:
-                cursor.execute("SELECT id, mtime_ns, size, digest FROM entries")
-                return {i: FileState(m, s, d) for i, m, s, d in cursor.fetchall()}
+                cursor.execute(query)
+                return cursor.fetchall()
             finally:
                 cursor.close()
 
