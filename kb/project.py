@@ -371,7 +371,8 @@ class Project:
                 self.config.search_shard_size,
             ):
                 (say or _on_stderr)(warning)
-            dates = history.load(self.entries_dir, self.root / ".kb")
+            with workers.collector_off():  # 10,000 dates that last (see collector_off)
+                dates = history.load(self.entries_dir, self.root / ".kb")
             history.note_once(dates, say or _on_stderr)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),

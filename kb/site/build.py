@@ -326,7 +326,6 @@ def _build(
     while the pages after the French entry pages are written, and everything goes live at once.
     Pagefind is stopped after ``search_limit`` seconds."""
     report = BuildReport(output=output)
-
     began = started = time.perf_counter()
     back = output.with_name(f".{output.name}.next")
     with workers.collector_off():
