@@ -59,10 +59,10 @@ class _Later:
     on first use, after which every field is in the instance (and this is no longer asked:
     a descriptor without ``__set__`` gives way to the instance's own value)."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __init__(self, name: str):
         self.name = name
 
-    def __get__(self, entry: LazyEntry | None, owner: type | None = None) -> Any:
+    def __get__(self, entry: LazyEntry | None, _owner: type | None = None) -> Any:
         if entry is None:
             return getattr(Entry, self.name)
         whole = pickle.loads(entry.__dict__.pop("_whole"))
@@ -73,13 +73,11 @@ class _Later:
 class LazyEntry(Entry):
     """An Entry whose fields but the ARRANGED ones are unpickled when first read."""
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Entry], tuple[Any, ...]]:
         """Pickled (or copied) as the whole entry it is."""
         return (Entry, tuple(getattr(self, f.name) for f in dataclasses.fields(Entry) if f.init))
 
 
 for _field in dataclasses.fields(Entry):
     if _field.name not in ARRANGED:
-        _later = _Later()
-        setattr(LazyEntry, _field.name, _later)
-        _later.__set_name__(LazyEntry, _field.name)
+        setattr(LazyEntry, _field.name, _Later(_field.name))

@@ -175,7 +175,7 @@ class Store:
         """What each stored entry's file looked like when it was read: skips re-reading it."""
         return {i: FileState(m, s, d) for i, m, s, d in self._rows("SELECT id, mtime_ns, size, digest FROM entries")}
 
-    def _rows(self, query: str) -> list[tuple]:
+    def _rows(self, query: str) -> list[tuple[Any, ...]]:
         """The rows of a plain ``query`` through the driver's cursor: one SQLAlchemy row per
         entry costs more than the query itself (a build reads every entry's file state and
         version before its first page)."""
@@ -185,7 +185,8 @@ class Store:
             cursor = driver.cursor()
             try:
                 cursor.execute(query)
-                return cursor.fetchall()
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
             finally:
                 cursor.close()
 
