@@ -143,24 +143,31 @@ class StoredEntries:
         """All entries in id order through the copy: rebuilding 10,000 entries from SQL takes a
         few times longer than reading it, and after one edit only that entry comes from SQL.
         An entry's copy, or the entry the same run wrote into the store, serves while its
-        digest and path are the store's. A few entries (``ids``) come from SQL directly."""
+        digest and path are the store's; a copy is read whole only when a field other than
+        those the site arranges entries by is read (kb.entries.lazy). A few entries (``ids``)
+        come from SQL directly."""
         from kb import cache as cache_file
+        from kb.entries import lazy
 
         if ids is not None:
             ids = sorted(ids)
             return self.store.entries(ids=ids) if ids else []
         versions = self.versions
-        # The copy names the Entry fields it was written with: copies made before a field was
-        # added would otherwise come back with that field's default (an upgrade then shows no basis).
-        shape = tuple(f.name for f in dataclasses.fields(Entry))
+        # The copy names the Entry fields it was written with, and those kept apart: copies made
+        # before a field was added would otherwise come back with that field's default (an
+        # upgrade then shows no basis).
+        shape = (tuple(f.name for f in dataclasses.fields(Entry)), lazy.ARRANGED)
         stored = cache_file.read(self.cache)
-        kept = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == shape else {}
-        entries = {i: e for i, e in {**kept, **self.written}.items() if versions.get(i) == (e.digest, e.path)}
+        copies = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == shape else {}
+        records = {i: r for i, r in copies.items() if i not in self.written and versions.get(i) == lazy.version(r)}
+        entries = {i: lazy.kept(r) for i, r in records.items()}
+        entries.update((i, e) for i, e in self.written.items() if versions.get(i) == (e.digest, e.path))
         missing = [i for i in versions if i not in entries]
         if missing:
             entries.update((e.id, e) for e in self.store.entries(ids=missing))
-        if missing or len(entries) != len(kept):
-            cache_file.write(self.cache, (shape, entries))
+        if missing or len(entries) != len(copies):
+            records.update((i, lazy.keep(e)) for i, e in entries.items() if i not in records)
+            cache_file.write(self.cache, (shape, records))
         return [entries[i] for i in sorted(versions)]
 
 
@@ -364,7 +371,8 @@ class Project:
                 self.config.search_shard_size,
             ):
                 (say or _on_stderr)(warning)
-            dates = history.load(self.entries_dir, self.root / ".kb")
+            with workers.collector_off():  # 10,000 dates that last (see collector_off)
+                dates = history.load(self.entries_dir, self.root / ".kb")
             history.note_once(dates, say or _on_stderr)
             config = self.config.overriding(
                 base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL"),

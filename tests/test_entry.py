@@ -1156,3 +1156,24 @@ def test_valid_isbns(tmp_path: Path, number: str) -> None:
 
 def test_issn_with_x_check_digit(tmp_path: Path) -> None:
     assert parse(tmp_path, MINIMAL + "issn: 2434-561X\n").problems == []
+
+
+def test_a_kept_entry_reads_back_as_the_entry_it_was(tmp_path: Path) -> None:
+    """kb.entries.lazy: an entry kept between builds gives every field of the entry it was,
+    the arranged ones without unpickling it, and pickles as that entry."""
+    import dataclasses
+    import pickle
+
+    from kb.entries import lazy
+
+    path = make_entry(tmp_path, NAME, MINIMAL + 'summary: "Un résumé."\n', "Un texte.\n")
+    entry = parse_file(path).entry
+    assert entry is not None
+    kept = lazy.kept(lazy.keep(entry))
+    assert isinstance(kept, Entry)
+    assert (kept.id, kept.year, kept.scale) == (entry.id, entry.year, entry.scale)
+    assert "_whole" in kept.__dict__  # not unpickled yet
+    assert kept.title_in("nl") == entry.title and kept.summary == "Un résumé."
+    assert all(getattr(kept, f.name) == getattr(entry, f.name) for f in dataclasses.fields(Entry))
+    assert pickle.loads(pickle.dumps(kept)) == entry
+    assert lazy.version(lazy.keep(entry)) == (entry.digest, entry.path)

@@ -381,6 +381,38 @@ def test_a_metadata_edit_rebuilds_what_shows_it_and_equals_a_clean_build(sqlite_
     assert len(report.written) < report.pages / 3
 
 
+@pytest.mark.parametrize("copy", ["one edit behind", "unreadable", "of another shape"])
+def test_the_entries_kept_between_builds_never_change_the_site(sqlite_project, tmp_path, copy):
+    """The site's copy of the store's entries (.kb/site/entries.pickle, read lazily:
+    kb.entries.lazy) holding the edited entry as it was, unreadable, or written by a kb whose
+    entries had other fields: a rebuild after a title edit still equals a clean build, and
+    leaves a copy the next rebuild reads."""
+    import pickle
+
+    sqlite_project.build(search=False)
+    sqlite_project.build(search=False)  # both trees made: the next build starts from one of them
+    cache = sqlite_project.root / ".kb" / "site" / "entries.pickle"
+    METADATA_EDITS["title"](sqlite_project.entries_dir)
+    sqlite_project.index(search=False)  # the store has the edit; the copy does not
+    if copy == "unreadable":
+        cache.write_bytes(b"not a pickle")
+    elif copy == "of another shape":  # whole entries by id, as kb wrote them before kb.entries.lazy
+        shape, records = pickle.loads(cache.read_bytes())
+        entries = {i: pickle.loads(whole) for i, (_, whole) in records.items()}
+        cache.write_bytes(pickle.dumps((shape[0], entries)))
+    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
+    clean.build(search=False)
+    clean.close()
+    rebuilt = Project(root=sqlite_project.root, entries_dir=sqlite_project.entries_dir)  # nothing indexed by it
+    try:
+        assert rebuilt.build(search=False).plan == "metadata"
+        assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
+        shape, records = pickle.loads(cache.read_bytes())
+        assert "Zéro baromètre" in pickle.loads(records["barometre-social-2023"][1]).title
+    finally:
+        rebuilt.close()
+
+
 DOWNLOADS = ("export/kb.bib", "export/kb.ris", "export/kb.json", "data/kb.sqlite", "data/kb.csv", "data/kb.json")
 
 

@@ -161,9 +161,28 @@ def exchange(a: Path, b: Path) -> None:
 
 def link_copy(source: Path, target: Path) -> None:
     """``target`` becomes a copy of the bundle ``source`` made of hard links (bundles are never
-    written in place, see Indexing)."""
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, copy_function=link_or_copy)
+    written in place, see Indexing, so a file of ``target`` that is ``source``'s under the same
+    name, the same inode, is the same file and stays: after an edit most of the bundle is the
+    one the tree had, and linking 10,000 files again took 0.1 s before the pages went live)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    target.mkdir(exist_ok=True)
+    theirs = {item.name: item for item in os.scandir(source)}
+    same = set()
+    for item in os.scandir(target):
+        other = theirs.get(item.name)
+        if item.is_dir(follow_symlinks=False):
+            if other is None or not other.is_dir(follow_symlinks=False):
+                shutil.rmtree(item.path)
+        elif other is None or other.is_dir(follow_symlinks=False) or other.inode() != item.inode():
+            os.unlink(item.path)
+        else:
+            same.add(item.name)
+    for name, item in theirs.items():
+        if item.is_dir(follow_symlinks=False):
+            link_copy(Path(item.path), target / name)
+        elif name not in same:
+            link_or_copy(item.path, os.path.join(target, name))
 
 
 def mount_point(path: Path) -> bool:

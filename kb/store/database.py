@@ -15,10 +15,13 @@ from typing import Any, Iterable
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     create_engine,
     delete,
@@ -32,7 +35,6 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.store.filters import TAG_FIELDS, Filters
@@ -40,75 +42,77 @@ from kb.entries.inventory import Changes, FileState
 
 SCHEMA_VERSION = "3"  # 2: translations, basis, citation fields; 3: archive, url_status
 
+# The tables, in SQLAlchemy Core: its ORM (declarative classes) took a fifth of the 0.25 s
+# SQLAlchemy takes to import, which every `kb build` pays before its first page.
+METADATA = MetaData()
 
-class Base(DeclarativeBase):
-    pass
+Meta = Table(
+    "kb_meta",
+    METADATA,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
 
+EntryRow = Table(
+    "entries",
+    METADATA,
+    Column("id", String(80), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("year", Integer, nullable=False, index=True),
+    Column("date", String(10)),
+    Column("language", String(5), nullable=False),
+    Column("url", Text),
+    Column("doi", Text),
+    Column("summary", Text),
+    Column("container", Text),
+    Column("volume", String(40)),
+    Column("issue", String(40)),
+    Column("pages", String(40)),
+    Column("isbn", String(40)),
+    Column("issn", String(40)),
+    Column("publisher_place", Text),
+    Column("edition", Text),
+    Column("added", String(10)),
+    Column("archive", Text),
+    Column("url_status", String(20)),
+    Column("body", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False, default=0),
+    Column("size", BigInteger, nullable=False, default=0),
+)
 
-class Meta(Base):
-    __tablename__ = "kb_meta"
-    key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+# Authors (``role='author'``) and publishing organisations (``role='organisation'``), in order.
+Person = Table(
+    "entry_people",
+    METADATA,
+    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(12), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+)
 
+# Our translation of an entry's title and summary into one language.
+Translation = Table(
+    "entry_translations",
+    METADATA,
+    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("language", String(5), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text),
+)
 
-class EntryRow(Base):
-    __tablename__ = "entries"
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    path: Mapped[str] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
-    type: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    date: Mapped[str | None] = mapped_column(String(10))
-    language: Mapped[str] = mapped_column(String(5))
-    url: Mapped[str | None] = mapped_column(Text)
-    doi: Mapped[str | None] = mapped_column(Text)
-    summary: Mapped[str | None] = mapped_column(Text)
-    container: Mapped[str | None] = mapped_column(Text)
-    volume: Mapped[str | None] = mapped_column(String(40))
-    issue: Mapped[str | None] = mapped_column(String(40))
-    pages: Mapped[str | None] = mapped_column(String(40))
-    isbn: Mapped[str | None] = mapped_column(String(40))
-    issn: Mapped[str | None] = mapped_column(String(40))
-    publisher_place: Mapped[str | None] = mapped_column(Text)
-    edition: Mapped[str | None] = mapped_column(Text)
-    added: Mapped[str | None] = mapped_column(String(10))
-    archive: Mapped[str | None] = mapped_column(Text)
-    url_status: Mapped[str | None] = mapped_column(String(20))
-    body: Mapped[str] = mapped_column(Text)
-    digest: Mapped[str] = mapped_column(String(64))
-    mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
-    size: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class Person(Base):
-    """Authors (``role='author'``) and publishing organisations (``role='organisation'``), in order."""
-
-    __tablename__ = "entry_people"
-    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(12), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-
-
-class Translation(Base):
-    """Our translation of an entry's title and summary into one language."""
-
-    __tablename__ = "entry_translations"
-    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
-    language: Mapped[str] = mapped_column(String(5), primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    summary: Mapped[str | None] = mapped_column(Text)
-
-
-class Tag(Base):
-    """One link from an entry to a vocabulary value: (entry, dimension, value)."""
-
-    __tablename__ = "entry_tags"
-    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    value: Mapped[str] = mapped_column(String(80))
-    __table_args__ = (Index("ix_entry_tags_dimension_value", "dimension", "value", "entry_id"),)
+# One link from an entry to a vocabulary value: (entry, dimension, value).
+Tag = Table(
+    "entry_tags",
+    METADATA,
+    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("dimension", String(20), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("value", String(80), nullable=False),
+    Index("ix_entry_tags_dimension_value", "dimension", "value", "entry_id"),
+)
 
 
 class Store:
@@ -130,27 +134,26 @@ class Store:
     def _prepare(self) -> None:
         """Create the tables; a store written by another schema version is rebuilt from scratch."""
         with self.engine.begin() as conn:
-            Base.metadata.create_all(conn)
-            version = conn.scalar(select(Meta.value).where(Meta.key == "schema"))
+            METADATA.create_all(conn)
+            version = conn.scalar(select(Meta.c.value).where(Meta.c.key == "schema"))
             if version == SCHEMA_VERSION:
                 return
-        Base.metadata.drop_all(self.engine)
+        METADATA.drop_all(self.engine)
         with self.engine.begin() as conn:
-            Base.metadata.create_all(conn)
+            METADATA.create_all(conn)
             conn.execute(insert(Meta), [{"key": "schema", "value": SCHEMA_VERSION}])
 
     def digests(self) -> dict[str, str]:
         with self.engine.connect() as conn:
-            return {i: d for i, d in conn.execute(select(EntryRow.id, EntryRow.digest))}
+            return {i: d for i, d in conn.execute(select(EntryRow.c.id, EntryRow.c.digest))}
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """Entry id -> (digest, path): enough to tell whether a copy of an entry is current."""
-        with self.engine.connect() as conn:
-            return {i: (d, p) for i, d, p in conn.execute(select(EntryRow.id, EntryRow.digest, EntryRow.path))}
+        return {i: (d, p) for i, d, p in self._rows("SELECT id, digest, path FROM entries")}
 
     def dois(self, wanted: Iterable[str] | None = None) -> dict[str, str]:
         """Entry id -> DOI, for the entries that have one (with ``wanted``: one of those, any case)."""
-        query = select(EntryRow.id, EntryRow.doi).where(EntryRow.doi.is_not(None))
+        query = select(EntryRow.c.id, EntryRow.c.doi).where(EntryRow.c.doi.is_not(None))
         values = None if wanted is None else sorted({doi.lower() for doi in wanted})
         with self.engine.connect() as conn:
             if values is None or not all(v.isascii() for v in values):  # SQLite's lower() is ASCII-only
@@ -159,25 +162,31 @@ class Store:
             return {
                 i: d
                 for start in range(0, len(values), 500)
-                for i, d in conn.execute(query.where(func.lower(EntryRow.doi).in_(values[start : start + 500])))
+                for i, d in conn.execute(query.where(func.lower(EntryRow.c.doi).in_(values[start : start + 500])))
                 if d is not None
             }
 
     def revision(self) -> str | None:
         """A token that every ``apply()`` changes: a derived copy that recorded it is up to date."""
         with self.engine.connect() as conn:
-            return conn.scalar(select(Meta.value).where(Meta.key == "revision"))
+            return conn.scalar(select(Meta.c.value).where(Meta.c.key == "revision"))
 
     def file_states(self) -> dict[str, FileState]:
         """What each stored entry's file looked like when it was read: skips re-reading it."""
+        return {i: FileState(m, s, d) for i, m, s, d in self._rows("SELECT id, mtime_ns, size, digest FROM entries")}
+
+    def _rows(self, query: str) -> list[tuple[Any, ...]]:
+        """The rows of a plain ``query`` through the driver's cursor: one SQLAlchemy row per
+        entry costs more than the query itself (a build reads every entry's file state and
+        version before its first page)."""
         with self.engine.connect() as conn:
-            # The driver's cursor: one SQLAlchemy row per entry costs more than the query itself.
             driver = conn.connection.driver_connection
             assert driver is not None, "an open connection has its driver's connection"
             cursor = driver.cursor()
             try:
-                cursor.execute("SELECT id, mtime_ns, size, digest FROM entries")
-                return {i: FileState(m, s, d) for i, m, s, d in cursor.fetchall()}
+                cursor.execute(query)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
             finally:
                 cursor.close()
 
@@ -193,15 +202,15 @@ class Store:
             for start in range(0, len(stale), 500):
                 chunk = stale[start : start + 500]
                 for table in (Tag, Person, Translation):
-                    conn.execute(delete(table).where(table.entry_id.in_(chunk)))
-                conn.execute(delete(EntryRow).where(EntryRow.id.in_(chunk)))
+                    conn.execute(delete(table).where(table.c.entry_id.in_(chunk)))
+                conn.execute(delete(EntryRow).where(EntryRow.c.id.in_(chunk)))
             self._insert(conn, list(upserts), states)
             for entry_id in changes.touched:
                 state = states[entry_id]
                 conn.execute(
-                    update(EntryRow).where(EntryRow.id == entry_id).values(mtime_ns=state.mtime_ns, size=state.size)
+                    update(EntryRow).where(EntryRow.c.id == entry_id).values(mtime_ns=state.mtime_ns, size=state.size)
                 )
-            conn.execute(delete(Meta).where(Meta.key == "revision"))
+            conn.execute(delete(Meta).where(Meta.c.key == "revision"))
             conn.execute(insert(Meta), [{"key": "revision", "value": uuid.uuid4().hex}])
 
     @staticmethod
@@ -254,20 +263,20 @@ class Store:
 
     def _filtered_ids(self, filters: Filters) -> Select[Any]:
         """A SELECT of the ids of entries passing ``filters`` (one EXISTS-style IN per value)."""
-        query = select(EntryRow.id)
+        query = select(EntryRow.c.id)
         for dimension, value in filters.tags():
             query = query.where(
-                EntryRow.id.in_(select(Tag.entry_id).where(Tag.dimension == dimension, Tag.value == value))
+                EntryRow.c.id.in_(select(Tag.c.entry_id).where(Tag.c.dimension == dimension, Tag.c.value == value))
             )
-        places = select(Tag.entry_id).where(Tag.dimension == "territories")
+        places = select(Tag.c.entry_id).where(Tag.c.dimension == "territories")
         if filters.places_any:
-            query = query.where(EntryRow.id.in_(places.where(Tag.value.in_(filters.places_any))))
+            query = query.where(EntryRow.c.id.in_(places.where(Tag.c.value.in_(filters.places_any))))
         if filters.places_none:
-            query = query.where(EntryRow.id.not_in(places.where(Tag.value.in_(filters.places_none))))
+            query = query.where(EntryRow.c.id.not_in(places.where(Tag.c.value.in_(filters.places_none))))
         if filters.year_from is not None:
-            query = query.where(EntryRow.year >= filters.year_from)
+            query = query.where(EntryRow.c.year >= filters.year_from)
         if filters.year_to is not None:
-            query = query.where(EntryRow.year <= filters.year_to)
+            query = query.where(EntryRow.c.year <= filters.year_to)
         return query
 
     def facet_counts(self, filters: Filters = Filters()) -> dict[str, dict[str, int]]:
@@ -275,11 +284,11 @@ class Store:
         counted in SQL. kb itself counts facets in the search index: this is kept for
         scripts/bench_search.py, which times it against the index's counts, and for the store
         tests that check the store against the files (tests/test_store.py, tests/test_index.py)."""
-        tags = select(Tag.dimension, Tag.value, func.count()).group_by(Tag.dimension, Tag.value)
-        years = select(EntryRow.year, func.count()).group_by(EntryRow.year)
+        tags = select(Tag.c.dimension, Tag.c.value, func.count()).group_by(Tag.c.dimension, Tag.c.value)
+        years = select(EntryRow.c.year, func.count()).group_by(EntryRow.c.year)
         if filters:  # (with none, no IN: one look-up per entry made it 6 times slower)
             ids = self._filtered_ids(filters)
-            tags, years = tags.where(Tag.entry_id.in_(ids)), years.where(EntryRow.id.in_(ids))
+            tags, years = tags.where(Tag.c.entry_id.in_(ids)), years.where(EntryRow.c.id.in_(ids))
         counts: dict[str, dict[str, int]] = {d: {} for d in (*TAG_FIELDS, "year")}
         with self.engine.connect() as conn:
             for dimension, value, number in conn.execute(tags):
@@ -295,32 +304,32 @@ class Store:
             return [
                 e
                 for start in range(0, len(wanted), 500)
-                for e in self._entries(select(EntryRow.id).where(EntryRow.id.in_(wanted[start : start + 500])))
+                for e in self._entries(select(EntryRow.c.id).where(EntryRow.c.id.in_(wanted[start : start + 500])))
             ]
         return self._entries(self._filtered_ids(filters))
 
     def _entries(self, ids: Select[Any]) -> list[Entry]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(EntryRow).where(EntryRow.id.in_(ids)).order_by(EntryRow.id)).mappings().all()
+            rows = conn.execute(select(EntryRow).where(EntryRow.c.id.in_(ids)).order_by(EntryRow.c.id)).mappings().all()
             tags: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             for entry_id, dimension, value in conn.execute(
-                select(Tag.entry_id, Tag.dimension, Tag.value)
-                .where(Tag.entry_id.in_(ids))
-                .order_by(Tag.entry_id, Tag.dimension, Tag.position)
+                select(Tag.c.entry_id, Tag.c.dimension, Tag.c.value)
+                .where(Tag.c.entry_id.in_(ids))
+                .order_by(Tag.c.entry_id, Tag.c.dimension, Tag.c.position)
             ):
                 tags[entry_id][dimension].append(value)
             people: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             for entry_id, role, name in conn.execute(
-                select(Person.entry_id, Person.role, Person.name)
-                .where(Person.entry_id.in_(ids))
-                .order_by(Person.entry_id, Person.role, Person.position)
+                select(Person.c.entry_id, Person.c.role, Person.c.name)
+                .where(Person.c.entry_id.in_(ids))
+                .order_by(Person.c.entry_id, Person.c.role, Person.c.position)
             ):
                 people[entry_id][role].append(name)
             translated: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
             for entry_id, lang, title, summary in conn.execute(
-                select(Translation.entry_id, Translation.language, Translation.title, Translation.summary)
-                .where(Translation.entry_id.in_(ids))
-                .order_by(Translation.entry_id, Translation.language)
+                select(Translation.c.entry_id, Translation.c.language, Translation.c.title, Translation.c.summary)
+                .where(Translation.c.entry_id.in_(ids))
+                .order_by(Translation.c.entry_id, Translation.c.language)
             ):
                 translated[entry_id].append((lang, title, summary))
         result = []
