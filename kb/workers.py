@@ -90,9 +90,10 @@ def collector_off() -> Iterator[None]:
     gc.disable()
     try:
         yield
+        if enabled:  # not when the block failed: nothing waits to thaw it then
+            gc.freeze()
     finally:
         if enabled:
-            gc.freeze()
             gc.enable()
 
 
