@@ -78,19 +78,21 @@ def _end_with(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def collector_off() -> Iterator[None]:
+def collector_off(freeze: bool = False) -> Iterator[None]:
     """Python's cycle collector off in this process for the block. Reading and planning a site
     allocate millions of lasting objects (entries, store rows, pages, keys) and next to no
     cyclic garbage: the collector scanning them again and again took about 2 s of the plan at
-    10,000 entries, and 0.5 s more while the entries were parsed and stored. What exists when
-    the block ends is frozen (gc.freeze), so that the collector, back on, does not scan it
-    either: its first passes over the plan's objects took 0.2 s before a rebuild's pages went
-    live. ``thaw`` (at the end of a build) lets it see them again."""
+    10,000 entries, and 0.5 s more while the entries were parsed and stored.
+
+    With ``freeze``, what exists when the block succeeds is frozen (gc.freeze), so that the
+    collector, back on, does not scan it either: its first passes over the plan's objects took
+    0.2 s before a rebuild's pages went live. Whoever freezes calls ``thaw`` when done with
+    them (the build, whatever its outcome)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-        if enabled:  # not when the block failed: nothing waits to thaw it then
+        if freeze and enabled:
             gc.freeze()
     finally:
         if enabled:

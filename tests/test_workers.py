@@ -131,14 +131,18 @@ def test_workers_collect_garbage_less_often_and_this_process_as_before():
 
 
 def test_a_failed_block_leaves_nothing_frozen():
-    """collector_off freezes what a block made only when it succeeds: a refused build (entry
-    errors) has no thaw after it, and a long-lived process would keep its objects unscanned."""
+    """collector_off freezes what a block made only when asked and only when it succeeds:
+    a refused build has nothing to thaw after it, and a long-lived process would keep its
+    objects unscanned."""
     gc.unfreeze()
-    with pytest.raises(ValueError), workers.collector_off():
+    with pytest.raises(ValueError), workers.collector_off(freeze=True):
         kept = [[n] for n in range(100)]
         raise ValueError(kept)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     with workers.collector_off():
+        kept = [[n] for n in range(100)]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    with workers.collector_off(freeze=True):
         kept = [[n] for n in range(100)]
     assert gc.get_freeze_count() >= 100
     workers.thaw()

@@ -303,7 +303,7 @@ def build(
             shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
         raise
     finally:
-        workers.thaw()  # the plan's objects, frozen by workers.collector_off: collected as any others again
+        workers.thaw()  # the plan's objects, frozen once planned (_build): collected as any others again
 
 
 def _build(
@@ -328,7 +328,7 @@ def _build(
     report = BuildReport(output=output)
     began = started = time.perf_counter()
     back = output.with_name(f".{output.name}.next")
-    with workers.collector_off():
+    with workers.collector_off(freeze=True):  # thawed when build returns
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config))
         plan = (
             None
