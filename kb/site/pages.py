@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import DIGEST, SITE_VERSION, Catalogue, Row, fingerprint, same_file, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, same_file, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -546,22 +546,18 @@ class Site:
         tree was built, only the changed entries' own pages need writing, and when a few
         entries' metadata changed, only the listings they were and are in (see build)."""
         c = self.catalogue
-        rows: dict[str, Row | None] = {}
-        fresh = []
-        for entry in c.entries:
-            # A known row of the same file is the row: its folded title and card key served the
-            # catalogue (Catalogue's ``known``); only its related entries may have changed.
-            row = self.known.get(entry.id)
-            if row is not None and row[DIGEST] == entry.digest:
-                related = c.packed[entry.id]
-                rows[entry.id] = row if row[2] == related else (*row[:2], related, *row[3:])
+        # A known row of the same file is the row: its folded title and card key served the
+        # catalogue (Catalogue's ``known``); only its related entries may have changed.
+        known = {e.id: row for e in c.entries if (row := self._known(e))}
+        placed = self.placements({e.id for e in c.entries if e.id not in known})
+        rows: dict[str, Row] = {}
+        for e in c.entries:
+            related, row = c.packed[e.id], known.get(e.id)
+            if row is None:
+                rows[e.id] = (e.digest, self._export_key(e), related, placed[e.id], c.order[e.id][1], c.cards[e.id])
             else:
-                rows[entry.id] = None
-                fresh.append(entry)
-        placed = self.placements({e.id for e in fresh})
-        for e in fresh:
-            rows[e.id] = (e.digest, self._export_key(e), c.packed[e.id], placed[e.id], c.order[e.id][1], c.cards[e.id])
-        return rows  # type: ignore[return-value]  # (every None was replaced)
+                rows[e.id] = row if row[2] == related else (*row[:2], related, *row[3:])
+        return rows
 
     def _known(self, entry: Entry) -> Row | None:
         """The entry's row in the outline the site was given (``known``), when its file is the
