@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,13 @@ def fragments(folder: Path) -> dict[str, tuple[str, str]]:
         fragment = json.loads(data[data.index(b"{") :])
         found[path.stem] = (fragment["url"], fragment["content"])
     return found
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    """URL -> the inode of its fragment's file, in one Pagefind index."""
+    return {
+        url: (folder / "fragment" / f"{page}.pf_fragment").stat().st_ino for page, (url, _) in fragments(folder).items()
+    }
 
 
 def shard_of(site: Path, slug: str) -> str:
@@ -83,17 +91,60 @@ def test_each_entry_is_indexed_once_in_one_shard(sqlite_project):
     assert (site / "pagefind" / "pagefind.js").is_file()
 
 
+def test_page_ids_are_short_and_apart_in_each_shard(sqlite_project):
+    """The meta index lists each page by an id of five hex digits (kb.site.pagefind._short_ids),
+    a shard's number before them: the ids of all shards differ, and each names its fragment."""
+    from kb.site.pagefind import read
+
+    sharded(sqlite_project.root)
+    sqlite_project.build()
+    bundle = sqlite_project.site_dir / "pagefind"
+    ids = []
+    for number, shard in enumerate(layout(sqlite_project.site_dir)["shards"]):
+        folder = bundle / shard["path"]
+        [meta] = folder.glob("*.pf_meta")
+        pages = [page for page, _ in read(meta)[1]]
+        tag = f"{number}-" if number else ""
+        assert all(re.fullmatch(rf"fr_{tag}[0-9a-f]{{5}}", page) for page in pages), pages
+        assert sorted(fragments(folder)) == pages
+        ids += pages
+    assert len(ids) == len(set(ids)) == STARTER_COUNT
+
+
+def test_a_page_id_is_the_shortest_start_no_other_page_has(tmp_path):
+    from kb.site.pagefind import _short_ids
+
+    names = ["fr_1234567", "fr_abcde12", "fr_abcde34", "fr_abcdf00", "fr_abcdf01"]
+    for name in names:
+        (tmp_path / f"{name}.pf_fragment").write_text(name)
+    pages = _short_ids(tmp_path, [[name, 300] for name in names], "fr", "2-")
+    assert pages == [
+        ["fr_2-12345", 300],
+        ["fr_2-abcde1", 300],
+        ["fr_2-abcde3", 300],
+        ["fr_2-abcdf00", 300],
+        ["fr_2-abcdf01", 300],
+    ]
+    assert {path.read_text(): path.stem for path in tmp_path.iterdir()} == dict(zip(names, (p for p, _ in pages)))
+    assert _short_ids(tmp_path, [["fr_not-hex", 1]], "fr", "") == [["fr_not-hex", 1]]
+
+
 def test_an_edit_indexes_its_own_shard_again_and_equals_a_clean_build(sqlite_project, tmp_path):
     sharded(sqlite_project.root)
     sqlite_project.build()
     site = sqlite_project.site_dir
     before = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
     own = shard_of(site, EDITED)
+    files = inodes(site / "pagefind" / own)
     edit(sqlite_project.entries_dir)
     report = sqlite_project.build()
     assert 0 < report.live <= report.searchable
     after = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
     assert [path for path in before if before[path] != after[path]] == [own]
+    # Pagefind was seeded with the shard's fragments, named as it names them: it wrote the
+    # edited page's alone (the others are the same files, linked).
+    now = inodes(site / "pagefind" / own)
+    assert [url for url in now if now[url] != files.get(url)] == [f"/{EDITED}/"]
     assert "delta" not in layout(site) and not list((site / "pagefind").glob("delta-*"))
     assert any(SENTENCE in text for _, text in fragments(site / "pagefind" / own).values())
     clean = tmp_path / "clean"
@@ -120,8 +171,9 @@ def test_an_edit_is_searchable_from_a_delta_until_its_shard_catches_up(tmp_path,
     assert SENTENCE in (site / "fr" / "entries" / EDITED / "index.html").read_text(encoding="utf-8")
     delta = layout(site)["delta"]
     assert delta["pages"] == [EDITED] and delta["stale"] == [old] and delta["weight"] > 1
-    [(url, text)] = fragments(site / "pagefind" / delta["path"]).values()
+    [(page, (url, text))] = fragments(site / "pagefind" / delta["path"]).items()
     assert url == f"/{EDITED}/" and SENTENCE in text
+    assert page.startswith("fr_d-")  # never a shard's id, which the search page drops
     assert {path: shard_files(site, path) for path in shards} == shards  # the shards as they were
 
     subprocess.run(BUILD, cwd=tmp_path, check=True)
@@ -205,3 +257,20 @@ def test_no_index_chunk_ends_on_a_word_that_starts_the_next(sqlite_project):
         assert not after[0].startswith(before[-1])
     every = [word for words in chunks for word in words]
     assert every == sorted(set(every))
+
+
+def test_page_ids_read_a_fragment_again_when_its_id_names_another_file(sqlite_project, tmp_path):
+    """A short id may be taken by another page in a later bundle: the ids' cache
+    (kb.site.pagefind.page_ids) knows a fragment by its file, not by its id alone."""
+    from kb.site.pagefind import page_ids
+
+    sqlite_project.build()
+    bundle, cache = sqlite_project.site_dir / "pagefind", tmp_path / "ids.pickle"
+    found = page_ids(bundle, [EDITED], cache)
+    [mine] = found[f"/{EDITED}/"]
+    other, (url, _) = next((page, value) for page, value in fragments(bundle).items() if page != mine)
+    taken = bundle / "fragment" / f"{mine}.pf_fragment"
+    taken.unlink()
+    taken.write_bytes((bundle / "fragment" / f"{other}.pf_fragment").read_bytes())
+    found = page_ids(bundle, [EDITED], cache)
+    assert f"/{EDITED}/" not in found and mine in found[url]
