@@ -63,3 +63,4 @@ _.matrix_link  # matrix.html: a cell's link to its entries
 _.basis_link  # matrix.html: a basis's link to its entries
 _.form_data  # propose.html: the proposal form's vocabularies as JSON
 _.log_message  # http.server's BaseHTTPRequestHandler hook: kb serve keeps the terminal for rebuilds
+_.TreeProcessorClass  # markdown.extensions.toc.TocExtension builds its tree processor from this class

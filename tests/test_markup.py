@@ -24,6 +24,19 @@ BODIES = [
     "- un point\n- un point **gras**\n\n1. premier\n2. second avec `code`",
     "```\nbloc de *code* <b>\n```\n\n> Une citation avec [un lien](https://example.org).",
     "Rien\u00a0d'insécable, des « guillemets » et des accents : é è à ç ô — et un tiret.",
+    # Blocks: each kind's test is skipped for blocks without its marks (kb.site.markup.BLOCK_MARKS).
+    "Titre souligné\n===\n\nSous-titre\n---\n\nTexte - avec * des _ marques.",
+    "#sans espace\n\n# Titre fermé #\n\nUn # au milieu.",
+    "Avant\n\n* * *\n\n___\n\n- - -\n\nAprès, un tiret - seul.",
+    "x | y\n--|--\n1 | 2\n\nUne barre | seule.",
+    "> Une citation\n> sur deux lignes\n\n> > imbriquée\n\nEt 3 > 2.",
+    "[a]: https://example.org/a\n[b]: https://example.org/b 'Titre'\n\n[a] et [b], puis [c]: pas une référence.",
+    "~~~\ncode *tildé*\n~~~\n\nDes ~~ seuls.",
+    "```python\nx = 1\n```\n\nDes `` seuls.",
+    "<div>\nDu HTML en bloc\n</div>\n\nPuis du texte.",
+    "R&D, AT&T; &amp; &copy et &#12; sans chevron.",
+    "[TOC]\n\n## Premier\n\n### Sous-partie\n\n## Second",
+    "## Même titre\n\n## Même titre\n\nLes ids restent uniques.",
 ]
 
 
