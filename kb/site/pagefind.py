@@ -161,22 +161,23 @@ def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[i
     bundle canonical (at 10,000 entries, 208 chunks)."""
     bundle, language, runs, number = shared
     rows = []
-    for run in runs[slice(*bounds)]:
-        chunks = []
-        for first, last, chunk_hash in run:
-            path = bundle / "index" / f"{chunk_hash}.pf_index"
-            words, *rest = read(path)
-            for word in words:
-                word[1] = _renumbered(word[1], number)
-                for variant in word[2]:  # the word's other spellings (accents), from a hash map
-                    variant[1] = _renumbered(variant[1], number)
-                word[2].sort(key=lambda variant: variant[0])
-            path.unlink()
-            chunks.extend(_isolated([first, last, words, rest]))
-        rows.extend(
-            [first, last, _write_chunk([words, *rest], bundle, language)]
-            for first, last, words, rest in _unprefixed(chunks)
-        )
+    with workers.collector_off():  # millions of postings, no cycles: 7.4 s of CPU at 10,000 entries, 8.3 with it
+        for run in runs[slice(*bounds)]:
+            chunks = []
+            for first, last, chunk_hash in run:
+                path = bundle / "index" / f"{chunk_hash}.pf_index"
+                words, *rest = read(path)
+                for word in words:
+                    word[1] = _renumbered(word[1], number)
+                    for variant in word[2]:  # the word's other spellings (accents), from a hash map
+                        variant[1] = _renumbered(variant[1], number)
+                    word[2].sort(key=lambda variant: variant[0])
+                path.unlink()
+                chunks.extend(_isolated([first, last, words, rest]))
+            rows.extend(
+                [first, last, _write_chunk([words, *rest], bundle, language)]
+                for first, last, words, rest in _unprefixed(chunks)
+            )
     return rows
 
 
