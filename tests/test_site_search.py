@@ -269,8 +269,8 @@ def test_page_ids_read_a_fragment_again_when_its_id_names_another_file(sqlite_pr
     found = page_ids(bundle, [EDITED], cache)
     [mine] = found[f"/{EDITED}/"]
     other, (url, _) = next((page, value) for page, value in fragments(bundle).items() if page != mine)
-    taken = bundle / "fragment" / f"{mine}.pf_fragment"
-    taken.unlink()
-    taken.write_bytes((bundle / "fragment" / f"{other}.pf_fragment").read_bytes())
+    taken, new = bundle / "fragment" / f"{mine}.pf_fragment", tmp_path / "new.pf_fragment"
+    new.write_bytes((bundle / "fragment" / f"{other}.pf_fragment").read_bytes())
+    os.replace(new, taken)  # a new file, as Pagefind writes it beside the other tree's
     found = page_ids(bundle, [EDITED], cache)
     assert f"/{EDITED}/" not in found and mine in found[url]
