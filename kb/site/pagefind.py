@@ -295,7 +295,7 @@ def _pagefind_id(fragment: Path) -> str | None:
     """The id Pagefind gives the page of ``fragment`` (a file of a bundle, named as kb names
     it): its language and the first seven digits of the SHA-1 of the fragment's JSON, each
     byte in hex without a leading zero (Pagefind 1.5's output). None for a file it cannot read.
-    Seeds Pagefind, which does not write a fragment of that name again (_seed)."""
+    Seeds Pagefind, which does not write a fragment of that name again (_link_bundle)."""
     try:
         data = gzip.decompress(fragment.read_bytes())
     except (OSError, EOFError, zlib.error):
@@ -448,12 +448,13 @@ def _link_bundle(source: Path, target: Path, whole: bool) -> None:
         (target / folder).mkdir(exist_ok=True)
         if (source / folder).is_dir():
             for file in os.scandir(source / folder):
-                name: str | None = file.name
+                name = file.name
                 if folder == "fragment" and not whole:
-                    name = _pagefind_id(Path(file.path))
-                    name = name and f"{name}.pf_fragment"
-                if name:
-                    link_or_copy(file.path, str(target / folder / name))
+                    page = _pagefind_id(Path(file.path))
+                    if page is None:  # unreadable: Pagefind writes that page's fragment itself
+                        continue
+                    name = f"{page}.pf_fragment"
+                link_or_copy(file.path, str(target / folder / name))
     for file in os.scandir(source):
         if file.is_file() and (whole or file.name.endswith(".pf_meta")):
             link_or_copy(file.path, str(target / file.name))
