@@ -87,7 +87,14 @@ def collector_off(freeze: bool = False) -> Iterator[None]:
     With ``freeze``, what exists when the block succeeds is frozen (gc.freeze), so that the
     collector, back on, does not scan it either: its first passes over the plan's objects took
     0.2 s before a rebuild's pages went live. Whoever freezes calls ``thaw`` when done with
-    them (the build, whatever its outcome)."""
+    them (the build, whatever its outcome).
+
+    From a thread other than the main one it does nothing: the collector is the whole
+    process's, and the main thread's work keeps it (a search shard made byte-stable in a thread
+    beside the pages, kb.site.pagefind)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -147,3 +147,21 @@ def test_a_failed_block_leaves_nothing_frozen():
     assert gc.get_freeze_count() >= 100
     workers.thaw()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_thread_leaves_the_collector_to_the_main_thread():
+    """The collector is the whole process's: collector_off from another thread (a search shard
+    made byte-stable beside the pages) must not switch it off under the main thread."""
+    seen = []
+
+    def block() -> None:
+        with workers.collector_off():
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    thread = threading.Thread(target=block)
+    thread.start()
+    thread.join()
+    assert seen == [True] and gc.isenabled()
+    with workers.collector_off():
+        assert not gc.isenabled()

@@ -134,12 +134,12 @@ def markdown_instance(toc: type[TocExtension] = TocExtension) -> markdown.Markdo
     )
 
 
-def _needing(marks: tuple[str, ...], step: Callable, given: Callable[[list], str], otherwise: Callable) -> Callable:
+def _needing(marks: tuple[str, ...], step: Callable, given: Callable[[tuple], str], otherwise: Callable) -> Callable:
     """``step`` (a processor's test or run) tried only on text holding one of ``marks``
     (``given`` finds the text among its arguments), else ``otherwise`` of its arguments."""
 
     def needing(*args):
-        text = given(list(args))
+        text = given(args)
         return step(*args) if any(mark in text for mark in marks) else otherwise(*args)
 
     return needing

@@ -26,7 +26,6 @@ shard's key (what its pages show), which the next build compares.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import threading
 import zlib
@@ -162,11 +161,7 @@ def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[i
     bundle canonical (at 10,000 entries, 208 chunks)."""
     bundle, language, runs, number = shared
     rows = []
-    # Millions of postings and no cycles: 7.4 s of CPU at 10,000 entries, 8.3 with the collector.
-    # Not from a thread (a shard made byte-stable beside the pages): the collector is the
-    # whole process's, and the main thread's pages keep theirs.
-    main = threading.current_thread() is threading.main_thread()
-    with workers.collector_off() if main else contextlib.nullcontext():
+    with workers.collector_off():  # millions of postings, no cycles: 7.4 s of CPU at 10,000 entries, 8.3 with it
         for run in runs[slice(*bounds)]:
             chunks = []
             for first, last, chunk_hash in run:
@@ -300,7 +295,7 @@ def _pagefind_id(fragment: Path) -> str | None:
     """The id Pagefind gives the page of ``fragment`` (a file of a bundle, named as kb names
     it): its language and the first seven digits of the SHA-1 of the fragment's JSON, each
     byte in hex without a leading zero (Pagefind 1.5's output). None for a file it cannot read.
-    Seeds Pagefind, which does not write a fragment of that name again (_seed)."""
+    Seeds Pagefind, which does not write a fragment of that name again (_link_bundle)."""
     try:
         data = gzip.decompress(fragment.read_bytes())
     except (OSError, EOFError, zlib.error):
@@ -453,12 +448,13 @@ def _link_bundle(source: Path, target: Path, whole: bool) -> None:
         (target / folder).mkdir(exist_ok=True)
         if (source / folder).is_dir():
             for file in os.scandir(source / folder):
-                name: str | None = file.name
+                name = file.name
                 if folder == "fragment" and not whole:
-                    name = _pagefind_id(Path(file.path))
-                    name = name and f"{name}.pf_fragment"
-                if name:
-                    link_or_copy(file.path, str(target / folder / name))
+                    page = _pagefind_id(Path(file.path))
+                    if page is None:  # unreadable: Pagefind writes that page's fragment itself
+                        continue
+                    name = f"{page}.pf_fragment"
+                link_or_copy(file.path, str(target / folder / name))
     for file in os.scandir(source):
         if file.is_file() and (whole or file.name.endswith(".pf_meta")):
             link_or_copy(file.path, str(target / file.name))

@@ -83,31 +83,32 @@ EntryRow = Table(
     Column("size", BigInteger, nullable=False, default=0),
 )
 
+
+def _of_entries(name: str, *rest: Column[Any] | Index) -> Table:
+    """A table of rows each belonging to an entry: keyed by its id first, deleted with it."""
+    entry_id = Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    return Table(name, METADATA, entry_id, *rest)
+
+
 # Authors (``role='author'``) and publishing organisations (``role='organisation'``), in order.
-Person = Table(
+Person = _of_entries(
     "entry_people",
-    METADATA,
-    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
     Column("role", String(12), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("name", Text, nullable=False),
 )
 
 # Our translation of an entry's title and summary into one language.
-Translation = Table(
+Translation = _of_entries(
     "entry_translations",
-    METADATA,
-    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
     Column("language", String(5), primary_key=True),
     Column("title", Text, nullable=False),
     Column("summary", Text),
 )
 
 # One link from an entry to a vocabulary value: (entry, dimension, value).
-Tag = Table(
+Tag = _of_entries(
     "entry_tags",
-    METADATA,
-    Column("entry_id", String(80), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
     Column("dimension", String(20), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("value", String(80), nullable=False),
