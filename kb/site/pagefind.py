@@ -163,22 +163,29 @@ def _canonical_chunks(shared: tuple[Path, str, list, list[int]], bounds: tuple[i
     rows = []
     with workers.collector_off():  # millions of postings, no cycles: 7.4 s of CPU at 10,000 entries, 8.3 with it
         for run in runs[slice(*bounds)]:
-            chunks = []
-            for first, last, chunk_hash in run:
-                path = bundle / "index" / f"{chunk_hash}.pf_index"
-                words, *rest = read(path)
-                for word in words:
-                    word[1] = _renumbered(word[1], number)
-                    for variant in word[2]:  # the word's other spellings (accents), from a hash map
-                        variant[1] = _renumbered(variant[1], number)
-                    word[2].sort(key=lambda variant: variant[0])
-                path.unlink()
-                chunks.extend(_isolated([first, last, words, rest]))
-            rows.extend(
-                [first, last, _write_chunk([words, *rest], bundle, language)]
-                for first, last, words, rest in _unprefixed(chunks)
-            )
+            rows.extend(_rewritten(run, bundle, language, number))
     return rows
+
+
+def _rewritten(run: list[list], bundle: Path, language: str, number: list[int]) -> list[list]:
+    """One run of _canonical_chunks, its postings freed when it returns: under the caller's
+    collector_off, since the collector, back on, would first scan every container allocated
+    while it was off and still alive (1.2 s of CPU at 10,000 entries)."""
+    chunks = []
+    for first, last, chunk_hash in run:
+        path = bundle / "index" / f"{chunk_hash}.pf_index"
+        words, *rest = read(path)
+        for word in words:
+            word[1] = _renumbered(word[1], number)
+            for variant in word[2]:  # the word's other spellings (accents), from a hash map
+                variant[1] = _renumbered(variant[1], number)
+            word[2].sort(key=lambda variant: variant[0])
+        path.unlink()
+        chunks.extend(_isolated([first, last, words, rest]))
+    return [
+        [first, last, _write_chunk([words, *rest], bundle, language)]
+        for first, last, words, rest in _unprefixed(chunks)
+    ]
 
 
 def _boundary(last: str, first: str) -> str:
