@@ -276,11 +276,12 @@ def coverage(entries: Sequence[Entry], vocabularies: Vocabularies) -> Coverage:
     areas = geo.split_each([*geo.communes, *geo.bassins], ordered)
 
     def split(area: str) -> tuple[tuple[str, ...], ...]:
-        reach = geo.reach(area)
         own, broader = areas[area]
-        regional = [e.id for e in broader if not set(e.territories) & (reach.broader - region_ids)]
-        partial = [e.id for e in broader if set(e.territories) & (reach.broader - region_ids)]
-        return tuple(e.id for e in own), tuple(regional), tuple(partial)
+        around = geo.reach(area).broader - region_ids  # once per area, not twice per entry
+        whole = [around.isdisjoint(e.territories) for e in broader]
+        regional = tuple(e.id for e, regionwide in zip(broader, whole) if regionwide)
+        partial = tuple(e.id for e, regionwide in zip(broader, whole) if not regionwide)
+        return tuple(e.id for e in own), regional, partial
 
     commune_rows = []
     for nis in geo.communes:

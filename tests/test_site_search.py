@@ -274,3 +274,38 @@ def test_page_ids_read_a_fragment_again_when_its_id_names_another_file(sqlite_pr
     os.replace(new, taken)  # a new file, as Pagefind writes it beside the other tree's
     found = page_ids(bundle, [EDITED], cache)
     assert f"/{EDITED}/" not in found and mine in found[url]
+
+
+def test_pagefind_indexes_the_part_of_each_page_it_reads_and_finds_the_same(sqlite_project, tmp_path):
+    """Pagefind reads each French entry page cut to the element it indexes
+    (kb.site.pagefind._indexed_part): the bundle's pages are what it makes of the whole pages."""
+    from kb.site.pagefind import _command
+
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    subprocess.run(_command(site / "fr" / "entries", tmp_path / "whole"), check=True, capture_output=True)
+
+    def pages(folder: Path) -> list[bytes]:
+        return sorted(gzip.decompress(path.read_bytes()) for path in (folder / "fragment").iterdir())
+
+    built = pages(site / "pagefind")
+    assert len(built) == STARTER_COUNT
+    assert built == pages(tmp_path / "whole")
+
+
+def test_a_page_is_cut_to_the_element_pagefind_indexes():
+    from kb.site.pagefind import _indexed_part
+
+    page = (
+        b'<html lang="fr"><head><script type="application/ld+json">{}</script></head><body><nav>Menu</nav>'
+        b'<main><article class="entry" data-pagefind-body><h1 data-pagefind-meta="title">Titre</h1>'
+        b"<p>Texte</p></article><section>Citer</section></main></body></html>"
+    )
+    cut = _indexed_part(page)
+    assert (
+        b'<article class="entry" data-pagefind-body><h1 data-pagefind-meta="title">Titre</h1><p>Texte</p></article>'
+        in cut
+    )
+    assert not any(part in cut for part in (b"ld+json", b"Menu", b"Citer"))
+    whole = b"<html><body><p>Sans partie indexee</p></body></html>"
+    assert _indexed_part(whole) == whole
