@@ -504,10 +504,11 @@ def _indexed_part(html: bytes) -> bytes:
     mark = html.find(INDEXED_MARK)
     start = html.rfind(b"<", 0, max(mark, 0))
     name = html[start + 1 : mark].split(maxsplit=1) if mark > 0 and start >= 0 else []
-    end = html.rfind(b"</%s>" % name[0]) if name else -1
-    if end < mark or not name:
+    close = b"</%s>" % name[0] if name else b""
+    end = html.rfind(close) if close else -1
+    if end < mark or not close:
         return html
-    return SEARCH_PAGE % html[start : end + len(name[0]) + 3]
+    return SEARCH_PAGE % html[start : end + len(close)]
 
 
 def _command(site: Path, output: Path) -> list[str]:
