@@ -180,6 +180,11 @@ def test_progress_and_reports_in_the_language_asked_for(runner, built, entries_d
     assert build.exit_code == 0, build.output
     assert re.search(pattern("nl", "report.built", output=built, entries=entries), build.output, re.M), build.output
     assert re.search(pattern("nl", "progress.pages", percent=100), build.output, re.M), build.output
+    edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "Le ', 1), encoding="utf-8")
+    build = runner.invoke(cli, ["build", "--no-search", "--lang", "fr"])  # a title: the downloads follow the pages
+    assert build.exit_code == 0, build.output
+    lines = build.output.replace("\r", "\n")  # a stage's progress is redrawn on its line
+    assert re.search(pattern("fr", "progress.downloads", percent=100), lines, re.M), build.output
 
 
 def pattern(lang: str, key: str, **known: object) -> str:

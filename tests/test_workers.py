@@ -75,6 +75,21 @@ def test_a_pool_started_while_another_runs_gives_each_its_own_work():
     assert workers._SHARED == []
 
 
+@pytest.mark.skipif(workers.WORKERS < 2, reason="one CPU: nothing is forked")
+def test_renewed_workers_are_fresh_processes_and_keep_the_order():
+    count, step = workers.CHUNK * 5, 2 * workers.CHUNK
+    with (
+        workers.spread(_squares, {"base": 3, "lock": 1}, count, parallel_from=1, renew=2) as outer,
+        workers.spread(_squares, {"base": 4, "lock": 2}, count, parallel_from=1, renew=2) as inner,
+    ):
+        rows = _flatten(outer)  # its next workers forked while the inner pool's work is the newest
+        assert [value for value, _, _ in _flatten(inner)] == [4 + n * n for n in range(count)]
+    assert [value for value, _, _ in rows] == [3 + n * n for n in range(count)]
+    pids = [{pid for _, pid, _ in rows[start : start + step]} for start in range(0, count, step)]
+    assert len(pids) == 3 and not pids[0] & pids[1] and not pids[1] & pids[2]  # every two chunks, other processes
+    assert workers._SHARED == []
+
+
 KILLED_PARENT = """
 import multiprocessing, sys, time
 from kb import workers

@@ -78,6 +78,7 @@ EN: dict[str, str] = {
     "report.built": "built {output}: {entries} entries, {pages} pages, {written} written, {removed} removed ({timings}; live after {live}s, searchable after {searchable}s)",
     "report.indexed": "store: {changes}; search index: {written} written, {removed} removed",
     "report.changes": "{added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
+    "progress.downloads": "whole-inventory downloads: {done}/{total} ({percent}%)",
     "progress.pages": "pages: {done}/{total} ({percent}%)",
     "progress.search": "indexing the site for search (Pagefind)...",
     "cli.error": "Error: {text}",

@@ -78,6 +78,7 @@ FR: dict[str, str] = {
     "report.built": "site construit dans {output} : {entries} fiches, {pages} pages, {written} écrites, {removed} retirées ({timings} ; en ligne après {live} s, cherchable après {searchable} s)",
     "report.indexed": "base : {changes} ; index de recherche : {written} écrites, {removed} retirées",
     "report.changes": "{added} ajoutées, {changed} modifiées, {removed} retirées, {unchanged} inchangées",
+    "progress.downloads": "téléchargements de tout l'inventaire : {done}/{total} ({percent} %)",
     "progress.pages": "pages : {done}/{total} ({percent} %)",
     "progress.search": "indexation du site pour la recherche (Pagefind)...",
     "cli.error": "Erreur : {text}",

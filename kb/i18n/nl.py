@@ -78,6 +78,7 @@ NL: dict[str, str] = {
     "report.built": "site gebouwd in {output}: {entries} fiches, {pages} pagina's, {written} geschreven, {removed} verwijderd ({timings}; online na {live} s, doorzoekbaar na {searchable} s)",
     "report.indexed": "opslag: {changes}; zoekindex: {written} geschreven, {removed} verwijderd",
     "report.changes": "{added} toegevoegd, {changed} gewijzigd, {removed} verwijderd, {unchanged} ongewijzigd",
+    "progress.downloads": "downloads van de hele inventaris: {done}/{total} ({percent}%)",
     "progress.pages": "pagina's: {done}/{total} ({percent}%)",
     "progress.search": "de site indexeren voor de zoekfunctie (Pagefind)...",
     "cli.error": "Fout: {text}",

@@ -22,12 +22,14 @@ from kb.site.output import BuildError
 # 100,000 to about 968 MB by the 100,000/10,000 ratio measured before them (9.83x); the estimate
 # keeps 9,900 bytes an entry (990 MB at 100,000), a little over what was measured. Pagefind's
 # peak: 0.17, 1.5 and 14.4 GB at 1,000, 10,000 and 100,000 entries in one run, while kb's main
-# process held 0.1, 0.4 and 2.8 GB beside it. At 100,000 entries in shards of 20,000 the build's processes held 7.9 GB together
-# (PSS), Pagefind 3.2 GB.
+# process held 0.1, 0.4 and 2.8 GB beside it. At 100,000 entries in shards of 12,500, with page
+# workers renewed every 20,000 pages (kb.site.render.RENEW), the build's processes held 6,330 MB
+# together at their peak (PSS; 6,788-7,178 MB without the renewal), Pagefind 2,097 MB of it
+# (a shard of 3,125 pages 523 MB, 6,250 pages 1,052 MB, 12,500 pages 2,131 MB when run alone).
 UPLOAD_BYTES_PER_ENTRY = 9_900  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
-MEMORY_BYTES_PER_ENTRY = 45_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
-PAGEFIND_BYTES_PER_ENTRY = 145_000  # Pagefind, per entry of the shard it indexes (one run at a time)
+MEMORY_BYTES_PER_ENTRY = 40_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
+PAGEFIND_BYTES_PER_ENTRY = 170_000  # Pagefind, per entry of the shard it indexes (one run at a time)
 MEMORY_BYTES_BASE = 300_000_000
 MB = 1_000_000
 

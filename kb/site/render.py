@@ -20,6 +20,7 @@ from kb.site.output import put
 from kb.site.pages import Page, Site, render_body
 
 PARALLEL_FROM = 400  # pages (or bodies) to render before it pays to fork workers
+RENEW = 80  # tasks (20,000 pages) a pair of page workers renders before fresh ones are forked (workers.spread)
 
 Progress = Callable[[str, int, int], None]
 
@@ -67,6 +68,7 @@ def render_pages(
         0 if heavy else PARALLEL_FROM,
         nice,
         size=1 if few else workers.CHUNK,
+        renew=0 if few else RENEW,
     ) as results:
         for rows, bodies in results:
             site.keep_bodies(bodies)
