@@ -349,13 +349,32 @@ def _filters(years: str | None, type_: tuple, **tags: tuple):
 
 class Commands(click.Group):
     """kb's commands. Every one reads the vocabulary files (the values, the labels): a malformed
-    one ends any command with one line naming the file and line, never a traceback."""
+    one ends any command with one line naming the file and line, never a traceback. Neither
+    does an error kb did not foresee (a bug): it is said in one line, in the user's language,
+    and its traceback goes to a file for whoever fixes it."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except vocab.VocabularyError as exc:
             raise _fail("vocab.nothing_done", problem=exc) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: whatever escaped the rest
+            raise _fail("cli.unexpected", error=type(exc).__name__, log=_traceback_file(exc)) from None
+
+
+def _traceback_file(error: Exception) -> str:
+    """Write ``error``'s traceback into a new file in the system's temporary folder (writable
+    wherever kb runs, unlike the project's .kb/ when that is what failed); its path."""
+    import tempfile
+    import traceback
+
+    handle, path = tempfile.mkstemp(prefix="kb-error-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(f"kb {' '.join(sys.argv[1:])}\n")
+        file.writelines(traceback.format_exception(error))
+    return path
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

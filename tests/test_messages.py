@@ -159,6 +159,26 @@ def test_entries_with_errors_in_french_for_build_and_index(runner, built, entrie
     assert digest(built) == before
 
 
+def test_an_error_kb_did_not_foresee_in_dutch(runner, built, monkeypatch):
+    """A bug (here the JSON encoder failing under kb stats --json): one line in the language
+    asked for, exit status 1, no traceback on screen; the traceback is in the file it names."""
+    import json
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(json, "dumps", broken)
+    result = runner.invoke(cli, ["stats", "--json", "--lang", "nl"])
+    line = result.output.strip().splitlines()[-1].removeprefix(i18n.t("nl", "cli.error", text=""))
+    assert re.fullmatch(pattern("nl", "cli.unexpected", error="RuntimeError"), line), result.output
+    failed(result, "nl", line)
+    log = Path(line.rsplit(" ", 1)[1])
+    try:
+        assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+    finally:
+        log.unlink()
+
+
 def test_no_entries_folder_in_dutch(runner, built):
     result = runner.invoke(cli, ["index", "--entries", "nope", "--lang", "nl"])
     failed(

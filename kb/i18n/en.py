@@ -81,6 +81,7 @@ EN: dict[str, str] = {
     "progress.downloads": "whole-inventory downloads: {done}/{total} ({percent}%)",
     "progress.pages": "pages: {done}/{total} ({percent}%)",
     "progress.search": "indexing the site for search (Pagefind)...",
+    "cli.unexpected": "kb stopped on an error of its own ({error}), not one in your entries; what was built before is unchanged -- please report it to the inventory's maintainers with the file {log}",
     "cli.error": "Error: {text}",
     "cli.invalid": "Invalid value for {option}: {text}",
     "cli.try_help": "Try '{command} {option}' for help.",

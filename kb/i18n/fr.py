@@ -81,6 +81,7 @@ FR: dict[str, str] = {
     "progress.downloads": "téléchargements de tout l'inventaire : {done}/{total} ({percent} %)",
     "progress.pages": "pages : {done}/{total} ({percent} %)",
     "progress.search": "indexation du site pour la recherche (Pagefind)...",
+    "cli.unexpected": "kb s'est arrêté sur une erreur qui lui est propre ({error}), pas sur une erreur dans vos fiches ; ce qui était construit avant est inchangé -- signalez-la aux responsables de l'inventaire avec le fichier {log}",
     "cli.error": "Erreur : {text}",
     "cli.invalid": "Valeur non valable pour {option} : {text}",
     "cli.try_help": "Essayez « {command} {option} » pour l'aide.",

@@ -81,6 +81,7 @@ NL: dict[str, str] = {
     "progress.downloads": "downloads van de hele inventaris: {done}/{total} ({percent}%)",
     "progress.pages": "pagina's: {done}/{total} ({percent}%)",
     "progress.search": "de site indexeren voor de zoekfunctie (Pagefind)...",
+    "cli.unexpected": "kb is gestopt door een eigen fout ({error}), niet door een fout in uw fiches; wat eerder gebouwd was, is ongewijzigd -- meld ze aan de beheerders van de inventaris met het bestand {log}",
     "cli.error": "Fout: {text}",
     "cli.invalid": "Ongeldige waarde voor {option}: {text}",
     "cli.try_help": "Probeer '{command} {option}' voor hulp.",
