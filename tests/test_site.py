@@ -503,13 +503,27 @@ def test_a_build_never_changes_the_files_of_the_site_it_replaces(sqlite_project)
     assert tree_digest(sqlite_project.site_dir.with_name(".site.next")) == before
 
 
-def test_files_the_build_did_not_write_are_swept(sqlite_project):
-    sqlite_project.build()
+@pytest.mark.parametrize("edit", ["body", "title"])
+def test_files_the_build_did_not_write_are_swept(sqlite_project, tmp_path, edit):
+    """The first build after a full one starts from a copy of the live site, which holds a file
+    put there by hand: it goes, and the build plans only what the edit changed (as after any
+    other build), into a site equal to a clean build's."""
+    sqlite_project.build(search=False)
     stray = sqlite_project.site_dir / "fr" / "stray" / "old.html"
     stray.parent.mkdir()
     stray.write_text("<p>left by hand</p>", encoding="utf-8")
-    sqlite_project.build()  # starts from a copy of the live site, which holds the stray file
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text + "\nPlus.\n" if edit == "body" else text.replace('title: "', 'title: "Le ', 1), encoding="utf-8"
+    )
+    report = sqlite_project.build(search=False)
     assert not stray.exists() and not stray.parent.exists()
+    assert report.plan == ("texts" if edit == "body" else "metadata")
+    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
+    clean.build(search=False)
+    clean.close()
+    assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
 
 
 def test_entries_with_errors_leave_the_live_site_untouched(sqlite_project):

@@ -259,7 +259,12 @@ def _staging_tree(output: Path, back: Path, state_dir: Path, design: str) -> tup
     shutil.copytree(output, back, symlinks=True, copy_function=link_or_copy)
     staging = Tree(back, state_dir, design)
     staging.manifest, staging.outline, staging.history = dict(live.manifest), dict(live.outline), live.history
-    return staging, True
+    if not live.manifest or live.interrupted():
+        return staging, True
+    # The live site's manifest names its files: one it does not name (put there by hand) goes
+    # now, and the build plans as after any other (every page keyed instead: 2 s at 10,000 entries).
+    staging.prune(set(live.manifest), sweep=True)
+    return staging, False
 
 
 def build(
