@@ -33,6 +33,17 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
+def clean_site(entries_dir: Path, root: Path, search: bool = True) -> dict[str, str]:
+    """The digest of the site a fresh project in ``root`` builds from ``entries_dir``: what an
+    incremental build must equal."""
+    clean = Project(root=root, entries_dir=entries_dir)
+    try:
+        clean.build(search=search)
+    finally:
+        clean.close()
+    return tree_digest(clean.site_dir)
+
+
 def front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
@@ -217,10 +228,7 @@ def test_incremental_builds_equal_a_clean_build(sqlite_project, tmp_path):
     for _ in range(2):  # the first rebuild starts from a copy of the live site, the second from the other tree
         report = sqlite_project.build()
         assert "search" in report.timings
-        clean = Project(root=tmp_path / f"clean-{_}", entries_dir=sqlite_project.entries_dir)
-        clean.build()
-        clean.close()
-        assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
+        assert tree_digest(sqlite_project.site_dir) == clean_site(sqlite_project.entries_dir, tmp_path / f"clean-{_}")
         path.write_text(path.read_text(encoding="utf-8") + "\nEncore une phrase.\n", encoding="utf-8")
 
 
@@ -248,10 +256,7 @@ def test_an_edited_page_goes_live_before_the_search_bundle_is_remade(sqlite_proj
     assert 0 < report.live < sum(report.timings.values())
     assert tree_digest(site / "pagefind") != bundle
     assert not site.with_name(".site.search").exists()
-    clean = Project(root=sqlite_project.root / "clean", entries_dir=sqlite_project.entries_dir)
-    clean.build()
-    clean.close()
-    assert tree_digest(site) == tree_digest(clean.site_dir)
+    assert tree_digest(site) == clean_site(sqlite_project.entries_dir, sqlite_project.root / "clean")
 
 
 def test_when_search_fails_after_the_pages_went_live_the_last_bundle_stays(runner, sqlite_project):
@@ -371,10 +376,7 @@ def test_a_metadata_edit_rebuilds_what_shows_it_and_equals_a_clean_build(sqlite_
     site = sqlite_project.site_dir
     before = tree_digest(site)
     METADATA_EDITS[edit](sqlite_project.entries_dir)
-    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
-    clean.build(search=False)
-    clean.close()
-    expected = tree_digest(clean.site_dir)
+    expected = clean_site(sqlite_project.entries_dir, tmp_path / "clean", search=False)
     for tree in ("the other tree", "the tree one build behind"):
         report = sqlite_project.build(search=False)
         assert report.plan == "metadata", tree
@@ -403,13 +405,11 @@ def test_the_entries_kept_between_builds_never_change_the_site(sqlite_project, t
         shape, records = pickle.loads(cache.read_bytes())
         entries = {i: pickle.loads(whole) for i, (_, whole) in records.items()}
         cache.write_bytes(pickle.dumps((shape[0], entries)))
-    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
-    clean.build(search=False)
-    clean.close()
+    expected = clean_site(sqlite_project.entries_dir, tmp_path / "clean", search=False)
     rebuilt = Project(root=sqlite_project.root, entries_dir=sqlite_project.entries_dir)  # nothing indexed by it
     try:
         assert rebuilt.build(search=False).plan == "metadata"
-        assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
+        assert tree_digest(sqlite_project.site_dir) == expected
         shape, records = pickle.loads(cache.read_bytes())
         assert "Zéro baromètre" in pickle.loads(records["barometre-social-2023"][1]).title
     finally:
@@ -520,10 +520,9 @@ def test_files_the_build_did_not_write_are_swept(sqlite_project, tmp_path, edit)
     report = sqlite_project.build(search=False)
     assert not stray.exists() and not stray.parent.exists()
     assert report.plan == ("texts" if edit == "body" else "metadata")
-    clean = Project(root=tmp_path / "clean", entries_dir=sqlite_project.entries_dir)
-    clean.build(search=False)
-    clean.close()
-    assert tree_digest(sqlite_project.site_dir) == tree_digest(clean.site_dir)
+    assert tree_digest(sqlite_project.site_dir) == clean_site(
+        sqlite_project.entries_dir, tmp_path / "clean", search=False
+    )
 
 
 def test_entries_with_errors_leave_the_live_site_untouched(sqlite_project):
