@@ -309,3 +309,32 @@ def test_a_page_is_cut_to_the_element_pagefind_indexes():
     assert not any(part in cut for part in (b"ld+json", b"Menu", b"Citer"))
     whole = b"<html><body><p>Sans partie indexee</p></body></html>"
     assert _indexed_part(whole) == whole
+
+
+def test_pagefind_runs_with_two_allocator_arenas_unless_told_otherwise(sqlite_project, tmp_path, monkeypatch):
+    """Each Pagefind run gets ``_RJEM_MALLOC_CONF`` (its jemalloc's settings) as
+    kb.site.pagefind.ALLOCATOR, or as the user set it. A ``pagefind`` package ahead of the real
+    one notes what each run was given, then runs the real program: the build completes."""
+    shadow = tmp_path / "shadow" / "pagefind"
+    shadow.mkdir(parents=True)
+    noted = tmp_path / "allocator.txt"
+    (shadow / "__init__.py").write_text("")
+    (shadow / "__main__.py").write_text(
+        "import os, sys\n"
+        "import pagefind_bin\n"
+        f"with open({str(noted)!r}, 'a') as file:\n"
+        "    file.write(os.environ.get('_RJEM_MALLOC_CONF', '(unset)') + '\\n')\n"
+        "program = str(pagefind_bin.get_executable())\n"
+        "os.execv(program, [program, *sys.argv[1:]])\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    sqlite_project.build()
+    assert noted.read_text().splitlines() == ["narenas:2"]
+    assert len(fragments(sqlite_project.site_dir / "pagefind")) > 0
+
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:1")
+    noted.unlink()
+    edited = sqlite_project.entries_dir / f"{EDITED}.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + f"\n{SENTENCE}\n", encoding="utf-8")
+    sqlite_project.build()
+    assert noted.read_text().splitlines() == ["narenas:1", "narenas:1"]  # the delta, then the whole index

@@ -511,6 +511,19 @@ def _indexed_part(html: bytes) -> bytes:
     return SEARCH_PAGE % html[start : end + len(close)]
 
 
+ALLOCATOR = "narenas:2"  # Pagefind's jemalloc: two arenas, one a core (see _environment)
+
+
+def _environment() -> dict[str, str]:
+    """The environment Pagefind runs in: kb's, with its allocator set to two arenas unless the
+    user set it (``_RJEM_MALLOC_CONF``, read by the jemalloc Pagefind's binary is built with).
+    jemalloc's default, four arenas a core, leaves memory freed by one thread's arena unused by
+    the others: over the French pages of 10,000 entries Pagefind held 1,659 MB at its peak in a
+    build, 1,520 MB with two arenas (8 % less, in the same time). A binary built without jemalloc
+    ignores the variable."""
+    return {"_RJEM_MALLOC_CONF": ALLOCATOR, **os.environ}
+
+
 def _command(site: Path, output: Path) -> list[str]:
     return [
         sys.executable,
@@ -593,6 +606,7 @@ class Indexing:
                     with open(self.log, "ab") as output:  # what Pagefind says, for when it fails
                         self.process = subprocess.Popen(
                             _command(pages, self.bundle / shard.path),
+                            env=_environment(),
                             stdin=subprocess.DEVNULL,
                             stdout=output,
                             stderr=subprocess.STDOUT,
@@ -744,6 +758,7 @@ def index_delta(site: Path, edited: list[str], gone: list[str], log: Path, limit
             with open(log, "wb") as written:
                 finished = subprocess.run(
                     _command(folder, output),
+                    env=_environment(),
                     stdin=subprocess.DEVNULL,
                     stdout=written,
                     stderr=subprocess.STDOUT,
