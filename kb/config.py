@@ -90,7 +90,7 @@ SETTINGS: dict[str, Option] = {
     "search_shard_size": Integer(
         1,
         lambda: 10**7,
-        help="entries Pagefind indexes in one run (its memory: about 140 KB each); more are split into shards",
+        help="entries Pagefind indexes in one run (its memory: about 155 KB each); more are split into shards",
     ),
 }
 

@@ -8,7 +8,7 @@ it indexes (_search_pages), less than half of it, and makes the same bundle of i
 
 Two things bound what one Pagefind run costs:
 
-- **Shards.** Pagefind holds a whole index in memory (about 140 KB per page: 14 GB at 100,000
+- **Shards.** Pagefind holds a whole index in memory (about 155 KB per page: 15 GB at 100,000
   entries, twice what a hosted 2-core runner has). Above ``search_shard_size`` entries the pages
   are split into shards by a hash of their name, each indexed by its own Pagefind run, one after
   the other, into ``pagefind/`` (shard 0, with Pagefind's scripts) and ``pagefind/shard/N/``;
