@@ -26,7 +26,8 @@ from kb.site.output import BuildError
 # workers renewed every 20,000 pages (kb.site.render.RENEW), the build's processes held 6,330 MB
 # together at their peak (PSS; 6,788-7,178 MB without the renewal), Pagefind 2,097 MB of it
 # (a shard of 3,125 pages 523 MB, 6,250 pages 1,052 MB, 12,500 pages 2,131 MB when run alone).
-# With Pagefind's allocator on two arenas (kb.site.pagefind.ALLOCATOR): 6,198 MB, Pagefind 1,894.
+# With Pagefind's allocator on one arena a core (kb.site.pagefind.ALLOCATOR; two): 6,198 MB,
+# Pagefind 1,894.
 UPLOAD_BYTES_PER_ENTRY = 9_900  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
 MEMORY_BYTES_PER_ENTRY = 40_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
