@@ -104,7 +104,9 @@ class Catalogue:
                 known = [t.id for t in vocabularies.for_field(dimension)]
                 order = [v for v in known if v in buckets]
             self.values[dimension] = {v: buckets[v] for v in order}
-        self.related, self.figures, self.packed = self._cached_derived(cache) if cache else self._derived()
+        self.related, self.figures, self.packed, self.figure_keys = (
+            self._cached_derived(cache) if cache else self._derived()
+        )
         self.cards = {
             e.id: row[CARD] if (row := same_file(before.get(e.id), e)) else fingerprint(self._card(e))
             for e in self.entries
@@ -189,20 +191,21 @@ class Catalogue:
             entry.translations,
         )
 
-    def _derived(self) -> tuple[Related, stats.Summary, dict[str, str]]:
-        """Related entries, figures, and the related entries packed for a tree's outline (see
-        packed: made once with them, not by every build)."""
+    def _derived(self) -> tuple[Related, stats.Summary, dict[str, str], dict[str, str]]:
+        """Related entries, figures, the related entries packed for a tree's outline (see
+        packed) and the figures' keys (see figure_keys): made once with them, not by every build."""
         related = self._related()
-        return related, stats.summary(self.entries, self.vocabularies), {i: packed(r) for i, r in related.items()}
+        figures = stats.summary(self.entries, self.vocabularies)
+        return related, figures, {i: packed(r) for i, r in related.items()}, figure_keys(figures)
 
-    def _cached_derived(self, cache: Path) -> tuple[Related, stats.Summary, dict[str, str]]:
+    def _cached_derived(self, cache: Path) -> tuple[Related, stats.Summary, dict[str, str], dict[str, str]]:
         """Related entries and figures, kept in ``cache`` between builds: they depend on the
         entries' ids, years, types, languages and tags alone (and on the vocabularies), so
         editing a text or a title does not recompute them. The related entries are kept packed
         only, and unpacked for the entries a build asks about (_Unpacked): unpickling all of
         them took 30 ms of a rebuild that shows a few hundred."""
         key = fingerprint(
-            "figures, packed",
+            "figures, packed, keys",
             SITE_VERSION,
             RELATED,
             RARE_VALUES,
@@ -215,11 +218,11 @@ class Catalogue:
         )
         stored = cache_file.read(cache)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-            figures, packs = stored[1]
-            return _Unpacked(packs), figures, packs
-        related, figures, packs = self._derived()
-        cache_file.write(cache, (key, (figures, packs)))
-        return related, figures, packs
+            figures, packs, keys = stored[1]
+            return _Unpacked(packs), figures, packs, keys
+        related, figures, packs, keys = self._derived()
+        cache_file.write(cache, (key, (figures, packs, keys)))
+        return related, figures, packs, keys
 
     def _related(self) -> Related:
         """For each entry, up to RELATED others sharing its rarest scales, criteria, bases, partners and
@@ -251,6 +254,20 @@ class Catalogue:
             best = sorted((-score, rank[other], other) for other, score in scores.items() if score >= cut)
             related[entry.id] = [(other, tuple(sorted(mine & tagsets[other]))) for _, _, other in best[:RELATED]]
         return related
+
+
+def figure_keys(figures: stats.Summary) -> dict[str, str]:
+    """What each figure page shows of the figures, hashed: ``matrix``, ``basis_matrix``,
+    ``coverage`` (the map), ``overview``, and ``map/<area>`` for each commune and bassin. The
+    coverage names every entry of every area (some 50,000 ids at 10,000 entries): hashing it
+    for each page in each language was a tenth of a rebuild after a title edit, so it is done
+    once, with the figures, and kept with them."""
+    shown = figures.as_dict()
+    keys = {name: fingerprint(shown[name]) for name in ("matrix", "basis_matrix", "coverage")}
+    keys["overview"] = fingerprint(shown["partners_by_type"], shown["per_year"])
+    for area in (*figures.coverage.communes, *figures.coverage.bassins):
+        keys[f"map/{area.id}"] = fingerprint(area.as_dict())
+    return keys
 
 
 def packed(related: list[tuple[str, tuple[tuple[str, str], ...]]]) -> str:

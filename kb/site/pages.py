@@ -611,13 +611,13 @@ class Site:
     def _figure_pages(self, lang: str) -> Iterator[Page]:
         """The working group's questions at a glance: matrix, territories, partners and years, compare."""
         c = self.catalogue
-        figures = c.figures.as_dict()
+        keys = c.figure_keys
         yield self._page(
             f"{lang}/matrix/index.html",
             "matrix.html",
             2,
             lang,
-            key=(figures["matrix"],),
+            key=keys["matrix"],
             extra={"matrix": c.figures.matrix, "columns": "criteria"},
         )
         yield self._page(
@@ -625,7 +625,7 @@ class Site:
             "matrix.html",
             3,
             lang,
-            key=(figures["basis_matrix"],),
+            key=keys["basis_matrix"],
             extra={"matrix": c.figures.basis_matrix, "columns": "basis"},
         )
         yield self._page(
@@ -633,7 +633,7 @@ class Site:
             "map.html",
             2,
             lang,
-            key=(figures["coverage"],),
+            key=keys["coverage"],
             extra={"coverage": c.figures.coverage},
         )
         communes = {area.id for area in c.figures.coverage.communes}
@@ -650,7 +650,7 @@ class Site:
                 "area.html",
                 3,
                 lang,
-                key=(area.as_dict(), [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
+                key=(keys[f"map/{area.id}"], [c.cards[e.id] for e in local[:PAGE_SIZE] + partial[:PAGE_SIZE]]),
                 extra={
                     "area": area,
                     "local": local,
@@ -665,7 +665,7 @@ class Site:
             "overview.html",
             2,
             lang,
-            key=(figures["partners_by_type"], figures["per_year"]),
+            key=keys["overview"],
             extra={"figures": c.figures},
         )
         yield self._page(f"{lang}/compare/index.html", "compare.html", 2, lang, key=())
