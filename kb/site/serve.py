@@ -2,14 +2,20 @@
 
 The server answers from the live output folder; a rebuild writes beside it and swaps it in,
 so a request never sees a half-built site, and an entry with errors leaves the last good site
-in place while the errors are printed. Changes are found by polling file stats once a second:
-no extra dependency, and it works the same on every file system.
+in place while the errors are printed. Changes are found by polling file stats: no extra
+dependency, and it works the same on every file system (inotify misses edits made over a
+network share, or from a container, which polling sees). It looks every quarter second, or
+less often where one look takes longer than a fortieth of a second, so that watching never
+takes more than a tenth of a core: every 0.26 s at 10,000 entries (one look 26 ms), 2.6 s at
+100,000.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -23,14 +29,20 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
+INTERVAL = 0.25  # seconds between two looks at the files, at least
+SHARE = 10  # ...and at least this many times as long as one look takes
+
+
 def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every Markdown and YAML file: what a rebuild depends on."""
+    """(mtime, size) of every Markdown and YAML file: what a rebuild depends on (one directory
+    scan a folder: a Path object per file made a look three times as long)."""
     state = {}
     for folder in folders:
-        for path in folder.glob("*"):
-            if path.suffix in (".md", ".yaml") and path.is_file():
-                stat = path.stat()
-                state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+        with os.scandir(folder) as scan:
+            for item in scan:
+                if item.name.endswith((".md", ".yaml")) and item.is_file():
+                    stat = item.stat()
+                    state[item.path] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 
@@ -40,13 +52,14 @@ def serve(
     rebuild: Callable[[], None],
     host: str = "127.0.0.1",
     port: int = 8000,
-    interval: float = 1.0,
+    interval: float = INTERVAL,
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build, serve ``site_dir``, and call ``rebuild()`` again whenever the entries or vocabularies change.
 
-    The files are looked at before the first build, so an edit made during it is not missed.
+    The files are looked at before the first build, so an edit made during it is not missed;
+    then every ``interval`` seconds, or SHARE times as long as a look takes if that is longer.
     """
     watched = [entries_dir, VOCAB_DIR]
     seen = snapshot(watched)
@@ -60,9 +73,12 @@ def serve(
     stop = stop or threading.Event()
     if ready:
         ready(f"http://{host}:{server.server_address[1]}/")
+    took = 0.0
     try:
-        while not stop.wait(interval):
+        while not stop.wait(max(interval, SHARE * took)):
+            started = time.perf_counter()
             now = snapshot(watched)
+            took = time.perf_counter() - started
             if now != seen:
                 seen = now
                 rebuild()
