@@ -128,6 +128,7 @@ class StoredEntries:
     store: "Store"
     cache: Path  # a copy of every entry, kept between builds
     written: dict = field(default_factory=dict)  # id -> the Entry just written into the store, if any
+    read: dict = field(default_factory=dict)  # id -> the Entry a build of this process read (kept by Project)
 
     @cached_property
     def versions(self) -> dict[str, tuple[str, str]]:
@@ -142,16 +143,30 @@ class StoredEntries:
     def entries(self, ids: Iterable[str] | None = None) -> list:
         """All entries in id order through the copy: rebuilding 10,000 entries from SQL takes a
         few times longer than reading it, and after one edit only that entry comes from SQL.
-        An entry's copy, or the entry the same run wrote into the store, serves while its
-        digest and path are the store's; a copy is read whole only when a field other than
-        those the site arranges entries by is read (kb.entries.lazy). A few entries (``ids``)
-        come from SQL directly."""
-        from kb import cache as cache_file
-        from kb.entries import lazy
-
+        An entry's copy, the entry the same run wrote into the store, or the entry a build of
+        the same process read (``read``: ``kb serve`` rebuilds after each edit, and reading
+        the copy was a tenth of its rebuild after a title edit) serves while its digest and
+        path are the store's; a copy is read whole only when a field other than those the site
+        arranges entries by is read (kb.entries.lazy). A few entries (``ids``) come from SQL
+        directly."""
         if ids is not None:
             ids = sorted(ids)
             return self.store.entries(ids=ids) if ids else []
+        versions = self.versions
+        entries = {i: e for i, e in self.read.items() if versions.get(i) == (e.digest, e.path)}
+        entries.update((i, e) for i, e in self.written.items() if versions.get(i) == (e.digest, e.path))
+        if not self.read or len(entries) < len(versions):  # a process's first build also keeps the copy current
+            self._through_copy(entries)
+        self.read.clear()
+        self.read.update(entries)
+        return [entries[i] for i in sorted(versions)]
+
+    def _through_copy(self, entries: dict) -> None:
+        """Add to ``entries`` the others from the copy, else from SQL; write the copy again
+        when it lacked some."""
+        from kb import cache as cache_file
+        from kb.entries import lazy
+
         versions = self.versions
         # The copy names the Entry fields it was written with, and those kept apart: copies made
         # before a field was added would otherwise come back with that field's default (an
@@ -160,15 +175,13 @@ class StoredEntries:
         stored = cache_file.read(self.cache)
         copies = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == shape else {}
         records = {i: r for i, r in copies.items() if i not in self.written and versions.get(i) == lazy.version(r)}
-        entries = {i: lazy.kept(r) for i, r in records.items()}
-        entries.update((i, e) for i, e in self.written.items() if versions.get(i) == (e.digest, e.path))
+        entries.update((i, lazy.kept(r)) for i, r in records.items() if i not in entries)
         missing = [i for i in versions if i not in entries]
         if missing:
             entries.update((e.id, e) for e in self.store.entries(ids=missing))
         if missing or len(entries) != len(copies):
             records.update((i, lazy.keep(e)) for i, e in entries.items() if i not in records)
             cache_file.write(self.cache, (shape, records))
-        return [entries[i] for i in sorted(versions)]
 
 
 @dataclass
@@ -182,6 +195,7 @@ class Project:
     site_dir: Path | None = None
     pagefind_timeout: float | None = None  # seconds Pagefind may run [default: $KB_PAGEFIND_TIMEOUT, else 600]
     _written: dict = field(default_factory=dict, init=False, repr=False)  # by index(): id -> Entry
+    _read: dict = field(default_factory=dict, init=False, repr=False)  # by build(): id -> Entry (StoredEntries)
     _held: int = field(default=0, init=False, repr=False)  # exclusive() blocks the lock is held for
 
     def __post_init__(self) -> None:
@@ -363,7 +377,7 @@ class Project:
             with self._space(self.root / ".kb"), workers.collector_off():  # as index() says what ran out
                 self._index(False, False, read_all=ahead.start)  # a first build: bodies rendered from here on
             state = self.root / ".kb" / "site"
-            source = StoredEntries(self.store, state / "entries.pickle", self._written)
+            source = StoredEntries(self.store, state / "entries.pickle", self._written, self._read)
             for warning in limits.check(
                 len(source.versions),
                 self.config.upload_limit,

@@ -416,6 +416,23 @@ def test_the_entries_kept_between_builds_never_change_the_site(sqlite_project, t
         rebuilt.close()
 
 
+def test_a_process_building_again_reads_what_another_run_stored(sqlite_project, tmp_path):
+    """A project keeps the entries its last build read (``kb serve`` builds again after each
+    edit: StoredEntries.read); an entry another run has stored since (``kb index`` in another
+    process) is read again, not shown as it was."""
+    sqlite_project.build(search=False)
+    sqlite_project.build(search=False)  # both trees made, and the entries read
+    METADATA_EDITS["title"](sqlite_project.entries_dir)
+    other = Project(root=sqlite_project.root, entries_dir=sqlite_project.entries_dir)
+    try:
+        other.index(search=False)
+    finally:
+        other.close()
+    expected = clean_site(sqlite_project.entries_dir, tmp_path / "clean", search=False)
+    assert sqlite_project.build(search=False).plan == "metadata"
+    assert tree_digest(sqlite_project.site_dir) == expected
+
+
 DOWNLOADS = ("export/kb.bib", "export/kb.ris", "export/kb.json", "data/kb.sqlite", "data/kb.csv", "data/kb.json")
 
 
