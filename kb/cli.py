@@ -19,7 +19,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -1139,11 +1139,14 @@ def serve(output: Path | None, host: str, port: int, wait: float, langs: tuple[s
         if stage == "search":
             progress(stage, done, total)
 
-    def rebuild() -> None:
+    def rebuild(outdated: Callable[[], bool]) -> None:
         try:
             with _exclusive(project, "kb serve", wait, langs):
                 report = project.build(
-                    site_dir, progress=searching, say=lambda said: click.echo(_lines(said, langs), err=True)
+                    site_dir,
+                    progress=searching,
+                    say=lambda said: click.echo(_lines(said, langs), err=True),
+                    outdated=outdated,
                 )
         except vocab.VocabularyError as exc:
             say("outcome.not_rebuilt", reason=exc)

@@ -356,6 +356,7 @@ class Project:
         base_url: str | None = None,
         repository: str | None = None,
         say: Callable[[i18n.Said | i18n.Message], None] | None = None,
+        outdated: Callable[[], bool] | None = None,
     ) -> "BuildReport":
         """Bring the store up to date, then build the site from it into ``output`` (default ``site/``).
 
@@ -363,7 +364,9 @@ class Project:
         ``kb index``'s job and is not needed here. What the build warns about before it starts
         (a site too large for its host, a shallow clone's dates) goes to ``say``, for the
         command to say in its language; by default to standard error, in the languages
-        kb.i18n.cli_languages chooses.
+        kb.i18n.cli_languages chooses. ``outdated``: whether the entries changed since the
+        build began, asked while Pagefind catches up with pages already live, which it then
+        stops (``kb serve``, see kb.site.build._index_live).
         """
         from kb import history
         from kb.site import build as site
@@ -403,6 +406,7 @@ class Project:
                 search_limit=self.pagefind_timeout,
                 history=dates,
                 ahead=ahead,
+                outdated=outdated,
             )
 
     def _doi_clashes(self, entries: list, replaced: set[str]) -> list[Problem]:

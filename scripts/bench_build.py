@@ -339,9 +339,11 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
 
         return attempt
 
-    def by_serve(what: str) -> Callable[[], Run]:
+    def by_serve(what: str, again: bool = False) -> Callable[[], Run]:
         """An edit seen by a running ``kb serve``: *live* and *searchable* from the moment the
-        file was written (its look at the files, then its rebuild in a warm process)."""
+        file was written (its look at the files, then its rebuild in a warm process). ``again``:
+        the edit is saved once more as soon as the first one is live, while Pagefind catches
+        up with it; the second one is timed."""
 
         def attempt() -> Run:
             command = work.command("serve", "--port", "0", "--lang", "en")
@@ -352,10 +354,16 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
             try:
                 until(lambda: any("serving http" in line for line in lines), serving, lines)
                 said = len(lines)  # (its first build, before serving, said "rebuilt" already)
+                if again:
+                    first = LiveWatch(work.site)
+                    work.edit(what)
+                    until(lambda: first.at is not None, serving, lines)
+                    first.stop()
                 cpu = process_cpu(serving.pid)
                 live = LiveWatch(work.site)
                 work.edit(what)
-                until(lambda: any(line.startswith("rebuilt:") for line in lines[said:]), serving, lines)
+                rebuilds = 2 if again else 1
+                until(lambda: sum(line.startswith("rebuilt:") for line in lines[said:]) >= rebuilds, serving, lines)
                 run = Run(live.since(), process_cpu(serving.pid) - cpu)
                 run.extra.update(live=live.stop(), searchable=live.searchable)
             finally:
@@ -376,6 +384,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
         ("no edit again, in-process", in_process("none")),
         ("body, kb serve", by_serve("body")),
         ("title, kb serve", by_serve("title")),
+        ("title again, kb serve", by_serve("title", again=True)),
     ]
     for label, attempt in plan:
         run = policy.measure(f"rebuild, {label}", attempt)
@@ -960,6 +969,7 @@ def final_table(results: dict[str, Any]) -> None:
             "title, process",
             "body, kb serve",
             "title, kb serve",
+            "title again, kb serve",
             "body, pages only, process",
         ):
             if label in r.get("incremental", {}):

@@ -185,6 +185,60 @@ def test_an_edit_is_searchable_from_a_delta_until_its_shard_catches_up(tmp_path,
     assert tree_digest(site) == tree_digest(reference / "site")
 
 
+def test_an_edit_saved_while_search_catches_up_stops_it(tmp_path, entries_dir):
+    """kb serve: the entries changed again while Pagefind indexes pages already live
+    (Project.build's ``outdated``): Pagefind is stopped, the bundle is left as the delta made
+    it, with the edit found there, and the next build catches up as a clean build would."""
+    sharded(tmp_path)
+    project = Project(root=tmp_path, entries_dir=entries_dir)
+    try:
+        project.build()
+        site = project.site_dir
+        shards = {shard["path"]: shard_files(site, shard["path"]) for shard in layout(site)["shards"]}
+        edit(entries_dir)
+        asked = []
+        project.build(outdated=lambda: asked.append(True) or True)
+        assert asked
+        assert SENTENCE in (site / "fr" / "entries" / EDITED / "index.html").read_text(encoding="utf-8")
+        delta = layout(site)["delta"]
+        assert delta["pages"] == [EDITED]
+        assert any(SENTENCE in text for _, text in fragments(site / "pagefind" / delta["path"]).values())
+        assert {path: shard_files(site, path) for path in shards} == shards  # not caught up
+        assert "search" in project.build().timings  # nothing changed since: it catches up
+    finally:
+        project.close()
+    assert "delta" not in layout(site)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    sharded(reference)
+    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    assert tree_digest(site) == tree_digest(reference / "site")
+
+
+def test_a_title_saved_again_after_its_delta_leaves_the_downloads_to_the_next_build(tmp_path, entries_dir):
+    """The entries changed again once the delta is in: the whole-inventory downloads, which
+    would follow the pages, are left as they are (the next build, which starts at once, writes
+    them), and that build leaves the site as a clean build."""
+    project = Project(root=tmp_path, entries_dir=entries_dir)
+    try:
+        project.build()
+        site = project.site_dir
+        bib = (site / "export" / "kb.bib").read_bytes()
+        METADATA_EDITS["title"](entries_dir)
+        report = project.build(outdated=lambda: True)
+        assert "Zéro baromètre" in (site / "fr" / "entries" / EDITED / "index.html").read_text(encoding="utf-8")
+        assert (site / "export" / "kb.bib").read_bytes() == bib and "downloads" not in report.timings
+        report = project.build()
+        assert "Zéro baromètre" in (site / "export" / "kb.bib").read_text(encoding="utf-8")
+        assert "downloads" in report.timings and "search" in report.timings
+    finally:
+        project.close()
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    assert tree_digest(site) == tree_digest(reference / "site")
+
+
 def test_a_second_edit_before_the_catch_up_keeps_the_first_in_the_delta(tmp_path, entries_dir):
     sharded(tmp_path)
     subprocess.run(BUILD, cwd=tmp_path, check=True)

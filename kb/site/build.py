@@ -278,13 +278,15 @@ def build(
     search_limit: float = 600.0,
     history: History | None = None,
     ahead: BodiesAhead | None = None,
+    outdated: Callable[[], bool] | None = None,
 ) -> BuildReport:
     """Build the site from ``source``'s entries into ``output`` (see _build). An output folder
     that is a mount point is refused (a mount point cannot be renamed, so never swapped). When
     the disk fills up, the build's own folders (the tree beside the live one, Pagefind's
     bundle) are removed, so that the space they held is free again: the live site and the
     last good bundle stay. ``ahead``: the bodies, when the caller started rendering them
-    (BodiesAhead)."""
+    (BodiesAhead). ``outdated``: asked while Pagefind re-indexes pages already live, whether
+    the entries changed since (see _index_live)."""
     output = output.resolve()
     if mount_point(output):
         raise BuildError("build.mount_point", output=output, inside=output / "site")
@@ -300,6 +302,7 @@ def build(
             search_limit,
             history or History({}),
             ahead,
+            outdated,
         )
     except OSError as error:
         if error.errno in faults.RAN_OUT:
@@ -322,6 +325,7 @@ def _build(
     search_limit: float,
     history: History,
     ahead: BodiesAhead | None,
+    outdated: Callable[[], bool] | None,
 ) -> BuildReport:
     """Build the site from ``source``'s entries into ``output``, atomically; returns what was done.
 
@@ -419,7 +423,7 @@ def _build(
     if pages_first:
         parts = _shards(staging, config.search_shard_size, plan.site.design)
         report.timings["search"] = _index_live(
-            staging, work, search_key, parts, (edited, gone), progress, search_limit, report, follow
+            staging, work, search_key, parts, (edited, gone), progress, search_limit, report, follow, outdated
         )
     else:
         report.searchable = report.live
@@ -476,13 +480,22 @@ def _index_live(
     limit: float,
     report: BuildReport,
     meanwhile: Callable[[], None] | None = None,
+    outdated: Callable[[], bool] | None = None,
 ) -> float:
     """Make the live site's edited entries searchable at once (a delta: their ``changed``
     French pages, edited and gone, see index_delta), then index their shards again and swap
     the caught-up bundle in; returns the time taken. ``meanwhile`` (the downloads, _follow)
     runs while Pagefind indexes the shards: after the delta, so that it does not hold up
     search. Should Pagefind fail, the site keeps searching with the bundle it has
-    (SearchNotUpdated)."""
+    (SearchNotUpdated).
+
+    Should ``outdated()`` become true while Pagefind indexes the shards (``kb serve``: an
+    entry was saved again), Pagefind is stopped and the bundle left as the delta made it: the
+    next build, which the caller starts at once, makes its own delta and catches up, instead
+    of going live only after a catch-up that is out of date already (15 s at 10,000 entries).
+    The search mark is then not recorded, so a build finds the search behind. Already true
+    after the delta, ``meanwhile`` is skipped too (2.5 s of downloads at 10,000 entries): the
+    live tree's manifest names the downloads it holds, so the next build writes them."""
     started = time.perf_counter()
     if progress:
         progress("search", 0, 1)
@@ -496,9 +509,11 @@ def _index_live(
                 pause("delta")
                 indexing = Indexing(live.path, work, seed=live.path / "pagefind", log=log, limit=limit, parts=parts)
         finally:
-            if meanwhile:
+            if meanwhile and not (outdated is not None and outdated()):
                 meanwhile()
         with _search_failure():
+            if outdated is not None and not indexing.wait(outdated):
+                return time.perf_counter() - started  # behind: the next build catches up
             indexing.finish()
             indexing.install(live.path)
     finally:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kb import cache as cache_file
 from kb import workers
@@ -643,6 +643,15 @@ class Indexing:
         if shard.number:
             _drop_scripts(folder)
         self.settled.add(shard.number)
+
+    def wait(self, outdated: Callable[[], bool], every: float = 0.25) -> bool:
+        """Wait for Pagefind's runs while ``outdated()`` (asked every ``every`` seconds) is
+        false; whether they ended (finish still makes their bundle)."""
+        while self._runner.is_alive():
+            if outdated():
+                return False
+            self._runner.join(every)
+        return True
 
     def finish(self) -> None:
         """Wait for Pagefind's runs (each stopped past the time limit: it has hung), then make

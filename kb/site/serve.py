@@ -46,10 +46,24 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
     return state
 
 
+def _changed_since(folders: list[Path], seen: dict[str, tuple[int, int]], every: float) -> Callable[[], bool]:
+    """Whether the files in ``folders`` changed since they were ``seen``, looked at no more
+    often than ``every`` seconds (a build may ask more often)."""
+    last = [time.perf_counter()]
+
+    def changed() -> bool:
+        if time.perf_counter() - last[0] < every:
+            return False
+        last[0] = time.perf_counter()
+        return snapshot(folders) != seen
+
+    return changed
+
+
 def serve(
     site_dir: Path,
     entries_dir: Path,
-    rebuild: Callable[[], None],
+    rebuild: Callable[[Callable[[], bool]], None],
     host: str = "127.0.0.1",
     port: int = 8000,
     interval: float = INTERVAL,
@@ -60,10 +74,12 @@ def serve(
 
     The files are looked at before the first build, so an edit made during it is not missed;
     then every ``interval`` seconds, or SHARE times as long as a look takes if that is longer.
+    ``rebuild`` is given a test of whether the files changed since it began: a build asks it
+    while Pagefind catches up with pages already live, and stops Pagefind for the next build.
     """
     watched = [entries_dir, VOCAB_DIR]
     seen = snapshot(watched)
-    rebuild()
+    rebuild(_changed_since(watched, seen, interval))
     if not site_dir.is_dir():
         raise Missing("fault.no_site")
     handler = functools.partial(_Handler, directory=str(site_dir))
@@ -81,7 +97,7 @@ def serve(
             took = time.perf_counter() - started
             if now != seen:
                 seen = now
-                rebuild()
+                rebuild(_changed_since(watched, seen, max(interval, SHARE * took)))
     finally:
         server.shutdown()
         server.server_close()
