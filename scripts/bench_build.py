@@ -32,7 +32,9 @@ A developer tool: it prints figures and never asserts. For each size (``--sizes`
    also copies the live site into the staging tree; later rebuilds reuse the staging tree.
    The staging tree is one build behind, so a rebuild also rewrites what the previous one
    changed: ``no edit`` (nothing changed since the title edit) shows that, ``no edit again``
-   is the fixed cost of a build with nothing to write.
+   is the fixed cost of a build with nothing to write. ``kb serve``: the edit seen by a running
+   ``kb serve``, timed from the file's save (its look at the files included); ``title again``:
+   a title saved once more as soon as the previous one is live, while Pagefind catches up.
 3. **output size**: bytes and files of the site, per top folder, and of the ``pagefind/`` bundle.
 4. **first query bytes**: the site served by ``http.server`` on 127.0.0.1, Debian's Chromium
    driven by Playwright (``tests/servers.py``). *type*: open ``/fr/search/``, wait until it is
