@@ -69,6 +69,16 @@ def edit(entries: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{SENTENCE}\n", encoding="utf-8")
 
 
+def built_afresh(entries: Path, root: Path, shards: bool = True) -> dict[str, str]:
+    """The digest of the site a ``kb build`` process makes from ``entries`` in a new project
+    ``root`` (in SHARD_SIZE shards, or one): what a site caught up must equal."""
+    root.mkdir()
+    if shards:
+        sharded(root)
+    subprocess.run(BUILD, cwd=root, env={**os.environ, "KB_ENTRIES": str(entries)}, check=True)
+    return tree_digest(root / "site")
+
+
 def paused_at_delta(root: Path) -> None:
     """Run `kb build` until it has installed its delta, and kill it there."""
     killed_at("delta", BUILD, root)
@@ -178,11 +188,7 @@ def test_an_edit_is_searchable_from_a_delta_until_its_shard_catches_up(tmp_path,
 
     subprocess.run(BUILD, cwd=tmp_path, check=True)
     assert "delta" not in layout(site) and not list((site / "pagefind").glob("delta-*"))
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    sharded(reference)
-    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
-    assert tree_digest(site) == tree_digest(reference / "site")
+    assert tree_digest(site) == built_afresh(entries_dir, tmp_path / "reference")
 
 
 def test_an_edit_saved_while_search_catches_up_stops_it(tmp_path, entries_dir):
@@ -208,11 +214,7 @@ def test_an_edit_saved_while_search_catches_up_stops_it(tmp_path, entries_dir):
     finally:
         project.close()
     assert "delta" not in layout(site)
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    sharded(reference)
-    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
-    assert tree_digest(site) == tree_digest(reference / "site")
+    assert tree_digest(site) == built_afresh(entries_dir, tmp_path / "reference")
 
 
 def test_a_title_saved_again_after_its_delta_leaves_the_downloads_to_the_next_build(tmp_path, entries_dir):
@@ -233,10 +235,7 @@ def test_a_title_saved_again_after_its_delta_leaves_the_downloads_to_the_next_bu
         assert "downloads" in report.timings and "search" in report.timings
     finally:
         project.close()
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    subprocess.run(BUILD, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
-    assert tree_digest(site) == tree_digest(reference / "site")
+    assert tree_digest(site) == built_afresh(entries_dir, tmp_path / "reference", shards=False)
 
 
 def test_a_second_edit_before_the_catch_up_keeps_the_first_in_the_delta(tmp_path, entries_dir):
