@@ -12,6 +12,7 @@ takes more than a tenth of a core: every 0.26 s at 10,000 entries (one look 26 m
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -35,26 +36,29 @@ SHARE = 10  # ...and at least this many times as long as one look takes
 
 def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
     """(mtime, size) of every Markdown and YAML file: what a rebuild depends on (one directory
-    scan a folder: a Path object per file made a look three times as long)."""
+    scan a folder: a Path object per file made a look three times as long). A folder that is
+    gone, or a file removed while it is looked at, is left out: the rebuild says what is wrong."""
     state = {}
     for folder in folders:
-        with os.scandir(folder) as scan:
+        with contextlib.suppress(OSError), os.scandir(folder) as scan:
             for item in scan:
-                if item.name.endswith((".md", ".yaml")) and item.is_file():
-                    stat = item.stat()
-                    state[item.path] = (stat.st_mtime_ns, stat.st_size)
+                with contextlib.suppress(OSError):
+                    if item.name.endswith((".md", ".yaml")) and item.is_file():
+                        stat = item.stat()
+                        state[item.path] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 
 def _changed_since(folders: list[Path], seen: dict[str, tuple[int, int]], every: float) -> Callable[[], bool]:
     """Whether the files in ``folders`` changed since they were ``seen``, looked at no more
     often than ``every`` seconds (a build may ask more often)."""
-    last = [time.perf_counter()]
+    last = time.perf_counter()
 
     def changed() -> bool:
-        if time.perf_counter() - last[0] < every:
+        nonlocal last
+        if time.perf_counter() - last < every:
             return False
-        last[0] = time.perf_counter()
+        last = time.perf_counter()
         return snapshot(folders) != seen
 
     return changed
