@@ -61,3 +61,13 @@ def test_serve_rebuilds_on_edit_and_survives_a_broken_entry(tmp_path: Path, entr
         process.wait(timeout=30)
         reader.join(timeout=10)
         process.stderr.close()
+
+
+def test_a_look_at_the_files_leaves_out_a_folder_that_is_gone(tmp_path: Path, entries_dir: Path):
+    """The entries folder removed or renamed while kb serve runs: the look finds no files (the
+    rebuild it starts then says the folder is missing), rather than ending kb serve."""
+    from kb.site.serve import snapshot
+
+    seen = snapshot([entries_dir, tmp_path / "gone"])
+    assert seen and all(path.endswith(".md") for path in seen)
+    assert snapshot([tmp_path / "gone"]) == {}
