@@ -51,15 +51,16 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
 
 def _changed_since(folders: list[Path], seen: dict[str, tuple[int, int]], every: float) -> Callable[[], bool]:
     """Whether the files in ``folders`` changed since they were ``seen``, looked at no more
-    often than ``every`` seconds (a build may ask more often)."""
-    last = time.perf_counter()
+    often than ``every`` seconds (a build may ask more often); once they have, without
+    looking again (the build that asked, then kb serve, act on it at once)."""
+    last, changed_yet = time.perf_counter(), False
 
     def changed() -> bool:
-        nonlocal last
-        if time.perf_counter() - last < every:
-            return False
-        last = time.perf_counter()
-        return snapshot(folders) != seen
+        nonlocal last, changed_yet
+        if not changed_yet and time.perf_counter() - last >= every:
+            last = time.perf_counter()
+            changed_yet = snapshot(folders) != seen
+        return changed_yet
 
     return changed
 
@@ -83,7 +84,8 @@ def serve(
     """
     watched = [entries_dir, VOCAB_DIR]
     seen = snapshot(watched)
-    rebuild(_changed_since(watched, seen, interval))
+    changed = _changed_since(watched, seen, interval)
+    rebuild(changed)
     if not site_dir.is_dir():
         raise Missing("fault.no_site")
     handler = functools.partial(_Handler, directory=str(site_dir))
@@ -94,14 +96,15 @@ def serve(
     if ready:
         ready(f"http://{host}:{server.server_address[1]}/")
     took = 0.0
-    try:
-        while not stop.wait(max(interval, SHARE * took)):
+    try:  # a rebuild that saw the files change (and stopped its search for it) is followed at once
+        while changed() or not stop.wait(max(interval, SHARE * took)):
             started = time.perf_counter()
             now = snapshot(watched)
             took = time.perf_counter() - started
+            changed = _changed_since(watched, now, max(interval, SHARE * took))
             if now != seen:
                 seen = now
-                rebuild(_changed_since(watched, seen, max(interval, SHARE * took)))
+                rebuild(changed)
     finally:
         server.shutdown()
         server.server_close()
