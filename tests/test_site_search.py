@@ -387,7 +387,6 @@ def test_pagefind_runs_with_an_allocator_arena_a_core_unless_told_otherwise(sqli
 
     monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:1")
     noted.unlink()
-    edited = sqlite_project.entries_dir / f"{EDITED}.md"
-    edited.write_text(edited.read_text(encoding="utf-8") + f"\n{SENTENCE}\n", encoding="utf-8")
+    edit(sqlite_project.entries_dir)
     sqlite_project.build()
     assert noted.read_text().splitlines() == ["narenas:1", "narenas:1"]  # the delta, then the whole index
