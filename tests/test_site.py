@@ -381,6 +381,10 @@ def test_a_metadata_edit_rebuilds_what_shows_it_and_equals_a_clean_build(sqlite_
         report = sqlite_project.build(search=False)
         assert report.plan == "metadata", tree
         assert tree_digest(site) == expected, tree
+        # A title edit's own pages go live first (kb.site.build._own_pages_first); an edit that
+        # changes what entries are related or listed goes live with the pages listing it.
+        assert ("own pages" in report.timings) == (edit == "title"), tree
+        assert (report.live < report.listed) == (edit == "title"), tree
     changed = {path for path, digest in expected.items() if before.get(path) != digest}
     assert changed <= set(report.written)
     assert len(report.written) < report.pages / 3
@@ -453,7 +457,7 @@ def test_after_a_title_edit_the_pages_go_live_before_the_downloads(sqlite_projec
     assert seen == [(True, True)]
     assert set(DOWNLOADS) <= set(report.written) and "downloads" in report.timings
     assert "Zéro baromètre" in (site / "export" / "kb.bib").read_text(encoding="utf-8")
-    assert not site.with_name(".site.downloads").exists()
+    assert not site.with_name(".site.put").exists()
 
 
 def test_a_build_killed_before_the_downloads_follow_leaves_them_whole(tmp_path, entries_dir):
@@ -474,6 +478,30 @@ def test_a_build_killed_before_the_downloads_follow_leaves_them_whole(tmp_path, 
     assert {path: d for path, d in now.items() if path not in DOWNLOADS} == {
         path: d for path, d in new.items() if path not in DOWNLOADS
     }
+    subprocess.run(command, cwd=tmp_path, check=True)
+    assert tree_digest(tmp_path / "site") == new
+
+
+def test_a_build_killed_once_a_title_edits_own_pages_are_live_leaves_the_rest_as_it_was(tmp_path, entries_dir):
+    """The edited entry's two pages go live first, each file whole: killed then, the site is
+    the previous one but for them, its search included; the next build completes it."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet"]
+    subprocess.run(command, cwd=tmp_path, check=True)
+    old = tree_digest(tmp_path / "site")
+    METADATA_EDITS["title"](entries_dir)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    new = tree_digest(reference / "site")
+
+    killed_at("listings", command, tmp_path)
+    now = tree_digest(tmp_path / "site")
+    own = {f"{lang}/entries/barometre-social-2023/index.html" for lang in ("fr", "nl")}
+    assert {path: now[path] for path in own} == {path: new[path] for path in own} != {path: old[path] for path in own}
+    assert {path: d for path, d in now.items() if path not in own} == {
+        path: d for path, d in old.items() if path not in own
+    }
+    assert not (tmp_path / ".site.put").exists()
     subprocess.run(command, cwd=tmp_path, check=True)
     assert tree_digest(tmp_path / "site") == new
 
@@ -510,14 +538,22 @@ def test_removed_entry_pages_disappear_from_both_trees(sqlite_project):
 
 def test_a_build_never_changes_the_files_of_the_site_it_replaces(sqlite_project):
     """The first incremental build starts from hard links to the live site's files: writing
-    through one would change the live site before the swap."""
+    through one would change the live site before the swap, which keeps its files..."""
     sqlite_project.build()
     before = tree_digest(sqlite_project.site_dir)
     path = sqlite_project.entries_dir / "barometre-social-2023.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(front(path)["title"], "Baromètre social (revu)", 1) + "\nPlus.\n", encoding="utf-8")
     sqlite_project.build()
-    assert tree_digest(sqlite_project.site_dir.with_name(".site.next")) == before
+    replaced = tree_digest(sqlite_project.site_dir.with_name(".site.next"))
+    # but for the edited entry's own pages, each renamed over its copy before the rest went live
+    # (kb.site.build._own_pages_first): they show what the new site shows
+    own = {f"{lang}/entries/barometre-social-2023/index.html" for lang in ("fr", "nl")}
+    assert {path: d for path, d in replaced.items() if path not in own} == {
+        path: d for path, d in before.items() if path not in own
+    }
+    now = tree_digest(sqlite_project.site_dir)
+    assert {path: replaced[path] for path in own} == {path: now[path] for path in own}
 
 
 @pytest.mark.parametrize("edit", ["body", "title"])

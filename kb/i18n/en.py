@@ -75,7 +75,7 @@ EN: dict[str, str] = {
     "outcome.serve_search_behind": "search not updated: {reason}; the pages are up to date",
     "outcome.rebuilt": "rebuilt: {written} pages written, {removed} removed",
     "outcome.serving": "serving {url} (Ctrl+C to stop)",
-    "report.built": "built {output}: {entries} entries, {pages} pages, {written} written, {removed} removed ({timings}; live after {live}s, searchable after {searchable}s)",
+    "report.built": "built {output}: {entries} entries, {pages} pages, {written} written, {removed} removed ({timings}; edited pages live after {live}s, every page after {listed}s, searchable after {searchable}s)",
     "report.indexed": "store: {changes}; search index: {written} written, {removed} removed",
     "report.changes": "{added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
     "progress.downloads": "whole-inventory downloads: {done}/{total} ({percent}%)",

@@ -75,7 +75,7 @@ FR: dict[str, str] = {
     "outcome.serve_search_behind": "recherche non mise à jour : {reason} ; les pages sont à jour",
     "outcome.rebuilt": "reconstruit : {written} pages écrites, {removed} retirées",
     "outcome.serving": "site servi à {url} (Ctrl+C pour arrêter)",
-    "report.built": "site construit dans {output} : {entries} fiches, {pages} pages, {written} écrites, {removed} retirées ({timings} ; en ligne après {live} s, cherchable après {searchable} s)",
+    "report.built": "site construit dans {output} : {entries} fiches, {pages} pages, {written} écrites, {removed} retirées ({timings} ; pages modifiées en ligne après {live} s, toutes après {listed} s, cherchable après {searchable} s)",
     "report.indexed": "base : {changes} ; index de recherche : {written} écrites, {removed} retirées",
     "report.changes": "{added} ajoutées, {changed} modifiées, {removed} retirées, {unchanged} inchangées",
     "progress.downloads": "téléchargements de tout l'inventaire : {done}/{total} ({percent} %)",

@@ -75,7 +75,7 @@ NL: dict[str, str] = {
     "outcome.serve_search_behind": "zoekfunctie niet bijgewerkt: {reason}; de pagina's zijn bijgewerkt",
     "outcome.rebuilt": "opnieuw gebouwd: {written} pagina's geschreven, {removed} verwijderd",
     "outcome.serving": "site online op {url} (Ctrl+C om te stoppen)",
-    "report.built": "site gebouwd in {output}: {entries} fiches, {pages} pagina's, {written} geschreven, {removed} verwijderd ({timings}; online na {live} s, doorzoekbaar na {searchable} s)",
+    "report.built": "site gebouwd in {output}: {entries} fiches, {pages} pagina's, {written} geschreven, {removed} verwijderd ({timings}; gewijzigde pagina's online na {live} s, alle na {listed} s, doorzoekbaar na {searchable} s)",
     "report.indexed": "opslag: {changes}; zoekindex: {written} geschreven, {removed} verwijderd",
     "report.changes": "{added} toegevoegd, {changed} gewijzigd, {removed} verwijderd, {unchanged} ongewijzigd",
     "progress.downloads": "downloads van de hele inventaris: {done}/{total} ({percent}%)",

@@ -40,10 +40,28 @@ def _provenance(entries: Iterable[Entry], history: History | None) -> dict[str, 
 Related = dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]]  # entry id -> (other id, shared tags)...
 
 # What a tree was built from, per entry (Site.outline): its file's digest, its metadata key, its
-# related entries packed as text, its listings, its folded title and its card's key. All but the
-# related entries follow from the entry's file alone.
-Row = tuple[str, str, str, str, str, str]
-DIGEST, FOLDED, CARD = 0, 4, 5
+# related entries packed as text, its listings, its folded title, its card's key and the key of
+# what it is arranged by (``arranged``). All but the related entries follow from the entry's
+# file alone.
+Row = tuple[str, str, str, str, str, str, str]
+DIGEST, FOLDED, CARD, ARRANGED = 0, 4, 5, 6
+
+
+def arranged(entry: Entry) -> tuple:
+    """What the site arranges an entry by, besides its title: every entry's related entries,
+    the figures and the listings an entry is in follow from these fields of all entries alone
+    (a title orders the listings, it does not put an entry in one)."""
+    return (
+        entry.id,
+        entry.year,
+        entry.type,
+        entry.language,
+        entry.scale,
+        entry.criteria,
+        entry.basis,
+        entry.partners,
+        entry.territories,
+    )
 
 
 def same_file(row: Row | None, entry: Entry) -> Row | None:
@@ -211,10 +229,7 @@ class Catalogue:
             RARE_VALUES,
             CANDIDATES,
             vocabulary_fingerprint(self.vocabularies),
-            sorted(
-                (e.id, e.year, e.type, e.language, e.scale, e.criteria, e.basis, e.partners, e.territories)
-                for e in self.entries
-            ),
+            sorted(arranged(e) for e in self.entries),
         )
         stored = cache_file.read(cache)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:

@@ -23,7 +23,7 @@ class BuildError(Said):
     the reader's language by the command."""
 
 
-MANIFEST_FORMAT = 3  # what a manifest holds and how: another format is not read (no file is current)
+MANIFEST_FORMAT = 4  # what a manifest holds and how: another format is not read (no file is current)
 
 
 class Tree:

@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, Row, fingerprint, same_file, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, arranged, fingerprint, same_file, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -539,7 +539,7 @@ class Site:
 
     def outline(self) -> dict[str, Row]:
         """Entry id -> (digest, metadata key, related entries packed as text, placements, folded
-        title, card key): what a tree was built from (see catalogue.Row).
+        title, card key, arranged key): what a tree was built from (see catalogue.Row).
 
         The pages of other entries (listings, related links, figures, downloads) show an
         entry's metadata only, never its body; so when no entry's metadata changed since a
@@ -554,7 +554,16 @@ class Site:
         for e in c.entries:
             related, row = c.packed[e.id], known.get(e.id)
             if row is None:
-                rows[e.id] = (e.digest, self._export_key(e), related, placed[e.id], c.order[e.id][1], c.cards[e.id])
+                key = fingerprint(*arranged(e))
+                rows[e.id] = (
+                    e.digest,
+                    self._export_key(e),
+                    related,
+                    placed[e.id],
+                    c.order[e.id][1],
+                    c.cards[e.id],
+                    key,
+                )
             else:
                 rows[e.id] = row if row[2] == related else (*row[:2], related, *row[3:])
         return rows
