@@ -460,49 +460,43 @@ def test_after_a_title_edit_the_pages_go_live_before_the_downloads(sqlite_projec
     assert not site.with_name(".site.put").exists()
 
 
+def killed_after_a_title_edit(phase: str, root: Path, entries_dir: Path, *options: str) -> tuple[dict, dict, dict]:
+    """A project in ``root`` built, a title edited, the build killed at ``phase``: the site's
+    digests before the edit, as a clean build of the edit makes it (elsewhere), and now."""
+    command = [sys.executable, "-m", "kb", "build", "--quiet", *options]
+    subprocess.run(command, cwd=root, check=True)
+    old = tree_digest(root / "site")
+    METADATA_EDITS["title"](entries_dir)
+    reference = root / "reference"
+    reference.mkdir()
+    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
+    killed_at(phase, command, root)
+    return old, tree_digest(reference / "site"), tree_digest(root / "site")
+
+
 def test_a_build_killed_before_the_downloads_follow_leaves_them_whole(tmp_path, entries_dir):
     """Killed once the pages are live: the downloads are the previous ones, each file whole;
     the next build brings them up to date."""
-    command = [sys.executable, "-m", "kb", "build", "--quiet", "--no-search"]
-    subprocess.run(command, cwd=tmp_path, check=True)
-    old = tree_digest(tmp_path / "site")
-    METADATA_EDITS["title"](entries_dir)
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
-    new = tree_digest(reference / "site")
-
-    killed_at("downloads", command, tmp_path)
-    now = tree_digest(tmp_path / "site")
+    old, new, now = killed_after_a_title_edit("downloads", tmp_path, entries_dir, "--no-search")
     assert {path: now[path] for path in DOWNLOADS} == {path: old[path] for path in DOWNLOADS}
     assert {path: d for path, d in now.items() if path not in DOWNLOADS} == {
         path: d for path, d in new.items() if path not in DOWNLOADS
     }
-    subprocess.run(command, cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-m", "kb", "build", "--quiet", "--no-search"], cwd=tmp_path, check=True)
     assert tree_digest(tmp_path / "site") == new
 
 
 def test_a_build_killed_once_a_title_edits_own_pages_are_live_leaves_the_rest_as_it_was(tmp_path, entries_dir):
     """The edited entry's two pages go live first, each file whole: killed then, the site is
     the previous one but for them, its search included; the next build completes it."""
-    command = [sys.executable, "-m", "kb", "build", "--quiet"]
-    subprocess.run(command, cwd=tmp_path, check=True)
-    old = tree_digest(tmp_path / "site")
-    METADATA_EDITS["title"](entries_dir)
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    subprocess.run(command, cwd=reference, env={**os.environ, "KB_ENTRIES": str(entries_dir)}, check=True)
-    new = tree_digest(reference / "site")
-
-    killed_at("listings", command, tmp_path)
-    now = tree_digest(tmp_path / "site")
+    old, new, now = killed_after_a_title_edit("listings", tmp_path, entries_dir)
     own = {f"{lang}/entries/barometre-social-2023/index.html" for lang in ("fr", "nl")}
     assert {path: now[path] for path in own} == {path: new[path] for path in own} != {path: old[path] for path in own}
     assert {path: d for path, d in now.items() if path not in own} == {
         path: d for path, d in old.items() if path not in own
     }
     assert not (tmp_path / ".site.put").exists()
-    subprocess.run(command, cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-m", "kb", "build", "--quiet"], cwd=tmp_path, check=True)
     assert tree_digest(tmp_path / "site") == new
 
 
