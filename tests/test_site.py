@@ -310,6 +310,23 @@ def test_editing_a_body_rewrites_only_that_entrys_pages(sqlite_project):
     assert "Une phrase de plus." in page.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("builds", [1, 2])
+def test_a_first_edit_after_a_full_build_goes_live_before_the_site_is_copied(sqlite_project, tmp_path, builds):
+    """With no tree beside the live one yet (after one full build), a body edit's pages are
+    renamed into the live site first, before the copy of it that the rest of the build writes
+    into (1 s at 10,000 entries); with both trees made, they go live in one swap."""
+    for _ in range(builds):
+        sqlite_project.build(search=False)
+    path = sqlite_project.entries_dir / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    report = sqlite_project.build(search=False)
+    assert ("own pages" in report.timings) == (builds == 1)
+    assert (report.live < report.listed) == (builds == 1)
+    assert tree_digest(sqlite_project.site_dir) == clean_site(
+        sqlite_project.entries_dir, tmp_path / "clean", search=False
+    )
+
+
 def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
     sqlite_project.build()
     path = sqlite_project.entries_dir / "barometre-social-2023.md"
@@ -619,8 +636,12 @@ def _pages_and_bundle(site: Path) -> tuple[dict[str, str], dict[str, str]]:
 @pytest.mark.parametrize(
     "change, phase, expected",
     [
-        ("body", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
-        ("body", "swap", "old"),
+        # No tree beside the live one yet: the edited pages are renamed into it first, before it
+        # is copied (kb.site.build._own_pages_first); then Pagefind re-indexes them.
+        ("body", "pages", "new pages, previous search"),
+        ("body", "swap", "new pages, previous search"),
+        ("body, both trees", "pages", "old"),  # a few pages: they go live first, then Pagefind re-indexes them
+        ("body, both trees", "swap", "old"),
         ("body", "delta", "new pages, previous search with a delta"),  # the edit searchable (kb.site.pagefind)
         ("body", "search", "new pages, previous search with a delta"),
         ("design", "pages", "old"),  # every page: Pagefind runs while they are written, before the swap
@@ -633,7 +654,8 @@ def test_a_killed_build_leaves_a_whole_site(tmp_path, entries_dir, change, phase
     wholly the old one, or the new pages with the previous search bundle, never pages or a
     bundle of two builds; the next build completes the site, search included."""
     command = [sys.executable, "-m", "kb", "build", "--quiet"]
-    subprocess.run(command, cwd=tmp_path, check=True)
+    for _ in range(2 if change == "body, both trees" else 1):
+        subprocess.run(command, cwd=tmp_path, check=True)
     old = _pages_and_bundle(tmp_path / "site")
     edited = entries_dir / "barometre-social-2023.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
