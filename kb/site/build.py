@@ -379,15 +379,19 @@ def _build(
     began = started = report.began = time.perf_counter()
     back = output.with_name(f".{output.name}.next")
     with workers.collector_off(freeze=True):  # thawed when build returns
+        early: Plan | None = None
 
         def put_first(live: Tree) -> None:  # (no tree beside the live one yet: see _own_pages_first)
-            if (quick := _quick_plan(source, vocabularies, live, state_dir, config, history)) is not None:
-                _own_pages_first(quick, output, progress, report)
+            nonlocal early
+            early = _quick_plan(source, vocabularies, live, state_dir, config, history)
+            if early is not None:
+                _own_pages_first(early, output, progress, report)
 
         staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config), put_first)
-        plan = None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history)
+        # (the staging tree then copies the live one, its manifest and outline: the same plan)
+        plan = early or (None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history))
         if plan is not None and plan.kind == "own":  # (a title edited, say)
-            if output.is_dir() and not report.live:
+            if plan is not early and output.is_dir():
                 _own_pages_first(plan, output, progress, report)
             plan = None
         plan = (
