@@ -45,7 +45,7 @@ from kb.entries.schema import Entry
 from kb.entries.vocab import Vocabularies
 from kb.faults import pause
 from kb.history import History
-from kb.site.catalogue import ARRANGED, Catalogue, Row, arranged, fingerprint, lists, unpacked
+from kb.site.catalogue import ARRANGED, Catalogue, Row, arranged_key, fingerprint, lists, unpacked
 from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Scope, Site
@@ -164,7 +164,7 @@ def _quick_plan(
         row = outline[entry.id]
         if site._export_key(entry) == row[1]:
             outline[entry.id] = (entry.digest, *row[1:])
-        elif fingerprint(*arranged(entry)) == row[ARRANGED]:
+        elif arranged_key(entry) == row[ARRANGED]:
             kind = "own"
         else:
             return None

@@ -64,6 +64,11 @@ def arranged(entry: Entry) -> tuple:
     )
 
 
+def arranged_key(entry: Entry) -> str:
+    """``arranged`` hashed, as a tree's outline keeps it (Row[ARRANGED])."""
+    return fingerprint(*arranged(entry))
+
+
 def same_file(row: Row | None, entry: Entry) -> Row | None:
     """``row`` (of a tree's outline) when it was made from ``entry``'s file as it is now: what
     follows from the file alone in it serves again."""

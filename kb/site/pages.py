@@ -28,7 +28,7 @@ from kb.entries import json_schema, territories
 from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
-from kb.site.catalogue import SITE_VERSION, Catalogue, Row, arranged, fingerprint, same_file, vocabulary_fingerprint
+from kb.site.catalogue import SITE_VERSION, Catalogue, Row, arranged_key, fingerprint, same_file, vocabulary_fingerprint
 from kb.site.markup import Renderer
 
 PAGE_SIZE = 100
@@ -554,7 +554,6 @@ class Site:
         for e in c.entries:
             related, row = c.packed[e.id], known.get(e.id)
             if row is None:
-                key = fingerprint(*arranged(e))
                 rows[e.id] = (
                     e.digest,
                     self._export_key(e),
@@ -562,7 +561,7 @@ class Site:
                     placed[e.id],
                     c.order[e.id][1],
                     c.cards[e.id],
-                    key,
+                    arranged_key(e),
                 )
             else:
                 rows[e.id] = row if row[2] == related else (*row[:2], related, *row[3:])
