@@ -60,8 +60,9 @@ class Run:
         return f"{self.wall:7.1f} s {self.peak_mb:7.0f} MB"
 
 
-def _rss_mb(pid: int) -> tuple[str, int, float] | None:
-    """(command name, parent pid, resident MB) of a live process, None once it is gone."""
+def _rss_mb(pid: int) -> tuple[str, int, float, float, float] | None:
+    """(command name, parent pid, resident MB, its CPU seconds, those of the children it has
+    waited for) of a live process, None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             text = stat.read()
@@ -69,8 +70,15 @@ def _rss_mb(pid: int) -> tuple[str, int, float] | None:
             pages = int(statm.read().split()[1])
     except (OSError, ValueError, IndexError):
         return None
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    return name, int(text[text.rindex(")") + 2 :].split()[1]), pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+    own, waited = (sum(int(ticks) for ticks in pair) / CLK_TCK for pair in (fields[11:13], fields[13:15]))
+    return name, int(fields[1]), pages * os.sysconf("SC_PAGE_SIZE") / 2**20, own, waited
+
+
+def _iowait() -> float:
+    """Seconds the machine's cores have spent idle waiting for the disk, since boot."""
+    with open("/proc/stat") as stat:
+        return int(stat.readline().split()[5]) / CLK_TCK
 
 
 def _pss_mb(pid: int) -> float:
@@ -88,6 +96,7 @@ def _pss_mb(pid: int) -> float:
 
 
 PSS_EVERY = 5  # samples between two PSS readings (see Sampler)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 class Sampler(threading.Thread):
@@ -97,30 +106,42 @@ class Sampler(threading.Thread):
     bound) and, every PSS_EVERY samples, of its sum of PSS (the memory the tree uses, shared
     pages counted once). Reading PSS makes the kernel walk each process's page tables: 25 ms
     of CPU per sample at 10,000 entries, taken from the build's two cores, when read every
-    0.2 s (6 % of a core, about a second of kb's 30)."""
+    0.2 s (6 % of a core, about a second of kb's 30). Also per phase: the CPU seconds the tree
+    used (its live processes and those they waited for), and the seconds the machine's cores
+    waited for the disk, so that a phase's cores busy and waiting show where the time went
+    when it is not the CPU's; and that CPU by process: the main one (the plan, and its threads
+    cutting pages for Pagefind and making its bundle byte-stable), the workers and Pagefind
+    (a process's last 0.2 s are missed)."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root, self.phase, self.done = root, "start", threading.Event()
         self.phases: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.seen: dict[int, float] = {}  # pid -> its CPU seconds at the last sample
 
     def run(self) -> None:
-        last, tick = time.perf_counter(), 0
+        last, tick, cpu_before, io_before = time.perf_counter(), 0, 0.0, _iowait()
         while not self.done.wait(0.2):
             tick += 1
             procs = {int(p): info for p in os.listdir("/proc") if p.isdigit() and (info := _rss_mb(int(p)))}
             tree, grew = {self.root}, True
             while grew:
-                more = {p for p, (_, parent, _) in procs.items() if parent in tree} - tree
+                more = {p for p, (_, parent, *_) in procs.items() if parent in tree} - tree
                 tree |= more
                 grew = bool(more)
             now, phase = time.perf_counter(), self.phases[self.phase]
             phase["seconds"] += now - last
             last = now
+            cpu, io = sum(procs[p][3] + procs[p][4] for p in tree & procs.keys()), _iowait()
+            phase["cpu"] += max(0.0, cpu - cpu_before)
+            phase["iowait"] += io - io_before
+            cpu_before, io_before = cpu, io
             for pid in tree & procs.keys():
-                name, _, mb = procs[pid]
+                name, _, mb, own, _ = procs[pid]
                 role = "main" if pid == self.root else "pagefind" if "pagefind" in name else "worker"
                 phase[role] = max(phase[role], mb)
+                phase[f"cpu {role}"] += own - self.seen.get(pid, 0.0)
+                self.seen[pid] = own
             phase["tree"] = max(phase["tree"], sum(procs[p][2] for p in tree & procs.keys()))
             if tick % PSS_EVERY == 0 or not phase.get("pss"):
                 phase["pss"] = max(phase.get("pss", 0.0), sum(_pss_mb(p) for p in tree & procs.keys()))
@@ -274,13 +295,21 @@ def kb_project(base: Path, files: list[Path]) -> Path:
 
 def print_phases(size: int, run: Run) -> None:
     print(
-        f"{size:>8} kb phases: {'seconds':>8} {'main':>8} {'worker':>8} {'Pagefind':>9} {'tree sum':>9} "
-        f"{'tree PSS':>9} (MB peaks)"
+        f"{size:>8} kb phases: {'seconds':>8} {'CPU':>8} {'cores':>5} {'iowait':>6} {'main':>8} {'worker':>8} "
+        f"{'Pagefind':>9} {'tree sum':>9} {'tree PSS':>9} (cores busy and waiting for the disk; MB peaks)"
     )
     for phase, f in run.phases.items():
+        wall = max(f.get("seconds", 0), 1e-9)
         print(
-            f"{'':>8}   {phase:<24} {f.get('seconds', 0):6.1f} s {f.get('main', 0):8.0f} "
+            f"{'':>8}   {phase:<24} {f.get('seconds', 0):6.1f} s {f.get('cpu', 0):6.1f} s {f.get('cpu', 0) / wall:5.2f} "
+            f"{f.get('iowait', 0) / wall:6.2f} {f.get('main', 0):8.0f} "
             f"{f.get('worker', 0):8.0f} {f.get('pagefind', 0):9.0f} {f.get('tree', 0):9.0f} {f.get('pss', 0):9.0f}"
+        )
+    print(f"{size:>8} kb CPU by process: {'main':>8} {'workers':>8} {'Pagefind':>9}")
+    for phase, f in run.phases.items():
+        print(
+            f"{'':>8}   {phase:<24} {f.get('cpu main', 0):6.1f} s {f.get('cpu worker', 0):6.1f} s "
+            f"{f.get('cpu pagefind', 0):7.1f} s"
         )
 
 
