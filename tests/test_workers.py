@@ -165,8 +165,8 @@ def test_a_failed_block_leaves_nothing_frozen():
 
 
 def test_a_thread_leaves_the_collector_to_the_main_thread():
-    """The collector is the whole process's: collector_off from another thread (a search shard
-    made byte-stable beside the pages) must not switch it off under the main thread."""
+    """The collector is the whole process's: collector_off from another thread must not switch
+    it off under the main thread."""
     seen = []
 
     def block() -> None:
@@ -180,3 +180,33 @@ def test_a_thread_leaves_the_collector_to_the_main_thread():
     assert seen == [True] and gc.isenabled()
     with workers.collector_off():
         assert not gc.isenabled()
+
+
+def _collecting_in_block(shared: object, bounds: tuple[int, int]) -> list[tuple[int, bool]]:
+    with workers.collector_off():
+        return [(os.getpid(), gc.isenabled())]
+
+
+def _refuses(path: Path) -> None:
+    raise ValueError(f"not a shard: {path}")
+
+
+def test_work_set_aside_runs_in_a_process_of_its_own_with_its_own_collector():
+    """What a thread hands to workers.aside (a search shard made byte-stable beside the pages)
+    runs in another process, where collector_off works as in any main thread (in the thread
+    it would do nothing: the collector scanned millions of postings); its errors come back as
+    they were raised."""
+    seen: list = []
+
+    def beside() -> None:
+        with workers.aside() as aside:
+            seen.append(aside.submit(_collecting_in_block, None, (0, 1)).result())
+            seen.append(aside.submit(_refuses, Path("shard/1")).exception())
+
+    thread = threading.Thread(target=beside)
+    thread.start()
+    thread.join()
+    [[(pid, collecting)], error] = seen
+    assert pid != os.getpid() and not collecting
+    assert isinstance(error, ValueError) and "shard" in str(error)
+    assert gc.isenabled()

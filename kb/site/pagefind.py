@@ -27,6 +27,9 @@ shard's key (what its pages show), which the next build compares.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import errno
 import gzip
 import threading
 import zlib
@@ -588,61 +591,60 @@ class Indexing:
 
     def _run(self, tree: Path) -> None:
         """Run Pagefind over each shard to index, one after the other; a failure stops the rest.
-        While Pagefind indexes a shard, the shard before it is made byte-stable (_settle) and the
-        next one's pages are cut for it (_search_pages, into the other of two folders), in this
-        thread: only the last shard is left for finish (at 100,000 entries, 7 of 8 shards, some
-        5 s of CPU each, no longer after the pages), and each run starts as the one before ends
-        (cutting a shard's 12,500 pages took 5-9 s on disk between the runs)."""
+        While Pagefind indexes a shard, the shard before it is made byte-stable (_settle) in a
+        process of its own (workers.aside) and the next one's pages are cut for it
+        (_search_pages, into the other of two folders), in this thread: only the last shard is
+        left for finish (at 100,000 entries, 7 of 8 shards, some 8 s of CPU each, no longer
+        after the pages), and each run starts as the one before ends (cutting a shard's 12,500
+        pages took 5-9 s on disk between the runs)."""
+        aside: concurrent.futures.Executor | None = None  # started for a second shard (17 ms)
         try:
-            indexed, pages = None, self.pages
-            if self.todo:
-                pages = self._cut(tree, 0)
-            for n, shard in enumerate(self.todo):
-                if shard.number in self.seeds:  # here, not before the pages: 0.4 s at 10,000 entries
-                    _link_bundle(self.seeds[shard.number], self.bundle / shard.path, whole=False)
-                with self._lock:
-                    if self._stopped:
+            with contextlib.ExitStack() as stack:
+                indexed, pages = None, self.pages
+                if self.todo:
+                    pages = self._cut(tree, 0)
+                for n, shard in enumerate(self.todo):
+                    if shard.number in self.seeds:  # here, not before the pages: 0.4 s at 10,000 entries
+                        _link_bundle(self.seeds[shard.number], self.bundle / shard.path, whole=False)
+                    with self._lock:
+                        if self._stopped:
+                            return
+                        with open(self.log, "ab") as output:  # what Pagefind says, for when it fails
+                            self.process = subprocess.Popen(
+                                _command(pages, self.bundle / shard.path),
+                                env=_environment(),
+                                stdin=subprocess.DEVNULL,
+                                stdout=output,
+                                stderr=subprocess.STDOUT,
+                            )
+                    if indexed is not None:
+                        aside = aside or stack.enter_context(workers.aside())
+                        settling = aside.submit(_settle, self.bundle / indexed.path, indexed.number)
+                    if n + 1 < len(self.todo):
+                        pages = self._cut(tree, n + 1)
+                    if indexed is not None:
+                        settling.result()
+                        self.settled.add(indexed.number)
+                    try:  # each run within the time limit: a Pagefind that hangs is stopped
+                        code = self.process.wait(timeout=self.limit)
+                    except subprocess.TimeoutExpired:
+                        self.process.kill()
+                        self.process.wait()
+                        self.failure = _timed_out(self.limit, self.log)
                         return
-                    with open(self.log, "ab") as output:  # what Pagefind says, for when it fails
-                        self.process = subprocess.Popen(
-                            _command(pages, self.bundle / shard.path),
-                            env=_environment(),
-                            stdin=subprocess.DEVNULL,
-                            stdout=output,
-                            stderr=subprocess.STDOUT,
-                        )
-                if indexed is not None:
-                    self._settle(indexed)
-                if n + 1 < len(self.todo):
-                    pages = self._cut(tree, n + 1)
-                try:  # each run within the time limit: a Pagefind that hangs is stopped
-                    code = self.process.wait(timeout=self.limit)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-                    self.failure = _timed_out(self.limit, self.log)
-                    return
-                if code != 0:
-                    self.failure = _failed(code, self.log)
-                    return
-                indexed = shard
+                    if code != 0:
+                        self.failure = _failed(code, self.log)
+                        return
+                    indexed = shard
         except (OSError, ValueError) as error:  # the pages' links, a bundle: said by finish, in this thread's stead
             self.failure = error
+        except concurrent.futures.BrokenExecutor:  # the settling process was killed: by the kernel, for memory
+            self.failure = OSError(errno.ENOMEM, os.strerror(errno.ENOMEM), str(self.bundle))
 
     def _cut(self, tree: Path, n: int) -> Path:
         """The pages of the ``n``th shard to index cut for Pagefind, into a folder that the one
         before it does not use."""
         return _search_pages(tree, self.todo[n].slugs, self.pages / str(n % 2))
-
-    def _settle(self, shard: Shard, parallel: bool = False) -> None:
-        """Make a shard Pagefind has indexed canonical and pruned, without Pagefind's scripts
-        but in shard 0."""
-        folder = self.bundle / shard.path
-        canonical(folder, parallel, tag=f"{shard.number}-" if shard.number else "")
-        prune(folder)
-        if shard.number:
-            _drop_scripts(folder)
-        self.settled.add(shard.number)
 
     def wait(self, outdated: Callable[[], bool], every: float = 0.25) -> bool:
         """Wait for Pagefind's runs while ``outdated()`` (asked every ``every`` seconds) is
@@ -665,7 +667,7 @@ class Indexing:
         remover.start()
         for shard in self.todo:
             if shard.number not in self.settled:
-                self._settle(shard, parallel=True)
+                _settle(self.bundle / shard.path, shard.number, parallel=True)
         _write_layout(self.bundle, {"shards": [{"path": shard.path, "key": shard.key} for shard in self.shards]})
         remover.join()
 
@@ -687,6 +689,15 @@ class Indexing:
         self._runner.join()
         for folder in (self.bundle, self.pages):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _settle(folder: Path, number: int, parallel: bool = False) -> None:
+    """Make the shard ``number`` that Pagefind has indexed into ``folder`` canonical and pruned,
+    without Pagefind's scripts but in shard 0."""
+    canonical(folder, parallel, tag=f"{number}-" if number else "")
+    prune(folder)
+    if number:
+        _drop_scripts(folder)
 
 
 def _fragment_url(path: Path) -> str:
