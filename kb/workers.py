@@ -178,10 +178,10 @@ def spread(
 def aside() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     """One worker process, for CPU-bound work that a thread of this process would otherwise do
     beside the main thread (kb.site.pagefind makes each search shard byte-stable while the
-    pages are written). A thread shares this process's cycle collector, kept busy by what the
-    main thread allocates: at 100,000 entries, settling seven shards in a thread took about
-    110 s of CPU, 46 s of it collecting, against 8 s a shard in a process of its own. The
-    worker is spawned, not forked: forking from a thread copies a process whose other threads
+    pages are written). In a thread, collector_off does nothing (the collector is the whole
+    process's): at 100,000 entries, settling seven shards in a thread took 110 s of CPU, 46 s
+    of it in the collector scanning their postings, against 6.5-8.3 s a shard in a process of
+    its own. The worker is spawned, not forked: forking from a thread copies a process whose other threads
     may hold locks. Its tasks go by name and their arguments are pickled, so they must be
     small; its exceptions come back as they were raised. It ends with kb's process, as the
     forked workers do (_start). Leaving the block waits for the task running, not for those
