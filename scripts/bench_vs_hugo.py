@@ -2,6 +2,7 @@
 """kb build against Hugo + Pagefind, side by side, on the same synthetic entries.
 
     python scripts/bench_vs_hugo.py [--sizes 1000 10000] [--where shm|disk] [--tools hugo,kb] [--artifact]
+                                    [--timeline]
 
 For each size, generates the corpus (scripts/gen_corpus.py), builds it with the reference Hugo
 site of ../shared/bench/hugo-site-bilingual/ used unchanged (every entry in content/fr/ and again
@@ -21,7 +22,8 @@ the build uses). Then where the bytes go, by kind of file (entry pages,
 listings, figures, per-entry exports, whole-inventory downloads, open data, search bundle).
 ``--artifact`` also measures what GitHub Pages counts against its 1 GB: the gzip-compressed tar
 that actions/upload-pages-artifact uploads (GNU ``tar -c`` of the site, compressed at level 6),
-and each kind's share of it (each kind packed alone the same way). ``--tools kb``
+and each kind's share of it (each kind packed alone the same way). ``--timeline`` prints, every
+5 s of kb's build, the cores its main process, its workers and Pagefind kept busy. ``--tools kb``
 skips Hugo + Pagefind (at 100,000 entries Pagefind over both languages needs more memory than
 a shared machine may have).
 """
@@ -55,6 +57,7 @@ class Run:
     peak_mb: float
     status: int
     phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    timeline: list[tuple[float, str, dict[str, float]]] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.wall:7.1f} s {self.peak_mb:7.0f} MB"
@@ -96,6 +99,7 @@ def _pss_mb(pid: int) -> float:
 
 
 PSS_EVERY = 5  # samples between two PSS readings (see Sampler)
+TICK = 25  # samples (5 s) per line of --timeline
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -118,9 +122,12 @@ class Sampler(threading.Thread):
         self.root, self.phase, self.done = root, "start", threading.Event()
         self.phases: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.seen: dict[int, float] = {}  # pid -> its CPU seconds at the last sample
+        self.timeline: list[tuple[float, str, dict[str, float]]] = []  # (seconds, phase, cores by role) per TICK
+        self.window: dict[str, float] = defaultdict(float)
 
     def run(self) -> None:
         last, tick, cpu_before, io_before = time.perf_counter(), 0, 0.0, _iowait()
+        self.began = self.window_start = last
         while not self.done.wait(0.2):
             tick += 1
             procs = {int(p): info for p in os.listdir("/proc") if p.isdigit() and (info := _rss_mb(int(p)))}
@@ -141,7 +148,13 @@ class Sampler(threading.Thread):
                 role = "main" if pid == self.root else "pagefind" if "pagefind" in name else "worker"
                 phase[role] = max(phase[role], mb)
                 phase[f"cpu {role}"] += own - self.seen.get(pid, 0.0)
+                self.window[role] += own - self.seen.get(pid, 0.0)
                 self.seen[pid] = own
+            if tick % TICK == 0:  # (a tick takes longer than 0.2 s: the reading of /proc adds to it)
+                spent, self.window_start = now - self.window_start, now
+                cores = {role: cpu / spent for role, cpu in self.window.items()}
+                self.timeline.append((now - self.began, self.phase, cores))
+                self.window.clear()
             phase["tree"] = max(phase["tree"], sum(procs[p][2] for p in tree & procs.keys()))
             if tick % PSS_EVERY == 0 or not phase.get("pss"):
                 phase["pss"] = max(phase.get("pss", 0.0), sum(_pss_mb(p) for p in tree & procs.keys()))
@@ -177,7 +190,13 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None, phas
     sampler.done.set()
     if phases:
         sampler.join()
-    return Run(wall, usage.ru_maxrss / 1024, process.returncode, {k: dict(v) for k, v in sampler.phases.items()})
+    return Run(
+        wall,
+        usage.ru_maxrss / 1024,
+        process.returncode,
+        {k: dict(v) for k, v in sampler.phases.items()},
+        sampler.timeline,
+    )
 
 
 KINDS = (  # (kind, pattern on the path in the site), the first that matches
@@ -313,6 +332,17 @@ def print_phases(size: int, run: Run) -> None:
         )
 
 
+def print_timeline(size: int, run: Run) -> None:
+    """Every 5 s of the build: the cores its main process, its workers and Pagefind kept busy."""
+    print(f"{size:>8} kb timeline: {'second':>6} {'main':>5} {'workers':>7} {'Pagefind':>8} {'all':>5}  phase")
+    for at, phase, cpu in run.timeline:
+        cores = {role: cpu.get(role, 0.0) for role in ("main", "worker", "pagefind")}
+        print(
+            f"{'':>8}   {at:6.0f} {cores['main']:5.2f} {cores['worker']:7.2f} {cores['pagefind']:8.2f} "
+            f"{sum(cores.values()):5.2f}  {phase}"
+        )
+
+
 def print_kinds(size: int, site: Path, artifact: bool) -> None:
     """Raw bytes and files per kind; with ``artifact``, each kind's gzip bytes and share of the
     Pages artifact too, then the artifact itself."""
@@ -337,6 +367,7 @@ def main() -> int:
     parser.add_argument("--where", choices=["shm", "disk"], default="shm")
     parser.add_argument("--tools", default="hugo,kb", help="hugo,kb (default), or kb alone")
     parser.add_argument("--artifact", action="store_true", help="also the site's size as a Pages artifact")
+    parser.add_argument("--timeline", action="store_true", help="also the cores kb keeps busy, every 5 s")
     args = parser.parse_args()
     tools = set(args.tools.split(","))
     scratch = Path("/dev/shm/kb-vs-hugo" if args.where == "shm" else "/var/tmp/kb-vs-hugo")
@@ -374,6 +405,8 @@ def main() -> int:
                 f"files {kb_files / max(them_files, 1):.2f}x"
             )
         print_phases(size, kb)
+        if args.timeline:
+            print_timeline(size, kb)
         print_kinds(size, project / "site", args.artifact)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         shutil.rmtree(scratch / f"n{size}", ignore_errors=True)
