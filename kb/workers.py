@@ -181,10 +181,10 @@ def aside() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     pages are written). In a thread, collector_off does nothing (the collector is the whole
     process's): at 100,000 entries, settling seven shards in a thread took 110 s of CPU, 46 s
     of it in the collector scanning their postings, against 6.5-8.3 s a shard in a process of
-    its own. The worker is spawned, not forked: forking from a thread copies a process whose other threads
-    may hold locks. Its tasks go by name and their arguments are pickled, so they must be
-    small; its exceptions come back as they were raised. It ends with kb's process, as the
-    forked workers do (_start). Leaving the block waits for the task running, not for those
+    its own. The worker is spawned, not forked: forking from a thread copies a process whose
+    other threads may hold locks. Its tasks go by name and their arguments are pickled, so they
+    must be small; its exceptions come back as they were raised. It ends with kb's process, as
+    the forked workers do (_start). Leaving the block waits for the task running, not for those
     queued."""
     pool = concurrent.futures.ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(0, os.getpid())

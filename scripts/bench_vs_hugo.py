@@ -45,7 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import ensure_corpus, tree_size
+from benchlib import CLK_TCK, ensure_corpus, iowait_seconds, tree_size
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "bench" / "hugo-site-bilingual"
@@ -78,12 +78,6 @@ def _rss_mb(pid: int) -> tuple[str, int, float, float, float] | None:
     return name, int(fields[1]), pages * os.sysconf("SC_PAGE_SIZE") / 2**20, own, waited
 
 
-def _iowait() -> float:
-    """Seconds the machine's cores have spent idle waiting for the disk, since boot."""
-    with open("/proc/stat") as stat:
-        return int(stat.readline().split()[5]) / CLK_TCK
-
-
 def _pss_mb(pid: int) -> float:
     """A process's proportional set size: its resident pages, each shared page divided among
     the processes sharing it (forked page workers share most of the main process's memory,
@@ -100,7 +94,6 @@ def _pss_mb(pid: int) -> float:
 
 PSS_EVERY = 5  # samples between two PSS readings (see Sampler)
 TICK = 25  # samples (5 s) per line of --timeline
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 class Sampler(threading.Thread):
@@ -113,9 +106,9 @@ class Sampler(threading.Thread):
     0.2 s (6 % of a core, about a second of kb's 30). Also per phase: the CPU seconds the tree
     used (its live processes and those they waited for), and the seconds the machine's cores
     waited for the disk, so that a phase's cores busy and waiting show where the time went
-    when it is not the CPU's; and that CPU by process: the main one (the plan, and its threads
-    cutting pages for Pagefind and making its bundle byte-stable), the workers and Pagefind
-    (a process's last 0.2 s are missed)."""
+    when it is not the CPU's; and that CPU by process: the main one (the plan, and its thread
+    cutting pages for Pagefind), the workers (pages, bodies, and the process making each
+    search shard byte-stable) and Pagefind (a process's last 0.2 s are missed)."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
@@ -123,11 +116,11 @@ class Sampler(threading.Thread):
         self.phases: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.seen: dict[int, float] = {}  # pid -> its CPU seconds at the last sample
         self.timeline: list[tuple[float, str, dict[str, float]]] = []  # (seconds, phase, cores by role) per TICK
-        self.window: dict[str, float] = defaultdict(float)
+        self.window: dict[str, float] = defaultdict(float)  # CPU by role since the last line of the timeline
+        self.began = self.window_start = time.perf_counter()
 
     def run(self) -> None:
-        last, tick, cpu_before, io_before = time.perf_counter(), 0, 0.0, _iowait()
-        self.began = self.window_start = last
+        last, tick, cpu_before, io_before = self.began, 0, 0.0, iowait_seconds()
         while not self.done.wait(0.2):
             tick += 1
             procs = {int(p): info for p in os.listdir("/proc") if p.isdigit() and (info := _rss_mb(int(p)))}
@@ -139,7 +132,7 @@ class Sampler(threading.Thread):
             now, phase = time.perf_counter(), self.phases[self.phase]
             phase["seconds"] += now - last
             last = now
-            cpu, io = sum(procs[p][3] + procs[p][4] for p in tree & procs.keys()), _iowait()
+            cpu, io = sum(procs[p][3] + procs[p][4] for p in tree & procs.keys()), iowait_seconds()
             phase["cpu"] += max(0.0, cpu - cpu_before)
             phase["iowait"] += io - io_before
             cpu_before, io_before = cpu, io
@@ -147,9 +140,9 @@ class Sampler(threading.Thread):
                 name, _, mb, own, _ = procs[pid]
                 role = "main" if pid == self.root else "pagefind" if "pagefind" in name else "worker"
                 phase[role] = max(phase[role], mb)
-                phase[f"cpu {role}"] += own - self.seen.get(pid, 0.0)
-                self.window[role] += own - self.seen.get(pid, 0.0)
-                self.seen[pid] = own
+                used, self.seen[pid] = own - self.seen.get(pid, 0.0), own
+                phase[f"cpu {role}"] += used
+                self.window[role] += used
             if tick % TICK == 0:  # (a tick takes longer than 0.2 s: the reading of /proc adds to it)
                 spent, self.window_start = now - self.window_start, now
                 cores = {role: cpu / spent for role, cpu in self.window.items()}

@@ -66,12 +66,23 @@ class Run:
         return f"wall {self.wall:.2f}s, cpu {self.cpu:.2f}s{rss} (load {self.load:.2f}, others {self.others:.2f})"
 
 
+def _machine_seconds() -> list[float]:
+    """The whole machine's seconds since boot (all cores), from /proc/stat's first line: user,
+    nice, system, idle, iowait, irq, softirq, steal."""
+    with open("/proc/stat") as stat:
+        values = [int(v) / CLK_TCK for v in stat.readline().split()[1:]]
+    return (values + [0.0] * 8)[:8]
+
+
 def busy_seconds() -> float:
     """CPU seconds spent by the whole machine (all cores) since boot, idle and iowait excluded."""
-    with open("/proc/stat") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+    user, nice, system, _idle, _iowait, irq, softirq, steal = _machine_seconds()
+    return user + nice + system + irq + softirq + steal
+
+
+def iowait_seconds() -> float:
+    """Seconds the machine's cores have spent idle waiting for the disk, since boot."""
+    return _machine_seconds()[4]
 
 
 def own_cpu(children: bool = True) -> float:
