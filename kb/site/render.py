@@ -21,6 +21,7 @@ from kb.site.pages import Page, Site, render_body
 
 PARALLEL_FROM = 400  # pages (or bodies) to render before it pays to fork workers
 RENEW = 80  # tasks (20,000 pages) a pair of page workers renders before fresh ones are forked (workers.spread)
+YIELD = 10  # how much lower workers that leave the cores to another process first run (os.nice)
 
 Progress = Callable[[str, int, int], None]
 
@@ -58,7 +59,7 @@ def render_pages(
     side by side."""
     ordered = sorted(todo, key=lambda page: page.path)
     total = total or len(todo)
-    nice = 10 if yielding else 0
+    nice = YIELD if yielding else 0
     few = len(ordered) < PARALLEL_FROM
     heavy = sum(page.weight for page in ordered) >= PARALLEL_FROM
     with workers.spread(
@@ -106,6 +107,11 @@ class BodiesAhead:
 def bodies_in_workers(entries: list[Entry]) -> Iterator[Iterable[dict[str, str]]]:
     """Render the entries' bodies in worker processes while the caller goes on (the whole
     site's plan, on a first build); iterate what it yields to collect them. Nothing is
-    rendered for few entries: the pages render their bodies as they go."""
-    with workers.spread(_render_bodies, entries, len(entries), PARALLEL_FROM, only_forked=True) as bodies:
+    rendered for few entries: the pages render their bodies as they go.
+
+    The workers yield to the caller: the plan is the longer chain (at 100,000 entries the
+    main process planned alone for 10-15 s after the workers were done, one core idle),
+    and the workers, at a lower priority, still take what it leaves of the cores, then
+    both once it waits for them."""
+    with workers.spread(_render_bodies, entries, len(entries), PARALLEL_FROM, YIELD, only_forked=True) as bodies:
         yield bodies
