@@ -120,18 +120,32 @@ class Tree:
 def put(target: str, content: str | bytes, folders: set[str] | None = None) -> os.stat_result:
     """Write a file of a tree as a new file: the tree may share it with the live site (a hard
     link, see _staging_tree), which must not change. ``folders`` holds folders known to exist
-    (os calls on str paths: 50,000 files at 10,000 entries, where pathlib's cost showed)."""
+    (os calls on str paths: 50,000 files at 10,000 entries, where pathlib's cost showed). The
+    usual case goes first, one call each: a folder whose parent exists, a file that does not
+    (a tree written afresh, where removing each file first failed 233,000 times at 100,000
+    entries, and makedirs looked at each folder's parent)."""
     folder = os.path.dirname(target)
     if folders is None or folder not in folders:
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
         if folders is not None:
             folders.add(folder)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
+        return _created(target, data)
+    except FileExistsError:
         os.unlink(target)
-    except FileNotFoundError:
-        pass
-    with open(target, "wb") as file:
-        file.write(content.encode("utf-8") if isinstance(content, str) else content)
+        return _created(target, data)
+
+
+def _created(target: str, data: bytes) -> os.stat_result:
+    """A new file ``target`` holding ``data`` (FileExistsError if there is one), its status."""
+    with open(target, "xb") as file:
+        file.write(data)
         file.flush()
         return os.fstat(file.fileno())
 
