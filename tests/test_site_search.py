@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import STARTER_COUNT, killed_at
@@ -99,6 +100,77 @@ def test_each_entry_is_indexed_once_in_one_shard(sqlite_project):
         folder = site / "pagefind" / shard["path"]
         assert not list(folder.glob("*.js")) and len(list(folder.glob("*.pf_meta"))) == 1
     assert (site / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_shard_is_indexed_once_its_pages_are_written_before_the_others_are(sqlite_project, tmp_path):
+    """The build starts Pagefind before the French entry pages are written, shard by shard
+    (kb.site.pagefind.Indexing): no shard is cut for Pagefind before each of its pages is said
+    written, stopping does not wait for the others, and the shards are those a build makes."""
+    from kb.site.pagefind import Indexing, shards
+
+    sharded(sqlite_project.root)
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    slugs = sorted(p.stem for p in sqlite_project.entries_dir.glob("*.md"))
+    parts = shards({slug: slug for slug in slugs}, SHARD_SIZE, "design")
+
+    def indexing(work: str) -> Indexing:
+        return Indexing(site, tmp_path / work, None, tmp_path / "pagefind.log", 120.0, parts, unwritten=slugs)
+
+    stopped = indexing("stopped")
+    time.sleep(0.5)
+    started = time.perf_counter()
+    stopped.stop()  # waiting for pages that will not come
+    assert stopped.process is None and time.perf_counter() - started < 5
+
+    search = indexing("work")
+    try:
+        time.sleep(0.5)
+        assert search.process is None and not search.pages.exists()
+        for slug in parts[0].slugs:
+            search.written(slug)
+        for _ in range(600):
+            if search.process is not None:
+                break
+            time.sleep(0.05)
+        assert search.process is not None  # Pagefind over the first shard...
+        time.sleep(0.5)
+        assert sorted(os.listdir(search.pages)) == ["0"]  # ...and the second waits for its pages
+        assert search.order(slugs) == {slug: n for n, part in enumerate(parts) for slug in part.slugs}
+        for slug in slugs:
+            search.written(slug)
+        search.finish()
+        (tmp_path / "mine").mkdir()
+        search.install(tmp_path / "mine")
+    finally:
+        search.stop()
+    for shard in layout(site)["shards"]:
+        assert shard_files(tmp_path / "mine", shard["path"]) == shard_files(site, shard["path"])
+
+
+def test_the_last_shard_is_made_byte_stable_beside_the_pages_still_being_written(sqlite_project, tmp_path):
+    """With pages written beside Pagefind (a build's first write), the last shard is made
+    byte-stable as soon as Pagefind has indexed it; in a catch-up, with nothing beside it, it is
+    left for finish, which has two processes for it. The bundle is the same either way."""
+    from kb.site.pagefind import Indexing, shards
+
+    sharded(sqlite_project.root)
+    sqlite_project.build()
+    site = sqlite_project.site_dir
+    parts = shards({p.stem: p.stem for p in sqlite_project.entries_dir.glob("*.md")}, SHARD_SIZE, "design")
+    for beside in (True, False):
+        search = Indexing(site, tmp_path / str(beside), None, tmp_path / "pagefind.log", 120.0, parts, beside=beside)
+        try:
+            assert search.wait(lambda: False)  # every Pagefind run ended, finish not called
+            last = {parts[-1].number} if beside else set()
+            assert search.settled == {part.number for part in parts[:-1]} | last
+            search.finish()
+            (tmp_path / f"site-{beside}").mkdir()
+            search.install(tmp_path / f"site-{beside}")
+        finally:
+            search.stop()
+        for shard in layout(site)["shards"]:
+            assert shard_files(tmp_path / f"site-{beside}", shard["path"]) == shard_files(site, shard["path"])
 
 
 def test_page_ids_are_short_and_apart_in_each_shard(sqlite_project):
@@ -364,23 +436,29 @@ def test_a_page_is_cut_to_the_element_pagefind_indexes():
     assert _indexed_part(whole) == whole
 
 
-def test_pagefind_runs_with_an_allocator_arena_a_core_unless_told_otherwise(sqlite_project, tmp_path, monkeypatch):
-    """Each Pagefind run gets ``_RJEM_MALLOC_CONF`` (its jemalloc's settings): one arena a core
-    (kb.site.pagefind.ALLOCATOR), or as the user set it. A ``pagefind`` package ahead of the real
-    one notes what each run was given, then runs the real program: the build completes."""
+def noting_pagefind(tmp_path: Path, monkeypatch, variable: str) -> Path:
+    """A ``pagefind`` package ahead of the real one that notes the ``variable`` each run was
+    given into the file it returns, then runs the real program."""
     shadow = tmp_path / "shadow" / "pagefind"
     shadow.mkdir(parents=True)
-    noted = tmp_path / "allocator.txt"
+    noted = tmp_path / f"{variable}.txt"
     (shadow / "__init__.py").write_text("")
     (shadow / "__main__.py").write_text(
         "import os, sys\n"
         "import pagefind_bin\n"
         f"with open({str(noted)!r}, 'a') as file:\n"
-        "    file.write(os.environ.get('_RJEM_MALLOC_CONF', '(unset)') + '\\n')\n"
+        f"    file.write(os.environ.get({variable!r}, '(unset)') + '\\n')\n"
         "program = str(pagefind_bin.get_executable())\n"
         "os.execv(program, [program, *sys.argv[1:]])\n"
     )
     monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    return noted
+
+
+def test_pagefind_runs_with_an_allocator_arena_a_core_unless_told_otherwise(sqlite_project, tmp_path, monkeypatch):
+    """Each Pagefind run gets ``_RJEM_MALLOC_CONF`` (its jemalloc's settings): one arena a core
+    (kb.site.pagefind.ALLOCATOR), or as the user set it; the build completes."""
+    noted = noting_pagefind(tmp_path, monkeypatch, "_RJEM_MALLOC_CONF")
     sqlite_project.build()
     assert noted.read_text().splitlines() == [f"narenas:{os.cpu_count()}"]  # narenas:2 on two cores
     assert len(fragments(sqlite_project.site_dir / "pagefind")) > 0

@@ -266,9 +266,11 @@ def _entry_slug(path: str) -> str | None:
     return parts[2] if len(parts) == 4 and path.startswith(INDEXED_PAGES) and parts[3] == "index.html" else None
 
 
-def _shards(tree: Tree, size: int, design: str) -> list[Shard]:
-    """The search shards of the tree's French entry pages, keyed by what those pages show."""
+def _shards(tree: Tree, size: int, design: str, writing: Iterable[Page] = ()) -> list[Shard]:
+    """The search shards of the tree's French entry pages, keyed by what those pages show,
+    once the pages ``writing`` are written into it."""
     pages = {slug: row[0] for path, row in tree.manifest.items() if (slug := _entry_slug(path))}
+    pages.update((slug, page.key) for page in writing if (slug := _entry_slug(page.path)))
     return shards(pages, size, design)
 
 
@@ -427,19 +429,27 @@ def _build(
         if plan.produced is not None:  # removed pages go first: Pagefind must not index an entry page that is gone
             gone = [slug for path in staging.manifest if path not in plan.produced and (slug := _entry_slug(path))]
             report.removed = staging.prune(plan.produced, sweep=sweep)
-        for path, row in render_pages(first, back, plan.site, progress, total=len(plan.pages)):
-            staging.manifest[path] = row
-            report.written.append(path)
-        pause("pages")
-        if index and not pages_first:
+        if index and not pages_first:  # started now, each shard indexed once its pages are written
             indexing = Indexing(
                 back,
                 work,
                 seed=live_bundle if live_bundle.is_dir() else back / "pagefind",
                 log=state_dir / "pagefind.log",
                 limit=search_limit,
-                parts=_shards(staging, config.search_shard_size, plan.site.design),
+                parts=_shards(staging, config.search_shard_size, plan.site.design, first),
+                unwritten=edited,
+                beside=True,
             )
+            place = indexing.order(edited)
+            first.sort(key=lambda page: (place.get(_entry_slug(page.path) or "", len(place)), page.path))
+        for path, row in render_pages(
+            first, back, plan.site, progress, total=len(plan.pages), yielding=indexing is not None, in_order=True
+        ):
+            staging.manifest[path] = row
+            report.written.append(path)
+            if indexing and (slug := _entry_slug(path)):
+                indexing.written(slug)
+        pause("pages")
         for path, row in render_pages(
             rest, back, plan.site, progress, done=len(first), total=len(plan.pages), yielding=indexing is not None
         ):

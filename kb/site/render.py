@@ -47,6 +47,7 @@ def render_pages(
     done: int = 0,
     total: int = 0,
     yielding: bool = False,
+    in_order: bool = False,
 ) -> Iterator[tuple[str, list]]:
     """Write the pages, in forked worker processes when there are many (Markdown and Jinja
     are CPU-bound); the output does not depend on how the work is split. The bodies the
@@ -56,8 +57,12 @@ def render_pages(
 
     A few heavy pages (the whole-inventory downloads, rewritten after one entry's metadata
     changed: most of such a rebuild) are shared out one per task: the two workers write them
-    side by side."""
-    ordered = sorted(todo, key=lambda page: page.path)
+    side by side.
+
+    The pages are written in the order of their paths (a listing's pages together), or
+    ``in_order`` given (the French entry pages shard by shard, for Pagefind: see
+    kb.site.pagefind.Indexing); their rows come back in that order."""
+    ordered = todo if in_order else sorted(todo, key=lambda page: page.path)
     total = total or len(todo)
     nice = YIELD if yielding else 0
     few = len(ordered) < PARALLEL_FROM
