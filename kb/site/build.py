@@ -442,8 +442,9 @@ def _build(
             )
             place = indexing.order(edited)
             first.sort(key=lambda page: (place.get(_entry_slug(page.path) or "", len(place)), page.path))
+        beside = indexing is not None  # (Pagefind indexes them shard by shard as they are written)
         for path, row in render_pages(
-            first, back, plan.site, progress, total=len(plan.pages), yielding=indexing is not None, in_order=True
+            first, back, plan.site, progress, total=len(plan.pages), yielding=beside, in_order=beside
         ):
             staging.manifest[path] = row
             report.written.append(path)
