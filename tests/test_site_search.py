@@ -136,7 +136,10 @@ def test_a_shard_is_indexed_once_its_pages_are_written_before_the_others_are(sql
         assert search.process is not None  # Pagefind over the first shard...
         time.sleep(0.5)
         assert sorted(os.listdir(search.pages)) == ["0"]  # ...and the second waits for its pages
-        assert search.order(slugs) == {slug: n for n, part in enumerate(parts) for slug in part.slugs}
+        assert {slug: search.place(slug) for slug in slugs} == {
+            slug: n for n, part in enumerate(parts) for slug in part.slugs
+        }
+        assert search.place(None) == search.place("no-such-entry") == len(parts)
         for slug in slugs:
             search.written(slug)
         search.finish()

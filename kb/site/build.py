@@ -440,8 +440,7 @@ def _build(
                 unwritten=edited,
                 beside=True,
             )
-            place = indexing.order(edited)
-            first.sort(key=lambda page: (place.get(_entry_slug(page.path) or "", len(place)), page.path))
+            first.sort(key=lambda page: (indexing.place(_entry_slug(page.path)), page.path))
         beside = indexing is not None  # (Pagefind indexes them shard by shard as they are written)
         for path, row in render_pages(
             first, back, plan.site, progress, total=len(plan.pages), yielding=beside, in_order=beside
@@ -452,7 +451,7 @@ def _build(
                 indexing.written(slug)
         pause("pages")
         for path, row in render_pages(
-            rest, back, plan.site, progress, done=len(first), total=len(plan.pages), yielding=indexing is not None
+            rest, back, plan.site, progress, done=len(first), total=len(plan.pages), yielding=beside
         ):
             staging.manifest[path] = row
             report.written.append(path)

@@ -564,7 +564,7 @@ class Indexing:
 
     The pages may still be being written (``unwritten``: their entries): a shard is indexed
     once the build has said each of its pages ``written``, so Pagefind starts on the first
-    shard while the French pages of the others are written (``order`` gives the order that
+    shard while the French pages of the others are written (``place`` gives the order that
     lets it).
 
     ``beside``: the build writes pages beside Pagefind's runs. Then the last shard, indexed
@@ -625,6 +625,12 @@ class Indexing:
         pages took 5-9 s on disk between the runs). The last shard too, when the pages are
         still being written (``beside``: finish not called yet)."""
         aside: concurrent.futures.Executor | None = None  # started for a second shard (17 ms)
+
+        def settling(shard: Shard, stack: contextlib.ExitStack) -> concurrent.futures.Future:
+            nonlocal aside
+            aside = aside or stack.enter_context(workers.aside())
+            return aside.submit(_settle, self.bundle / shard.path, shard.number)
+
         try:
             with contextlib.ExitStack() as stack:
                 indexed, pages = None, self.pages
@@ -644,13 +650,11 @@ class Indexing:
                                 stdout=output,
                                 stderr=subprocess.STDOUT,
                             )
-                    if indexed is not None:
-                        aside = aside or stack.enter_context(workers.aside())
-                        settling = aside.submit(_settle, self.bundle / indexed.path, indexed.number)
+                    settled = settling(indexed, stack) if indexed is not None else None
                     if n + 1 < len(self.todo) and self._ready(n + 1):
                         pages = self._cut(tree, n + 1)
-                    if indexed is not None:
-                        settling.result()
+                    if settled is not None and indexed is not None:
+                        settled.result()
                         self.settled.add(indexed.number)
                     try:  # each run within the time limit: a Pagefind that hangs is stopped
                         code = self.process.wait(timeout=self.limit)
@@ -666,20 +670,20 @@ class Indexing:
                 with self._lock:
                     alone = self._finishing  # the pages are written: finish settles it on two processes
                 if indexed is not None and self.beside and not alone:
-                    aside = aside or stack.enter_context(workers.aside())
-                    aside.submit(_settle, self.bundle / indexed.path, indexed.number).result()
+                    settling(indexed, stack).result()
                     self.settled.add(indexed.number)
         except (OSError, ValueError) as error:  # the pages' links, a bundle: said by finish, in this thread's stead
             self.failure = error
         except concurrent.futures.BrokenExecutor:  # the settling process was killed: by the kernel, for memory
             self.failure = OSError(errno.ENOMEM, os.strerror(errno.ENOMEM), str(self.bundle))
 
-    def order(self, slugs: Iterable[str]) -> dict[str, int]:
-        """Entry -> the place of its shard among those to index (after them, those of none):
-        the build writes the French pages in that order, so that each shard is ready for
-        Pagefind as soon as it can be (at 100,000 entries, 8 shards: Pagefind started some 5 s
-        after the first French page instead of 38 s, once all were written)."""
-        return {slug: self._place.get(slug, len(self.todo)) for slug in slugs}
+    def place(self, slug: str | None) -> int:
+        """The place of entry ``slug``'s shard among those to index (after them: an entry of
+        none, or None, a page of no entry). The build writes the French pages in that order,
+        so that each shard is ready for Pagefind as soon as it can be (at 100,000 entries, 8
+        shards: Pagefind started some 5 s after the first French page instead of 38 s, once
+        all were written)."""
+        return self._place.get(slug, len(self.todo)) if slug is not None else len(self.todo)
 
     def written(self, slug: str) -> None:
         """The French page of entry ``slug`` is written: its shard may be indexed once all are."""
