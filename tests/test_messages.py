@@ -348,3 +348,35 @@ def test_a_refused_option_is_framed_in_the_language_asked_for(runner, built):
     lines = result.output.splitlines()
     assert lines[-1] == line
     assert re.fullmatch(pattern("fr", "cli.try_help", option="--help"), lines[1]), lines
+
+
+def test_the_kb_program_ends_as_python_would_flushed_and_with_its_status(runner, entries_dir, tmp_path):
+    """``kb`` ends with os._exit (kb.cli.main, to skip freeing a build's objects one by one):
+    the functions registered with atexit still run, the output piped out is whole, and the
+    status is the command's."""
+    program = (
+        "import atexit, sys\n"
+        "from kb.cli import main\n"
+        "atexit.register(lambda: print('at exit', file=sys.stderr))\n"
+        "main()\n"
+    )
+    listed = subprocess.run([sys.executable, "-c", program, "vocab", "criteria"], capture_output=True, text=True)
+    assert listed.returncode == 0 and listed.stderr == "at exit\n", listed.stderr
+    assert listed.stdout == runner.invoke(cli, ["vocab", "criteria"]).output
+    refused = subprocess.run(
+        [sys.executable, "-c", program, "check", str(tmp_path / "nowhere.md")], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and refused.stderr.endswith("at exit\n"), refused.stderr
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    """``kb vocab criteria | head -1``: the pipe is closed before kb writes; kb ends quietly
+    with status 1, no error line and no traceback file."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "kb", "vocab", "criteria"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    run.stdout.close()  # long before kb has started
+    _, errors = run.communicate(timeout=60)
+    assert run.returncode == 1 and errors == b"", errors
+    assert not list(tmp_path.glob("kb-error-*"))
