@@ -735,7 +735,7 @@ COMPONENTS = [  # (component, substrings of "file:function" in pstats), first ma
     ("yaml", ["yaml/"]),
     ("sqlalchemy/sqlite", ["sqlalchemy/", "sqlite3", "_sqlite"]),
     ("subprocess wait (Pagefind)", ["subprocess.py", "posix.waitpid", "select", "_posixsubprocess", "poll"]),
-    ("pagefind canonical (gzip, cbor)", ["gzip.py", "zlib", "cbor2"]),
+    ("pagefind canonical (gzip, cbor)", ["gzip.py", "zlib", "cborx"]),
     ("hashing / json (page keys)", ["hashlib", "_hashlib", "sha1", "json/", "_json", "c_make_encoder"]),
     (
         "file system (write, mkdir, stat, walk)",

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import STARTER_COUNT, killed_at
 from test_site import METADATA_EDITS, tree_digest
 
@@ -471,3 +473,16 @@ def test_pagefind_runs_with_an_allocator_arena_a_core_unless_told_otherwise(sqli
     edit(sqlite_project.entries_dir)
     sqlite_project.build()
     assert noted.read_text().splitlines() == ["narenas:1", "narenas:1"]  # the delta, then the whole index
+
+
+def test_a_damaged_search_data_file_is_a_value_error(tmp_path):
+    """A word index chunk cut short: read says ValueError, what the build turns into its message
+    (Indexing), whatever the CBOR library raises."""
+    import gzip
+
+    from kb.site.pagefind import PAGEFIND_SIGNATURE, read
+
+    chunk = tmp_path / "fr_0000000.pf_index"
+    chunk.write_bytes(gzip.compress(PAGEFIND_SIGNATURE + b"\x82\x01"))  # a list of two, one given
+    with pytest.raises(ValueError, match=r"fr_0000000\.pf_index"):
+        read(chunk)
