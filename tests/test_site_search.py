@@ -441,6 +441,32 @@ def test_a_page_is_cut_to_the_element_pagefind_indexes():
     assert _indexed_part(whole) == whole
 
 
+def test_the_facts_list_is_cut_to_the_filters_and_meta_pagefind_reads_of_it():
+    """The facts list, which Pagefind ignores but for its filter and meta attributes, reaches it
+    as those attributes alone, in their order, each tag's together; a filter whose value is the
+    element's text keeps the list whole. (That the bundle is the same: the test above.)"""
+    from kb.site.pagefind import _indexed_part
+
+    def page(facts: bytes) -> bytes:
+        return b"<html><body><article data-pagefind-body><h1>Titre</h1>%s<p>Texte</p></article></body></html>" % facts
+
+    facts = (
+        b'<dl class="facts" data-pagefind-ignore>\n<dt>Type</dt>\n<dd data-pagefind-filter="type:plan">'
+        b'<a class="tag" href="../../../fr/type/plan/">Plan</a></dd>\n<dt>Ann\xc3\xa9e</dt>\n'
+        b'<dd data-pagefind-filter="year:2003" data-pagefind-meta="year:2003"><a href="y/">2003</a></dd>\n'
+        b'<dt>Auteurs</dt>\n<dd>Peeters, Marie</dd>\n<dd>\n<a class="tag" href="s/" data-pagefind-filter="scale:ilot">'
+        b"\xc3\x8elot</a>\n</dd>\n</dl>"
+    )
+    cut = _indexed_part(page(facts))
+    assert (
+        b'<h1>Titre</h1><dl data-pagefind-ignore><dd data-pagefind-filter="type:plan"></dd>'
+        b'<dd data-pagefind-filter="year:2003" data-pagefind-meta="year:2003"></dd>'
+        b'<dd data-pagefind-filter="scale:ilot"></dd></dl><p>Texte</p>'
+    ) in cut
+    from_text = facts.replace(b'data-pagefind-filter="type:plan"', b'data-pagefind-filter="type"')
+    assert from_text in _indexed_part(page(from_text))
+
+
 def noting_pagefind(tmp_path: Path, monkeypatch, variable: str) -> Path:
     """A ``pagefind`` package ahead of the real one that notes the ``variable`` each run was
     given into the file it returns, then runs the real program."""
