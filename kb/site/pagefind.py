@@ -242,7 +242,8 @@ def _isolated(chunk: list) -> list[list]:
 
 def _numbers(word: list) -> int:
     """How many numbers a word's postings hold (its other spellings' too): its size in a chunk,
-    about 2.6 bytes each, counted without encoding it (each word encoded apart took 2 s with cbor2 at 10,000 entries)."""
+    about 2.6 bytes each, counted without encoding it (each word encoded apart took 2 s with
+    cbor2 at 10,000 entries)."""
     return sum(
         1 + len(locations) + len(meta)
         for postings in (word[1], *(variant[1] for variant in word[2]))
