@@ -407,12 +407,18 @@ def test_page_ids_read_a_fragment_again_when_its_id_names_another_file(sqlite_pr
 
 
 def test_pagefind_indexes_the_part_of_each_page_it_reads_and_finds_the_same(sqlite_project, tmp_path):
-    """Pagefind reads each French entry page cut to the element it indexes
-    (kb.site.pagefind._indexed_part): the bundle's pages are what it makes of the whole pages."""
-    from kb.site.pagefind import _command
+    """Pagefind reads each French entry page cut to the element it indexes, its facts list to
+    the filters and meta (kb.site.pagefind._indexed_part), as the pages are written: the
+    bundle's pages are what it makes of the whole pages."""
+    from kb.site.pagefind import _command, _indexed_part
 
     sqlite_project.build()
     site = sqlite_project.site_dir
+    written = [path.read_bytes() for path in (site / "fr" / "entries").glob("*/index.html")]
+    cut = [_indexed_part(page) for page in written]
+    assert len(cut) == STARTER_COUNT and all(b'class="facts"' in page for page in written)
+    assert not any(b'class="facts"' in page for page in cut)
+    assert all(b'<dl data-pagefind-ignore><dd data-pagefind-filter="type:' in page for page in cut)
     subprocess.run(_command(site / "fr" / "entries", tmp_path / "whole"), check=True, capture_output=True)
 
     def pages(folder: Path) -> list[bytes]:
