@@ -1,10 +1,14 @@
-"""Entry bodies to HTML (kb.site.markup): the inline shortcut renders as Markdown does."""
+"""Entry bodies to HTML (kb.site.markup): the inline shortcut renders as Markdown does; values
+escaped as Jinja escapes them."""
 
 from __future__ import annotations
 
-import pytest
+import random
 
-from kb.site.markup import Renderer, markdown_instance, sanitize
+import pytest
+from markupsafe import Markup, escape
+
+from kb.site.markup import Renderer, escaped, markdown_instance, sanitize
 
 BODIES = [
     "Une phrase sans rien de spécial, sur deux\nlignes.",
@@ -50,3 +54,19 @@ def test_the_shortcut_keeps_plain_text_and_leaves_the_rest_to_markdown() -> None
     """Without any inline pattern's mark a sentence is kept as it is; with one it is rendered."""
     html = Renderer()("Une phrase simple.\n\nUne *autre*.")
     assert html == "<p>Une phrase simple.</p>\n<p>Une <em>autre</em>.</p>"
+
+
+def test_values_are_escaped_as_jinja_escapes_them() -> None:
+    """escaped (the page parts written in Python) writes what markupsafe.escape, Jinja's
+    autoescape, writes: for text with every character that has an entity, numbers, markup."""
+    rng = random.Random(7)
+    alphabet = "&<>'\"ab é’\u00a0;#"
+    texts = [
+        "",
+        "plain",
+        "&amp;",
+        *("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(500)),
+    ]
+    for value in [*texts, 2019, 3.5, None, Markup("<b>déjà sûr</b> &amp;")]:
+        assert escaped(value) == str(escape(value)), value
+        assert type(escaped(value)) is str

@@ -179,3 +179,21 @@ def sanitize(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def escaped(value: object) -> str:
+    """``value`` as HTML text, as Jinja's autoescape writes it (``markupsafe.escape``: the same
+    five characters replaced, markup left as it is), but as a plain str. The parts of pages
+    written in Python (kb.site.entry_parts, the cards) escape some 60 values a page, where a
+    Markup object for each, then formatted into an f-string, cost twice the escaping itself
+    (0.5 against 0.2 µs a value)."""
+    if type(value) is str:
+        text = value
+    else:
+        html = getattr(value, "__html__", None)
+        if html is not None:
+            return str(html())
+        text = str(value)
+    return (
+        text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    )

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import jinja2
 import jinja2.filters
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from kb import i18n
 from kb import bibliography as biblio
@@ -29,7 +29,7 @@ from kb.entries.schema import CITATION_FIELDS, Entry
 from kb.entries.vocab import DIMENSIONS, Vocabularies
 from kb.site import charts, entry_parts, opendata, propose
 from kb.site.catalogue import SITE_VERSION, Catalogue, Row, arranged_key, fingerprint, same_file, vocabulary_fingerprint
-from kb.site.markup import Renderer
+from kb.site.markup import Renderer, escaped
 
 PAGE_SIZE = 100
 TEMPLATES = Path(__file__).parent / "templates"
@@ -262,30 +262,30 @@ class Site:
         looks (some 35 cards an entry make a fifth of the site)."""
         shown = entry.text_language(lang)
         other = f' lang="{shown}"' if shown != lang else ""
-        scale = escape(self.label("scale", entry.scale[0], lang))
+        scale = escaped(self.label("scale", entry.scale[0], lang))
         others = len(entry.scale) - 1
         more = (
-            f' <span class="more">{escape(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
+            f' <span class="more">{escaped(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
             if others
             else ""
         )
         original = ""
         if entry.is_translated(lang):  # our translation, with the title as published beside it
             original = (
-                f'\n<p class="original"><span class="mark">{escape(i18n.t(lang, "translation"))}</span> '
-                f"{escape(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
-                f'<cite lang="{entry.language}">{escape(entry.title)}</cite></p>'
+                f'\n<p class="original"><span class="mark">{escaped(i18n.t(lang, "translation"))}</span> '
+                f"{escaped(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
+                f'<cite lang="{entry.language}">{escaped(entry.title)}</cite></p>'
             )
         summary = ""
         text = entry.summary_in(lang)
         if text:
             short = jinja2.filters.do_truncate(self.env, text, 220)
             own = f' lang="{entry.language}"' if text == entry.summary and entry.language != lang else other
-            summary = f'\n<p class="summary"{own}>{escape(short)}</p>'
+            summary = f'\n<p class="summary"{own}>{escaped(short)}</p>'
         made[entry.id] = rest = (
             f'{lang}/entries/{entry.id}/"{other}>'
-            f'{escape(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta">{entry.year} · '
-            f"{escape(self.label('type', entry.type, lang))} · {scale}{more}</p>"
+            f'{escaped(entry.title_in(lang))}</a></h{level}>{original}\n<p class="meta">{entry.year} · '
+            f"{escaped(self.label('type', entry.type, lang))} · {scale}{more}</p>"
             f"{summary}\n</li>"
         )
         return rest
@@ -313,6 +313,9 @@ class Site:
 
     def cite(self, entry: Entry, lang: str, root: str) -> Markup:
         return entry_parts.cite(self, entry, lang, root)
+
+    def related(self, shown: list[tuple[Entry, tuple[tuple[str, str], ...]]], lang: str, root: str) -> Markup:
+        return entry_parts.related(self, shown, lang, root)
 
     def bibtex(self, entry: Entry) -> str:
         """The entry's BibTeX, shown on its two pages."""
