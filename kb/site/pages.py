@@ -115,6 +115,7 @@ class Site:
         self._entry_keys: dict[str, str] = {}
         self._export_keys: dict[str, str] = {}
         self._listed_cards: dict[str, list[str]] = {}  # listing unit -> its pages' card hashes (_listed)
+        self._parts: dict[tuple[str, str, str], Markup] = {}  # (template, language, root) -> HTML (part)
 
     @staticmethod
     def design_of(vocabularies: Vocabularies, config: Config) -> str:
@@ -313,6 +314,15 @@ class Site:
 
     def cite(self, entry: Entry, lang: str, root: str) -> Markup:
         return entry_parts.cite(self, entry, lang, root)
+
+    def part(self, template: str, lang: str, root: str) -> Markup:
+        """A part of every page that shows nothing but its language and the way to the site's
+        root (``root``), rendered from ``template`` once for each: the navigation's 24 values
+        were 20 us of every page's rendering (230,000 pages at 100,000 entries)."""
+        key = (template, lang, root)
+        if key not in self._parts:
+            self._parts[key] = Markup(self.env.get_template(template).render(lang=lang, root=root))
+        return self._parts[key]
 
     def related(self, shown: list[tuple[Entry, tuple[tuple[str, str], ...]]], lang: str, root: str) -> Markup:
         return entry_parts.related(self, shown, lang, root)
