@@ -14,6 +14,7 @@ import errno
 import functools
 import json
 import os
+import random
 import re
 import urllib.parse
 from pathlib import Path
@@ -28,6 +29,7 @@ from citeproc.source.json import CiteProcJSON
 
 from conftest import MINIMAL, make_entry, STARTER_COUNT
 from kb import bibliography as biblio
+from kb.bibliography.citation import COINS_SAFE, form_encoded
 from kb.bibliography.imports import bibtex as bibtex_in
 from kb.entries import inventory
 from kb.cli import cli
@@ -352,6 +354,19 @@ def test_citation_meta_on_real_entries(entries_dir: Path, tmp_path: Path) -> Non
     assert special["citation_pdf_url"].startswith("https://example.org/études/rapport_final.pdf")
     assert special["citation_doi"] == "10.1234/kb.2022_5"
     assert "citation_abstract_html_url" not in special
+
+
+def test_coins_values_are_form_encoded_as_urllib_encodes_them() -> None:
+    """form_encoded writes what urllib.parse.urlencode(quote_plus, COINS_SAFE) writes, for text
+    with every ASCII character, accents, other scripts, characters outside the BMP, spaces."""
+    rng = random.Random(3)
+    alphabet = [chr(i) for i in range(0x250)] + ["€", "’", "😀", "\u202f", "中", " "]
+    for _ in range(3000):
+        pairs = [
+            ("".join(rng.choices(alphabet, k=rng.randint(0, 6))), "".join(rng.choices(alphabet, k=rng.randint(0, 30))))
+            for _ in range(rng.randint(1, 4))
+        ]
+        assert form_encoded(pairs) == urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote_plus, safe=COINS_SAFE)
 
 
 def test_coins_is_an_encoded_openurl(entries_dir: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ the same mapping as the exports, and the site calls them together for every entr
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import Any, NamedTuple
 
@@ -85,6 +86,29 @@ def citation_meta(entry: Entry, vocabularies: Vocabularies | None = None) -> lis
 
 
 COINS_SAFE = ":/,()'"  # left unencoded in COinS values (never & = + ; % # or a space)
+# What form-encoding changes, run by run: all but ASCII letters and digits, _ . - ~ (urllib's
+# always-safe characters), COINS_SAFE and the space (written + once the rest is encoded).
+_ENCODED = re.compile(f"[^A-Za-z0-9_.~{re.escape(COINS_SAFE)} -]+")
+_PERCENT: dict[str, str] = {}  # run -> its UTF-8 bytes percent-encoded: mostly an accented letter
+
+
+def _percent(match: re.Match[str]) -> str:
+    run = match[0]
+    encoded = _PERCENT.get(run)
+    if encoded is None:
+        encoded = "".join(f"%{byte:02X}" for byte in run.encode())
+        if len(_PERCENT) < 10_000:
+            _PERCENT[run] = encoded
+    return encoded
+
+
+def form_encoded(pairs: list[tuple[str, str]]) -> str:
+    """What ``urllib.parse.urlencode(pairs, quote_via=quote_plus, safe=COINS_SAFE)`` writes,
+    made with a regular expression: urllib calls a Python function for every byte of a value
+    with something to encode (a space, an accent), and a COinS holds the title and the
+    summary, on each of the 200,000 entry pages of 100,000 entries (a whole COinS: 17 against
+    30 us)."""
+    return "&".join(f"{_ENCODED.sub(_percent, k)}={_ENCODED.sub(_percent, v)}".replace(" ", "+") for k, v in pairs)
 
 
 def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
@@ -148,7 +172,7 @@ def coins(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
         ):
             if value:
                 pairs.append((name, value))
-    return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote_plus, safe=COINS_SAFE)
+    return form_encoded(pairs)
 
 
 def jsonld(entry: Entry, vocabularies: Vocabularies | None = None) -> dict[str, Any]:
