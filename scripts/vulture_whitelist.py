@@ -49,7 +49,6 @@ _.set_header  # rispy.RisWriter: the "1." line before each record, none here
 
 # kb/site: methods and functions the templates call
 _.other_languages  # entry.html: the entry's translations into the other languages
-_.shared_labels  # entry.html: what a related entry shares with this one
 _.card  # news.html: one card per line of a month's list
 _.own_places  # entry.html: the territories the entry is about itself
 _.territory_groups  # search.html and propose.html: territories grouped by kind
