@@ -189,7 +189,7 @@ def cite(site: Site, entry: Entry, lang: str, root: str) -> Markup:
 
 def related(site: Site, shown: list[tuple[Entry, tuple[tuple[str, str], ...]]], lang: str, root: str) -> Markup:
     """The page's "related entries" section: a link to each with its year and the tags they
-    share (six calls an entry in Jinja, a fifth of an entry page's rendering)."""
+    share (six calls an entry in Jinja: a tenth of an entry page's rendering)."""
     e, t = escape, i18n.t
     up = f"{e(root)}{e(lang)}"
     items = []

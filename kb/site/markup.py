@@ -1,4 +1,5 @@
-"""Entry bodies to safe HTML: Python-Markdown, then nh3 with an allow-list.
+"""Entry bodies to safe HTML: Python-Markdown, then nh3 with an allow-list (and ``escaped``, the
+values of the page parts made in Python escaped as Jinja escapes them).
 
 Bodies come from pull requests, so whatever HTML they hold is untrusted: the allow-list
 keeps structure (headings with their ids, lists, tables, links, emphasis, code) and drops
