@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from conftest import MINIMAL, REPO, TRANSLATED, killed_at, make_entry, write_translated
+from kb import bibliography as biblio
 from kb.cli import cli
 from kb.entries import territories, vocab
 from kb.project import Project, Refused
@@ -129,6 +130,26 @@ def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
             assert text.count('<li class="card">') == n
     index = (site / "fr" / "scale" / "index.html").read_text(encoding="utf-8")
     assert 'href="region/"' in index
+
+
+def test_citations_made_once_are_those_of_each_entry(built):
+    """Each entry's COinS and BibTeX are made with its French page and handed back by the page
+    worker for its Dutch page and kb.bib (Site.citation): both pages and the whole-inventory
+    downloads hold what kb.bibliography makes of the entry itself."""
+    root, _ = built
+    project = Project(root=root)
+    entries = project.store.entries()
+    project.close()
+    site = root / "site"
+    for fmt, name in (("bibtex", "kb.bib"), ("ris", "kb.ris"), ("csljson", "kb.json")):
+        assert (site / "export" / name).read_text(encoding="utf-8") == biblio.export(entries, fmt), name
+    for entry in entries:
+        for lang in ("fr", "nl"):
+            page = (site / lang / "entries" / entry.id / "index.html").read_text(encoding="utf-8")
+            coins = re.search(r'<span class="Z3988" title="([^"]*)">', page).group(1)
+            bibtex = re.search(r'<pre id="kb-bibtex">(.*?)</pre>', page, re.S).group(1)
+            assert html.unescape(coins) == biblio.coins(entry), (entry.id, lang)
+            assert html.unescape(bibtex) == biblio.bibtex([entry]), (entry.id, lang)
 
 
 def test_entry_pages_link_to_their_facet_pages_and_related_entries(built):

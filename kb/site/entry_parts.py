@@ -165,14 +165,15 @@ def cite(site: Site, entry: Entry, lang: str, root: str) -> Markup:
     e, t, colon = escape, i18n.t, " :" if lang == "fr" else ":"
     up, own = e(root), e(entry.id)
     copy = e(t(lang, "copy"))
+    coins, bibtex = site.citation(entry)
     return Markup(
         '<section class="cite" aria-labelledby="kb-cite">\n'
         f'<h2 id="kb-cite">{e(t(lang, "cite"))}</h2>\n'
-        f'<span class="Z3988" title="{e(biblio.coins(entry, site.vocabularies))}"></span>\n'
+        f'<span class="Z3988" title="{e(coins)}"></span>\n'
         f'<p class="reference" id="kb-reference">{e(biblio.reference(entry, lang, site.vocabularies))}</p>\n'
         f'<p><button type="button" class="copy" data-copy="kb-reference" hidden>{copy}</button></p>\n'
         "<details>\n<summary>BibTeX</summary>\n"
-        f'<pre id="kb-bibtex">{e(site.bibtex(entry))}</pre>\n'
+        f'<pre id="kb-bibtex">{e(bibtex)}</pre>\n'
         f'<p><button type="button" class="copy" data-copy="kb-bibtex" hidden>{copy} (BibTeX)</button></p>\n'
         "</details>\n"
         f"<p>{e(t(lang, 'download_all'))}{colon}\n"
