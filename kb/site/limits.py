@@ -27,10 +27,11 @@ from kb.site.output import BuildError
 # together at their peak (PSS; 6,788-7,178 MB without the renewal), Pagefind 2,097 MB of it
 # (a shard of 3,125 pages 523 MB, 6,250 pages 1,052 MB, 12,500 pages 2,131 MB when run alone).
 # With Pagefind's allocator on one arena a core (kb.site.pagefind.ALLOCATOR; two): 6,198 MB,
-# Pagefind 1,894.
+# Pagefind 1,894. With each entry's citation kept by the main process for the Dutch pages and
+# kb.bib (kb.site.pages.Site.citation): 6,386 MB, hence 42,000 bytes an entry (6,437 MB).
 UPLOAD_BYTES_PER_ENTRY = 9_900  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
-MEMORY_BYTES_PER_ENTRY = 40_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
+MEMORY_BYTES_PER_ENTRY = 42_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
 PAGEFIND_BYTES_PER_ENTRY = 155_000  # Pagefind, per entry of the shard it indexes (one run at a time)
 MEMORY_BYTES_BASE = 300_000_000
 MB = 1_000_000
