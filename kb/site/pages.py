@@ -352,9 +352,8 @@ class Site:
         self._citations.update(citations)
 
     def _bibtex_file(self) -> str:
-        """kb.bib: what ``biblio.export(entries, "bibtex")`` writes (each entry's record, by
-        id), from the records the entry pages made."""
-        return "\n".join(self.citation(entry)[1] for entry in sorted(self.catalogue.entries, key=lambda e: e.id))
+        """kb.bib, from the records the entry pages made."""
+        return biblio.bibtex(self.catalogue.entries, self.vocabularies, made=lambda entry: self.citation(entry)[1])
 
     def jsonld(self, entry: Entry, lang: str) -> str:
         """schema.org JSON-LD for an entry page, safe inside a <script> element."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kb.bibliography.mapping import (
     MONTHS,
@@ -116,7 +116,10 @@ def record(entry: Entry, vocabularies: Vocabularies | None = None) -> str:
     return f"@{k.bibtex}{{{entry.id},\n{body}}}\n"
 
 
-def export(entries: Iterable[Entry], vocabularies: Vocabularies | None = None) -> str:
-    """The entries as a BibTeX file (UTF-8 text), sorted by id."""
+def export(
+    entries: Iterable[Entry], vocabularies: Vocabularies | None = None, made: Callable[[Entry], str] | None = None
+) -> str:
+    """The entries as a BibTeX file (UTF-8 text), sorted by id. ``made``: each entry's record
+    where the caller has made it already (the site's, kb.site.pages.Site.citation)."""
     vocabularies = loaded(vocabularies)
-    return "\n".join(record(e, vocabularies) for e in by_id(entries))
+    return "\n".join(made(e) if made else record(e, vocabularies) for e in by_id(entries))
