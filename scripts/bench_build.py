@@ -790,7 +790,7 @@ KEY_FUNCTIONS = [  # (label, file suffix, function name): their cumulative time
     ("Tree.current (manifest check)", "kb/site/output.py", "current"),
     ("_write_pages (render + write)", "kb/site/render.py", "_write_pages"),
     ("Template.render", "jinja2/environment.py", "render"),
-    ("Site.body_html (Markdown + nh3)", "kb/site/pages.py", "body_html"),
+    ("Site._body (Markdown + nh3)", "kb/site/pages.py", "_body"),
     ("Markdown.convert", "markdown/core.py", "convert"),
     ("markup.sanitize (nh3)", "kb/site/markup.py", "sanitize"),
     ("bibtex export", "kb/bibliography/exports/bibtex.py", "export"),

@@ -56,7 +56,6 @@ _.search_terms  # entry.html: hidden words in French and Dutch that Pagefind ind
 _.search_meta  # entry.html: the Pagefind metadata search.js cannot fall back to
 _.labels_json  # compare.html and search.html: the labels the page's script needs, as JSON
 _.feed_updated  # feed.xml: the feed's <updated>
-_.body_html  # entry.html: the entry's body as safe HTML
 _.link_from  # map.html, matrix.html, overview.html: a link relative to the page
 _.matrix_link  # matrix.html: a cell's link to its entries
 _.basis_link  # matrix.html: a basis's link to its entries

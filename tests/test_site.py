@@ -134,7 +134,7 @@ def test_a_listing_page_for_every_value_of_every_dimension_with_counts(built):
 
 def test_citations_made_once_are_those_of_each_entry(built):
     """Each entry's COinS and BibTeX are made with its French page and handed back by the page
-    worker for its Dutch page and kb.bib (Site.citation): both pages and the whole-inventory
+    worker for its Dutch page and kb.bib (Site.citations): both pages and the whole-inventory
     downloads hold what kb.bibliography makes of the entry itself."""
     root, _ = built
     project = Project(root=root)

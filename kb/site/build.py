@@ -139,7 +139,7 @@ def _whole_plan(
         todo = [page for page in pages if not tree.current(page.path, page.key)]
         outline = site.outline()  # (before the bodies are awaited: 4 s at 100,000 entries beside the workers)
         for rendered in bodies:
-            site.keep_bodies(rendered)
+            site.bodies.keep(rendered)
     return Plan("whole", site, todo, outline, {page.path for page in pages} | {SEARCH_MARK}, len(pages))
 
 

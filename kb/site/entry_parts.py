@@ -165,7 +165,7 @@ def cite(site: Site, entry: Entry, lang: str, root: str) -> Markup:
     e, t, colon = escape, i18n.t, " :" if lang == "fr" else ":"
     up, own = e(root), e(entry.id)
     copy = e(t(lang, "copy"))
-    coins, bibtex = site.citation(entry)
+    coins, bibtex = site.citations(entry)
     return Markup(
         '<section class="cite" aria-labelledby="kb-cite">\n'
         f'<h2 id="kb-cite">{e(t(lang, "cite"))}</h2>\n'

@@ -15,7 +15,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 import jinja2
 import jinja2.filters
@@ -60,6 +60,37 @@ class Page:
     key: str
     render: Callable[[], str | bytes]
     weight: int = 1  # what rendering it costs, in pages: a whole-inventory download, one per entry (see render)
+
+
+V = TypeVar("V")
+
+
+class MadeOnce(Generic[V]):
+    """A value of an entry that is the same on its two pages (its body, its citation), made
+    once, by whichever process renders its first page. A page worker hands back what it made
+    (``fresh``) and the build keeps it (``keep``), so that the workers forked later, for the
+    other language's pages and the downloads, find it made."""
+
+    def __init__(self, make: Callable[[Entry], V]) -> None:
+        self._make = make
+        self._made: dict[str, V] = {}
+        self._fresh: list[str] = []  # made in this process since fresh() last ran
+
+    def __call__(self, entry: Entry) -> V:
+        value = self._made.get(entry.id)
+        if value is None:
+            value = self._made[entry.id] = self._make(entry)
+            self._fresh.append(entry.id)
+        return value
+
+    def fresh(self) -> dict[str, V]:
+        """The values made in this process since the last call."""
+        fresh = {i: self._made[i] for i in self._fresh}
+        self._fresh.clear()
+        return fresh
+
+    def keep(self, made: dict[str, V]) -> None:
+        self._made.update(made)
 
 
 SITEMAP_URLS = 50_000  # addresses per sitemap file, the sitemaps.org protocol's limit
@@ -108,11 +139,9 @@ class Site:
         self.geography = territories.geography(self.vocabularies)
         self.reaches = {t.id: self.geography.reach(t.id) for t in self.vocabularies.for_field("territories")}
         self._renderer: Renderer | None = None
-        self._bodies: dict[str, str] = {}
-        self._fresh_bodies: list[str] = []  # rendered in this process since fresh_bodies() last ran
+        self.bodies = MadeOnce(self._body)  # entry.html: the sanitised body, shared by the FR and NL pages
+        self.citations = MadeOnce(self._citation)  # entry_parts.cite: the (COinS, BibTeX) of each entry
         self._cards: dict[tuple[str, int], dict[str, str]] = {}  # (language, level) -> entry -> card (_card_rest)
-        self._citations: dict[str, tuple[str, str]] = {}  # entry -> (COinS, BibTeX): citation
-        self._fresh_citations: list[str] = []  # made in this process since fresh_citations() last ran
         self._entry_keys: dict[str, str] = {}
         self._export_keys: dict[str, str] = {}
         self._listed_cards: dict[str, list[str]] = {}  # listing unit -> its pages' card hashes (_listed)
@@ -328,32 +357,15 @@ class Site:
     def related(self, shown: list[tuple[Entry, tuple[tuple[str, str], ...]]], lang: str, root: str) -> Markup:
         return entry_parts.related(self, shown, lang, root)
 
-    def citation(self, entry: Entry) -> tuple[str, str]:
+    def _citation(self, entry: Entry) -> tuple[str, str]:
         """The entry's COinS and BibTeX, the same on its two pages (and its BibTeX in kb.bib):
-        made once, as the bodies are, with the French page, and handed back by the worker
-        that made it (fresh_citations) for the Dutch page and kb.bib, rendered after the
-        French pages (6 s of CPU at 100,000 entries: 17 and 28 us an entry, made three times)."""
-        made = self._citations.get(entry.id)
-        if made is None:
-            made = self._citations[entry.id] = (
-                biblio.coins(entry, self.vocabularies),
-                biblio.bibtex([entry], self.vocabularies),
-            )
-            self._fresh_citations.append(entry.id)
-        return made
-
-    def fresh_citations(self) -> dict[str, tuple[str, str]]:
-        """The citations made in this process since the last call (see fresh_bodies)."""
-        fresh = {i: self._citations[i] for i in self._fresh_citations}
-        self._fresh_citations.clear()
-        return fresh
-
-    def keep_citations(self, citations: dict[str, tuple[str, str]]) -> None:
-        self._citations.update(citations)
+        made once (``citations``), with the French page (6 s of CPU at 100,000 entries: 17 and
+        28 us an entry, when they were made for each page and again for kb.bib)."""
+        return biblio.coins(entry, self.vocabularies), biblio.bibtex([entry], self.vocabularies)
 
     def _bibtex_file(self) -> str:
         """kb.bib, from the records the entry pages made."""
-        return biblio.bibtex(self.catalogue.entries, self.vocabularies, made=lambda entry: self.citation(entry)[1])
+        return biblio.bibtex(self.catalogue.entries, self.vocabularies, made=lambda entry: self.citations(entry)[1])
 
     def jsonld(self, entry: Entry, lang: str) -> str:
         """schema.org JSON-LD for an entry page, safe inside a <script> element."""
@@ -363,25 +375,11 @@ class Site:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
-    def body_html(self, entry: Entry) -> str:
-        """The sanitised body, rendered once and shared by the FR and NL pages (see also
-        _render_bodies)."""
-        if entry.id not in self._bodies:
-            if self._renderer is None:
-                self._renderer = Renderer()
-            self._bodies[entry.id] = render_body(self._renderer, entry)
-            self._fresh_bodies.append(entry.id)
-        return self._bodies[entry.id]
-
-    def fresh_bodies(self) -> dict[str, str]:
-        """The bodies rendered in this process since the last call: a worker process hands
-        them back, so the pages rendered after it (the other language) reuse them."""
-        fresh = {i: self._bodies[i] for i in self._fresh_bodies}
-        self._fresh_bodies.clear()
-        return fresh
-
-    def keep_bodies(self, bodies: dict[str, str]) -> None:
-        self._bodies.update(bodies)
+    def _body(self, entry: Entry) -> str:
+        """The sanitised body, made once (``bodies``; see also render.bodies_in_workers)."""
+        if self._renderer is None:
+            self._renderer = Renderer()
+        return render_body(self._renderer, entry)
 
     # -- pages ---------------------------------------------------------------------------------
 

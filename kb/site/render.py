@@ -36,7 +36,7 @@ def _write_pages(
     for page in todo[slice(*bounds)]:
         stat = put(os.path.join(tree, page.path), page.render(), folders)
         rows.append((page.path, [page.key, stat.st_size, stat.st_mtime_ns]))
-    return rows, site.fresh_bodies(), site.fresh_citations()
+    return rows, site.bodies.fresh(), site.citations.fresh()
 
 
 def render_pages(
@@ -77,8 +77,8 @@ def render_pages(
         renew=0 if few else RENEW,
     ) as results:
         for rows, bodies, citations in results:
-            site.keep_bodies(bodies)
-            site.keep_citations(citations)
+            site.bodies.keep(bodies)
+            site.citations.keep(citations)
             done += len(rows)
             if progress:
                 progress("pages", done, total)
