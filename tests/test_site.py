@@ -348,6 +348,65 @@ def test_a_first_edit_after_a_full_build_goes_live_before_the_site_is_copied(sql
     )
 
 
+def _restored(project: Project, root: Path) -> Project:
+    """A project in ``root`` as the site workflow starts one (.github/workflows/site.yml): a
+    fresh checkout of the entries (new files, new times) with ``project``'s trees and state
+    restored from a cache, as actions/cache packs and unpacks them (GNU tar, POSIX format)."""
+    shutil.copytree(project.entries_dir, root / "entries", copy_function=shutil.copyfile)
+    folders = [name for name in (".kb", "site", ".site.next") if (project.root / name).is_dir()]
+    packed = subprocess.run(["tar", "--posix", "-cf", "-", *folders], cwd=project.root, capture_output=True, check=True)
+    subprocess.run(["tar", "-xf", "-"], cwd=root, input=packed.stdout, check=True)
+    return Project(root=root, entries_dir=root / "entries")
+
+
+@pytest.mark.parametrize("trees", [1, 2])
+def test_trees_restored_from_a_cache_keep_their_manifests(sqlite_project, tmp_path, trees):
+    """A tree restored from the workflow's cache is a new folder (a new inode, which its
+    manifest was named after): it takes the manifest that describes its files, so the build
+    writes nothing, nor indexes again (kb.site.output.adopt)."""
+    for _ in range(trees):
+        sqlite_project.build()
+    restored = _restored(sqlite_project, tmp_path / "ci")
+    try:
+        report = restored.build()
+    finally:
+        restored.close()
+    assert report.written == [] and "search" not in report.timings
+
+
+def test_an_edit_after_a_restore_rewrites_only_its_pages_and_equals_a_clean_build(sqlite_project, tmp_path):
+    sqlite_project.build(search=False)
+    sqlite_project.build(search=False)
+    restored = _restored(sqlite_project, tmp_path / "ci")
+    try:
+        _edit(restored.entries_dir / "barometre-social-2023.md", "\n## ", "\nUne phrase de plus.\n\n## ")
+        report = restored.build(search=False)
+    finally:
+        restored.close()
+    assert sorted(report.written) == [
+        "fr/entries/barometre-social-2023/index.html",
+        "nl/entries/barometre-social-2023/index.html",
+    ]
+    assert tree_digest(restored.site_dir) == clean_site(restored.entries_dir, tmp_path / "clean", search=False)
+
+
+def test_a_restored_tree_whose_files_changed_is_rewritten_whole(sqlite_project, tmp_path):
+    """A manifest is adopted only by a tree holding every file it names as it was saved: here
+    one page of the live tree was written again (a new time), so neither manifest describes it;
+    every page is then written, and the site is what a clean build makes."""
+    sqlite_project.build(search=False)
+    restored_root = tmp_path / "ci"
+    page = sqlite_project.site_dir / "fr" / "index.html"
+    page.write_bytes(page.read_bytes())
+    restored = _restored(sqlite_project, restored_root)
+    try:
+        report = restored.build(search=False)
+    finally:
+        restored.close()
+    assert len(report.written) == report.pages
+    assert tree_digest(restored.site_dir) == clean_site(restored.entries_dir, tmp_path / "clean", search=False)
+
+
 def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
     sqlite_project.build()
     path = sqlite_project.entries_dir / "barometre-social-2023.md"

@@ -44,3 +44,30 @@ def test_links_workflow_runs_weekly_and_on_demand_and_may_only_write_issues():
     script = "\n".join(step.get("run", "") for step in job["steps"])
     assert "kb links --format markdown" in script and "--body-file links-report.md" in script
     assert "gh issue close" in script and "gh issue edit" in script and "gh issue create" in script
+
+
+def test_site_workflow_keeps_the_trees_and_state_of_the_build_between_deploys(tmp_path):
+    """The site workflow restores, before the build, and saves, after it, the folders `kb build`
+    keeps between builds (the live tree, the one beside it, .kb/), so that a deploy writes only
+    what changed since the last one (kb.site.output.adopt)."""
+    import yaml
+
+    from kb.project import Project
+    from kb.site.output import staging_path
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "site.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    restore, save = uses.index("actions/cache/restore"), uses.index("actions/cache/save")
+    build = next(n for n, step in enumerate(steps) if step.get("run", "").startswith("kb build"))
+    assert restore < build < save < uses.index("actions/upload-pages-artifact")
+    project = Project(root=tmp_path)
+    try:
+        site = project.site_dir.relative_to(tmp_path)
+        kept = {".kb", str(site), str(staging_path(project.site_dir).relative_to(tmp_path))}
+    finally:
+        project.close()
+    for step in (steps[restore], steps[save]):
+        assert set(step["with"]["path"].split()) == kept
+    assert steps[save]["with"]["key"] == steps[restore]["with"]["key"]
+    assert steps[restore]["with"]["restore-keys"] == steps[restore]["with"]["key"].split("$")[0]

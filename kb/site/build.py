@@ -46,7 +46,17 @@ from kb.entries.vocab import Vocabularies
 from kb.faults import pause
 from kb.history import History
 from kb.site.catalogue import ARRANGED, Catalogue, Row, arranged_key, fingerprint, lists, unpacked
-from kb.site.output import BuildError, Tree, discard, exchange, link_copy, link_or_copy, mount_point
+from kb.site.output import (
+    BuildError,
+    Tree,
+    adopt,
+    discard,
+    exchange,
+    link_copy,
+    link_or_copy,
+    mount_point,
+    staging_path,
+)
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Scope, Site
 from kb.site import render
@@ -350,7 +360,7 @@ def build(
         )
     except OSError as error:
         if error.errno in faults.RAN_OUT:
-            discard(output.with_name(f".{output.name}.next"), state_dir)
+            discard(staging_path(output), state_dir)
             shutil.rmtree(output.with_name(f".{output.name}.put"), ignore_errors=True)
             shutil.rmtree(output.with_name(f".{output.name}.search"), ignore_errors=True)
         raise
@@ -380,7 +390,8 @@ def _build(
     Pagefind is stopped after ``search_limit`` seconds."""
     report = BuildReport(output=output)
     began = started = report.began = time.perf_counter()
-    back = output.with_name(f".{output.name}.next")
+    back = staging_path(output)
+    adopt([output, back], state_dir)  # trees restored from a cache, or copied
     with workers.collector_off(freeze=True):  # thawed when build returns
         early: Plan | None = None
 

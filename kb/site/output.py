@@ -47,8 +47,7 @@ class Tree:
                 self.history = stored.get("history", "")
 
     def _manifest_file(self) -> Path:
-        # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
-        return self.state_dir / f"manifest-{os.stat(self.path).st_ino}.pickle"
+        return _manifest_of(self.path, self.state_dir)
 
     def current(self, path: str, key: str) -> bool:
         recorded = self.manifest.get(path)
@@ -89,7 +88,7 @@ class Tree:
         return len(stale)
 
     def _marker(self) -> Path:
-        return self.state_dir / f"writing-{os.stat(self.path).st_ino}"
+        return _marker_of(os.stat(self.path).st_ino, self.state_dir)
 
     def start_writing(self) -> None:
         """Mark the tree as being written: until save(), its manifest may miss files."""
@@ -115,6 +114,60 @@ class Tree:
     def moved(self, path: Path) -> None:
         """The folder was swapped to ``path`` (its inode, hence its manifest, goes with it)."""
         self.path, self.root = path, str(path)
+
+
+def staging_path(output: Path) -> Path:
+    """The tree beside the live site ``output``, which a build writes and then swaps with it."""
+    return output.with_name(f".{output.name}.next")
+
+
+def _manifest_of(tree: Path, state_dir: Path) -> Path:
+    # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
+    return state_dir / f"manifest-{os.stat(tree).st_ino}.pickle"
+
+
+def _marker_of(inode: int, state_dir: Path) -> Path:
+    return state_dir / f"writing-{inode}"
+
+
+def adopt(trees: list[Path], state_dir: Path) -> None:
+    """Give each of ``trees`` that has no manifest the one saved for the files it holds, if
+    any: a tree restored from a cache (the site workflow keeps the trees and ``.kb/`` between
+    runs) or copied is a new folder, with a new inode, and so without a manifest, and every
+    one of its files would be rewritten. A manifest is the tree's when every file it names is
+    there with the size and modification time, to the nanosecond, it recorded: what a copy
+    that keeps times keeps (``tar --posix``, ``cp -a``) and any other write changes. One saved
+    while its tree was being written, or naming a file that differs, is not adopted. Costs
+    nothing when every tree has its manifest."""
+    inodes = {os.stat(tree).st_ino: tree for tree in trees if tree.is_dir()}
+    orphans = [tree for tree in inodes.values() if not _manifest_of(tree, state_dir).exists()]
+    if not orphans:
+        return
+    candidates = []
+    for file in sorted(state_dir.glob("manifest-*.pickle")):
+        inode = file.name.removeprefix("manifest-").removesuffix(".pickle")
+        if inode.isdigit() and int(inode) not in inodes and not _marker_of(int(inode), state_dir).exists():
+            candidates.append(file)
+    for tree in orphans:
+        for file in candidates:
+            stored = cache_file.read(file)
+            if isinstance(stored, dict) and stored.get("format") == MANIFEST_FORMAT and _holds(tree, stored["files"]):
+                os.replace(file, _manifest_of(tree, state_dir))
+                candidates.remove(file)
+                break
+
+
+def _holds(tree: Path, files: dict[str, list]) -> bool:
+    """Whether ``tree`` holds each of ``files`` (path -> key, size, mtime) as recorded."""
+    root = str(tree)
+    for path, (_, size, mtime) in files.items():
+        try:
+            stat = os.stat(os.path.join(root, path))
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime:
+            return False
+    return bool(files)
 
 
 def put(target: str, content: str | bytes, folders: set[str] | None = None) -> os.stat_result:
