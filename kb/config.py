@@ -95,6 +95,11 @@ SETTINGS: dict[str, Option] = {
 }
 
 
+# Settings no page shows (kb links', the build's checks before it starts): changing one
+# rewrites no page. Every other setting is in the site's design key (kb.site.pages.Site.design_of).
+NOT_SHOWN = frozenset({"links_max_age", "links_archive", "doi_resolver", "upload_limit", "memory_limit"})
+
+
 @dataclass(frozen=True)
 class Config:
     """The project's settings; the defaults are kb's own behaviour without a file."""
@@ -144,6 +149,12 @@ class Config:
 
     def new_issue_url(self) -> str:
         return self._forge("issues/new")
+
+    def shown(self) -> "Config":
+        """This configuration with the settings no page shows (NOT_SHOWN) at their defaults:
+        what the site's pages depend on."""
+        defaults = {f.name: f.default for f in dataclasses.fields(self) if f.name in NOT_SHOWN}
+        return dataclasses.replace(self, **defaults)
 
     def overriding(self, **values: str | None) -> "Config":
         """This configuration with the values a command line or the environment gives (None: keep)."""

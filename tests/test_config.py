@@ -139,3 +139,29 @@ def test_a_bad_option_value_is_refused(runner, tmp_path: Path, monkeypatch):
     result = runner.invoke(cli, ["build", "--repository", "javascript:alert(1)"])
     assert result.exit_code == 2
     assert "--repository" in result.output
+
+
+@pytest.mark.parametrize(
+    ("setting", "rewrites"),
+    [
+        ("memory_limit: 50000", False),
+        ("upload_limit: 0", False),
+        ("links_max_age: 30", False),
+        ("doi_resolver: https://dx.doi.org/", False),
+        ("contact: equipe@example.org", True),
+    ],
+)
+def test_a_setting_no_page_shows_rewrites_nothing(tmp_path: Path, entries_dir: Path, setting: str, rewrites: bool):
+    """The site's design key holds the settings its pages show (config.NOT_SHOWN aside): setting
+    a memory limit, as the build advises when memory is short, keeps every page."""
+    from kb.project import Project
+
+    for kb_yml in ("", setting):
+        (tmp_path / "kb.yml").write_text(kb_yml + "\n", encoding="utf-8")
+        project = Project(root=tmp_path, entries_dir=entries_dir)
+        try:
+            report = project.build(search=False)
+        finally:
+            project.close()
+    assert (len(report.written) == report.pages) is rewrites
+    assert set(config.NOT_SHOWN) < set(config.SETTINGS)

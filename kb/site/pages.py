@@ -156,7 +156,7 @@ class Site:
             *sorted((p.name, p.read_bytes().hex()) for p in ASSETS.glob("*")),
             ENTRY_PARTS.read_bytes().hex(),  # (parts of the entry pages made in Python, as templates are)
             vocabulary_fingerprint(vocabularies),
-            repr(config),
+            repr(config.shown()),  # (a memory limit set, say, rewrites nothing)
         )
 
     # -- helpers the templates call ------------------------------------------------------------
