@@ -390,6 +390,32 @@ def test_an_edit_after_a_restore_rewrites_only_its_pages_and_equals_a_clean_buil
     assert tree_digest(restored.site_dir) == clean_site(restored.entries_dir, tmp_path / "clean", search=False)
 
 
+def test_restored_trees_given_each_others_numbers_take_their_own_manifests(sqlite_project, tmp_path):
+    """A runner unpacking the cache may give a restored tree the inode number the other tree
+    had when its manifest was saved: here each manifest is named after the other restored
+    tree's inode alone (as manifests were named before they held the machine's boot, which a
+    runner never shares). Each tree takes the manifest of what it holds: the tree one build
+    behind, taking the live tree's, would be swapped live without the edit."""
+    sqlite_project.build(search=False)
+    _edit(sqlite_project.entries_dir / "barometre-social-2023.md", "\n## ", "\nUne phrase de plus.\n\n## ")
+    sqlite_project.build(search=False)
+    restored = _restored(sqlite_project, tmp_path / "ci")
+    state = restored.root / ".kb" / "site"
+    trees = [restored.site_dir, restored.root / ".site.next"]
+    saved = {tree: sqlite_project.root / tree.name for tree in trees}
+    for tree, other in zip(trees, reversed(trees)):
+        (saved_manifest,) = state.glob(f"manifest-*-{saved[tree].stat().st_ino}.pickle")
+        saved_manifest.rename(state / f"x-{other.stat().st_ino}")
+    for file in state.glob("x-*"):
+        file.rename(state / f"manifest-{file.name[2:]}.pickle")
+    try:
+        report = restored.build(search=False)
+    finally:
+        restored.close()
+    assert report.written
+    assert tree_digest(restored.site_dir) == clean_site(restored.entries_dir, tmp_path / "clean", search=False)
+
+
 def test_a_restored_tree_whose_files_changed_is_rewritten_whole(sqlite_project, tmp_path):
     """A manifest is adopted only by a tree holding every file it names as it was saved: here
     one page of the live tree was written again (a new time), so neither manifest describes it;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
 import re
 import shutil
@@ -88,7 +89,7 @@ class Tree:
         return len(stale)
 
     def _marker(self) -> Path:
-        return _marker_of(os.stat(self.path).st_ino, self.state_dir)
+        return _marker_of(f"{_boot()}-{os.stat(self.path).st_ino}", self.state_dir)
 
     def start_writing(self) -> None:
         """Mark the tree as being written: until save(), its manifest may miss files."""
@@ -121,33 +122,48 @@ def staging_path(output: Path) -> Path:
     return output.with_name(f".{output.name}.next")
 
 
+@functools.cache
+def _boot() -> str:
+    """This run of the machine (Linux's boot id): with a folder's inode, it names the folder.
+    An inode alone does not: a cache restored on a fresh machine (a CI runner) or a copy is a
+    new folder, which may be given an inode that a manifest of the cache is named after (a
+    runner unpacking the same cache in the same order gives the same numbers), and would take
+    the manifest of another tree. Folders of another boot find theirs by what they hold (adopt)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as file:
+            return file.read().strip().replace("-", "")[:12]
+    except OSError:
+        return "0"
+
+
 def _manifest_of(tree: Path, state_dir: Path) -> Path:
-    # Keyed by the folder's inode, which survives the swap (a rename keeps the inode).
-    return state_dir / f"manifest-{os.stat(tree).st_ino}.pickle"
+    # Keyed by the folder (this boot, its inode), which survives the swap (a rename keeps the inode).
+    return state_dir / f"manifest-{_boot()}-{os.stat(tree).st_ino}.pickle"
 
 
-def _marker_of(inode: int, state_dir: Path) -> Path:
-    return state_dir / f"writing-{inode}"
+def _marker_of(folder: str, state_dir: Path) -> Path:
+    return state_dir / f"writing-{folder}"
 
 
 def adopt(trees: list[Path], state_dir: Path) -> None:
-    """Give each of ``trees`` that has no manifest the one saved for the files it holds, if
-    any: a tree restored from a cache (the site workflow keeps the trees and ``.kb/`` between
-    runs) or copied is a new folder, with a new inode, and so without a manifest, and every
-    one of its files would be rewritten. A manifest is the tree's when every file it names is
-    there with the size and modification time, to the nanosecond, it recorded: what a copy
-    that keeps times keeps (``tar --posix``, ``cp -a``) and any other write changes. One saved
-    while its tree was being written, or naming a file that differs, is not adopted. Costs
-    nothing when every tree has its manifest."""
-    inodes = {os.stat(tree).st_ino: tree for tree in trees if tree.is_dir()}
-    orphans = [tree for tree in inodes.values() if not _manifest_of(tree, state_dir).exists()]
+    """Give each of ``trees`` that has no manifest of this boot the one saved for the files it
+    holds, if any: a tree restored from a cache (the site workflow keeps the trees and
+    ``.kb/`` between runs), copied, or left from before the machine restarted would otherwise
+    have every file rewritten. A manifest is the tree's when every file it names is there with
+    the size and modification time, to the nanosecond, it recorded: what a copy that keeps
+    times keeps (``tar --posix``, ``cp -a``) and any other write changes. One saved while its
+    tree was being written, or naming a file that differs, is not adopted. Costs a look for
+    two files when every tree has its manifest."""
+    present = [tree for tree in trees if tree.is_dir()]
+    orphans = [tree for tree in present if not _manifest_of(tree, state_dir).exists()]
     if not orphans:
         return
-    candidates = []
-    for file in sorted(state_dir.glob("manifest-*.pickle")):
-        inode = file.name.removeprefix("manifest-").removesuffix(".pickle")
-        if inode.isdigit() and int(inode) not in inodes and not _marker_of(int(inode), state_dir).exists():
-            candidates.append(file)
+    own = {_manifest_of(tree, state_dir) for tree in present}
+    candidates = [
+        file
+        for file in sorted(state_dir.glob("manifest-*.pickle"))
+        if file not in own and not _marker_of(file.name[len("manifest-") : -len(".pickle")], state_dir).exists()
+    ]
     for tree in orphans:
         for file in candidates:
             stored = cache_file.read(file)
