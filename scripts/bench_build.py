@@ -35,6 +35,10 @@ A developer tool: it prints figures and never asserts. For each size (``--sizes`
    is the fixed cost of a build with nothing to write. ``kb serve``: the edit seen by a running
    ``kb serve``, timed from the file's save (its look at the files included); ``title again``:
    a title saved once more as soon as the previous one is live, while Pagefind catches up.
+2b. **deploys**: ``kb build --quiet`` as the site workflow runs it, in a copy of the project
+   made as a runner makes it (its files copied anew, with new times, as a checkout writes them;
+   the last build's trees and .kb/ packed and unpacked by ``tar --posix``, as actions/cache
+   does): with nothing changed, then with a body edited (*live* and *searchable* as above).
 3. **output size**: bytes and files of the site, per top folder, and of the ``pagefind/`` bundle.
 4. **first query bytes**: the site served by ``http.server`` on 127.0.0.1, Debian's Chromium
    driven by Playwright (``tests/servers.py``). *type*: open ``/fr/search/``, wait until it is
@@ -120,7 +124,7 @@ KB_ROOT = ROOT  # the checkout whose kb package is measured (--kb)
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 PLACES = {"shm": Path("/dev/shm/kb-bench-build"), "disk": Path("/var/tmp/kb-bench-build")}
-STEPS = ("history", "build", "parts", "incremental", "size", "browser", "mkdocs")
+STEPS = ("history", "build", "parts", "incremental", "deploy", "size", "browser", "mkdocs")
 TARGETS = (
     "Targets at 10,000 entries, 2 cores: full build <= 60 s, incremental rebuild <= 3 s, "
     "first query <= 250 KB gzip from the first keystroke, in either interface."
@@ -414,6 +418,68 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
                 f"      {run.extra['written']} files written ({run.extra['plan']} plan); "
                 + ", ".join(f"{k} {v:.2f}s" for k, v in run.extra["timings"].items())
             )
+    return results
+
+
+# -- 2b. deploys: the state restored from the site workflow's cache -------------------------------
+
+KEPT = (".kb", "site", ".site.next")  # what the site workflow keeps in its cache (.github/workflows/site.yml)
+
+
+def restore(source: Workdir, copy: Workdir) -> None:
+    """``copy`` made as the site workflow starts a deploy: the project's files (entries, git
+    history) copied anew, with new times, as a checkout writes them, then ``source``'s trees
+    and .kb/ packed and unpacked by GNU tar in the POSIX format, as actions/cache does (untimed)."""
+    shutil.rmtree(copy.base, ignore_errors=True)
+    top = str(source.base)
+    shutil.copytree(
+        source.base, copy.base, ignore=lambda folder, _: KEPT if folder == top else (), copy_function=shutil.copyfile
+    )
+    kept = [name for name in KEPT if (source.base / name).exists()]
+    packing = subprocess.Popen(["tar", "--posix", "-cf", "-", *kept], cwd=source.base, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-xf", "-"], cwd=copy.base, stdin=packing.stdout, check=True)
+    if packing.wait():
+        raise RuntimeError("tar could not pack the state")
+    os.sync()
+
+
+def deploys(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
+    """``kb build --quiet`` processes in a project restored from the last build's state (see
+    restore): with nothing changed, then with the middle entry's body edited. One build first
+    (untimed) makes the tree beside the live one, as every deploy after the first finds it;
+    two where no site was built (a process, whose memory goes with it: at 100,000 entries the
+    in-process build's, kept, left too little beside the two projects on tmpfs)."""
+    copy = Workdir(work.base.with_name(f"{work.base.name}-deploy"), work.corpus)
+    results: dict[str, dict[str, Any]] = {}
+    for _ in range(1 if work.site.is_dir() else 2):
+        run_process(work.command(), work.base, kb_env(KB_ROOT))
+
+    def attempt(what: str) -> Callable[[], Run]:
+        def measured() -> Run:
+            restore(work, copy)
+            if not (copy.base / "kb.yml").exists():  # (tmpfs holds both projects: memory a runner's disk does not take)
+                (copy.base / "kb.yml").write_text("memory_limit: 100000\n", encoding="utf-8")
+            if what != "none":
+                copy.edit(what)
+            live = LiveWatch(copy.site, copy.page)
+            run = run_process(copy.command(), copy.base, kb_env(KB_ROOT))
+            run.extra.update(live=live.stop(), listed=live.listed, searchable=live.searchable)
+            return run
+
+        return measured
+
+    try:
+        for label, what in (("nothing changed", "none"), ("body", "body")):
+            run = policy.measure(f"deploy, {label}", attempt(what))
+            results[label] = asdict(run)
+            if run.extra["live"] is not None:
+                searchable = run.extra["searchable"]
+                say(
+                    f"      pages live after {run.extra['live']:.2f}s"
+                    + (f", searchable after {searchable:.2f}s" if searchable else "")
+                )
+    finally:
+        shutil.rmtree(copy.base, ignore_errors=True)
     return results
 
 
@@ -952,6 +1018,12 @@ def final_table(results: dict[str, Any]) -> None:
             if extra.get("searchable") is not None and "no edit" not in label:
                 live += f"searchable {extra['searchable']:.2f}s, "
             rows.append((f"rebuild, {label}", f"{live}{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
+        for label, run in r.get("deploy", {}).items():
+            extra = run.get("extra", {})
+            live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
+            if extra.get("searchable") is not None:
+                live += f"searchable {extra['searchable']:.2f}s, "
+            rows.append((f"deploy, {label}", f"{live}{run['wall']:.2f}s wall, {run['cpu']:.2f}s cpu"))
         if "size" in r:
             s = r["size"]
             pf = s["parts"].get("pagefind/", [0, 0])
@@ -1139,6 +1211,9 @@ def main(argv: list[str] | None = None) -> int:
                 if "incremental" not in args.skip:
                     say(f"  2. incremental rebuilds (edited: {work.edited.name})")
                     r["incremental"] = incremental(work, policy)
+                if "deploy" not in args.skip:
+                    say("  2b. deploys: the last build's state restored as the site workflow's cache does")
+                    r["deploy"] = deploys(work, policy)
                 if "size" not in args.skip:
                     say("  3. output size")
                     r["size"] = tree_size(work.site)
