@@ -120,6 +120,6 @@ def export(
     entries: Iterable[Entry], vocabularies: Vocabularies | None = None, made: Callable[[Entry], str] | None = None
 ) -> str:
     """The entries as a BibTeX file (UTF-8 text), sorted by id. ``made``: each entry's record
-    where the caller has made it already (the site's, kb.site.pages.Site.citation)."""
+    where the caller has made it already (the site's, kb.site.pages.Site.citations)."""
     vocabularies = loaded(vocabularies)
     return "\n".join(made(e) if made else record(e, vocabularies) for e in by_id(entries))
