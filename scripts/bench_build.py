@@ -312,6 +312,19 @@ def build_parts(work: Workdir, policy: Policy) -> dict[str, float]:
 # -- 2. incremental rebuilds ---------------------------------------------------------------------
 
 
+def say_live(extra: dict[str, Any]) -> None:
+    """When a rebuild's pages went live, every page showing the edit, and search (LiveWatch)."""
+    live = extra.get("live")
+    if live is None:
+        return
+    searchable, listed = extra.get("searchable"), extra.get("listed")
+    say(
+        f"      pages live after {live:.2f}s"
+        + (f", every page showing the edit after {listed:.2f}s" if listed and listed > live + 0.005 else "")
+        + (f", searchable after {searchable:.2f}s" if searchable else "")
+    )
+
+
 def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
     """Rebuilds after one edit, on top of the site the in-process full build left."""
     results: dict[str, dict[str, Any]] = {}
@@ -404,15 +417,7 @@ def incremental(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
     for label, attempt in plan:
         run = policy.measure(f"rebuild, {label}", attempt)
         results[label] = asdict(run)
-        live = run.extra.get("live")
-        if live is not None:
-            searchable = run.extra.get("searchable")
-            listed = run.extra.get("listed")
-            say(
-                f"      pages live after {live:.2f}s"
-                + (f", every page showing the edit after {listed:.2f}s" if listed and listed > live + 0.005 else "")
-                + (f", searchable after {searchable:.2f}s" if searchable else "")
-            )
+        say_live(run.extra)
         if "written" in run.extra:
             say(
                 f"      {run.extra['written']} files written ({run.extra['plan']} plan); "
@@ -472,12 +477,7 @@ def deploys(work: Workdir, policy: Policy) -> dict[str, dict[str, Any]]:
         for label, what in (("nothing changed", "none"), ("body", "body")):
             run = policy.measure(f"deploy, {label}", attempt(what))
             results[label] = asdict(run)
-            if run.extra["live"] is not None:
-                searchable = run.extra["searchable"]
-                say(
-                    f"      pages live after {run.extra['live']:.2f}s"
-                    + (f", searchable after {searchable:.2f}s" if searchable else "")
-                )
+            say_live(run.extra)
     finally:
         shutil.rmtree(copy.base, ignore_errors=True)
     return results
