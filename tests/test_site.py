@@ -433,6 +433,22 @@ def test_a_restored_tree_whose_files_changed_is_rewritten_whole(sqlite_project, 
     assert tree_digest(restored.site_dir) == clean_site(restored.entries_dir, tmp_path / "clean", search=False)
 
 
+def test_pruning_a_tree_leaves_its_search_bundle_whole(tmp_path):
+    """The search bundle is replaced whole (kb.site.pagefind): a manifest naming one of its
+    files that the build no longer produces (the search mark of an older kb) drops the name
+    and keeps the file, which the tree's search still reads."""
+    from kb.site.output import Tree
+
+    tree = Tree(tmp_path / "site", tmp_path / "state", "design")
+    for path in ("fr/old/index.html", "pagefind/pagefind-entry.json"):
+        (tree.path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree.path / path).write_text("{}", encoding="utf-8")
+        tree.record(path, "key")
+    assert tree.prune(set()) == 1
+    assert not (tree.path / "fr").exists() and (tree.path / "pagefind" / "pagefind-entry.json").is_file()
+    assert tree.manifest == {}
+
+
 def test_editing_a_summary_rewrites_the_downloads(sqlite_project):
     sqlite_project.build()
     path = sqlite_project.entries_dir / "barometre-social-2023.md"

@@ -353,6 +353,46 @@ def test_a_removed_entry_is_no_longer_found_from_the_delta(tmp_path, entries_dir
     }
 
 
+def test_an_inventory_without_entries_has_a_bundle_of_its_layout_alone(tmp_path):
+    """Pagefind refuses to index nothing: an inventory without entries (a new one) is built
+    with a search bundle that is its layout alone, read by the search page as no results
+    (tests/test_browser_empty.py), and a build with nothing changed writes nothing."""
+    project = Project(root=tmp_path, entries_dir=tmp_path / "entries")
+    project.entries_dir.mkdir()
+    try:
+        first = project.build()
+        again = project.build()
+    finally:
+        project.close()
+    site = tmp_path / "site"
+    assert first.entries == 0 and first.written
+    assert layout(site) == {"shards": []} and os.listdir(site / "pagefind") == ["kb-search.json"]
+    assert again.written == [] and again.removed == 0
+
+
+def test_every_entry_removed_empties_the_search_and_the_next_one_fills_it(tmp_path, entries_dir):
+    """Removing every entry of a built inventory leaves a bundle without shards, nothing found;
+    a new entry then makes the bundle a clean build of it makes."""
+    sharded(tmp_path)
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    site = tmp_path / "site"
+    kept = entries_dir / f"{EDITED}.md"
+    text = kept.read_text(encoding="utf-8")
+    for path in entries_dir.glob("*.md"):
+        path.unlink()
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    assert layout(site) == {"shards": []}
+    assert not (site / "fr" / "entries" / EDITED).exists()
+
+    kept.write_text(text, encoding="utf-8")
+    subprocess.run(BUILD, cwd=tmp_path, check=True)
+    assert [url for url, _ in fragments(site / "pagefind").values()] == [f"/{EDITED}/"]
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / kept.name).write_text(text, encoding="utf-8")
+    assert tree_digest(site) == built_afresh(one, tmp_path / "afresh")
+
+
 def test_a_title_edit_is_searchable_before_the_downloads_follow(tmp_path, entries_dir):
     """After a metadata edit the whole-inventory downloads follow the pages (kb.site.build
     _follow) while Pagefind indexes the shard: killed while they are written, the live bundle

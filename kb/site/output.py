@@ -24,6 +24,7 @@ class BuildError(Said):
     the reader's language by the command."""
 
 
+BUNDLE = "pagefind/"  # the search bundle's folder in a tree
 MANIFEST_FORMAT = 4  # what a manifest holds and how: another format is not read (no file is current)
 
 
@@ -67,26 +68,29 @@ class Tree:
 
     def prune(self, keep: set[str], sweep: bool = False) -> int:
         """Remove the files the new build does not produce: those in the manifest, or with
-        ``sweep`` every file in the folder (outside pagefind/), for a tree copied from elsewhere."""
+        ``sweep`` every file in the folder, for a tree copied from elsewhere. The search bundle
+        is replaced whole, never file by file (kb.site.pagefind): its files stay, and a
+        manifest's name for one that is not kept (its search mark, by an older kb) goes."""
         if sweep:
             stale = [
                 os.path.relpath(os.path.join(folder, name), self.root)
                 for folder, _, names in os.walk(self.root)
                 for name in names
             ]
-            stale = [p for p in stale if p not in keep and not p.startswith("pagefind/")]
+            stale = [p for p in stale if p not in keep]
         else:
             stale = [p for p in self.manifest if p not in keep]
+        for path in stale:
+            self.manifest.pop(path, None)
+        files = sorted(p for p in stale if not p.startswith(BUNDLE))
         folders = set()
-        for relative in sorted(stale):
+        for relative in files:
             (self.path / relative).unlink(missing_ok=True)
             folders.update(Path(relative).parents)
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             if folder.parts and not any((self.path / folder).iterdir()):
                 (self.path / folder).rmdir()
-        for path in stale:
-            self.manifest.pop(path, None)
-        return len(stale)
+        return len(files)
 
     def _marker(self) -> Path:
         return _marker_of(f"{_boot()}-{os.stat(self.path).st_ino}", self.state_dir)

@@ -72,8 +72,10 @@ LEVEL = 10  # libdeflate's level for the search data kb writes (see _packed)
 LOADED = 12  # and for the files every query loads: the meta index, Pagefind's WebAssembly
 PARALLEL_RUNS = 4  # runs of chunks from which two processes rewrite them (a few hundred entries)
 SHORT = 5  # hex digits a page's id keeps at least (_short_ids)
-SEARCH_MARK = "pagefind/pagefind-entry.json"  # its manifest key says which entry pages the bundle indexed
 LAYOUT = "kb-search.json"  # in a bundle: its shards (and their keys) and its delta, for search.js
+# The layout, which every bundle kb makes holds (one of an inventory without entries holds
+# nothing else): its manifest key says which entry pages the bundle indexed.
+SEARCH_MARK = f"pagefind/{LAYOUT}"
 DATA = ("fragment", "index", "filter")  # Pagefind's folders of content-named files
 FRAGMENT_URL = re.compile(rb'pagefind_dcd\{"url":"((?:[^"\\]|\\.)*)"')  # a fragment's start
 HEX = re.compile(r"[0-9a-f]+")
@@ -439,9 +441,12 @@ def _spot(slug: str, count: int) -> int:
 
 def shards(pages: dict[str, str], size: int, design: str) -> list[Shard]:
     """The shards of the French entry pages ``pages`` (entry -> page key), about ``size``
-    entries each (one below it)."""
+    entries each (one below it). None without entries: Pagefind refuses to index nothing, and
+    the bundle is its layout alone, which the search page reads as no results."""
     from kb.site.catalogue import fingerprint
 
+    if not pages:
+        return []
     count = max(1, -(-len(pages) // size))
     groups: list[list[str]] = [[] for _ in range(count)]
     for slug in sorted(pages):

@@ -246,7 +246,16 @@ async function loadLayout(bundle) {
 async function loadPagefind() {
   if (!pagefind) {
     const bundle = new URL("pagefind/", root);
-    const [module, layout] = await Promise.all([import(new URL("pagefind.js", bundle).href), loadLayout(bundle)]);
+    const [module, layout] = await Promise.all([
+      import(new URL("pagefind.js", bundle).href).catch((error) => error),
+      loadLayout(bundle),
+    ]);
+    // An inventory without entries has a bundle without shards (nothing for Pagefind to index).
+    if (Array.isArray(layout.shards) && !layout.shards.length) {
+      pagefind = { search: async () => ({ results: [], filters: {} }), filters: async () => ({}) };
+      return pagefind;
+    }
+    if (module instanceof Error) throw module;
     // The bundle indexes fr/entries/ as its own site: its URLs are relative to that folder.
     const baseUrl = new URL("fr/entries/", root).pathname;
     // No web worker: its script would add 12 KB to the first query, for searches that take
