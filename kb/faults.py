@@ -1,5 +1,5 @@
 """Faults of the machine rather than of the entries: a full disk, a used-up quota, a file size
-limit. Whichever layer meets one (a page write, SQLite, the search index), kb says what ran
+limit, the memory. Whichever layer meets one (a page write, SQLite, the search index), kb says what ran
 out in one line instead of the layer's traceback."""
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ RAN_OUT = {  # what ran out: its message in the catalogue (and its .fix)
     errno.ENOSPC: "fault.disk_full",
     errno.EDQUOT: "fault.quota",
     errno.EFBIG: "fault.file_size",
+    errno.ENOMEM: "fault.memory",  # a worker or Pagefind killed by the system (kb.workers, kb.site.pagefind)
 }
 SQLITE_FULL = 13
 PAUSE = "KB_TEST_PAUSE"  # test-only: names the phase at which a build stops, to be killed there
 
 
 class OutOfSpace(Said):
-    """The disk filled up (or a quota, or the file size limit, was reached) while kb wrote."""
+    """The disk filled up (or a quota, or the file size limit, was reached) while kb wrote, or
+    the memory ran out."""
 
 
 class Missing(Said, FileNotFoundError):

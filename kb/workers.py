@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import errno
 import gc
 import itertools
 import multiprocessing
@@ -167,11 +168,19 @@ def spread(
     try:
         first = computed(groups[0])  # started now; the next groups when the caller gets to them
         yield itertools.chain(first, itertools.chain.from_iterable(computed(group) for group in groups[1:]))
+    except concurrent.futures.process.BrokenProcessPool as error:
+        raise killed() from error
     finally:
         for pool in pools:
             pool.shutdown(cancel_futures=True)
         gc.unfreeze()
         _SHARED[:] = [other for other in _SHARED if other is not slot]
+
+
+def killed() -> OSError:
+    """What a worker killed while it worked means: the system ran out of memory (the kernel's
+    OOM killer is what stops a worker of a large build; kb.faults says so in one line)."""
+    return OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
 
 
 @contextlib.contextmanager

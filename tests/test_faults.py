@@ -1,5 +1,5 @@
-"""Faults of the machine: a full disk during kb index and kb build, an output folder that is a
-mount point. Each gives one clear line, never a traceback, and loses nothing: the store, the
+"""Faults of the machine: a full disk during kb index and kb build, a process of the build
+killed for memory, an output folder that is a mount point. Each gives one clear line, never a traceback, and loses nothing: the store, the
 search index and the live site stay as they were, and no temporary folder is left behind."""
 
 from __future__ import annotations
@@ -7,10 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 
@@ -83,6 +86,46 @@ def test_a_full_disk_loses_nothing_and_says_what_ran_out(tmp_path, tmpfs):
     filler.unlink()
     assert kb(root, "build", "--quiet").returncode == 0
     assert "quartier19999" in (root / "site" / "fr" / "entries" / big.stem / "index.html").read_text(encoding="utf-8")
+
+
+def kill_a_child(parent: int, word: bytes, within: float = 120.0) -> bool:
+    """SIGKILL the first process ``parent`` starts whose command line holds ``word``, as the
+    kernel does when memory runs out; whether one was found before ``parent`` ended."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{parent}"):
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if f"\nPPid:\t{parent}\n" in status and word in command:
+                os.kill(int(pid), signal.SIGKILL)
+                return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("process", [b"kb", b"--force-language"], ids=["a page worker", "Pagefind"])
+def test_a_process_killed_for_memory_loses_nothing_and_says_so(tmp_path, process):
+    """When memory runs out the kernel kills a process, a worker of the build (forked: its
+    command line is kb's) or Pagefind: the build says so in one line, in place of "an error of
+    its own" or "Pagefind failed", and the live site stays as it was."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "entries", root / "entries", ignore=shutil.ignore_patterns("README.md"))
+    assert kb(root, "build", "--quiet").returncode == 0
+    before = digests(root / "site")
+    # Another title: every page again (more than enough to render them in workers), and search.
+    (root / "kb.yml").write_text("title:\n  fr: Autre\n  nl: Ander\n  en: Other\n", encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, stderr=subprocess.PIPE, text=True
+    )
+    killed = kill_a_child(build.pid, process)
+    _, stderr = build.communicate(timeout=600)
+    assert killed and build.returncode == 1 and "Traceback" not in stderr
+    [error] = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+    assert "ran out of memory" in error and "search_shard_size" in error, stderr
+    assert digests(root / "site") == before
 
 
 def test_an_output_folder_that_is_a_mount_point_is_refused_with_a_hint(tmp_path, tmpfs, entries_dir):

@@ -173,6 +173,8 @@ EN: dict[str, str] = {
     "fault.quota.fix": "free some space or ask for a larger quota, then run the same kb command again: it completes what this run could not write",
     "fault.file_size": "a file reached the size limit set for this process (ulimit -f) (writing {path})",
     "fault.file_size.fix": "raise the limit (ulimit -f unlimited), then run the same kb command again: it completes what this run could not write",
+    "fault.memory": "the machine ran out of memory: the system stopped a process of kb or of Pagefind (building {path})",
+    "fault.memory.fix": "close other programs, lower search_shard_size in kb.yml (Pagefind's memory) or build on a machine with more memory, then run the same kb command again",
     "fault.system": "the system refused to read or write {path}: {reason}",
     "fault.system.fix": "check that the folder exists and that you may write into it (its owner and permissions), then run the same kb command again",
     "fault.no_entries": "no entries folder at {folder}",

@@ -173,6 +173,8 @@ FR: dict[str, str] = {
     "fault.quota.fix": "libérez de la place ou demandez un quota plus grand, puis relancez la même commande kb : elle achève ce que cette exécution n'a pas pu écrire",
     "fault.file_size": "un fichier a atteint la taille maximale fixée pour ce processus (ulimit -f) (en écrivant {path})",
     "fault.file_size.fix": "relevez la limite (ulimit -f unlimited), puis relancez la même commande kb : elle achève ce que cette exécution n'a pas pu écrire",
+    "fault.memory": "la machine a manqué de mémoire : le système a arrêté un processus de kb ou de Pagefind (en construisant {path})",
+    "fault.memory.fix": "fermez d'autres programmes, baissez search_shard_size dans kb.yml (la mémoire de Pagefind) ou construisez sur une machine qui a plus de mémoire, puis relancez la même commande kb",
     "fault.system": "le système a refusé de lire ou d'écrire {path} : {reason}",
     "fault.system.fix": "vérifiez que le dossier existe et que vous pouvez y écrire (son propriétaire et ses droits), puis relancez la même commande kb",
     "fault.no_entries": "pas de dossier de fiches à {folder}",

@@ -173,6 +173,8 @@ NL: dict[str, str] = {
     "fault.quota.fix": "maak ruimte vrij of vraag een groter quotum, en voer dan hetzelfde kb-commando opnieuw uit: het voltooit wat deze uitvoering niet kon schrijven",
     "fault.file_size": "een bestand heeft de maximale grootte voor dit proces bereikt (ulimit -f) (bij het schrijven van {path})",
     "fault.file_size.fix": "verhoog de grens (ulimit -f unlimited) en voer dan hetzelfde kb-commando opnieuw uit: het voltooit wat deze uitvoering niet kon schrijven",
+    "fault.memory": "de machine had te weinig geheugen: het systeem heeft een proces van kb of van Pagefind gestopt (bij het bouwen van {path})",
+    "fault.memory.fix": "sluit andere programma's, verlaag search_shard_size in kb.yml (het geheugen van Pagefind) of bouw op een machine met meer geheugen, en voer dan hetzelfde kb-commando opnieuw uit",
     "fault.system": "het systeem weigerde {path} te lezen of te schrijven: {reason}",
     "fault.system.fix": "controleer dat de map bestaat en dat u erin mag schrijven (eigenaar en rechten), en voer dan hetzelfde kb-commando opnieuw uit",
     "fault.no_entries": "geen map met fiches in {folder}",

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import errno
 import gzip
 import threading
 import zlib
@@ -39,6 +38,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -584,8 +584,10 @@ def _timed_out(limit: float, log: Path) -> BuildError:
     return BuildError("pagefind.timeout", limit=f"{limit:g}", log=log, longer=f"{max(2 * limit, 900):g}")
 
 
-def _failed(code: int, log: Path) -> BuildError:
-    return BuildError("pagefind.failed", code=code, log=log)
+def _failed(code: int, log: Path) -> Exception:
+    """Pagefind's exit ``code`` said: killed (SIGKILL: by the kernel, for memory) as a worker
+    of kb killed is (kb.workers.killed), else as a failure whose reason is in its ``log``."""
+    return workers.killed() if code == -signal.SIGKILL else BuildError("pagefind.failed", code=code, log=log)
 
 
 class Indexing:
@@ -710,8 +712,8 @@ class Indexing:
                     self.settled.add(indexed.number)
         except (OSError, ValueError) as error:  # the pages' links, a bundle: said by finish, in this thread's stead
             self.failure = error
-        except concurrent.futures.BrokenExecutor:  # the settling process was killed: by the kernel, for memory
-            self.failure = OSError(errno.ENOMEM, os.strerror(errno.ENOMEM), str(self.bundle))
+        except concurrent.futures.BrokenExecutor:  # the settling process was killed
+            self.failure = workers.killed()
 
     def place(self, slug: str | None) -> int:
         """The place of entry ``slug``'s shard among those to index (after them: an entry of
