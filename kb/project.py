@@ -381,11 +381,8 @@ class Project:
                 self._index(False, False, read_all=ahead.start)  # a first build: bodies rendered from here on
             state = self.root / ".kb" / "site"
             source = StoredEntries(self.store, state / "entries.pickle", self._written, self._read)
-            for warning in limits.check(
-                len(source.versions),
-                self.config.upload_limit,
-                self.config.memory_limit,
-                self.config.search_shard_size,
+            for warning in limits.warnings(
+                len(source.versions), self.config.upload_limit, self.config.search_shard_size
             ):
                 (say or _on_stderr)(warning)
             with workers.collector_off():  # 10,000 dates that last (see collector_off)

@@ -59,7 +59,7 @@ from kb.site.output import (
 )
 from kb.site.pagefind import INDEXED_PAGES, SEARCH_MARK, Indexing, SearchNotUpdated, Shard, index_delta, shards
 from kb.site.pages import Page, Scope, Site
-from kb.site import render
+from kb.site import limits, render
 from kb.site.render import BodiesAhead, Progress, bodies_in_workers, render_pages
 
 __all__ = ["BuildError", "BuildReport", "Progress", "SearchNotUpdated", "Source", "build"]
@@ -292,21 +292,32 @@ def _search_key(site: Site, outline: dict[str, Row], history: str) -> str:
 
 
 def _staging_tree(
-    output: Path, back: Path, state_dir: Path, design: str, first: Callable[[Tree], None]
+    output: Path,
+    back: Path,
+    state_dir: Path,
+    design: str,
+    first: Callable[[Tree], None],
+    fits: Callable[[bool], None],
 ) -> tuple[Tree, bool]:
     """The tree to write into, beside the live one, and whether it may hold files its manifest
     does not know (then the build looks at everything it holds). When there is none yet, the
     live tree, if its manifest names its files, is given to ``first`` before it is copied
-    (linking 30,000 files takes 1 s at 10,000 entries)."""
+    (linking 30,000 files takes 1 s at 10,000 entries). Before anything is written, ``fits``
+    is told whether the build is incremental (from a tree whose manifest names its files):
+    it raises when the machine lacks the memory (kb.site.limits)."""
     if back.is_dir():
         staging = Tree(back, state_dir, design)
         # Its manifest was lost or is from another design, or a build failed while writing into it.
-        return staging, not staging.manifest or staging.interrupted()
+        sweep = not staging.manifest or staging.interrupted()
+        fits(not sweep)
+        return staging, sweep
     if not output.is_dir():
+        fits(False)
         back.mkdir(parents=True)
         return Tree(back, state_dir, design), False
     live = Tree(output, state_dir, design)
     known = bool(live.manifest) and not live.interrupted()
+    fits(known)
     if known:
         first(live)
     # The first incremental build starts from the live site: its files, linked (see _put).
@@ -401,7 +412,10 @@ def _build(
             if early is not None:
                 _own_pages_first(early, output, progress, report)
 
-        staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config), put_first)
+        def fits(incremental: bool) -> None:
+            limits.require_memory(len(source.digests()), config.memory_limit, config.search_shard_size, incremental)
+
+        staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config), put_first, fits)
         # (the staging tree then copies the live one, its manifest and outline: the same plan)
         plan = early or (None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history))
         if plan is not None and plan.kind == "own":  # (a title edited, say)

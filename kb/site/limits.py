@@ -5,7 +5,9 @@ A build of 100,000 entries runs for minutes; the host refusing the site, or the 
 the build for memory, would only be found at the end. The needs grow linearly with the entries
 (see the README's performance section), so they are estimated from the entry count alone,
 with the figures measured by scripts/bench_vs_hugo.py on the synthetic corpus (whose entries
-are as long as the real ones: about 3 KB of Markdown each).
+are as long as the real ones: about 3 KB of Markdown each). A build that starts from a tree of
+the last one (incremental: kb.site.build) needs less memory than one from nothing, and is
+estimated so: a deploy after a few edits is not refused for what a whole build would need.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ from kb.site.output import BuildError
 UPLOAD_BYTES_PER_ENTRY = 9_900  # the site as GitHub Pages counts it: the compressed tar
 UPLOAD_BYTES_BASE = 1_000_000  # assets, Pagefind's scripts, the pages that do not grow
 MEMORY_BYTES_PER_ENTRY = 42_000  # kb's main process (entries, pages, keys) and its page workers, as PSS
+# An incremental build at 100,000 entries (a deploy restored from the last one's state: the
+# process tree's PSS at its peak): nothing changed 768 MB (one process), a body edited 2,398 MB
+# (Pagefind over its shard), a year edited 4,623 MB (3,112 pages written, listings of thousands
+# of entries among them, with the shard): 300 MB + 1,937 MB of Pagefind + 24,000 bytes an entry.
+INCREMENTAL_BYTES_PER_ENTRY = 24_000
 PAGEFIND_BYTES_PER_ENTRY = 155_000  # Pagefind, per entry of the shard it indexes (one run at a time)
 MEMORY_BYTES_BASE = 300_000_000
 MB = 1_000_000
@@ -46,14 +53,15 @@ class Needs:
     memory_mb: int
 
 
-def estimate(entries: int, shard_size: int) -> Needs:
+def estimate(entries: int, shard_size: int, incremental: bool = False) -> Needs:
     """What building ``entries`` entries takes when Pagefind indexes ``shard_size`` at most in
-    one run (kb.site.pagefind)."""
+    one run (kb.site.pagefind), from nothing or ``incremental``."""
     pagefind = PAGEFIND_BYTES_PER_ENTRY * min(entries, shard_size)
+    per_entry = INCREMENTAL_BYTES_PER_ENTRY if incremental else MEMORY_BYTES_PER_ENTRY
     return Needs(
         entries,
         (UPLOAD_BYTES_BASE + UPLOAD_BYTES_PER_ENTRY * entries) // MB,
-        (MEMORY_BYTES_BASE + MEMORY_BYTES_PER_ENTRY * entries + pagefind) // MB,
+        (MEMORY_BYTES_BASE + per_entry * entries + pagefind) // MB,
     )
 
 
@@ -83,16 +91,21 @@ class NotEnoughMemory(BuildError):
     says that the last good site is unchanged, as for any build error)."""
 
 
-def check(entries: int, upload_limit_mb: int, memory_limit_mb: int, shard_size: int) -> list[i18n.Said]:
-    """Warnings to show before building (the site would be too large for its host); raises
-    NotEnoughMemory when the build would need more memory than ``memory_limit_mb`` (0: the
-    memory available now). A limit of 0 for the upload turns its check off."""
+def warnings(entries: int, upload_limit_mb: int, shard_size: int) -> list[i18n.Said]:
+    """Warnings to show before building: the site would be too large for its host. A limit of
+    0 turns the check off."""
     needs = estimate(entries, shard_size)
+    if upload_limit_mb and needs.upload_mb > upload_limit_mb:
+        return [i18n.Said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
+    return []
+
+
+def require_memory(entries: int, memory_limit_mb: int, shard_size: int, incremental: bool) -> None:
+    """Raise NotEnoughMemory when the build would need more memory than ``memory_limit_mb``
+    (0: the memory available now): before it writes anything."""
+    needs = estimate(entries, shard_size, incremental)
     memory = memory_limit_mb or available_memory_mb()
     if memory and needs.memory_mb > memory:
         raise NotEnoughMemory(
             "build.memory", entries=entries, need=needs.memory_mb, have=memory, per=PAGEFIND_BYTES_PER_ENTRY // 1000
         )
-    if upload_limit_mb and needs.upload_mb > upload_limit_mb:
-        return [i18n.Said("build.too_large", entries=entries, size=needs.upload_mb, limit=upload_limit_mb)]
-    return []
