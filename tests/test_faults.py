@@ -128,6 +128,29 @@ def test_a_process_killed_for_memory_loses_nothing_and_says_so(tmp_path, process
     assert digests(root / "site") == before
 
 
+def test_pagefind_killed_for_memory_after_an_edit_leaves_the_edit_live_and_the_search(tmp_path):
+    """After an edit the page goes live first, then Pagefind indexes it (kb.site.build
+    _index_live): killed there, the build says that memory ran out and that search is behind,
+    the edit stays live and the search keeps the bundle it had."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "entries", root / "entries", ignore=shutil.ignore_patterns("README.md"))
+    assert kb(root, "build", "--quiet").returncode == 0
+    layout = (root / "site" / "pagefind" / "kb-search.json").read_bytes()
+    path = root / "entries" / "barometre-social-2023.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, stderr=subprocess.PIPE, text=True
+    )
+    killed = kill_a_child(build.pid, b"--force-language")
+    _, stderr = build.communicate(timeout=600)
+    assert killed and build.returncode == 1 and "Traceback" not in stderr
+    [error] = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+    assert "search index not updated: the machine ran out of memory" in error, stderr
+    page = root / "site" / "fr" / "entries" / path.stem / "index.html"
+    assert "Une phrase de plus." in page.read_text(encoding="utf-8")
+    assert (root / "site" / "pagefind" / "kb-search.json").read_bytes() == layout
+
+
 def test_an_output_folder_that_is_a_mount_point_is_refused_with_a_hint(tmp_path, tmpfs, entries_dir):
     """A Docker volume or a CI cache mounted where the site goes: a mount point cannot be
     renamed, so the build refuses at once (it used to build, then fail with EBUSY)."""

@@ -559,15 +559,15 @@ def _follow(live: Tree, later: list[Page], site: Site, progress: Progress | None
 
 
 @contextlib.contextmanager
-def _search_failure() -> Iterator[None]:
-    """Pagefind's failures, and the disk's while it runs, as SearchNotUpdated: the site is live
-    and keeps searching with the bundle it has."""
+def _search_failure(site: Path) -> Iterator[None]:
+    """Pagefind's failures, and the disk's or the memory's while it runs, as SearchNotUpdated:
+    the live ``site`` keeps searching with the bundle it has."""
     try:
         yield
     except BuildError as error:
         raise SearchNotUpdated(error) from error
     except OSError as error:
-        raise SearchNotUpdated(faults.refused_by_system(error)) from error
+        raise SearchNotUpdated(faults.out_of_space(error, str(site), "") or faults.refused_by_system(error)) from error
 
 
 def _index_live(
@@ -603,7 +603,7 @@ def _index_live(
     log, cache = live.state_dir / "pagefind.log", live.state_dir / "search-pages.pickle"
     try:
         try:
-            with _search_failure():
+            with _search_failure(live.path):
                 if index_delta(live.path, *changed, log=log, limit=limit, cache=cache):
                     report.searchable = report.listed + time.perf_counter() - started
                 pause("delta")
@@ -611,7 +611,7 @@ def _index_live(
         finally:
             if meanwhile and not (outdated is not None and outdated()):
                 meanwhile()
-        with _search_failure():
+        with _search_failure(live.path):
             if outdated is not None and not indexing.wait(outdated):
                 return time.perf_counter() - started  # behind: the next build catches up
             indexing.finish()
