@@ -114,7 +114,7 @@ def test_more_memory_than_the_limit_in_dutch(runner, built, tmp_path, entries_di
     (tmp_path / "kb.yml").write_text("memory_limit: 1\n")
     result = runner.invoke(cli, ["build", "--quiet", "--lang", "nl"])
     entries = len(list(entries_dir.glob("*.md")))
-    need = limits.estimate(entries, Config().search_shard_size).memory_mb
+    need = limits.estimate(entries, Config().search_shard_size, incremental=True).memory_mb  # (over the built site)
     reason = Said("build.memory", entries=entries, need=need, have=1, per=limits.PAGEFIND_BYTES_PER_ENTRY // 1000)
     failed(result, "nl", said("outcome.not_built", "nl", reason, built))
     assert digest(built) == before
