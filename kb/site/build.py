@@ -298,15 +298,17 @@ def _staging_tree(
     design: str,
     first: Callable[[Tree], None],
     fits: Callable[[bool], None],
+    adopted: dict[Path, object],
 ) -> tuple[Tree, bool]:
     """The tree to write into, beside the live one, and whether it may hold files its manifest
     does not know (then the build looks at everything it holds). When there is none yet, the
     live tree, if its manifest names its files, is given to ``first`` before it is copied
     (linking 30,000 files takes 1 s at 10,000 entries). Before anything is written, ``fits``
     is told whether the build is incremental (from a tree whose manifest names its files):
-    it raises when the machine lacks the memory (kb.site.limits)."""
+    it raises when the machine lacks the memory (kb.site.limits). ``adopted``: the manifests
+    output.adopt read (Tree)."""
     if back.is_dir():
-        staging = Tree(back, state_dir, design)
+        staging = Tree(back, state_dir, design, adopted)
         # Its manifest was lost or is from another design, or a build failed while writing into it.
         sweep = not staging.manifest or staging.interrupted()
         fits(not sweep)
@@ -315,7 +317,7 @@ def _staging_tree(
         fits(False)
         back.mkdir(parents=True)
         return Tree(back, state_dir, design), False
-    live = Tree(output, state_dir, design)
+    live = Tree(output, state_dir, design, adopted)
     known = bool(live.manifest) and not live.interrupted()
     fits(known)
     if known:
@@ -402,7 +404,7 @@ def _build(
     report = BuildReport(output=output)
     began = started = report.began = time.perf_counter()
     back = staging_path(output)
-    adopt([output, back], state_dir)  # trees restored from a cache, or copied
+    adopted = adopt([output, back], state_dir)  # trees restored from a cache, or copied
     with workers.collector_off(freeze=True):  # thawed when build returns
         early: Plan | None = None
 
@@ -415,7 +417,10 @@ def _build(
         def fits(incremental: bool) -> None:
             limits.require_memory(len(source.digests()), config.memory_limit, config.search_shard_size, incremental)
 
-        staging, sweep = _staging_tree(output, back, state_dir, Site.design_of(vocabularies, config), put_first, fits)
+        staging, sweep = _staging_tree(
+            output, back, state_dir, Site.design_of(vocabularies, config), put_first, fits, adopted
+        )
+        adopted.clear()  # (the other tree's manifest, if not used: 200 MB at 100,000 entries)
         # (the staging tree then copies the live one, its manifest and outline: the same plan)
         plan = early or (None if sweep else _quick_plan(source, vocabularies, staging, state_dir, config, history))
         if plan is not None and plan.kind == "own":  # (a title edited, say)

@@ -34,7 +34,8 @@ class Tree:
     The manifest holds the ``design`` (templates, assets, vocabularies...) its files were made
     with: under another design, no file is current."""
 
-    def __init__(self, path: Path, state_dir: Path, design: str):
+    def __init__(self, path: Path, state_dir: Path, design: str, adopted: dict[Path, object] | None = None):
+        """``adopted``: the manifests adopt() read, by tree: not read again (1.3 s at 100,000 entries)."""
         self.path = path
         self.root = str(path)
         self.state_dir = state_dir
@@ -43,7 +44,9 @@ class Tree:
         self.outline: dict[str, tuple[str, ...]] = {}  # Site.outline() of the entries its pages show
         self.history = ""  # History.key() of the dates its pages show
         if path.is_dir():
-            stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
+            stored = (adopted or {}).get(path)
+            if stored is None:
+                stored = cache_file.read(self._manifest_file())  # unreadable: no file is current
             if isinstance(stored, dict) and stored.get("format") == MANIFEST_FORMAT and stored.get("design") == design:
                 self.manifest, self.outline = stored["files"], stored.get("outline", {})
                 self.history = stored.get("history", "")
@@ -149,7 +152,7 @@ def _marker_of(folder: str, state_dir: Path) -> Path:
     return state_dir / f"writing-{folder}"
 
 
-def adopt(trees: list[Path], state_dir: Path) -> None:
+def adopt(trees: list[Path], state_dir: Path) -> dict[Path, object]:
     """Give each of ``trees`` that has no manifest of this boot the one saved for the files it
     holds, if any: a tree restored from a cache (the site workflow keeps the trees and
     ``.kb/`` between runs), copied, or left from before the machine restarted would otherwise
@@ -157,11 +160,13 @@ def adopt(trees: list[Path], state_dir: Path) -> None:
     the size and modification time, to the nanosecond, it recorded: what a copy that keeps
     times keeps (``tar --posix``, ``cp -a``) and any other write changes. One saved while its
     tree was being written, or naming a file that differs, is not adopted. Costs a look for
-    two files when every tree has its manifest."""
+    two files when every tree has its manifest. Returns what the adopted manifests hold, by
+    tree, for Tree to take as it is."""
     present = [tree for tree in trees if tree.is_dir()]
     orphans = [tree for tree in present if not _manifest_of(tree, state_dir).exists()]
+    adopted: dict[Path, object] = {}
     if not orphans:
-        return
+        return adopted
     own = {_manifest_of(tree, state_dir) for tree in present}
     candidates = [
         file
@@ -170,7 +175,7 @@ def adopt(trees: list[Path], state_dir: Path) -> None:
     ]
     for file in candidates:  # (each unpickled once: 1.6 s for a tree of 100,000 entries)
         if not orphans:
-            return
+            break
         stored = cache_file.read(file)
         if not (isinstance(stored, dict) and stored.get("format") == MANIFEST_FORMAT):
             continue
@@ -178,6 +183,8 @@ def adopt(trees: list[Path], state_dir: Path) -> None:
         if tree is not None:
             os.replace(file, _manifest_of(tree, state_dir))
             orphans.remove(tree)
+            adopted[tree] = stored
+    return adopted
 
 
 def _holds(tree: Path, files: dict[str, list]) -> bool:
