@@ -964,6 +964,17 @@ def _profiled(work: Workdir, out: Path | None, top: int) -> dict[str, Any]:
 # -- report -------------------------------------------------------------------------------------
 
 
+def live_cells(extra: dict[str, Any], searchable: bool = True) -> str:
+    """A rebuild's or a deploy's times until live, every page showing the edit (when later) and
+    searchable (LiveWatch), for the summary table."""
+    cells = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
+    if extra.get("listed") and extra.get("live") is not None and extra["listed"] > extra["live"] + 0.005:
+        cells += f"listed {extra['listed']:.2f}s, "
+    if searchable and extra.get("searchable") is not None:
+        cells += f"searchable {extra['searchable']:.2f}s, "
+    return cells
+
+
 def final_table(results: dict[str, Any]) -> None:
     say()
     say("=" * 100)
@@ -1012,17 +1023,10 @@ def final_table(results: dict[str, Any]) -> None:
             written = f", {extra['written']} written" if "written" in extra else ""
             search = extra.get("timings", {}).get("search")
             search = f" (search {search:.1f})" if search is not None else ""
-            live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
-            if extra.get("listed") and extra.get("live") is not None and extra["listed"] > extra["live"] + 0.005:
-                live += f"listed {extra['listed']:.2f}s, "
-            if extra.get("searchable") is not None and "no edit" not in label:
-                live += f"searchable {extra['searchable']:.2f}s, "
+            live = live_cells(extra, searchable="no edit" not in label)
             rows.append((f"rebuild, {label}", f"{live}{inc['wall']:.2f}s wall{search}, {inc['cpu']:.2f}s cpu{written}"))
         for label, run in r.get("deploy", {}).items():
-            extra = run.get("extra", {})
-            live = f"live {extra['live']:.2f}s, " if extra.get("live") is not None else ""
-            if extra.get("searchable") is not None:
-                live += f"searchable {extra['searchable']:.2f}s, "
+            live = live_cells(run.get("extra", {}))
             rows.append((f"deploy, {label}", f"{live}{run['wall']:.2f}s wall, {run['cpu']:.2f}s cpu"))
         if "size" in r:
             s = r["size"]

@@ -1,6 +1,7 @@
 """Faults of the machine: a full disk during kb index and kb build, a process of the build
-killed for memory, an output folder that is a mount point. Each gives one clear line, never a traceback, and loses nothing: the store, the
-search index and the live site stay as they were, and no temporary folder is left behind."""
+killed for memory, an output folder that is a mount point. Each gives one clear line, never a
+traceback, and loses nothing: the store, the search index and the live site stay as they were,
+and no temporary folder is left behind."""
 
 from __future__ import annotations
 
@@ -106,25 +107,38 @@ def kill_a_child(parent: int, word: bytes, within: float = 120.0) -> bool:
     return False
 
 
+def built_starter(root: Path) -> Path:
+    """A project ``root`` over a copy of the starter inventory, built; its entries folder."""
+    shutil.copytree(REPO / "entries", root / "entries", ignore=shutil.ignore_patterns("README.md"))
+    assert kb(root, "build", "--quiet").returncode == 0
+    return root / "entries"
+
+
+def build_killing(root: Path, word: bytes) -> str:
+    """A `kb build` of ``root`` whose first process holding ``word`` in its command line is
+    killed (kill_a_child): it ends with status 1 and no traceback; its one error line."""
+    build = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, stderr=subprocess.PIPE, text=True
+    )
+    killed = kill_a_child(build.pid, word)
+    _, stderr = build.communicate(timeout=600)
+    assert killed and build.returncode == 1 and "Traceback" not in stderr
+    [error] = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+    return error
+
+
 @pytest.mark.parametrize("process", [b"kb", b"--force-language"], ids=["a page worker", "Pagefind"])
 def test_a_process_killed_for_memory_loses_nothing_and_says_so(tmp_path, process):
     """When memory runs out the kernel kills a process, a worker of the build (forked: its
     command line is kb's) or Pagefind: the build says so in one line, in place of "an error of
     its own" or "Pagefind failed", and the live site stays as it was."""
     root = tmp_path / "project"
-    shutil.copytree(REPO / "entries", root / "entries", ignore=shutil.ignore_patterns("README.md"))
-    assert kb(root, "build", "--quiet").returncode == 0
+    built_starter(root)
     before = digests(root / "site")
     # Another title: every page again (more than enough to render them in workers), and search.
     (root / "kb.yml").write_text("title:\n  fr: Autre\n  nl: Ander\n  en: Other\n", encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, stderr=subprocess.PIPE, text=True
-    )
-    killed = kill_a_child(build.pid, process)
-    _, stderr = build.communicate(timeout=600)
-    assert killed and build.returncode == 1 and "Traceback" not in stderr
-    [error] = [line for line in stderr.splitlines() if line.startswith("Error: ")]
-    assert "ran out of memory" in error and "search_shard_size" in error, stderr
+    error = build_killing(root, process)
+    assert "ran out of memory" in error and "search_shard_size" in error, error
     assert digests(root / "site") == before
 
 
@@ -133,19 +147,11 @@ def test_pagefind_killed_for_memory_after_an_edit_leaves_the_edit_live_and_the_s
     _index_live): killed there, the build says that memory ran out and that search is behind,
     the edit stays live and the search keeps the bundle it had."""
     root = tmp_path / "project"
-    shutil.copytree(REPO / "entries", root / "entries", ignore=shutil.ignore_patterns("README.md"))
-    assert kb(root, "build", "--quiet").returncode == 0
+    path = built_starter(root) / "barometre-social-2023.md"
     layout = (root / "site" / "pagefind" / "kb-search.json").read_bytes()
-    path = root / "entries" / "barometre-social-2023.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "kb", "build", "--quiet"], cwd=root, stderr=subprocess.PIPE, text=True
-    )
-    killed = kill_a_child(build.pid, b"--force-language")
-    _, stderr = build.communicate(timeout=600)
-    assert killed and build.returncode == 1 and "Traceback" not in stderr
-    [error] = [line for line in stderr.splitlines() if line.startswith("Error: ")]
-    assert "search index not updated: the machine ran out of memory" in error, stderr
+    error = build_killing(root, b"--force-language")
+    assert "search index not updated: the machine ran out of memory" in error, error
     page = root / "site" / "fr" / "entries" / path.stem / "index.html"
     assert "Une phrase de plus." in page.read_text(encoding="utf-8")
     assert (root / "site" / "pagefind" / "kb-search.json").read_bytes() == layout
