@@ -551,7 +551,7 @@ def test_languages(figures: stats.Summary, vocabularies: vocab.Vocabularies) -> 
     fr = charts.coverage_table(figures.coverage, vocabularies, "fr", link)
     nl = charts.coverage_table(figures.coverage, vocabularies, "nl", link)
     assert "fiches" in fr and "Schaarbeek" in nl and "Schaerbeek" not in nl
-    assert "items" in nl and "fiches" not in nl
+    assert "Fiches per gemeente" in nl and "items" not in nl  # the Dutch interface says "fiches" too
     assert charts.short_commune(vocabularies, "21013", "fr") == "St-Gilles"
     assert charts.short_commune(vocabularies, "21013", "nl") == "St-Gillis"
     assert charts.bassin_code(vocabularies, "bassin_sud_est", "nl") == "ZO"
@@ -785,7 +785,7 @@ def test_scale_by_basis(
     # the table: basis columns, its own caption, the corner counts the entries with a basis
     table = parse(charts.matrix_table(grid, vocabularies, "nl", cell_link, link=link))
     caption = text_of(next(e for e in table.iter() if local_name(e) == "caption"))
-    assert caption.startswith("Items per schaal (rijen) en per afbakeningsbasis (kolommen).")
+    assert caption.startswith("Fiches per schaal (rijen) en per afbakeningsbasis (kolommen).")
     headers = [text_of(e) for e in table.iter() if local_name(e) == "th" and e.get("scope") == "col"]
     assert headers[0] == "Schaal \\ basis" and "Bestaande netwerken en samenwerkingsverbanden" in headers
     # kb stats: the second matrix, and how many entries give no basis
