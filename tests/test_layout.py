@@ -4,7 +4,8 @@ Dutch, in real Chromium: checks of the layout that fail when a page breaks on a 
 For each page: the page never scrolls sideways, no legend swatch is larger than 32 px, no two
 pieces of text are drawn over each other; on the matrix page, every column is visible without
 scrolling at 1280 px, and at 390 px the row and column headers stay in sight when its box is
-scrolled. A full-page screenshot of each is saved in tests/artifacts/ (layout-*.png): look at
+scrolled; the partners x types table of the overview page likewise; the years' bar chart keeps
+its labels readable on a phone, its newest years in sight. A full-page screenshot of each is saved in tests/artifacts/ (layout-*.png): look at
 them after a change to a template or the stylesheet.
 """
 
@@ -116,38 +117,60 @@ def test_page_layout(contexts: Contexts, base_url: str, name: str, path: str, la
     assert not page.errors, page.errors
 
 
+# The pages with a cross table (kb.site.charts: the matrix; partners x types)
+CROSS_TABLES = ["matrix", "overview"]
+
+
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_matrix_shows_every_column_on_a_desktop(contexts: Contexts, base_url: str, lang: str) -> None:
-    page = open_page(contexts, base_url, f"{lang}/matrix/", "desktop")
-    box = page.locator(".matrix-box")
+@pytest.mark.parametrize("name", CROSS_TABLES)
+def test_cross_table_shows_every_column_on_a_desktop(contexts: Contexts, base_url: str, lang: str, name: str) -> None:
+    page = open_page(contexts, base_url, f"{lang}/{name}/", "desktop")
+    box = page.locator(".cross-box")
     scroll, client = box.evaluate("(e) => [e.scrollWidth, e.clientWidth]")
-    assert scroll <= client, f"the matrix scrolls sideways at 1280 px: {scroll} > {client}"
+    assert scroll <= client, f"the table scrolls sideways at 1280 px: {scroll} > {client}"
     right = box.evaluate("(e) => e.getBoundingClientRect().right")
-    for header in page.locator(".kb-matrix thead th").all():
+    for header in page.locator(".kb-cross thead th").all():
         assert header.evaluate("(e) => e.getBoundingClientRect().right") <= right + 1, header.inner_text()
-    caption = page.locator(".kb-matrix caption")
+    caption = page.locator(".kb-cross caption")
     assert caption.evaluate("(e) => e.getBoundingClientRect().right") <= 1280
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_matrix_headers_stay_in_sight_when_it_scrolls_on_a_phone(contexts: Contexts, base_url: str, lang: str) -> None:
-    page = open_page(contexts, base_url, f"{lang}/matrix/", "phone")
-    box = page.locator(".matrix-box")
+@pytest.mark.parametrize("name", CROSS_TABLES)
+def test_cross_table_headers_stay_in_sight_when_it_scrolls_on_a_phone(
+    contexts: Contexts, base_url: str, lang: str, name: str
+) -> None:
+    page = open_page(contexts, base_url, f"{lang}/{name}/", "phone")
+    box = page.locator(".cross-box")
     scroll, client = box.evaluate("(e) => [e.scrollWidth, e.clientWidth]")
-    assert scroll > client, "the matrix no longer scrolls on a phone: check this test still means something"
-    caption = page.locator(".kb-matrix caption")
+    assert scroll > client, "the table no longer scrolls on a phone: check this test still means something"
+    caption = page.locator(".kb-cross caption")
     assert caption.evaluate("(e) => e.getBoundingClientRect().right") <= 390
     box.evaluate("(e) => { e.scrollLeft = e.scrollWidth; e.scrollTop = e.scrollHeight; }")
     left, top = box.evaluate("(e) => { const r = e.getBoundingClientRect(); return [r.left, r.top]; }")
-    rows = page.locator(".kb-matrix tbody th[scope=row]")
+    rows = page.locator(".kb-cross tbody th[scope=row]")
     last_row = rows.nth(rows.count() - 1)
     assert abs(last_row.evaluate("(e) => e.getBoundingClientRect().left") - left) <= 2, (
         "the row headers scrolled out of sight"
     )
     assert last_row.evaluate("(e) => e.getBoundingClientRect().right") > left + 40
-    last_column = page.locator(".kb-matrix thead th").last
+    last_column = page.locator(".kb-cross thead th").last
     header_top = last_column.evaluate("(e) => e.getBoundingClientRect().top")
     bottom = box.evaluate("(e) => e.getBoundingClientRect().bottom")
     assert top - 2 <= header_top < bottom - 40, "the column headers scrolled out of sight"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"layout-matrix-scrolled-{lang}-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / f"layout-{name}-scrolled-{lang}-phone.png"))
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_years_chart_reads_on_a_phone_from_its_newest_year(contexts: Contexts, base_url: str, lang: str) -> None:
+    """On a phone the years' bars scroll sideways rather than shrink: each year's label at least
+    8 px high (4 px when the chart fitted 390 px), the newest year in sight as the page opens."""
+    page = open_page(contexts, base_url, f"{lang}/overview/", "phone")
+    figure = page.locator("figure.kb-years")
+    labels = figure.locator("svg text")
+    heights = labels.evaluate_all("(all) => all.map((e) => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 8, heights
+    left, right = figure.evaluate("(e) => { const r = e.getBoundingClientRect(); return [r.left, r.right]; }")
+    newest = labels.last.evaluate("(e) => { const r = e.getBoundingClientRect(); return [r.left, r.right]; }")
+    assert left <= newest[0] and newest[1] <= right, (newest, left, right)

@@ -17,7 +17,8 @@ charts passes two prefixes.
 CSS hooks (all optional; the charts read correctly without CSS)
 ---------------------------------------------------------------
 * every root element has class ``kb-chart`` and one of ``kb-matrix``, ``kb-tilemap``,
-  ``kb-coverage``, ``kb-bassins``, ``kb-years``, ``kb-partners``;
+  ``kb-coverage``, ``kb-bassins``, ``kb-years``, ``kb-partners``; the two cross tables
+  (``matrix_table``, ``partner_type_table``) also ``kb-cross``;
 * cross-table cells (``matrix_table``, ``partner_type_table``): ``n0`` for an empty cell, then
   ``n1`` .. ``n4`` by rank of the count among the distinct non-zero counts of the table
   (``kb.stats.levels``); empty cells also have class ``empty`` and show ``0`` (no link);
@@ -246,7 +247,7 @@ def _cross_table(
     ui = _ui(lang)
     mapping = levels([n for row in rows for n in row[2]])
     out = [
-        f'<table class="kb-chart {classes}" id="{table_id}">',
+        f'<table class="kb-chart kb-cross {classes}" id="{table_id}">',
         f"<caption>{_e(caption)}</caption>",
         f'<thead><tr><th scope="col" class="corner"><span>{_e(corner)}</span></th>',
     ]
