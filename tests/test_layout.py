@@ -1,12 +1,13 @@
 """Every kind of page at a desktop width (1280 px) and a phone width (390 px), in French and
 Dutch, in real Chromium: checks of the layout that fail when a page breaks on a real screen.
 
-For each page: the page never scrolls sideways, no legend swatch is larger than 32 px, no two
-pieces of text are drawn over each other; on the matrix page, every column is visible without
-scrolling at 1280 px, and at 390 px the row and column headers stay in sight when its box is
-scrolled; the partners x types table of the overview page likewise; the years' bar chart keeps
-its labels readable on a phone, its newest years in sight. A full-page screenshot of each is saved in tests/artifacts/ (layout-*.png): look at
-them after a change to a template or the stylesheet.
+For each page: the page never scrolls sideways, no legend swatch is larger than 32 px, no chart
+table's caption is cut by the box it scrolls in, no two pieces of text are drawn over each
+other; on the matrix page and the overview page (partners x types), every column of the cross
+table is visible without scrolling at 1280 px, and at 390 px its row and column headers stay in
+sight when its box is scrolled; the years' bar chart keeps its labels readable on a phone, its
+newest years in sight. A full-page screenshot of each is saved in tests/artifacts/
+(layout-*.png): look at them after a change to a template or the stylesheet.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ SWATCHES = """() => [...document.querySelectorAll('.kb-swatch, figcaption svg, l
   .map((r) => `${Math.round(r.width)} x ${Math.round(r.height)}`)"""
 
 
+# The captions of chart tables cut by the box they scroll in (their text hidden until scrolled to)
+CUT_CAPTIONS = """() => [...document.querySelectorAll('table.kb-chart > caption')].filter((c) => {
+  const box = c.closest('.scroll');
+  if (!box || !c.checkVisibility()) return false;
+  const r = c.getBoundingClientRect(), b = box.getBoundingClientRect();
+  return r.left < b.left - 1 || r.right > b.right + 1;
+}).map((c) => c.textContent.slice(0, 40))"""
+
+
 def open_page(contexts: Contexts, base_url: str, path: str, width: str) -> Any:
     w, h = WIDTHS[width]
     page = contexts.new_page(viewport={"width": w, "height": h}, is_mobile=width == "phone", has_touch=width == "phone")
@@ -113,6 +123,7 @@ def test_page_layout(contexts: Contexts, base_url: str, name: str, path: str, la
     scroll_width, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner, f"{page.url} scrolls sideways: {scroll_width} px > {inner} px"
     assert page.evaluate(SWATCHES) == [], f"legend swatches larger than 32 px on {page.url}"
+    assert page.evaluate(CUT_CAPTIONS) == [], f"table captions cut by their box on {page.url}"
     assert page.evaluate(OVERLAPS) == [], f"text drawn over text on {page.url}"
     assert not page.errors, page.errors
 
