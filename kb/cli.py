@@ -26,7 +26,7 @@ import click
 from kb.entries import vocab
 from kb.entries.problems import Problem
 from kb.entries.vocab import DIMENSIONS
-from kb.i18n import Message, Said, cli_languages, message
+from kb.i18n import Message, Said, cli_languages, counted, message
 
 ENTRIES_DIR = "entries"
 LANGS = "kb.langs"  # in click's context meta: the languages --lang chose
@@ -440,7 +440,6 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
     Exits with 1 when there are errors (or warnings with --strict).
     """
     from kb.entries import inventory
-    from kb.i18n import t
 
     targets = list(paths) or [entries_dir]
     missing = [str(p) for p in targets if not p.exists()]
@@ -454,8 +453,14 @@ def check(paths: tuple[Path, ...], entries_dir: Path, output_format: str, strict
             for lang in langs:
                 click.echo(problem.render(lang))
     errors, warnings = len(result.errors), len(result.warnings)
+    summary = message(
+        "check.summary",
+        files=counted("checked.files", result.files),
+        errors=counted("checked.errors", errors),
+        warnings=counted("checked.warnings", warnings),
+    )
     for lang in langs:
-        click.echo(t(lang, "check.summary", files=result.files, errors=errors, warnings=warnings), err=True)
+        click.echo(summary.render(lang), err=True)
     if errors or (strict and warnings):
         sys.exit(1)
 
@@ -1292,9 +1297,6 @@ def import_command(file: Path, entries_dir: Path, fmt: str | None, dry_run: bool
         for problem in found:
             for lang in langs:
                 click.echo(problem.render(lang), err=True)
-
-    def counted(key: str, n: int) -> Any:
-        return message(f"{key}_one") if n == 1 else message(key, n=n)
 
     def refused(key: str, **params: object) -> Refusal:
         return _fail(key, langs, **params)

@@ -43,7 +43,12 @@ def no_traceback(result: Result) -> None:
 
 
 def summary(files: int, errors: int, warnings: int) -> str:
-    return f"checked {files} files: {errors} errors, {warnings} warnings\n"
+    """kb check's last line in English: one file, error or warning in the singular."""
+
+    def n(count: int, noun: str) -> str:
+        return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+    return f"checked {n(files, 'file')}: {n(errors, 'error')}, {n(warnings, 'warning')}\n"
 
 
 # --- the starter inventory -------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_kb_check_speaks_french_dutch_or_both(runner, tmp_path: Path):
         "etude.md:4: erreur: year doit être un nombre entier, pas « 20x1 » -- écrivez quatre chiffres" in french.stdout
     )
     assert "vouliez-vous dire « region » ?" in french.stdout
-    assert "1 fichiers vérifiés : 3 erreurs" in french.stderr
+    assert "1 fichier vérifié : 3 erreurs, 0 avertissements" in french.stderr  # one file, said in the singular
     dutch = runner.invoke(cli, ["check", str(tmp_path)], env={"KB_LANG": "nl"})
     assert "etude.md:8: fout: url 'ftp://x' is geen webadres" in dutch.stdout
     both = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr,nl"])

@@ -92,6 +92,12 @@ def message(key: str, **params: object) -> Message:
     return Message(key, tuple(sorted(params.items())))
 
 
+def counted(key: str, n: int) -> Message:
+    """The message ``key`` for ``n`` things (``{n}`` in it), or its ``_one`` form for one thing:
+    "1 fichier vérifié", not "1 fichiers vérifiés"."""
+    return message(f"{key}_one") if n == 1 else message(key, n=n)
+
+
 def with_fix(lang: str, key: str, **params: object) -> str:
     """A problem as kb says it: the catalogue's message ``key`` and its ``.fix`` twin,
     "what is wrong -- how to fix it"."""
