@@ -48,7 +48,7 @@ def test_added_changed_removed_tags_and_problems(runner, repo: Path, monkeypatch
     result = runner.invoke(cli, ["diff", "main", "--lang", "fr"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "2 fiches ajoutées, 1 modifiées, 1 retirées." in out
+    assert "2 fiches ajoutées, 1 modifiée, 1 retirée." in out  # one of each in the singular
     assert "- `nouvelle` — Nouvelle (Type: Rapport; Échelle: Région; Critères: Offre existante; " in out
     assert "Territoires: Bruxelles" in out
     assert (

@@ -917,3 +917,21 @@ def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
         cell = site / lang / "matrix" / "basis" / "commune" / "service_catchment" / "index.html"
         assert TRANSLATED in cell.read_text(encoding="utf-8")
         assert 'href="basis/"' in (site / lang / "matrix" / "index.html").read_text(encoding="utf-8")
+
+
+def test_one_thing_is_counted_in_the_singular(tmp_path):
+    """One entry about the whole Region, one value of a dimension: "1 fiche couvre", "1 valeur",
+    not "1 fiches couvrent", "1 valeurs" (kb.i18n's _one forms)."""
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    make_entry(entries, "seule", MINIMAL + "territories: [region]\n")
+    project = Project(root=tmp_path, entries_dir=entries)
+    try:
+        project.build(search=False)
+    finally:
+        project.close()
+    site = tmp_path / "site"
+    assert "1 fiche couvre toute la Région" in (site / "fr" / "map" / "index.html").read_text(encoding="utf-8")
+    assert "1 fiche gaat over het hele Gewest" in (site / "nl" / "map" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="total">1 valeur</p>' in (site / "fr" / "scale" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="total">1 waarde</p>' in (site / "nl" / "scale" / "index.html").read_text(encoding="utf-8")

@@ -188,7 +188,12 @@ def markdown(summary: Summary, vocabularies: Vocabularies, lang: str) -> str:
     lines = [
         f"## {say('diff.title')}",
         "",
-        say("diff.counts", added=len(summary.added), changed=len(summary.changed), removed=len(summary.removed)),
+        i18n.message(
+            "diff.counts",
+            added=i18n.counted("diff.n_added", len(summary.added)),
+            changed=i18n.counted("diff.n_changed", len(summary.changed)),
+            removed=i18n.counted("diff.n_removed", len(summary.removed)),
+        ).render(lang),
         "",
     ]
     if summary.added:
