@@ -105,3 +105,18 @@ def test_a_failure_kb_explains_survives_pickling(tmp_path):
         back = pickle.loads(pickle.dumps(said))
         assert type(back) is type(said) and str(back) == str(said)
         assert [back.render(lang) for lang in i18n.CLI_LANGS] == [said.render(lang) for lang in i18n.CLI_LANGS]
+
+
+def test_the_store_counts_one_entry_in_the_singular(runner, tmp_path: Path, monkeypatch):
+    """kb index after one entry added, then edited: "1 ajoutée", "1 modifiée", not "1 ajoutées"
+    (the _one forms)."""
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    front = "title: Une\ntype: report\nyear: 2021\nscale: [region]\ncriteria: [existing_offer]\nlanguage: fr\n"
+    make_entry(entries, "une", front)
+    monkeypatch.chdir(tmp_path)
+    first = runner.invoke(cli, ["index", "--lang", "fr"])
+    assert "base : 1 ajoutée, 0 modifiées, 0 retirées, 0 inchangées" in first.output, first.output
+    make_entry(entries, "une", front.replace("Une", "Une autre"))
+    again = runner.invoke(cli, ["index", "--lang", "fr"])
+    assert "base : 0 ajoutées, 1 modifiée, 0 retirées, 0 inchangées" in again.output, again.output

@@ -19,7 +19,7 @@ from typing import Iterable
 from kb.entries import vocab
 from kb.entries.schema import Entry, Parsed, parse_file
 from kb.entries.problems import Problem, Severity
-from kb.i18n import Message, message
+from kb.i18n import Message, counted, message
 
 TITLE_SIMILARITY = 0.8
 
@@ -50,10 +50,10 @@ class Changes:
         """The counts, for a command to say in its language."""
         return message(
             "report.changes",
-            added=len(self.added),
-            changed=len(self.changed),
-            removed=len(self.removed),
-            unchanged=self.unchanged,
+            added=counted("report.n_added", len(self.added)),
+            changed=counted("report.n_changed", len(self.changed)),
+            removed=counted("report.n_removed", len(self.removed)),
+            unchanged=counted("report.n_unchanged", self.unchanged),
         )
 
     def __str__(self) -> str:
