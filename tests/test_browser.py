@@ -738,7 +738,8 @@ def test_screenshots(contexts: Contexts, base_url: str, device: str | None) -> N
 
 
 def test_compare_entries_from_their_pages_and_share_the_link(contexts: Contexts, base_url: str) -> None:
-    """Add two entries with their 'Comparer' buttons; the comparison URL works elsewhere."""
+    """Add two entries with their 'Comparer' buttons; the comparison URL works elsewhere; emptied,
+    the page offers no link to share or empty it."""
     page = contexts.new_page()
     for entry in ("barometre-social-2023", "bruzel-eerstelijnszone"):
         page.goto(f"{base_url}fr/entries/{entry}/")
@@ -763,6 +764,10 @@ def test_compare_entries_from_their_pages_and_share_the_link(contexts: Contexts,
     other.get_by_role("link", name="Verwijderen : BruZEL").click()
     expect(other.locator("#kb-compare-items h2 a")).to_have_count(1)
     assert other.url.endswith("?ids=barometre-social-2023")
+    other.get_by_role("link", name=i18n.t("nl", "compare_clear")).click()
+    expect(other.locator("#kb-compare-status")).to_have_text(i18n.t("nl", "compare_empty"))
+    for link in ("compare_share", "compare_clear"):  # nothing to share or empty
+        expect(other.get_by_role("link", name=i18n.t("nl", link))).to_be_hidden()
 
 
 def test_compare_from_result_cards_up_to_five(contexts: Contexts, base_url: str) -> None:

@@ -13,6 +13,7 @@ const section = document.getElementById("kb-compare");
 const status = document.getElementById("kb-compare-status");
 const items = document.getElementById("kb-compare-items");
 const share = document.getElementById("kb-compare-share");
+const links = document.getElementById("kb-compare-links"); // to share or empty the list: none without entries
 
 function element(tag, text, attributes = {}) {
   const node = document.createElement(tag);
@@ -103,6 +104,7 @@ async function start() {
   keep(ids);
   history.replaceState(null, "", address(ids));
   share.href = address(ids);
+  links.hidden = !ids.length;
   section.hidden = false;
   if (!ids.length) {
     status.textContent = labels.ui.compare_empty;
