@@ -127,6 +127,7 @@ class Site:
         self.env.globals.update(
             t=i18n.t,
             count=i18n.count,
+            counted=i18n.counted,
             DIMENSION_NAMES=i18n.DIMENSION_NAMES,
             LANG_NAMES=i18n.LANG_NAMES,
             LANGUAGE_IN=i18n.LANGUAGE_IN,
@@ -296,9 +297,7 @@ class Site:
         scale = escaped(self.label("scale", entry.scale[0], lang))
         others = len(entry.scale) - 1
         more = (
-            f' <span class="more">{escaped(i18n.t(lang, "more_scales_one" if others == 1 else "more_scales", n=others))}</span>'
-            if others
-            else ""
+            f' <span class="more">{escaped(i18n.counted("more_scales", others).render(lang))}</span>' if others else ""
         )
         original = ""
         if entry.is_translated(lang):  # our translation, with the title as published beside it
