@@ -73,7 +73,7 @@ def test_bad_values_are_reported_with_their_line(tmp_path: Path, text: str, expe
 # Each language's words for a kb.yml error, and the entry's words it must not borrow.
 OWN_WORDS = {
     "en": ("unknown setting 'brnch'", "kb.yml is not valid YAML"),
-    "fr": ("réglage inconnu « brnch »", "kb.yml n'est pas du YAML valide"),
+    "fr": ("réglage inconnu «\u202fbrnch\u202f»", "kb.yml n'est pas du YAML valide"),
     "nl": ("onbekende instelling 'brnch'", "kb.yml is geen geldige YAML"),
 }
 ENTRY_WORDS = {"en": ("front matter", "ignored"), "fr": ("en-tête", "ignoré"), "nl": ("kop", "genegeerd")}

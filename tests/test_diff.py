@@ -49,14 +49,18 @@ def test_added_changed_removed_tags_and_problems(runner, repo: Path, monkeypatch
     assert result.exit_code == 0, result.output
     out = result.output
     assert "2 fiches ajoutées, 1 modifiée, 1 retirée." in out  # one of each in the singular
-    assert "- `nouvelle` — Nouvelle (Type: Rapport; Échelle: Région; Critères: Offre existante; " in out
-    assert "Territoires: Bruxelles" in out
+    # (French typography: a no-break space before a colon, a narrow one before a semicolon)
     assert (
-        "- `changee` — Après: ajouté Échelle: Commune; retiré Échelle: Région; "
-        "champs modifiés : `title`, `year`; texte modifié"
+        "- `nouvelle` — Nouvelle (Type\u00a0: Rapport\u202f; Échelle\u00a0: Région\u202f; "
+        "Critères\u00a0: Offre existante\u202f; "
+    ) in out
+    assert "Territoires\u00a0: Bruxelles" in out
+    assert (
+        "- `changee` — Après\u00a0: ajouté Échelle\u00a0: Commune\u202f; retiré Échelle\u00a0: Région\u202f; "
+        "champs modifiés\u00a0: `title`, `year`\u202f; texte modifié"
     ) in out
     assert "- `retiree` — Retirée" in out
-    assert "cassee.md:3: erreur: type « rapport » n'est pas dans le vocabulaire types" in out
+    assert "cassee.md:3: erreur: type «\u202frapport\u202f» n'est pas dans le vocabulaire types" in out
     assert "gardee" not in out
 
 
@@ -77,7 +81,7 @@ def test_new_vocabulary_values_are_listed(tmp_path: Path):
     vocabularies = vocab._read(root / "vocabularies")
     summary = diff.summarise(root, "main", root / "entries", vocabularies, vocab_dir=root / "vocabularies")
     assert summary.new_values == {"scales": ["wijk"]}
-    assert "### Nouvelles valeurs de vocabulaire\n\n- scales: `wijk`" in diff.markdown(summary, vocabularies, "fr")
+    assert "### Nouvelles valeurs de vocabulaire\n\n- scales\u00a0: `wijk`" in diff.markdown(summary, vocabularies, "fr")
 
 
 def test_an_unknown_revision_is_one_clear_line(runner, repo: Path, monkeypatch):

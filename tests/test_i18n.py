@@ -3,6 +3,7 @@ Dutch and English, and the language a command speaks."""
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -37,6 +38,19 @@ def test_every_message_has_its_fix():
     assert "lock.busy.fix" in i18n.STRINGS["en"]
 
 
+def test_french_keeps_its_punctuation_with_its_word():
+    """French typography: a no-break space before : ; ? ! and inside « », so that no line begins
+    with a colon or ends with a guillemet, on the site and in the terminal."""
+    for key, text in i18n.STRINGS["fr"].items():
+        assert not re.search(r" [:;?!»]|« ", text), key
+    assert (
+        i18n.t("fr", "compare_empty")
+        == "Aucune fiche choisie\u00a0: utilisez le bouton «\u202fComparer\u202f» d'une fiche."
+    )
+    assert i18n.t("fr", "q2") == "Quelle est son échelle\u202f?"
+    assert i18n.t("nl", "colon") == ":" and i18n.t("en", "q2") == "At what scale?"  # French only
+
+
 @pytest.mark.parametrize(
     "asked,env,expected",
     [
@@ -67,10 +81,11 @@ def test_kb_check_speaks_french_dutch_or_both(runner, tmp_path: Path):
     french = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr"])
     assert french.exit_code == 1
     assert (
-        "etude.md:4: erreur: year doit être un nombre entier, pas « 20x1 » -- écrivez quatre chiffres" in french.stdout
+        "etude.md:4: erreur: year doit être un nombre entier, pas «\u202f20x1\u202f» -- écrivez quatre chiffres"
+        in french.stdout
     )
-    assert "vouliez-vous dire « region » ?" in french.stdout
-    assert "1 fichier vérifié : 3 erreurs, 0 avertissements" in french.stderr  # one file, said in the singular
+    assert "vouliez-vous dire «\u202fregion\u202f»\u202f?" in french.stdout
+    assert "1 fichier vérifié\u00a0: 3 erreurs, 0 avertissements" in french.stderr  # one file, said in the singular
     dutch = runner.invoke(cli, ["check", str(tmp_path)], env={"KB_LANG": "nl"})
     assert "etude.md:8: fout: url 'ftp://x' is geen webadres" in dutch.stdout
     both = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr,nl"])
@@ -116,7 +131,7 @@ def test_the_store_counts_one_entry_in_the_singular(runner, tmp_path: Path, monk
     make_entry(entries, "une", front)
     monkeypatch.chdir(tmp_path)
     first = runner.invoke(cli, ["index", "--lang", "fr"])
-    assert "base : 1 ajoutée, 0 modifiées, 0 retirées, 0 inchangées" in first.output, first.output
+    assert "base\u00a0: 1 ajoutée, 0 modifiées, 0 retirées, 0 inchangées" in first.output, first.output
     make_entry(entries, "une", front.replace("Une", "Une autre"))
     again = runner.invoke(cli, ["index", "--lang", "fr"])
-    assert "base : 0 ajoutées, 1 modifiée, 0 retirées, 0 inchangées" in again.output, again.output
+    assert "base\u00a0: 0 ajoutées, 1 modifiée, 0 retirées, 0 inchangées" in again.output, again.output

@@ -120,7 +120,7 @@ def test_missing_and_unknown_answers_are_explained_in_both_languages(runner, tmp
     assert result.exit_code == 1
     out = result.stdout
     assert "- title manque" in out and "- title ontbreekt" in out
-    assert "scale « inventee » n'est pas dans le vocabulaire scales" in out
+    assert "scale «\u202finventee\u202f» n'est pas dans le vocabulaire scales" in out
     assert "year moet een geheel getal zijn" in out
     assert not entries.exists() or not list(entries.glob("*.md"))
 

@@ -104,7 +104,7 @@ def test_pagefind_over_its_time_limit_is_one_line_with_its_log(tmp_path, entries
             "Error: KB_PAGEFIND_TIMEOUT is 'soon', not a number of seconds -- set it to a number of seconds, "
             "e.g. KB_PAGEFIND_TIMEOUT=900, or unset it for the default (600 s)",
         ),
-        ("fr", "Erreur : KB_PAGEFIND_TIMEOUT vaut « soon », qui n'est pas un nombre de secondes -- "),
+        ("fr", "Erreur\u00a0: KB_PAGEFIND_TIMEOUT vaut «\u202fsoon\u202f», qui n'est pas un nombre de secondes -- "),
         ("nl", "Fout: KB_PAGEFIND_TIMEOUT is 'soon', geen aantal seconden -- "),
     ],
 )

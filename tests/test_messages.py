@@ -278,7 +278,9 @@ def test_an_export_that_cannot_be_written_in_french(runner, built, tmp_path):
     reason = Said("fault.system", path="\0", reason="\0").render("fr")  # which file, and the system's reason
     line = i18n.t("fr", "outcome.not_exported", reason=reason)
     assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
-    assert re.fullmatch("Erreur : " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), result.output
+    assert re.fullmatch("Erreur\u00a0: " + ".+".join(map(re.escape, line.split("\0"))), result.output.strip()), (
+        result.output
+    )
     assert (tmp_path / "file").read_text() == "a file, not a folder"
 
 

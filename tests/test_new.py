@@ -260,7 +260,7 @@ def test_without_body_the_template_is_a_to_do(runner: CliRunner, tmp_path: Path)
     assert text.endswith(
         "---\n\n## Contenu\n\n<!-- Ce qu'est le document et ce qu'il a trouvé. -->\n\n"
         "## Échelle et critères\n\n<!-- Quel territoire, délimité sur quelle base, selon quels critères. -->"
-        "\n\n## Sources\n\n<!-- Où il a été lu : les liens. -->\n"
+        "\n\n## Sources\n\n<!-- Où il a été lu\u00a0: les liens. -->\n"
     )
     assert [str(p) for p in parse_file(path).problems] == [f"{path}:11: {EMPTY_BODY}"]
 

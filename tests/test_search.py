@@ -460,9 +460,9 @@ def test_cli_search_prints_ranked_hits_and_facets(searched, runner):
     [
         (
             "fr",
-            "2 fiches correspondent à « projectoproep zorgzame »",
-            "fiches correspondent à « bassin »",
-            "Échelle : ",
+            "2 fiches correspondent à «\u202fprojectoproep zorgzame\u202f»",
+            "fiches correspondent à «\u202fbassin\u202f»",
+            "Échelle\u00a0: ",
         ),
         ("nl", "2 fiches komen overeen met 'projectoproep zorgzame'", "fiches komen overeen met 'bassin'", "Schaal: "),
         ("en", "2 entries match 'projectoproep zorgzame'", "entries match 'bassin'", "Scale: "),

@@ -902,6 +902,18 @@ def test_pages_show_the_readers_language_and_the_original(sqlite_project):
     assert "data-pagefind-meta" in other and "<div hidden data-pagefind-ignore>" not in other
 
 
+def test_french_pages_keep_punctuation_with_its_word(sqlite_project):
+    """French typography (kb.i18n.FRENCH_SPACES) reaches the pages and their scripts: at 390 px
+    the compare page broke its line between "bouton «" and "Comparer »"."""
+    sqlite_project.build(search=False)
+    site = sqlite_project.site_dir
+    compare = (site / "fr" / "compare" / "index.html").read_text(encoding="utf-8")
+    assert "bouton «\u202fComparer\u202f»" in compare and "« " not in compare and " »" not in compare
+    search = (site / "fr" / "search" / "index.html").read_text(encoding="utf-8")
+    assert '"colon": "\u00a0:"' in search  # search.js's "Titre original : ..." on a card
+    assert '"colon": ":"' in (site / "nl" / "search" / "index.html").read_text(encoding="utf-8")
+
+
 def test_basis_is_browsed_filtered_and_crossed_with_scales(sqlite_project):
     write_translated(sqlite_project.entries_dir)
     sqlite_project.build(search=False)

@@ -268,6 +268,9 @@ def _creators(names: list[str], words: _Words) -> str:
     return names[0] if names else ""
 
 
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None = None) -> str:
     """The entry as a one-line plain-text reference in ``lang`` (fr, nl, en), Harvard style
     (Cite Them Right): ``Moriau, J. (2023) « Title », Santé conjuguée, (104). Disponible sur: URL.``
@@ -327,4 +330,5 @@ def reference(entry: Entry, lang: str = "fr", vocabularies: Vocabularies | None 
         text += f". {words.available}: https://doi.org/{entry.doi}"
     elif url := readable_url(entry):
         text += f". {words.available}: {url}"
-    return " ".join(f"{text}.".split())
+    # One space between words (titles may hold line breaks), the no-break ones of French kept.
+    return _SPACES.sub(" ", f"{text}.").strip(" ")

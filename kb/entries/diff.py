@@ -180,9 +180,11 @@ def markdown(summary: Summary, vocabularies: Vocabularies, lang: str) -> str:
         vocabulary = vocabularies.for_field(tag)
         return vocabulary.label(value, lang) if value in vocabulary else value
 
+    colon, semicolon = f"{say('colon')} ", f"{say('semicolon')} "
+
     def tags(by_tag: dict[str, list[str]]) -> str:
-        return "; ".join(
-            f"{i18n.DIMENSION_NAMES[lang][t][0]}: {', '.join(label(t, v) for v in vs)}" for t, vs in by_tag.items()
+        return semicolon.join(
+            f"{i18n.DIMENSION_NAMES[lang][t][0]}{colon}{', '.join(label(t, v) for v in vs)}" for t, vs in by_tag.items()
         )
 
     lines = [
@@ -214,14 +216,14 @@ def markdown(summary: Summary, vocabularies: Vocabularies, lang: str) -> str:
                 parts.append(say("diff.fields_changed", fields=", ".join(f"`{f}`" for f in c.fields)))
             if c.body:
                 parts.append(say("diff.text_changed"))
-            lines.append(f"- `{c.id}` — {c.title}" + (f": {'; '.join(parts)}" if parts else ""))
+            lines.append(f"- `{c.id}` — {c.title}" + (f"{colon}{semicolon.join(parts)}" if parts else ""))
         lines.append("")
     if summary.removed:
         lines += [f"### {say('diff.removed')}", ""] + [f"- `{c.id}` — {c.title}" for c in summary.removed] + [""]
     for key, values in (("diff.new_values", summary.new_values), ("diff.removed_values", summary.removed_values)):
         if values:
             lines += [f"### {say(key)}", ""]
-            lines += [f"- {name}: {', '.join(f'`{v}`' for v in ids)}" for name, ids in values.items()] + [""]
+            lines += [f"- {name}{colon}{', '.join(f'`{v}`' for v in ids)}" for name, ids in values.items()] + [""]
     lines += [f"### {say('diff.problems')}", ""]
     lines += [f"- {p.render(lang)}" for p in summary.problems] or [say("diff.no_problems")]
     return "\n".join(lines) + "\n"

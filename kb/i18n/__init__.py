@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Mapping
 
 from kb.i18n.en import EN
 from kb.i18n.fr import FR
@@ -20,7 +21,24 @@ UI_LANGS = ("fr", "nl")
 CLI_LANGS = ("fr", "nl", "en")
 LANG_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
-STRINGS: dict[str, dict[str, str]] = {"fr": FR, "nl": NL, "en": EN}
+# French typography wants no line break between a word and the punctuation that follows it
+# after a space (: ; ? !) nor inside guillemets: a no-break space before a colon, a narrow one
+# elsewhere. The catalogue is written with plain spaces, as typed on any keyboard and readable
+# in an editor; they are replaced once, here, so that the site and the terminal say the same.
+FRENCH_SPACES = {" :": "\u00a0:", " ;": "\u202f;", " ?": "\u202f?", " !": "\u202f!", "« ": "«\u202f", " »": "\u202f»"}
+
+
+def _typeset(strings: Mapping[str, str]) -> dict[str, str]:
+    """``strings`` with the no-break spaces of French typography (FRENCH_SPACES)."""
+    spaced = dict(strings)
+    for key, text in spaced.items():
+        for plain, nbsp in FRENCH_SPACES.items():
+            text = text.replace(plain, nbsp)
+        spaced[key] = text
+    return spaced
+
+
+STRINGS: dict[str, dict[str, str]] = {"fr": _typeset(FR), "nl": NL, "en": EN}
 
 # Facet names, singular for headings ("Échelle") and lowercase for phrases ("par échelle").
 DIMENSION_NAMES: dict[str, dict[str, tuple[str, str]]] = {

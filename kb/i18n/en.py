@@ -590,6 +590,8 @@ EN: dict[str, str] = {
     "translation": "Translation",
     "translation_note": "title and summary translated by the inventory",
     "original_title": "Original title",
+    "colon": ":",  # after a label, before its value: "Titre original : ..."
+    "semicolon": ";",  # between two parts of a list: "échelle : commune ; type : étude"
     "other_languages": "In other languages",
     "original": "original",
     "published_in": "Published in",

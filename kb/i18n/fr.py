@@ -590,6 +590,8 @@ FR: dict[str, str] = {
     "translation": "Traduction",
     "translation_note": "titre et résumé traduits par l'inventaire",
     "original_title": "Titre original",
+    "colon": " :",  # after a label, before its value: "Titre original : ..."
+    "semicolon": " ;",  # between two parts of a list: "échelle : commune ; type : étude"
     "other_languages": "Dans d'autres langues",
     "original": "original",
     "published_in": "Publié dans",

@@ -590,6 +590,8 @@ NL: dict[str, str] = {
     "translation": "Vertaling",
     "translation_note": "titel en samenvatting vertaald door de inventaris",
     "original_title": "Oorspronkelijke titel",
+    "colon": ":",  # after a label, before its value: "Titre original : ..."
+    "semicolon": ";",  # between two parts of a list: "échelle : commune ; type : étude"
     "other_languages": "In andere talen",
     "original": "origineel",
     "published_in": "Verschenen in",

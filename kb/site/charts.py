@@ -451,12 +451,12 @@ def tile_map(
         stroke, dasharray = _bassin_style(i)
         members = ", ".join(territories.label(c, lang) for c in area.communes)
         if area.shared:
-            members += f" ; {ui['partly']} : " if lang == "fr" else f"; {ui['partly']}: "
+            members += f"{i18n.t(lang, 'semicolon')} {ui['partly']}{i18n.t(lang, 'colon')} "
             members += ", ".join(territories.label(c, lang) for c in area.shared)
         name = _a(_href(link, "territories", area.id), _e(territories.label(area.id, lang)))
         out.append(
             f"<li>{_swatch('none', stroke, 3, dasharray)} {name} "
-            f"({_e(bassin_code(vocabularies, area.id, lang))}){' :' if lang == 'fr' else ':'} {_e(members)}</li>"
+            f"({_e(bassin_code(vocabularies, area.id, lang))}){i18n.t(lang, 'colon')} {_e(members)}</li>"
         )
     if any(a.shared for a in coverage.communes):
         stroke, dasharray = SHARED_STYLE
@@ -517,7 +517,7 @@ def bassin_list(
         f'<section class="kb-chart kb-bassins" id="{_prefix(id_prefix)}" aria-labelledby="{_prefix(id_prefix)}-h">',
         f'<p id="{_prefix(id_prefix)}-h" class="kb-legend-title">{_e(ui["bassins_caption"])}</p><ul>',
     ]
-    colon = " : " if lang == "fr" else ": "
+    colon = f"{i18n.t(lang, 'colon')} "
     for area in coverage.bassins:
         url = _href(link, "territories", area.id)
         counts = ui["bassin_item"].format(

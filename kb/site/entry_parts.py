@@ -162,7 +162,8 @@ def _dates(site: Site, entry: Entry, lang: str) -> list[str]:
 
 def cite(site: Site, entry: Entry, lang: str, root: str) -> Markup:
     """The page's "cite" section: the reference, its COinS, the entry's BibTeX, the downloads."""
-    e, t, colon = escape, i18n.t, " :" if lang == "fr" else ":"
+    e, t = escape, i18n.t
+    colon = t(lang, "colon")
     up, own = e(root), e(entry.id)
     copy = e(t(lang, "copy"))
     coins, bibtex = site.citations(entry)

@@ -250,6 +250,7 @@ class Site:
                 "method",
                 "translation",
                 "original_title",
+                "colon",
                 "compare_add",
                 "compare_remove",
                 "compare_full",
@@ -303,7 +304,7 @@ class Site:
         if entry.is_translated(lang):  # our translation, with the title as published beside it
             original = (
                 f'\n<p class="original"><span class="mark">{escaped(i18n.t(lang, "translation"))}</span> '
-                f"{escaped(i18n.t(lang, 'original_title'))}{' :' if lang == 'fr' else ':'} "
+                f"{escaped(i18n.t(lang, 'original_title'))}{i18n.t(lang, 'colon')} "
                 f'<cite lang="{entry.language}">{escaped(entry.title)}</cite></p>'
             )
         summary = ""

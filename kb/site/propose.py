@@ -18,7 +18,7 @@ from kb.entries.schema import SCHEMA, Option
 from kb.entries.vocab import Vocabularies
 
 # The catalogue keys the page's script may render (messages, their fixes and the words in them).
-_MESSAGE_PREFIXES = ("check.", "value.", "shape.", "severity.", "help.", "propose.")
+_MESSAGE_PREFIXES = ("check.", "value.", "shape.", "severity.", "help.", "propose.", "colon")
 # Fields the form leaves out: the id comes from the title, `added` from the day of the proposal,
 # `archive` and `url_status` from maintainers when a link dies.
 _NOT_ASKED = ("id", "added", "archive", "url_status")

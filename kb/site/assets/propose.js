@@ -291,7 +291,7 @@ function show(problems) {
     link.href = `#kb-field-${problem.field}`;
     link.textContent = text;
     Object.assign(item.dataset, { severity: problem.severity, key: problem.key });
-    item.append(`${say(`severity.${problem.severity}`)}${data.lang === "fr" ? " : " : ": "}`, link);
+    item.append(`${say(`severity.${problem.severity}`)}${say("colon")} `, link);
     list.append(item);
   }
   const errors = problems.filter((p) => p.severity === "error").length;

@@ -109,7 +109,7 @@ async function render(results, token) {
     const published = item.meta.original || item.meta.title;
     const original = language && titleLang !== language && published
       ? `<p class="original"><span class="mark">${escape(labels.ui.translation)}</span> ` +
-        `${escape(labels.ui.original_title)}${lang === "fr" ? " :" : ":"} <cite${other}>${escape(published)}</cite></p>`
+        `${escape(labels.ui.original_title)}${escape(labels.ui.colon)} <cite${other}>${escape(published)}</cite></p>`
       : "";
     const id = (url.match(/\/entries\/([^/]+)\/$/) || [])[1] || "";
     const li = document.createElement("li");
