@@ -391,6 +391,36 @@ def cli() -> None:
     """
 
 
+# What a terminal without them gets instead of the characters of French typography (kb.i18n)
+# and of kb's own punctuation; "?" for any other character its encoding lacks.
+_PLAIN = {"\u00a0": " ", "\u202f": " ", "\u2011": "-", "\u2013": "-", "\u2014": "--", "\u2019": "'"}
+
+
+def _plainly(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(_PLAIN.get(c, "?") for c in error.object[error.start : error.end]), error.end
+
+
+def _plain_where_needed(stream: Any) -> None:
+    """A ``stream`` whose encoding cannot hold French typography's narrow no-break space (a
+    latin-1 locale; on Windows, output redirected to a file, in cp1252) writes plain spaces
+    and dashes instead: a French message would otherwise stop kb with a UnicodeEncodeError
+    half-way. Streams that can (UTF-8) are left as they are, their error handler too."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        "\u202f".encode(encoding)
+    except UnicodeEncodeError:
+        import codecs
+
+        codecs.register_error("kb.plain", _plainly)
+        stream.reconfigure(errors="kb.plain")
+    except LookupError:  # an encoding Python does not know: its writes fail as they would have
+        return
+
+
 def main() -> None:
     """The ``kb`` program (``python -m kb`` too): the command, then a quick exit.
 
@@ -405,6 +435,8 @@ def main() -> None:
     import atexit
     import threading
 
+    for stream in (sys.stdout, sys.stderr):
+        _plain_where_needed(stream)
     status = 0
     try:
         cli.main(prog_name="kb")

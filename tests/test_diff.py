@@ -81,7 +81,9 @@ def test_new_vocabulary_values_are_listed(tmp_path: Path):
     vocabularies = vocab._read(root / "vocabularies")
     summary = diff.summarise(root, "main", root / "entries", vocabularies, vocab_dir=root / "vocabularies")
     assert summary.new_values == {"scales": ["wijk"]}
-    assert "### Nouvelles valeurs de vocabulaire\n\n- scales\u00a0: `wijk`" in diff.markdown(summary, vocabularies, "fr")
+    assert "### Nouvelles valeurs de vocabulaire\n\n- scales\u00a0: `wijk`" in diff.markdown(
+        summary, vocabularies, "fr"
+    )
 
 
 def test_an_unknown_revision_is_one_clear_line(runner, repo: Path, monkeypatch):

@@ -3,8 +3,11 @@ Dutch and English, and the language a command speaks."""
 
 from __future__ import annotations
 
+import os
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,22 @@ def test_kb_check_speaks_french_dutch_or_both(runner, tmp_path: Path):
     assert len(lines) == 6 and lines[0].split(": ")[0] == lines[1].split(": ")[0]
     annotations = runner.invoke(cli, ["check", str(tmp_path), "--lang", "fr,nl", "--format", "github"]).stdout
     assert "n'est pas une adresse web" in annotations and "is geen webadres" in annotations
+
+
+def test_a_terminal_without_french_typography_gets_plain_spaces(tmp_path: Path):
+    """A latin-1 terminal (or, on Windows, output redirected to a file in cp1252) has no narrow
+    no-break space: kb writes plain spaces there, instead of stopping half-way through a French
+    message with an error of its own."""
+    make_entry(tmp_path, "etude", BAD)
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "KB_LANG": "fr"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "check", str(tmp_path)], capture_output=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr.decode("latin-1")
+    out, err = result.stdout.decode("latin-1"), result.stderr.decode("latin-1")
+    assert "pas « 20x1 » -- écrivez quatre chiffres" in out and "vouliez-vous dire « region » ?" in out
+    assert "1 fichier vérifié\u00a0: 3 erreurs" in err  # (latin-1 has the no-break space before a colon)
+    assert "kb-error" not in err
 
 
 def test_an_unknown_language_is_a_usage_error(runner, tmp_path: Path):
