@@ -56,7 +56,8 @@ def test_forge_addresses(tmp_path: Path):
             "kb.yml:1: error: search_shard_size 0 is out of range -- write a whole number between 1 and",
         ),
         ("a: &x 1\nb: *x\n", "kb.yml:1: error: YAML anchors and aliases"),
-        ("title: 'open\n", "kb.yml:2: error: kb.yml is not valid YAML"),
+        ("title: 'open\n", "kb.yml:1: error: the value of 'title' opens quotes without closing them"),
+        ("links: [a, b\n", "kb.yml:2: error: kb.yml is not valid YAML"),
         ("- a\n- b\n", "kb.yml:1: error: kb.yml must be 'setting: value' lines"),
         ("colour: red\n", "kb.yml:1: error: unknown setting 'colour' -- the settings are: title, tagline"),
     ],
@@ -82,7 +83,7 @@ ENTRY_WORDS = {"en": ("front matter", "ignored"), "fr": ("en-tête", "ignoré"),
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
 def test_errors_speak_of_settings_not_of_an_entry(lang: str):
     shown = []
-    for text in ("brnch: dev\n", "title: 'open\n"):
+    for text in ("brnch: dev\n", "links: [a, b\n"):
         with pytest.raises(config.ConfigError) as raised:
             config.parse(text)
         shown += [p.render(lang) for p in raised.value.problems]

@@ -675,8 +675,8 @@ RAW = [
     pytest.param(
         front_bytes(MINIMAL + "summary: Note: un résumé\n"),
         [
-            f"{FILE}:8: error: the front matter is not valid YAML: mapping values are not allowed in this "
-            f"context -- {YAML_FIX}"
+            f"{FILE}:8: error: the value of 'summary' holds ':' without quotes, which YAML cannot read -- put the "
+            'value between straight double quotes: summary: "Note: un résumé"'
         ],
         id="unquoted-colon",
     ),
@@ -691,8 +691,8 @@ RAW = [
     pytest.param(
         front_bytes(MINIMAL + "authors:\n\t- Dupont, Jean\n"),
         [
-            f"{FILE}:9: error: the front matter is not valid YAML: found character that cannot start any "
-            f"token -- {YAML_FIX}"
+            f"{FILE}:9: error: a tab at the start of a line: YAML only accepts spaces to indent a line -- replace "
+            "the tab with spaces (two per level)"
         ],
         id="tab-indentation",
     ),
@@ -997,6 +997,32 @@ def test_yaml_1_1_words_are_text_in_vocabulary_fields(tmp_path: Path, front: str
 )
 def test_yaml_tags_are_not_executed(tmp_path: Path, front: str, expected: str) -> None:
     assert problems(tmp_path, front) == [expected]
+
+
+@pytest.mark.parametrize(
+    "typed,key,meant",
+    [
+        ("summary: Note: un résumé", "check.yaml_colon", "Note: un résumé"),
+        ('summary: Le "grand" projet: suite', "check.yaml_colon", 'Le "grand" projet: suite'),
+        ("summary: C:\\dossier: notes", "check.yaml_colon", "C:\\dossier: notes"),
+        ("summary: @home, le projet", "check.yaml_reserved", "@home, le projet"),
+        ("summary: `kb` en bref", "check.yaml_reserved", "`kb` en bref"),
+        ('summary: "pas fermé', "check.yaml_open_quote", "pas fermé"),
+        ("summary: 'l'étude de quartier'", "check.yaml_inner_quote", "l'étude de quartier"),
+        ('summary: "Le "grand" projet"', "check.yaml_inner_quote", 'Le "grand" projet'),
+    ],
+)
+def test_a_yaml_slip_is_named_with_the_line_that_mends_it(tmp_path: Path, typed: str, key: str, meant: str) -> None:
+    """What contributors typing in GitHub's editor get wrong most (a colon in a value, quotes,
+    a reserved first character) is named in their words, with the line as it should be; that
+    line, put in its place, is read as the value they meant."""
+    front = MINIMAL + typed + "\n"
+    found = parse(tmp_path, front).problems
+    assert [p.what.key for p in found if p.what] == [key], [str(p) for p in found]
+    mended = dict(found[0].what.params)["fixed"]
+    again = parse(tmp_path, front.replace(typed, mended))
+    assert again.problems == [], [str(p) for p in again.problems]
+    assert again.entry.summary == meant
 
 
 # --- translations, basis, citation fields ----------------------------------------------------

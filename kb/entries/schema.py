@@ -613,6 +613,67 @@ def _flow_too_deep(front: str) -> int | None:
     return None
 
 
+# A line "field: value" (or "- field: value" in a list), with its value as typed.
+_FIELD_LINE = re.compile(r"(?P<start>\s*(?:-\s+)?(?P<field>[^\s:#'\"\[{-][^:#]*?):\s+)(?P<value>\S.*?)\s*")
+RESERVED = "@`"  # what YAML reserves at the start of a value without quotes
+
+
+def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
+    """A YAML error as what a contributor typed wrong, read off the lines the parser points at:
+    a tab where YAML wants spaces; a value that opens quotes without closing them, or holds
+    the quote enclosing it; a value holding ": " or beginning with a character YAML reserves,
+    without quotes. Each with the line as it should be. Else the parser's own words (in
+    English: they name what it met, which the catalogue cannot foresee), with its line."""
+    lines = front.split("\n")
+    for mark in (exc.problem_mark, exc.context_mark):
+        if mark is None or mark.line >= len(lines):
+            continue
+        text, line = lines[mark.line], mark.line + 2
+        if "\t" in text[: len(text) - len(text.lstrip())]:
+            return Problem.of(path, line, "error", "check.yaml_tab")
+        typed = _FIELD_LINE.fullmatch(text)
+        if typed is None:
+            continue
+        value, field = typed["value"], typed["field"]
+        start = typed["start"].strip()
+        if value[0] in "\"'":
+            closing = _closing_quote(value)
+            if closing == len(value) - 1:
+                continue  # quoted as it should be: the problem is elsewhere
+            inner = re.sub(
+                r'(?<!\\)"', r'\\"', value[1:-1] if closing != -1 and value.endswith(value[0]) else value[1:]
+            )
+            key = "check.yaml_open_quote" if closing == -1 else "check.yaml_inner_quote"
+            return Problem.of(path, line, "error", key, field=field, fixed=f'{start} "{inner}"')
+        plain = value.replace("\\", "\\\\").replace('"', '\\"')
+        if ": " in value or value.endswith(":"):
+            return Problem.of(path, line, "error", "check.yaml_colon", field=field, fixed=f'{start} "{plain}"')
+        if value[0] in RESERVED:
+            return Problem.of(
+                path, line, "error", "check.yaml_reserved", field=field, char=value[0], fixed=f'{start} "{plain}"'
+            )
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 2 if mark else 1
+    what = " ".join(str(exc.problem or exc.context or "malformed").split())
+    if exc.context_mark and exc.context_mark.line + 2 != line:
+        what += f" (in what starts on line {exc.context_mark.line + 2})"
+    return Problem.of(path, line, "error", "check.bad_yaml", what=what)
+
+
+def _closing_quote(value: str) -> int:
+    """Where the quote opening ``value`` closes, or -1: inside single quotes '' is a quote of
+    the text, inside double ones \\"."""
+    quote, at = value[0], 1
+    while (at := value.find(quote, at)) != -1:
+        if quote == "'" and value[at + 1 : at + 2] == "'":
+            at += 2
+        elif quote == '"' and value[at - 1] == "\\":
+            at += 1
+        else:
+            return at
+    return -1
+
+
 def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Problem]]:
     loader = _Loader(front)
     try:
@@ -621,12 +682,7 @@ def _compose(front: str, path: str) -> tuple[yaml.MappingNode | None, list[Probl
             return None, [Problem.of(path, deep, "error", "check.too_deep", max=MAX_DEPTH)]
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1
-        what = " ".join(str(exc.problem or exc.context or "malformed").split())
-        if exc.context_mark and exc.context_mark.line + 2 != line:
-            what += f" (in what starts on line {exc.context_mark.line + 2})"
-        return None, [Problem.of(path, line, "error", "check.bad_yaml", what=what)]
+        return None, [_yaml_problem(front, exc, path)]
     except yaml.reader.ReaderError:
         # A control character: report its line, not line 1 (the reader error has no line).
         bad = yaml.reader.Reader.NON_PRINTABLE.search(front)
