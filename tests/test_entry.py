@@ -925,7 +925,7 @@ TRAPS = [
     (MINIMAL + "authors:\n  - Dupont, Jean\n  - Martin, Claire\n", "authors", ("Dupont, Jean", "Martin, Claire")),
     (MINIMAL + 'authors: ["Dupont, Jean", "Martin, Claire"]\n', "authors", ("Dupont, Jean", "Martin, Claire")),
     (MINIMAL + "authors: Dupont, Jean\n", "authors", ("Dupont, Jean",)),
-    (MINIMAL + "summary: Un résumé # un commentaire\n", "summary", "Un résumé"),
+    # (a comment after a text is read as YAML says, with a warning: see test_a_value_cut_by_a_hash...)
 ]
 
 
@@ -1023,6 +1023,23 @@ def test_a_yaml_slip_is_named_with_the_line_that_mends_it(tmp_path: Path, typed:
     again = parse(tmp_path, front.replace(typed, mended))
     assert again.problems == [], [str(p) for p in again.problems]
     assert again.entry.summary == meant
+
+
+def test_a_value_cut_by_a_hash_is_a_warning_with_the_line_that_keeps_it(tmp_path: Path) -> None:
+    """YAML reads " #" as the start of a comment: "title: Étude #2 des quartiers" is the title
+    "Étude". Nothing else would tell the contributor their text was cut."""
+    front = edit('title: "Une étude"', "title: Étude #2 des quartiers") + "authors:\n  - Dupont, J. # et al.\n"
+    parsed = parse(tmp_path, front)
+    assert parsed.entry.title == "Étude"  # (what YAML reads: the entry is still valid)
+    found = [(p.line, p.severity, dict(p.what.params)) for p in parsed.problems if p.what]
+    assert found == [
+        (2, "warning", {"value": "Étude", "fixed": 'title: "Étude #2 des quartiers"'}),
+        (9, "warning", {"value": "Dupont, J.", "fixed": '- "Dupont, J. # et al."'}),
+    ]
+    mended = front.replace("title: Étude #2 des quartiers", 'title: "Étude #2 des quartiers"')
+    again = parse(tmp_path, mended.replace("- Dupont, J. # et al.", '- "Dupont, J. # et al."'))
+    assert again.problems == [] and again.entry.title == "Étude #2 des quartiers"
+    assert parse(tmp_path, edit("year: 2021", "year: 2021  # as the report says")).problems == []  # not text: left
 
 
 # --- translations, basis, citation fields ----------------------------------------------------

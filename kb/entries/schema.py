@@ -660,6 +660,39 @@ def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
     return Problem.of(path, line, "error", "check.bad_yaml", what=what)
 
 
+def _cut_by_comments(node: yaml.MappingNode, front: str, path: str) -> list[Problem]:
+    """Texts YAML ended at a " #" on their line, reading the rest as a comment: "title: Étude
+    #2 des quartiers" is the title "Étude". Warnings (a comment may be meant), each with the
+    line that keeps the whole text. Only in the fields of free text (a title, the authors,
+    the translations): after a year or a vocabulary id, a comment is what was meant. Entries
+    only: kb.yml's settings may well carry comments."""
+    if " #" not in front and "\t#" not in front:
+        return []
+    lines, found = front.split("\n"), []
+    stack: list[yaml.Node] = [
+        value
+        for key, value in node.value
+        if isinstance(option := SCHEMA.get(key.value), Translations)
+        or isinstance(getattr(option, "item", option), Text)
+    ]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(value for _, value in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.ScalarNode) and not current.style and current.value:
+            start, end = current.start_mark, current.end_mark
+            text = lines[end.line]
+            if start.line == end.line and re.match(r"[ \t]+#", text[end.column :]):
+                whole = text[start.column :].rstrip().replace("\\", "\\\\").replace('"', '\\"')
+                fixed = f'{text[: start.column]}"{whole}"'.strip()
+                found.append(
+                    Problem.of(path, end.line + 2, "warning", "check.yaml_comment", value=current.value, fixed=fixed)
+                )
+    return found
+
+
 def _closing_quote(value: str) -> int:
     """Where the quote opening ``value`` closes, or -1: inside single quotes '' is a quote of
     the text, inside double ones \\"."""
@@ -781,6 +814,7 @@ def _validate(
     if node is None:
         return Parsed(path, None, problems)
     values, key_lines = convert_fields(node, SCHEMA, path, vocabularies, problems)
+    problems.extend(_cut_by_comments(node, front, path))
 
     for name, option in SCHEMA.items():
         if option.required and name not in key_lines:

@@ -457,6 +457,8 @@ EN: dict[str, str] = {
     "check.yaml_open_quote.fix": "close them at the end of the value: {fixed}",
     "check.yaml_inner_quote": "the value of '{field}' holds the quote that encloses it, which ends it too early",
     "check.yaml_inner_quote.fix": "enclose it in straight double quotes, those in the text preceded by \\: {fixed}",
+    "check.yaml_comment": "YAML reads '{value}' and takes the rest of the line, after '#', for a comment",
+    "check.yaml_comment.fix": "if the # belongs to the text, put the whole value between straight double quotes: {fixed}",
     "check.bad_character": "the front matter contains a character YAML does not allow{code}",
     "check.bad_character.fix": "delete that character (it is invisible in most editors) or retype the line",
     "check.unreadable_yaml": "the front matter cannot be read: {error}",

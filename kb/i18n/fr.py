@@ -457,6 +457,8 @@ FR: dict[str, str] = {
     "check.yaml_open_quote.fix": "refermez-les à la fin de la valeur : {fixed}",
     "check.yaml_inner_quote": "la valeur de « {field} » contient le guillemet qui l'entoure, qui la ferme trop tôt",
     "check.yaml_inner_quote.fix": "entourez-la de guillemets droits doubles, ceux du texte précédés de \\ : {fixed}",
+    "check.yaml_comment": "YAML lit « {value} » et prend la suite de la ligne, après « # », pour un commentaire",
+    "check.yaml_comment.fix": "si le # fait partie du texte, mettez la valeur entière entre guillemets droits : {fixed}",
     "check.bad_character": "l'en-tête contient un caractère que YAML n'accepte pas{code}",
     "check.bad_character.fix": "supprimez ce caractère (invisible dans la plupart des éditeurs) ou retapez la ligne",
     "check.unreadable_yaml": "l'en-tête ne peut pas être lu : {error}",

@@ -457,6 +457,8 @@ NL: dict[str, str] = {
     "check.yaml_open_quote.fix": "sluit ze aan het einde van de waarde: {fixed}",
     "check.yaml_inner_quote": "de waarde van '{field}' bevat het aanhalingsteken dat haar omsluit, waardoor ze te vroeg eindigt",
     "check.yaml_inner_quote.fix": "omsluit ze met rechte dubbele aanhalingstekens, die in de tekst voorafgegaan door \\: {fixed}",
+    "check.yaml_comment": "YAML leest '{value}' en houdt de rest van de regel, na '#', voor commentaar",
+    "check.yaml_comment.fix": "hoort de # bij de tekst, zet dan de hele waarde tussen rechte dubbele aanhalingstekens: {fixed}",
     "check.bad_character": "de kop bevat een teken dat YAML niet toelaat{code}",
     "check.bad_character.fix": "verwijder dat teken (onzichtbaar in de meeste editors) of typ de regel opnieuw",
     "check.unreadable_yaml": "de kop kan niet gelezen worden: {error}",
