@@ -990,7 +990,8 @@ def test_yaml_1_1_words_are_text_in_vocabulary_fields(tmp_path: Path, front: str
             ),
             (
                 MINIMAL + "summary: *nowhere\n",
-                f"{FILE}:8: error: the front matter is not valid YAML: found undefined alias -- {YAML_FIX}",
+                f"{FILE}:8: error: the value of 'summary' starts with '*', a sign YAML reserves -- put the value "
+                'between straight double quotes: summary: "*nowhere"',
             ),
         ]
     ],
@@ -1007,6 +1008,10 @@ def test_yaml_tags_are_not_executed(tmp_path: Path, front: str, expected: str) -
         ("summary: C:\\dossier: notes", "check.yaml_colon", "C:\\dossier: notes"),
         ("summary: @home, le projet", "check.yaml_reserved", "@home, le projet"),
         ("summary: `kb` en bref", "check.yaml_reserved", "`kb` en bref"),
+        ("summary: *Étude* pilote", "check.yaml_reserved", "*Étude* pilote"),  # (Markdown's emphasis)
+        ("summary: - brouillon", "check.yaml_reserved", "- brouillon"),
+        ("summary: [2021] Étude", "check.yaml_reserved", "[2021] Étude"),
+        ("summary: > texte", "check.yaml_reserved", "> texte"),
         ('summary: "pas fermé', "check.yaml_open_quote", "pas fermé"),
         ("summary: 'l'étude de quartier'", "check.yaml_inner_quote", "l'étude de quartier"),
         ('summary: "Le "grand" projet"', "check.yaml_inner_quote", 'Le "grand" projet'),

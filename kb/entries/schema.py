@@ -615,7 +615,9 @@ def _flow_too_deep(front: str) -> int | None:
 
 # A line "field: value" (or "- field: value" in a list), with its value as typed.
 _FIELD_LINE = re.compile(r"(?P<start>\s*(?:-\s+)?(?P<field>[^\s:#'\"\[{-][^:#]*?):\s+)(?P<value>\S.*?)\s*")
-RESERVED = "@`"  # what YAML reserves at the start of a value without quotes
+# What YAML reads as something else than text at the start of a value without quotes (a
+# reference *, a block |, >, a list item "- ", a key "? ", a directive %), or reserves (@ `).
+RESERVED = ("@", "`", "*", "|", ">", "%", "- ", "? ")
 
 
 def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
@@ -648,7 +650,8 @@ def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
         plain = value.replace("\\", "\\\\").replace('"', '\\"')
         if ": " in value or value.endswith(":"):
             return Problem.of(path, line, "error", "check.yaml_colon", field=field, fixed=f'{start} "{plain}"')
-        if value[0] in RESERVED:
+        closer = {"[": "]", "{": "}"}.get(value[0], "")
+        if value.startswith(RESERVED) or (closer and closer in value and not value.endswith(closer)):
             return Problem.of(
                 path, line, "error", "check.yaml_reserved", field=field, char=value[0], fixed=f'{start} "{plain}"'
             )
