@@ -1012,6 +1012,7 @@ def test_yaml_tags_are_not_executed(tmp_path: Path, front: str, expected: str) -
         ("summary: - brouillon", "check.yaml_reserved", "- brouillon"),
         ("summary: [2021] Étude", "check.yaml_reserved", "[2021] Étude"),
         ("summary: > texte", "check.yaml_reserved", "> texte"),
+        ("summary: &Co et associés", "check.yaml_reserved", "&Co et associés"),  # (read "et associés", silently)
         ('summary: "pas fermé', "check.yaml_open_quote", "pas fermé"),
         ("summary: 'l'étude de quartier'", "check.yaml_inner_quote", "l'étude de quartier"),
         ('summary: "Le "grand" projet"', "check.yaml_inner_quote", 'Le "grand" projet'),

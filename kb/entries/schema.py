@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -647,14 +648,12 @@ def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
             )
             key = "check.yaml_open_quote" if closing == -1 else "check.yaml_inner_quote"
             return Problem.of(path, line, "error", key, field=field, fixed=f'{start} "{inner}"')
-        plain = value.replace("\\", "\\\\").replace('"', '\\"')
+        quoted = f"{start} {json.dumps(value, ensure_ascii=False)}"  # (JSON's strings are YAML's double-quoted)
         if ": " in value or value.endswith(":"):
-            return Problem.of(path, line, "error", "check.yaml_colon", field=field, fixed=f'{start} "{plain}"')
+            return Problem.of(path, line, "error", "check.yaml_colon", field=field, fixed=quoted)
         closer = {"[": "]", "{": "}"}.get(value[0], "")
         if value.startswith(RESERVED) or (closer and closer in value and not value.endswith(closer)):
-            return Problem.of(
-                path, line, "error", "check.yaml_reserved", field=field, char=value[0], fixed=f'{start} "{plain}"'
-            )
+            return Problem.of(path, line, "error", "check.yaml_reserved", field=field, char=value[0], fixed=quoted)
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 2 if mark else 1
     what = " ".join(str(exc.problem or exc.context or "malformed").split())
@@ -663,35 +662,49 @@ def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
     return Problem.of(path, line, "error", "check.bad_yaml", what=what)
 
 
-def _cut_by_comments(node: yaml.MappingNode, front: str, path: str) -> list[Problem]:
-    """Texts YAML ended at a " #" on their line, reading the rest as a comment: "title: Étude
-    #2 des quartiers" is the title "Étude". Warnings (a comment may be meant), each with the
-    line that keeps the whole text. Only in the fields of free text (a title, the authors,
-    the translations): after a year or a vocabulary id, a comment is what was meant. Entries
+def _misread_texts(node: yaml.MappingNode, front: str, path: str) -> list[Problem]:
+    """Texts YAML read otherwise than typed, without a word: one ended at a " #" on its line,
+    the rest read as a comment ("title: Étude #2 des quartiers" is the title "Étude"), a
+    warning, as a comment may be meant; one starting with "&", read as an anchor's name
+    ("summary: &Co et associés" is "et associés"), an error. Each with the line that keeps
+    the whole text. Only in the fields of free text (a title, the authors, the
+    translations): after a year or a vocabulary id, a comment is what was meant. Entries
     only: kb.yml's settings may well carry comments."""
-    if " #" not in front and "\t#" not in front:
+    if "#" not in front and "&" not in front:
         return []
     lines, found = front.split("\n"), []
-    stack: list[yaml.Node] = [
-        value
+    stack: list[tuple[str, yaml.Node]] = [
+        (key.value, value)
         for key, value in node.value
         if isinstance(option := SCHEMA.get(key.value), Translations)
         or isinstance(getattr(option, "item", option), Text)
     ]
     while stack:
-        current = stack.pop()
+        field, current = stack.pop()
         if isinstance(current, yaml.MappingNode):
-            stack.extend(value for _, value in current.value)
+            stack.extend((field, value) for _, value in current.value)
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-        elif isinstance(current, yaml.ScalarNode) and not current.style and current.value:
+            stack.extend((field, value) for value in current.value)
+        elif (
+            isinstance(current, yaml.ScalarNode)
+            and not current.style
+            and current.start_mark.line == current.end_mark.line
+        ):
             start, end = current.start_mark, current.end_mark
-            text = lines[end.line]
-            if start.line == end.line and re.match(r"[ \t]+#", text[end.column :]):
-                whole = text[start.column :].rstrip().replace("\\", "\\\\").replace('"', '\\"')
-                fixed = f'{text[: start.column]}"{whole}"'.strip()
+            text, line = lines[end.line], end.line + 2
+            anchored = text[start.column : start.column + 1] == "&"
+            cut = bool(current.value) and re.match(r"[ \t]+#", text[end.column :]) is not None
+            if not (anchored or cut):
+                continue
+            whole = text[start.column :].rstrip() if cut else text[start.column : end.column]
+            fixed = f"{text[: start.column]}{json.dumps(whole, ensure_ascii=False)}"
+            if anchored:
                 found.append(
-                    Problem.of(path, end.line + 2, "warning", "check.yaml_comment", value=current.value, fixed=fixed)
+                    Problem.of(path, line, "error", "check.yaml_reserved", field=field, char="&", fixed=fixed.strip())
+                )
+            else:
+                found.append(
+                    Problem.of(path, line, "warning", "check.yaml_comment", value=current.value, fixed=fixed.strip())
                 )
     return found
 
@@ -817,7 +830,7 @@ def _validate(
     if node is None:
         return Parsed(path, None, problems)
     values, key_lines = convert_fields(node, SCHEMA, path, vocabularies, problems)
-    problems.extend(_cut_by_comments(node, front, path))
+    problems.extend(_misread_texts(node, front, path))
 
     for name, option in SCHEMA.items():
         if option.required and name not in key_lines:
