@@ -618,7 +618,7 @@ def _flow_too_deep(front: str) -> int | None:
 _FIELD_LINE = re.compile(r"(?P<start>\s*(?:-\s+)?(?P<field>[^\s:#'\"\[{-][^:#]*?):\s+)(?P<value>\S.*?)\s*")
 # What YAML reads as something else than text at the start of a value without quotes (a
 # reference *, a block |, >, a list item "- ", a key "? ", a directive %), or reserves (@ `).
-RESERVED = ("@", "`", "*", "|", ">", "%", "- ", "? ")
+_RESERVED = ("@", "`", "*", "|", ">", "%", "- ", "? ")
 
 
 def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
@@ -652,7 +652,7 @@ def _yaml_problem(front: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
         if ": " in value or value.endswith(":"):
             return Problem.of(path, line, "error", "check.yaml_colon", field=field, fixed=quoted)
         closer = {"[": "]", "{": "}"}.get(value[0], "")
-        if value.startswith(RESERVED) or (closer and closer in value and not value.endswith(closer)):
+        if value.startswith(_RESERVED) or (closer and closer in value and not value.endswith(closer)):
             return Problem.of(path, line, "error", "check.yaml_reserved", field=field, char=value[0], fixed=quoted)
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 2 if mark else 1
