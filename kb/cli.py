@@ -1003,17 +1003,16 @@ def _print_results(results: Any, vocabularies: vocab.Vocabularies, lang: str) ->
     if not results.total and results.suggestion:
         click.echo(t(lang, "cli_did_you_mean", suggestion=results.suggestion))
     names = DIMENSION_NAMES[lang]
-    colon, semicolon = f"{t(lang, 'colon')} ", f"{t(lang, 'semicolon')} "
+    colon = f"{t(lang, 'colon')} "
     for number, hit in enumerate(results.hits, 1):
         if hit.broader and (number == 1 or not results.hits[number - 2].broader):
             click.echo("\n" + click.style(t(lang, "cli_broader"), bold=True))
         click.echo(f"\n{number}. " + click.style(hit.title, bold=True) + f" ({hit.year}) [{hit.id}]")
         for code, (title, _) in sorted(hit.translations.items()):
             click.echo(f"   {code} ({t(lang, 'translation').lower()}){colon}{title}")
-        tags = semicolon.join(
-            f"{names[dim][0]}{colon}{', '.join(vocabularies.label(dim, v, lang) for v in values)}"
-            for dim, values in {"type": [hit.type], **hit.tags}.items()
-            if values and dim != "language"
+        tags = vocabularies.tags_text(
+            {dim: values for dim, values in {"type": [hit.type], **hit.tags}.items() if values and dim != "language"},
+            lang,
         )
         click.echo(f"   {tags}")
         if hit.snippet:

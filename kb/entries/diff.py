@@ -176,16 +176,10 @@ def markdown(summary: Summary, vocabularies: Vocabularies, lang: str) -> str:
     def say(key: str, **values: object) -> str:
         return i18n.t(lang, key, **values)
 
-    def label(tag: str, value: str) -> str:
-        vocabulary = vocabularies.for_field(tag)
-        return vocabulary.label(value, lang) if value in vocabulary else value
-
     colon, semicolon = f"{say('colon')} ", f"{say('semicolon')} "
 
     def tags(by_tag: dict[str, list[str]]) -> str:
-        return semicolon.join(
-            f"{i18n.DIMENSION_NAMES[lang][t][0]}{colon}{', '.join(label(t, v) for v in vs)}" for t, vs in by_tag.items()
-        )
+        return vocabularies.tags_text(by_tag, lang)
 
     lines = [
         f"## {say('diff.title')}",

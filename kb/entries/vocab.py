@@ -14,10 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from kb import cache as cache_file
-from kb.i18n import Said, message
+from kb.i18n import DIMENSION_NAMES, Said, message, t
 
 LANGS = ("fr", "nl", "en")
 VOCAB_DIR = Path(__file__).parent.parent / "vocabularies"
@@ -200,6 +200,15 @@ class Vocabularies:
 
     def label(self, field_name: str, term_id: str, lang: str = "fr") -> str:
         return self.for_field(field_name).label(term_id, lang)
+
+    def tags_text(self, tags: Mapping[str, Iterable[str]], lang: str) -> str:
+        """Tags as one line in ``lang``, each field's name and its values' labels: "Échelle :
+        Commune, Région ; Type : Étude" (kb search's hits, kb diff's summary)."""
+        colon, semicolon = f"{t(lang, 'colon')} ", f"{t(lang, 'semicolon')} "
+        return semicolon.join(
+            f"{DIMENSION_NAMES[lang][name][0]}{colon}{', '.join(self.label(name, v, lang) for v in values)}"
+            for name, values in tags.items()
+        )
 
 
 @functools.lru_cache(maxsize=4)
